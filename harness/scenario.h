@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Scenario files: JSON (strict) loaded with json-c, every field validated
+ * before anything runs; errors carry file:line:col and the field's path.
+ * --set PATH=VALUE overrides any field before validation.
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../pcifront/behaviours.h"
+#include "../pcifront/drivers.h"
+#include "../vmbus-sim/engine.h"
+#include "../vmbus-sim/fault.h"
+
+#define SCN_MAX_VCPUS	32
+#define SCN_MAX_VECTORS 64
+#define SCN_MAX_DEVICES 8
+
+#define SCENARIO_ERROR (scenario_error_quark())
+GQuark scenario_error_quark(void);
+enum scenario_error_code {
+	SCENARIO_ERROR_IO,     /* cannot read the file */
+	SCENARIO_ERROR_SYNTAX, /* not strict JSON */
+	SCENARIO_ERROR_SCHEMA, /* unknown field, wrong type, bad value */
+	SCENARIO_ERROR_SET,    /* a --set override is malformed or does not apply */
+};
+
+struct scn_device {
+	char *name;
+	enum driver_model driver;
+	unsigned vectors;
+	uint16_t vendor_id;
+	uint16_t device_id;
+};
+
+struct scn_fault {
+	char *name;
+	struct fault_rule rule; /* rule.name points at name */
+};
+
+enum scn_op {
+	OP_BOOT,
+	OP_FIRE,
+	OP_HIBERNATE,
+	OP_RESUME,
+	OP_CPU_OFFLINE,
+	OP_CPU_ONLINE,
+	OP_FAULT,
+	OP_ADVANCE,
+	OP_CHECK,
+	OP__COUNT
+};
+
+struct scn_step {
+	enum scn_op op;
+	unsigned line; /* where the step's object starts in the file (1-based) */
+	unsigned col;
+	unsigned device;     /* OP_FIRE: index into devices */
+	bool all_vectors;    /* OP_FIRE without "vectors" */
+	unsigned nvectors;   /* OP_FIRE with "vectors" */
+	unsigned vectors[SCN_MAX_VECTORS];
+	unsigned cpu;	     /* OP_CPU_OFFLINE / OP_CPU_ONLINE */
+	unsigned fault;	     /* OP_FAULT: index into faults */
+	bool enabled;	     /* OP_FAULT */
+	uint64_t ns;	     /* OP_ADVANCE */
+};
+
+struct scenario {
+	char *file; /* as given */
+	char *name;
+	char *description;
+	uint64_t seed;
+	unsigned vcpus;
+	uint32_t protocol; /* highest version the host offers, PCI_MAKE_VERSION */
+	const struct profile *profile;
+	behaviour_set behaviours; /* the profile's, with overrides applied */
+	struct scn_device *devices;
+	unsigned ndevices;
+	struct scn_fault *faults;
+	unsigned nfaults;
+	struct scn_step *steps;
+	unsigned nsteps;
+	bool reach[REACH__COUNT];
+	bool expect_pass;
+	char **expect_violations; /* NULL-terminated; "oracle.kind" names */
+};
+
+const char *scn_op_name(enum scn_op op);
+
+/* sets: NULL-terminated "PATH=VALUE" strings, applied in order. */
+struct scenario *scenario_load(const char *path, const char *const *sets, GError **error);
+struct scenario *scenario_load_data(const char *label, const char *data, size_t len,
+				    const char *const *sets, GError **error);
+void scenario_free(struct scenario *s);

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "coro.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define CORO_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CORO_ASAN 1
+#endif
+#endif
+
+#ifdef CORO_ASAN
+#include <sanitizer/common_interface_defs.h>
+#endif
+
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define CORO_VALGRIND 1
+#endif
+
+static inline void start_switch(void **fake_save, const void *bottom, size_t size)
+{
+#ifdef CORO_ASAN
+	__sanitizer_start_switch_fiber(fake_save, bottom, size);
+#else
+	(void)fake_save;
+	(void)bottom;
+	(void)size;
+#endif
+}
+
+static inline void finish_switch(void *fake_save, const void **bottom_old, size_t *size_old)
+{
+#ifdef CORO_ASAN
+	__sanitizer_finish_switch_fiber(fake_save, bottom_old, size_old);
+#else
+	(void)fake_save;
+	(void)bottom_old;
+	(void)size_old;
+#endif
+}
+
+struct start_args {
+	struct coro *co;
+	struct coro_main *main;
+	sigjmp_buf *back;
+};
+
+static void trampoline(int lo, int hi)
+{
+	struct start_args *sa = (void *)(((uintptr_t)(unsigned)hi << 32) | (uintptr_t)(unsigned)lo);
+	struct coro *co = sa->co;
+	struct coro_main *main = sa->main;
+
+	finish_switch(NULL, &main->stack_bottom, &main->stack_size);
+	if (!sigsetjmp(co->env, 0)) {
+		start_switch(&co->asan_fake_stack, main->stack_bottom, main->stack_size);
+		siglongjmp(*sa->back, 1);
+	}
+	/* Every later entry through coro_enter() lands here or in coro_yield(). */
+	for (;;) {
+		finish_switch(co->asan_fake_stack, &main->stack_bottom, &main->stack_size);
+		co->fn(co->arg);
+		co->finished = 1;
+		start_switch(&co->asan_fake_stack, main->stack_bottom, main->stack_size);
+		if (!sigsetjmp(co->env, 0))
+			siglongjmp(main->env, 1);
+	}
+}
+
+static int coro_start(struct coro *co, struct coro_main *main)
+{
+	ucontext_t old_uc, uc;
+	sigjmp_buf back;
+	struct start_args sa = {.co = co, .main = main, .back = &back};
+	uintptr_t p = (uintptr_t)&sa;
+
+	if (getcontext(&uc) < 0)
+		return -errno;
+	uc.uc_link = &old_uc;
+	uc.uc_stack.ss_sp = co->stack;
+	uc.uc_stack.ss_size = co->stack_size;
+	uc.uc_stack.ss_flags = 0;
+	makecontext(&uc, (void (*)(void))trampoline, 2, (int)(uint32_t)p, (int)(uint32_t)(p >> 32));
+
+	if (!sigsetjmp(back, 0)) {
+		start_switch(&main->asan_fake_stack, co->stack, co->stack_size);
+		swapcontext(&old_uc, &uc);
+	}
+	finish_switch(main->asan_fake_stack, NULL, NULL);
+	return 0;
+}
+
+int coro_init(struct coro *co, struct coro_main *main, size_t stack_size, void (*fn)(void *),
+	      void *arg)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t total;
+	void *mem;
+
+	stack_size = (stack_size + (size_t)page - 1) & ~((size_t)page - 1);
+	total = stack_size + (size_t)page;
+	mem = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		return -errno;
+	/* Guard page below the stack: an overflow faults instead of corrupting. */
+	mprotect(mem, (size_t)page, PROT_NONE);
+	co->stack = (char *)mem + page;
+	co->stack_size = stack_size;
+	co->fn = fn;
+	co->arg = arg;
+	co->finished = 0;
+	co->asan_fake_stack = NULL;
+#ifdef CORO_VALGRIND
+	co->valgrind_id = VALGRIND_STACK_REGISTER(co->stack, (char *)co->stack + stack_size);
+#endif
+	return coro_start(co, main);
+}
+
+int coro_reset(struct coro *co, struct coro_main *main, void (*fn)(void *), void *arg)
+{
+	(void)main;
+	co->fn = fn;
+	co->arg = arg;
+	co->finished = 0;
+	/* A finished coroutine waits in trampoline's loop: entering it again
+	 * runs the new function from the top of that loop. */
+	return 0;
+}
+
+void coro_destroy(struct coro *co)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (!co->stack)
+		return;
+#ifdef CORO_VALGRIND
+	VALGRIND_STACK_DEREGISTER(co->valgrind_id);
+#endif
+	munmap((char *)co->stack - page, co->stack_size + (size_t)page);
+	co->stack = NULL;
+}
+
+void coro_enter(struct coro_main *main, struct coro *co)
+{
+	if (!sigsetjmp(main->env, 0)) {
+		start_switch(&main->asan_fake_stack, co->stack, co->stack_size);
+		siglongjmp(co->env, 1);
+	}
+	finish_switch(main->asan_fake_stack, NULL, NULL);
+}
+
+void coro_yield(struct coro_main *main, struct coro *co)
+{
+	if (!sigsetjmp(co->env, 0)) {
+		start_switch(&co->asan_fake_stack, main->stack_bottom, main->stack_size);
+		siglongjmp(main->env, 1);
+	}
+	finish_switch(co->asan_fake_stack, &main->stack_bottom, &main->stack_size);
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Stackful coroutines: ucontext builds a new stack once, after that every
+ * switch is sigsetjmp(env, 0)/siglongjmp (no signal-mask syscall). Switches
+ * are annotated for AddressSanitizer and stacks registered with valgrind.
+ */
+#pragma once
+
+#include <setjmp.h>
+#include <stddef.h>
+
+struct coro {
+	sigjmp_buf env;
+	void *stack;
+	size_t stack_size;
+	void (*fn)(void *arg);
+	void *arg;
+	void *asan_fake_stack;
+	unsigned valgrind_id;
+	int finished;
+};
+
+/* The context that is not a coroutine (the scheduler). */
+struct coro_main {
+	sigjmp_buf env;
+	void *asan_fake_stack;
+	const void *stack_bottom;
+	size_t stack_size;
+};
+
+int coro_init(struct coro *co, struct coro_main *main, size_t stack_size, void (*fn)(void *),
+	      void *arg);
+/* Reuses an initialised coroutine's stack for a new function. */
+int coro_reset(struct coro *co, struct coro_main *main, void (*fn)(void *), void *arg);
+void coro_destroy(struct coro *co);
+
+/* From the main context into co; returns when co yields or finishes. */
+void coro_enter(struct coro_main *main, struct coro *co);
+/* From co back to the main context. */
+void coro_yield(struct coro_main *main, struct coro *co);

@@ -1,0 +1,587 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "engine.h"
+#include "coro.h"
+#include "trace.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <stdarg.h>
+#include <string.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define TASK_STACK_SIZE (512 * 1024)
+#else
+#define TASK_STACK_SIZE (128 * 1024)
+#endif
+
+enum task_state { TASK_READY, TASK_RUNNING, TASK_BLOCKED, TASK_DONE };
+
+struct task {
+	struct engine *e;
+	char *name;
+	struct coro *co;
+	task_fn fn;
+	void *arg;
+	enum task_state state;
+	unsigned atomic;
+	const char *waiting_on;
+	uint64_t wait_gen;
+	bool timed_out;
+	bool daemon;
+};
+
+typedef void (*tagged_fn)(struct engine *e, void *arg, uint64_t tag);
+
+struct event {
+	uint64_t time;
+	uint64_t seq;
+	event_fn fn;
+	tagged_fn tfn;
+	void *arg;
+	uint64_t tag;
+};
+
+struct engine {
+	uint64_t now;
+	uint64_t seed;
+	uint64_t rng[4];
+	uint64_t seq;
+	GArray *heap; /* of struct event, a binary min-heap on (time, seq) */
+	GPtrArray *ready;
+	GPtrArray *tasks; /* in spawn order */
+	GPtrArray *coro_pool;
+	struct task *current;
+	struct coro_main main;
+	struct trace *trace;
+	uint64_t reached[REACH__COUNT];
+	GPtrArray *violations;
+	GHashTable *violation_keys;
+};
+
+static const char *const reach_names[REACH__COUNT] = {
+	[REACH_RETARGET_FAILED] = "retarget-failed",
+	[REACH_RETARGET_OK] = "retarget-ok",
+	[REACH_CREATE_INTERRUPT] = "create-interrupt",
+	[REACH_CREATE_INTERRUPT_FAILED] = "create-interrupt-failed",
+	[REACH_DELETE_INTERRUPT] = "delete-interrupt",
+	[REACH_FIRED_WHILE_MASKED] = "fired-while-masked",
+	[REACH_INTERRUPT_LOST] = "interrupt-lost",
+	[REACH_INTERRUPT_DELIVERED] = "interrupt-delivered",
+	[REACH_POWER_OFF] = "power-off",
+	[REACH_MIGRATE_IRQ] = "migrate-irq",
+	[REACH_MSI_RESTORED] = "msi-restored",
+	[REACH_FAULT_INJECTED] = "fault-injected",
+	[REACH_D0_ENTRY_FAILED] = "d0-entry-failed",
+	[REACH_PACKET_DROPPED] = "packet-dropped",
+};
+
+const char *reach_name(enum reach_event r)
+{
+	return (unsigned)r < REACH__COUNT ? reach_names[r] : "?";
+}
+
+int reach_lookup(const char *name)
+{
+	for (int i = 0; i < REACH__COUNT; i++)
+		if (strcmp(reach_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+static uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static void violation_free(gpointer p)
+{
+	struct violation *v = p;
+
+	g_free(v->oracle);
+	g_free(v->kind);
+	g_free(v->subject);
+	g_free(v->message);
+	g_free(v);
+}
+
+static void task_free(struct task *t)
+{
+	if (t->co) {
+		coro_destroy(t->co);
+		g_free(t->co);
+	}
+	g_free(t->name);
+	g_free(t);
+}
+
+struct engine *engine_new(uint64_t seed)
+{
+	struct engine *e = g_new0(struct engine, 1);
+	uint64_t x = seed;
+
+	e->seed = seed;
+	for (int i = 0; i < 4; i++)
+		e->rng[i] = splitmix64(&x);
+	e->heap = g_array_sized_new(FALSE, FALSE, sizeof(struct event), 64);
+	e->ready = g_ptr_array_new();
+	e->tasks = g_ptr_array_new();
+	e->coro_pool = g_ptr_array_new();
+	e->violations = g_ptr_array_new_with_free_func(violation_free);
+	e->violation_keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	return e;
+}
+
+void engine_free(struct engine *e)
+{
+	if (!e)
+		return;
+	for (guint i = 0; i < e->tasks->len; i++)
+		task_free(g_ptr_array_index(e->tasks, i));
+	for (guint i = 0; i < e->coro_pool->len; i++) {
+		struct coro *co = g_ptr_array_index(e->coro_pool, i);
+		coro_destroy(co);
+		g_free(co);
+	}
+	g_ptr_array_free(e->coro_pool, TRUE);
+	g_ptr_array_free(e->tasks, TRUE);
+	g_ptr_array_free(e->ready, TRUE);
+	g_array_free(e->heap, TRUE);
+	g_ptr_array_free(e->violations, TRUE);
+	g_hash_table_destroy(e->violation_keys);
+	g_free(e);
+}
+
+uint64_t engine_now(const struct engine *e)
+{
+	return e->now;
+}
+
+uint64_t engine_seed(const struct engine *e)
+{
+	return e->seed;
+}
+
+struct trace *engine_trace(struct engine *e)
+{
+	return e->trace;
+}
+
+void engine_set_trace(struct engine *e, struct trace *t)
+{
+	e->trace = t;
+}
+
+/* ---- event heap ---- */
+
+static bool ev_before(const struct event *a, const struct event *b)
+{
+	return a->time < b->time || (a->time == b->time && a->seq < b->seq);
+}
+
+static void heap_push(struct engine *e, struct event ev)
+{
+	struct event *h;
+	guint i;
+
+	g_array_append_val(e->heap, ev);
+	h = (struct event *)(void *)e->heap->data;
+	i = e->heap->len - 1;
+	while (i > 0) {
+		guint p = (i - 1) / 2;
+		if (!ev_before(&h[i], &h[p]))
+			break;
+		struct event tmp = h[i];
+		h[i] = h[p];
+		h[p] = tmp;
+		i = p;
+	}
+}
+
+static struct event heap_pop(struct engine *e)
+{
+	struct event *h = (struct event *)(void *)e->heap->data;
+	struct event top = h[0];
+	guint n = e->heap->len - 1, i = 0;
+
+	h[0] = h[n];
+	g_array_set_size(e->heap, n);
+	h = (struct event *)(void *)e->heap->data;
+	for (;;) {
+		guint l = 2 * i + 1, r = l + 1, m = i;
+		if (l < n && ev_before(&h[l], &h[m]))
+			m = l;
+		if (r < n && ev_before(&h[r], &h[m]))
+			m = r;
+		if (m == i)
+			break;
+		struct event tmp = h[i];
+		h[i] = h[m];
+		h[m] = tmp;
+		i = m;
+	}
+	return top;
+}
+
+void engine_schedule(struct engine *e, uint64_t delay_ns, event_fn fn, void *arg)
+{
+	struct event ev = {.time = e->now + delay_ns, .seq = e->seq++, .fn = fn, .arg = arg};
+	heap_push(e, ev);
+}
+
+static void schedule_tagged(struct engine *e, uint64_t delay_ns, tagged_fn fn, void *arg,
+			    uint64_t tag)
+{
+	struct event ev = {
+		.time = e->now + delay_ns, .seq = e->seq++, .tfn = fn, .arg = arg, .tag = tag};
+	heap_push(e, ev);
+}
+
+/* ---- tasks ---- */
+
+static void task_trampoline(void *arg)
+{
+	struct task *t = arg;
+	t->fn(t->arg);
+}
+
+struct task *task_spawn(struct engine *e, const char *name, task_fn fn, void *arg)
+{
+	struct task *t = g_new0(struct task, 1);
+
+	t->e = e;
+	t->name = g_strdup(name);
+	t->fn = fn;
+	t->arg = arg;
+	if (e->coro_pool->len) {
+		t->co = g_ptr_array_steal_index(e->coro_pool, e->coro_pool->len - 1);
+		coro_reset(t->co, &e->main, task_trampoline, t);
+	} else {
+		t->co = g_new0(struct coro, 1);
+		if (coro_init(t->co, &e->main, TASK_STACK_SIZE, task_trampoline, t) < 0)
+			g_error("cannot allocate a task stack for %s", name);
+	}
+	t->state = TASK_READY;
+	g_ptr_array_add(e->tasks, t);
+	g_ptr_array_add(e->ready, t);
+	return t;
+}
+
+struct task *task_current(struct engine *e)
+{
+	return e->current;
+}
+
+const char *task_name(const struct task *t)
+{
+	return t ? t->name : "-";
+}
+
+bool task_done(const struct task *t)
+{
+	return t->state == TASK_DONE;
+}
+
+void task_set_daemon(struct task *t, bool daemon)
+{
+	t->daemon = daemon;
+}
+
+void task_reap(struct engine *e, struct task *t)
+{
+	g_assert(t->state == TASK_DONE);
+	g_ptr_array_remove(e->tasks, t);
+	if (t->co) {
+		g_ptr_array_add(e->coro_pool, t->co);
+		t->co = NULL;
+	}
+	task_free(t);
+}
+
+static void task_wake(struct engine *e, struct task *t)
+{
+	if (t->state != TASK_BLOCKED)
+		return;
+	t->state = TASK_READY;
+	t->waiting_on = NULL;
+	t->wait_gen++;
+	g_ptr_array_add(e->ready, t);
+}
+
+static void task_block(struct engine *e, const char *what)
+{
+	struct task *t = e->current;
+
+	if (!t)
+		g_error("blocking outside task context (%s)", what);
+	t->state = TASK_BLOCKED;
+	t->waiting_on = what;
+	coro_yield(&e->main, t->co);
+}
+
+static void wake_timer(struct engine *e, void *arg, uint64_t gen)
+{
+	struct task *t = arg;
+
+	if (t->state == TASK_BLOCKED && t->wait_gen == gen) {
+		t->timed_out = true;
+		task_wake(e, t);
+	}
+}
+
+static void block_for(struct engine *e, uint64_t ns, const char *what)
+{
+	struct task *t = e->current;
+
+	if (!t)
+		g_error("blocking outside task context (%s)", what);
+	t->timed_out = false;
+	schedule_tagged(e, ns, wake_timer, t, t->wait_gen);
+	task_block(e, what);
+}
+
+void task_sleep(struct engine *e, uint64_t ns)
+{
+	might_sleep(e, "msleep");
+	block_for(e, ns, "sleep");
+}
+
+void task_udelay(struct engine *e, uint64_t ns)
+{
+	block_for(e, ns, "udelay");
+}
+
+void task_yield(struct engine *e)
+{
+	struct task *t = e->current;
+
+	g_assert(t);
+	t->state = TASK_READY;
+	g_ptr_array_add(e->ready, t);
+	coro_yield(&e->main, t->co);
+}
+
+void task_atomic_enter(struct engine *e)
+{
+	if (e->current)
+		e->current->atomic++;
+}
+
+void task_atomic_exit(struct engine *e)
+{
+	if (e->current) {
+		g_assert(e->current->atomic > 0);
+		e->current->atomic--;
+	}
+}
+
+bool task_in_atomic(struct engine *e)
+{
+	return !e->current || e->current->atomic > 0;
+}
+
+void might_sleep(struct engine *e, const char *what)
+{
+	if (!e->current) {
+		engine_violation(e, "atomic", "sleep-in-atomic", what,
+				 "%s called from event (interrupt/tasklet) context, which may not sleep",
+				 what);
+		return;
+	}
+	if (e->current->atomic)
+		engine_violation(e, "atomic", "sleep-in-atomic", what,
+				 "task %s called %s with a spinlock held or interrupts off (depth %u)",
+				 e->current->name, what, e->current->atomic);
+}
+
+/* ---- completions ---- */
+
+void completion_init(struct completion *c, const char *what)
+{
+	c->done = false;
+	c->waiter = NULL;
+	c->what = what;
+}
+
+void complete(struct engine *e, struct completion *c)
+{
+	c->done = true;
+	if (c->waiter) {
+		struct task *w = c->waiter;
+		c->waiter = NULL;
+		task_wake(e, w);
+	}
+}
+
+static int wait_common(struct engine *e, struct completion *c, uint64_t timeout_ns)
+{
+	struct task *t = e->current;
+
+	if (c->done)
+		return 0;
+	c->waiter = t;
+	if (timeout_ns)
+		block_for(e, timeout_ns, c->what);
+	else
+		task_block(e, c->what);
+	if (c->waiter == t)
+		c->waiter = NULL;
+	if (!c->done && t->timed_out)
+		return -ETIMEDOUT;
+	return 0;
+}
+
+int completion_wait(struct engine *e, struct completion *c, uint64_t timeout_ns)
+{
+	might_sleep(e, c->what);
+	return wait_common(e, c, timeout_ns);
+}
+
+int completion_poll(struct engine *e, struct completion *c, uint64_t step_ns, uint64_t timeout_ns)
+{
+	uint64_t start = e->now;
+
+	/* A busy-wait is observably a wait that cannot be interrupted: model it
+	 * as a wait that wakes on completion, whose elapsed time is rounded up
+	 * to the polling step. */
+	(void)step_ns;
+	return wait_common(e, c, timeout_ns ? timeout_ns - (e->now - start) : 0);
+}
+
+/* ---- scheduler ---- */
+
+static void run_task(struct engine *e, struct task *t)
+{
+	e->current = t;
+	t->state = TASK_RUNNING;
+	coro_enter(&e->main, t->co);
+	e->current = NULL;
+	if (t->co->finished)
+		t->state = TASK_DONE;
+}
+
+void engine_run_for(struct engine *e, uint64_t ns)
+{
+	uint64_t limit = ns == UINT64_MAX ? UINT64_MAX : e->now + ns;
+
+	for (;;) {
+		if (e->ready->len) {
+			unsigned i = e->ready->len > 1 ? engine_choose(e, e->ready->len, "ready")
+						       : 0;
+			struct task *t = g_ptr_array_remove_index(e->ready, i);
+			run_task(e, t);
+			continue;
+		}
+		if (!e->heap->len)
+			break;
+		if (((struct event *)(void *)e->heap->data)[0].time > limit)
+			break;
+		struct event ev = heap_pop(e);
+		e->now = ev.time;
+		if (ev.tfn)
+			ev.tfn(e, ev.arg, ev.tag);
+		else
+			ev.fn(e, ev.arg);
+	}
+	if (limit != UINT64_MAX && e->now < limit)
+		e->now = limit;
+}
+
+void engine_run(struct engine *e)
+{
+	engine_run_for(e, UINT64_MAX);
+}
+
+/* ---- PRNG and choice points ---- */
+
+static inline uint64_t rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+uint64_t engine_rand(struct engine *e)
+{
+	uint64_t *s = e->rng;
+	uint64_t result = rotl(s[1] * 5, 7) * 9;
+	uint64_t t = s[1] << 17;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return result;
+}
+
+unsigned engine_choose(struct engine *e, unsigned n, const char *point)
+{
+	unsigned pick;
+
+	g_assert(n >= 1);
+	if (n == 1)
+		return 0;
+	/* Lemire's multiply-shift; the bias for small n is irrelevant here and
+	 * the result is a pure function of the seed. */
+	pick = (unsigned)(((unsigned __int128)engine_rand(e) * n) >> 64);
+	TRACE(e, "engine", "choice", "\"point\":\"%s\",\"of\":%u,\"pick\":%u", point, n, pick);
+	return pick;
+}
+
+/* ---- reachability and violations ---- */
+
+void engine_reach(struct engine *e, enum reach_event r)
+{
+	e->reached[r]++;
+}
+
+uint64_t engine_reached(const struct engine *e, enum reach_event r)
+{
+	return e->reached[r];
+}
+
+void engine_violation(struct engine *e, const char *oracle, const char *kind, const char *subject,
+		      const char *fmt, ...)
+{
+	char *key = g_strdup_printf("%s/%s/%s", oracle, kind, subject ? subject : "");
+	struct violation *v;
+	va_list ap;
+
+	if (g_hash_table_contains(e->violation_keys, key)) {
+		g_free(key);
+		return;
+	}
+	g_hash_table_add(e->violation_keys, key);
+	v = g_new0(struct violation, 1);
+	v->oracle = g_strdup(oracle);
+	v->kind = g_strdup(kind);
+	v->subject = g_strdup(subject ? subject : "");
+	va_start(ap, fmt);
+	v->message = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	v->time = e->now;
+	g_ptr_array_add(e->violations, v);
+	TRACE(e, "oracle", "violation", "\"oracle\":\"%s\",\"kind\":\"%s\"", oracle, kind);
+}
+
+unsigned engine_violation_count(const struct engine *e)
+{
+	return e->violations->len;
+}
+
+const struct violation *engine_violation_get(const struct engine *e, unsigned i)
+{
+	return g_ptr_array_index(e->violations, i);
+}
+
+void engine_for_each_blocked(struct engine *e,
+			     void (*fn)(struct task *t, const char *waiting_on, void *arg), void *arg)
+{
+	for (guint i = 0; i < e->tasks->len; i++) {
+		struct task *t = g_ptr_array_index(e->tasks, i);
+		if (t->state == TASK_BLOCKED && !t->daemon)
+			fn(t, t->waiting_on ? t->waiting_on : "?", arg);
+	}
+}

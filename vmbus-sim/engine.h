@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The deterministic engine: a virtual clock in nanoseconds, an event queue,
+ * a seeded PRNG, tasks (coroutines that may block the way kernel code does),
+ * completions, per-task atomic context, choice points, reachability marks and
+ * the violation list the oracles write to.
+ *
+ * This header is half of what the guest sees of the host ("kernel services");
+ * the other half is guest-abi.h.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct engine;
+struct task;
+struct trace;
+
+typedef void (*event_fn)(struct engine *e, void *arg);
+typedef void (*task_fn)(void *arg);
+
+#define NSEC_PER_USEC 1000ULL
+#define NSEC_PER_MSEC 1000000ULL
+#define NSEC_PER_SEC  1000000000ULL
+
+struct engine *engine_new(uint64_t seed);
+void engine_free(struct engine *e);
+
+uint64_t engine_now(const struct engine *e);
+uint64_t engine_seed(const struct engine *e);
+struct trace *engine_trace(struct engine *e);
+void engine_set_trace(struct engine *e, struct trace *t);
+
+/* Runs fn(arg) in scheduler context delay_ns from now. Events at the same
+ * instant run in the order they were scheduled. */
+void engine_schedule(struct engine *e, uint64_t delay_ns, event_fn fn, void *arg);
+
+/* Runs tasks and events until nothing is ready and no event is queued. */
+void engine_run(struct engine *e);
+/* As engine_run, but stops before the first event later than now + ns. */
+void engine_run_for(struct engine *e, uint64_t ns);
+
+/* Tasks. A task runs fn(arg) on its own stack; it ends when fn returns. */
+struct task *task_spawn(struct engine *e, const char *name, task_fn fn, void *arg);
+struct task *task_current(struct engine *e);
+const char *task_name(const struct task *t);
+bool task_done(const struct task *t);
+/* Drops a finished task (tasks are otherwise freed with the engine). */
+void task_reap(struct engine *e, struct task *t);
+
+/* Blocks the current task for ns of virtual time (msleep: may not be called
+ * in atomic context). */
+void task_sleep(struct engine *e, uint64_t ns);
+/* Busy-waits ns of virtual time (udelay: allowed in atomic context). */
+void task_udelay(struct engine *e, uint64_t ns);
+/* Lets other ready tasks run first; a choice point when several are ready. */
+void task_yield(struct engine *e);
+
+/* Atomic context: spinlock held or interrupts off. Nested. */
+void task_atomic_enter(struct engine *e);
+void task_atomic_exit(struct engine *e);
+bool task_in_atomic(struct engine *e);
+/* Reports a violation if the current context may not sleep. */
+void might_sleep(struct engine *e, const char *what);
+
+/* Completions (struct completion in the kernel). */
+struct completion {
+	bool done;
+	struct task *waiter;
+	const char *what;
+};
+void completion_init(struct completion *c, const char *what);
+void complete(struct engine *e, struct completion *c);
+/* Sleeps until complete() or timeout_ns passes (0 = forever). Returns 0, or
+ * -ETIMEDOUT. */
+int completion_wait(struct engine *e, struct completion *c, uint64_t timeout_ns);
+/* Polls with udelay(step_ns) between tries, never sleeping; for code that runs
+ * with interrupts off. Same return values. */
+int completion_poll(struct engine *e, struct completion *c, uint64_t step_ns, uint64_t timeout_ns);
+
+/* Seeded PRNG (xoshiro256**, seeded through splitmix64). */
+uint64_t engine_rand(struct engine *e);
+/* A choice point: picks one of n alternatives (n >= 1) with the PRNG. */
+unsigned engine_choose(struct engine *e, unsigned n, const char *point);
+
+/* Reachability: named events a scenario may require. */
+enum reach_event {
+	REACH_RETARGET_FAILED,
+	REACH_RETARGET_OK,
+	REACH_CREATE_INTERRUPT,
+	REACH_CREATE_INTERRUPT_FAILED,
+	REACH_DELETE_INTERRUPT,
+	REACH_FIRED_WHILE_MASKED,
+	REACH_INTERRUPT_LOST,
+	REACH_INTERRUPT_DELIVERED,
+	REACH_POWER_OFF,
+	REACH_MIGRATE_IRQ,
+	REACH_MSI_RESTORED,
+	REACH_FAULT_INJECTED,
+	REACH_D0_ENTRY_FAILED,
+	REACH_PACKET_DROPPED,
+	REACH__COUNT
+};
+const char *reach_name(enum reach_event r);
+int reach_lookup(const char *name); /* -1 if unknown */
+void engine_reach(struct engine *e, enum reach_event r);
+uint64_t engine_reached(const struct engine *e, enum reach_event r);
+
+/* Violations, in the order they were found. */
+struct violation {
+	char *oracle;  /* "delivery", "mask", "remap", "tasks", "atomic", "reach", ... */
+	char *kind;    /* "lost", "stuck-masked", ... */
+	char *subject; /* what it is about, used to report each problem once */
+	char *message;
+	uint64_t time;
+};
+void engine_violation(struct engine *e, const char *oracle, const char *kind, const char *subject,
+		      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+unsigned engine_violation_count(const struct engine *e);
+const struct violation *engine_violation_get(const struct engine *e, unsigned i);
+
+/* Tasks still blocked when the world is quiet. Calls fn for each. */
+void engine_for_each_blocked(struct engine *e, void (*fn)(struct task *t, const char *waiting_on,
+							     void *arg),
+			     void *arg);
+/* Daemon tasks are allowed to stay blocked forever (an idle worker). */
+void task_set_daemon(struct task *t, bool daemon);
