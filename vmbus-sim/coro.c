@@ -98,7 +98,7 @@ static int coro_start(struct coro *co, struct coro_main *main)
 }
 
 int coro_init(struct coro *co, struct coro_main *main, size_t stack_size, void (*fn)(void *),
-	      void *arg)
+              void *arg)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	size_t total;

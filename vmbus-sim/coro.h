@@ -29,7 +29,7 @@ struct coro_main {
 };
 
 int coro_init(struct coro *co, struct coro_main *main, size_t stack_size, void (*fn)(void *),
-	      void *arg);
+              void *arg);
 /* Reuses an initialised coroutine's stack for a new function. */
 int coro_reset(struct coro *co, struct coro_main *main, void (*fn)(void *), void *arg);
 void coro_destroy(struct coro *co);

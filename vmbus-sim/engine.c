@@ -59,20 +59,20 @@ struct engine {
 };
 
 static const char *const reach_names[REACH__COUNT] = {
-	[REACH_RETARGET_FAILED] = "retarget-failed",
-	[REACH_RETARGET_OK] = "retarget-ok",
-	[REACH_CREATE_INTERRUPT] = "create-interrupt",
-	[REACH_CREATE_INTERRUPT_FAILED] = "create-interrupt-failed",
-	[REACH_DELETE_INTERRUPT] = "delete-interrupt",
-	[REACH_FIRED_WHILE_MASKED] = "fired-while-masked",
-	[REACH_INTERRUPT_LOST] = "interrupt-lost",
-	[REACH_INTERRUPT_DELIVERED] = "interrupt-delivered",
-	[REACH_POWER_OFF] = "power-off",
-	[REACH_MIGRATE_IRQ] = "migrate-irq",
-	[REACH_MSI_RESTORED] = "msi-restored",
-	[REACH_FAULT_INJECTED] = "fault-injected",
-	[REACH_D0_ENTRY_FAILED] = "d0-entry-failed",
-	[REACH_PACKET_DROPPED] = "packet-dropped",
+    [REACH_RETARGET_FAILED] = "retarget-failed",
+    [REACH_RETARGET_OK] = "retarget-ok",
+    [REACH_CREATE_INTERRUPT] = "create-interrupt",
+    [REACH_CREATE_INTERRUPT_FAILED] = "create-interrupt-failed",
+    [REACH_DELETE_INTERRUPT] = "delete-interrupt",
+    [REACH_FIRED_WHILE_MASKED] = "fired-while-masked",
+    [REACH_INTERRUPT_LOST] = "interrupt-lost",
+    [REACH_INTERRUPT_DELIVERED] = "interrupt-delivered",
+    [REACH_POWER_OFF] = "power-off",
+    [REACH_MIGRATE_IRQ] = "migrate-irq",
+    [REACH_MSI_RESTORED] = "msi-restored",
+    [REACH_FAULT_INJECTED] = "fault-injected",
+    [REACH_D0_ENTRY_FAILED] = "d0-entry-failed",
+    [REACH_PACKET_DROPPED] = "packet-dropped",
 };
 
 const char *reach_name(enum reach_event r)
@@ -232,10 +232,10 @@ void engine_schedule(struct engine *e, uint64_t delay_ns, event_fn fn, void *arg
 }
 
 static void schedule_tagged(struct engine *e, uint64_t delay_ns, tagged_fn fn, void *arg,
-			    uint64_t tag)
+                            uint64_t tag)
 {
 	struct event ev = {
-		.time = e->now + delay_ns, .seq = e->seq++, .tfn = fn, .arg = arg, .tag = tag};
+	    .time = e->now + delay_ns, .seq = e->seq++, .tfn = fn, .arg = arg, .tag = tag};
 	heap_push(e, ev);
 }
 
@@ -385,15 +385,16 @@ bool task_in_atomic(struct engine *e)
 void might_sleep(struct engine *e, const char *what)
 {
 	if (!e->current) {
-		engine_violation(e, "atomic", "sleep-in-atomic", what,
-				 "%s called from event (interrupt/tasklet) context, which may not sleep",
-				 what);
+		engine_violation(
+		    e, "atomic", "sleep-in-atomic", what,
+		    "%s called from event (interrupt/tasklet) context, which may not sleep", what);
 		return;
 	}
 	if (e->current->atomic)
-		engine_violation(e, "atomic", "sleep-in-atomic", what,
-				 "task %s called %s with a spinlock held or interrupts off (depth %u)",
-				 e->current->name, what, e->current->atomic);
+		engine_violation(
+		    e, "atomic", "sleep-in-atomic", what,
+		    "task %s called %s with a spinlock held or interrupts off (depth %u)",
+		    e->current->name, what, e->current->atomic);
 }
 
 /* ---- completions ---- */
@@ -468,8 +469,8 @@ void engine_run_for(struct engine *e, uint64_t ns)
 
 	for (;;) {
 		if (e->ready->len) {
-			unsigned i = e->ready->len > 1 ? engine_choose(e, e->ready->len, "ready")
-						       : 0;
+			unsigned i =
+			    e->ready->len > 1 ? engine_choose(e, e->ready->len, "ready") : 0;
 			struct task *t = g_ptr_array_remove_index(e->ready, i);
 			run_task(e, t);
 			continue;
@@ -543,7 +544,7 @@ uint64_t engine_reached(const struct engine *e, enum reach_event r)
 }
 
 void engine_violation(struct engine *e, const char *oracle, const char *kind, const char *subject,
-		      const char *fmt, ...)
+                      const char *fmt, ...)
 {
 	char *key = g_strdup_printf("%s/%s/%s", oracle, kind, subject ? subject : "");
 	struct violation *v;
@@ -577,7 +578,8 @@ const struct violation *engine_violation_get(const struct engine *e, unsigned i)
 }
 
 void engine_for_each_blocked(struct engine *e,
-			     void (*fn)(struct task *t, const char *waiting_on, void *arg), void *arg)
+                             void (*fn)(struct task *t, const char *waiting_on, void *arg),
+                             void *arg)
 {
 	for (guint i = 0; i < e->tasks->len; i++) {
 		struct task *t = g_ptr_array_index(e->tasks, i);

@@ -117,13 +117,13 @@ struct violation {
 	uint64_t time;
 };
 void engine_violation(struct engine *e, const char *oracle, const char *kind, const char *subject,
-		      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 unsigned engine_violation_count(const struct engine *e);
 const struct violation *engine_violation_get(const struct engine *e, unsigned i);
 
 /* Tasks still blocked when the world is quiet. Calls fn for each. */
-void engine_for_each_blocked(struct engine *e, void (*fn)(struct task *t, const char *waiting_on,
-							     void *arg),
-			     void *arg);
+void engine_for_each_blocked(struct engine *e,
+                             void (*fn)(struct task *t, const char *waiting_on, void *arg),
+                             void *arg);
 /* Daemon tasks are allowed to stay blocked forever (an idle worker). */
 void task_set_daemon(struct task *t, bool daemon);

@@ -22,24 +22,24 @@ struct faults {
 };
 
 static const char *const point_names[FP__COUNT] = {
-	[FP_HYPERCALL_RETARGET] = "hypercall.retarget",
-	[FP_VSP_CREATE_INTERRUPT] = "vsp.create-interrupt",
-	[FP_VSP_D0_ENTRY] = "vsp.d0-entry",
-	[FP_VMBUS_SEND] = "vmbus.send",
+    [FP_HYPERCALL_RETARGET] = "hypercall.retarget",
+    [FP_VSP_CREATE_INTERRUPT] = "vsp.create-interrupt",
+    [FP_VSP_D0_ENTRY] = "vsp.d0-entry",
+    [FP_VMBUS_SEND] = "vmbus.send",
 };
 
 static const char *const mode_names[] = {
-	[FAULT_ONCE] = "once",
-	[FAULT_NTH] = "nth",
-	[FAULT_EVERY] = "every",
-	[FAULT_PROBABILITY] = "probability",
+    [FAULT_ONCE] = "once",
+    [FAULT_NTH] = "nth",
+    [FAULT_EVERY] = "every",
+    [FAULT_PROBABILITY] = "probability",
 };
 
 static const char *const phase_names[PHASE__COUNT] = {
-	[PHASE_BOOT] = "boot",
-	[PHASE_HIBERNATE] = "hibernate",
-	[PHASE_CPU_OFFLINE] = "cpu-offline",
-	[PHASE_RESUME] = "resume",
+    [PHASE_BOOT] = "boot",
+    [PHASE_HIBERNATE] = "hibernate",
+    [PHASE_CPU_OFFLINE] = "cpu-offline",
+    [PHASE_RESUME] = "resume",
 };
 
 static int lookup(const char *const *names, int n, const char *name)

@@ -11,10 +11,10 @@
 #include "engine.h"
 
 enum fault_point {
-	FP_HYPERCALL_RETARGET, /* the hypercall returns the rule's status */
+	FP_HYPERCALL_RETARGET,   /* the hypercall returns the rule's status */
 	FP_VSP_CREATE_INTERRUPT, /* CREATE_INTERRUPT completes with the rule's status */
-	FP_VSP_D0_ENTRY, /* BUS_D0ENTRY completes with the rule's status */
-	FP_VMBUS_SEND, /* a guest packet is lost before the host reads it */
+	FP_VSP_D0_ENTRY,         /* BUS_D0ENTRY completes with the rule's status */
+	FP_VMBUS_SEND,           /* a guest packet is lost before the host reads it */
 	FP__COUNT
 };
 
@@ -26,9 +26,9 @@ struct fault_rule {
 	const char *name;
 	enum fault_point point;
 	enum fault_mode mode;
-	unsigned n;	    /* FAULT_NTH: the hit that fails, from 1 */
+	unsigned n;         /* FAULT_NTH: the hit that fails, from 1 */
 	double probability; /* FAULT_PROBABILITY */
-	int phase;	    /* -1: any phase */
+	int phase;          /* -1: any phase */
 	bool enabled;
 	bool status_set;
 	uint64_t status;

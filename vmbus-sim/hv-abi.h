@@ -11,40 +11,40 @@
 #define HVCALL_MAP_DEVICE_INTERRUPT   0x007c
 #define HVCALL_UNMAP_DEVICE_INTERRUPT 0x007d
 #define HVCALL_RETARGET_INTERRUPT     0x007e
-#define HVCALL_MMIO_READ	      0x0106
-#define HVCALL_MMIO_WRITE	      0x0107
+#define HVCALL_MMIO_READ              0x0106
+#define HVCALL_MMIO_WRITE             0x0107
 
-#define HV_HYPERCALL_FAST_BIT	    (1ULL << 16)
-#define HV_HYPERCALL_VARHEAD_OFFSET 17
-#define HV_HYPERCALL_REP_COMP_OFFSET 32
+#define HV_HYPERCALL_FAST_BIT         (1ULL << 16)
+#define HV_HYPERCALL_VARHEAD_OFFSET   17
+#define HV_HYPERCALL_REP_COMP_OFFSET  32
 #define HV_HYPERCALL_REP_START_OFFSET 48
 
-#define HV_STATUS_SUCCESS		     0x0
-#define HV_STATUS_INVALID_HYPERCALL_CODE     0x2
-#define HV_STATUS_INVALID_HYPERCALL_INPUT    0x3
-#define HV_STATUS_INVALID_ALIGNMENT	     0x4
-#define HV_STATUS_INVALID_PARAMETER	     0x5
-#define HV_STATUS_ACCESS_DENIED		     0x6
-#define HV_STATUS_INVALID_PARTITION_STATE    0x7
-#define HV_STATUS_OPERATION_DENIED	     0x8
-#define HV_STATUS_INSUFFICIENT_MEMORY	     0xB
-#define HV_STATUS_INVALID_PARTITION_ID	     0xD
-#define HV_STATUS_INVALID_VP_INDEX	     0xE
-#define HV_STATUS_NOT_FOUND		     0x10
-#define HV_STATUS_INVALID_VP_STATE	     0x15
-#define HV_STATUS_NO_RESOURCES		     0x1D
-#define HV_STATUS_OPERATION_FAILED	     0x71
-#define HV_STATUS_TIME_OUT		     0x78
+#define HV_STATUS_SUCCESS                 0x0
+#define HV_STATUS_INVALID_HYPERCALL_CODE  0x2
+#define HV_STATUS_INVALID_HYPERCALL_INPUT 0x3
+#define HV_STATUS_INVALID_ALIGNMENT       0x4
+#define HV_STATUS_INVALID_PARAMETER       0x5
+#define HV_STATUS_ACCESS_DENIED           0x6
+#define HV_STATUS_INVALID_PARTITION_STATE 0x7
+#define HV_STATUS_OPERATION_DENIED        0x8
+#define HV_STATUS_INSUFFICIENT_MEMORY     0xB
+#define HV_STATUS_INVALID_PARTITION_ID    0xD
+#define HV_STATUS_INVALID_VP_INDEX        0xE
+#define HV_STATUS_NOT_FOUND               0x10
+#define HV_STATUS_INVALID_VP_STATE        0x15
+#define HV_STATUS_NO_RESOURCES            0x1D
+#define HV_STATUS_OPERATION_FAILED        0x71
+#define HV_STATUS_TIME_OUT                0x78
 
-#define hv_result(status) ((status) & 0xffffULL)
+#define hv_result(status) ((status)&0xffffULL)
 
-#define HV_PARTITION_ID_SELF ((uint64_t)-1)
-#define HV_INTERRUPT_SOURCE_MSI	   1
-#define HV_INTERRUPT_SOURCE_IOAPIC 2
-#define HV_DEVICE_INTERRUPT_TARGET_MULTICAST	 1
+#define HV_PARTITION_ID_SELF                     ((uint64_t)-1)
+#define HV_INTERRUPT_SOURCE_MSI                  1
+#define HV_INTERRUPT_SOURCE_IOAPIC               2
+#define HV_DEVICE_INTERRUPT_TARGET_MULTICAST     1
 #define HV_DEVICE_INTERRUPT_TARGET_PROCESSOR_SET 2
-#define HV_GENERIC_SET_SPARSE_4K 0
-#define HV_GENERIC_SET_ALL	 1
+#define HV_GENERIC_SET_SPARSE_4K                 0
+#define HV_GENERIC_SET_ALL                       1
 
 struct hv_msi_entry {
 	uint32_t address;
@@ -82,7 +82,7 @@ struct hv_retarget_device_interrupt {
 	struct hv_device_interrupt_target int_target;
 } __attribute__((packed, aligned(8)));
 
-#define HV_MAX_VP_BANKS 64
+#define HV_MAX_VP_BANKS        64
 #define HV_RETARGET_FIXED_SIZE 64
 
 const char *hv_status_name(uint64_t status);

@@ -44,12 +44,13 @@ void trace_free(struct trace *t)
 }
 
 void trace_emit(struct trace *t, struct engine *e, const char *comp, const char *ev,
-		const char *fields_fmt, ...)
+                const char *fields_fmt, ...)
 {
 	va_list ap;
 
-	g_string_printf(t->line, "{\"t\":%" G_GUINT64_FORMAT ",\"task\":\"%s\",\"comp\":\"%s\",\"ev\":\"%s\"",
-			engine_now(e), task_name(task_current(e)), comp, ev);
+	g_string_printf(
+	    t->line, "{\"t\":%" G_GUINT64_FORMAT ",\"task\":\"%s\",\"comp\":\"%s\",\"ev\":\"%s\"",
+	    engine_now(e), task_name(task_current(e)), comp, ev);
 	if (fields_fmt && fields_fmt[0]) {
 		g_string_append_c(t->line, ',');
 		va_start(ap, fields_fmt);

@@ -21,7 +21,7 @@ void trace_free(struct trace *t);
 /* fields_fmt formats the JSON members after "ev", without a leading comma;
  * it may be "" for none. */
 void trace_emit(struct trace *t, struct engine *e, const char *comp, const char *ev,
-		const char *fields_fmt, ...) __attribute__((format(printf, 5, 6)));
+                const char *fields_fmt, ...) __attribute__((format(printf, 5, 6)));
 
 #define TRACE(e, comp, ev, ...)                                                                    \
 	do {                                                                                       \

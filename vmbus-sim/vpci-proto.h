@@ -19,8 +19,8 @@ struct vmbus_pkt_hdr {
 	uint64_t trans_id;
 } __attribute__((packed));
 
-#define VM_PKT_DATA_INBAND		     0x6
-#define VM_PKT_COMP			     0xb
+#define VM_PKT_DATA_INBAND                          0x6
+#define VM_PKT_COMP                                 0xb
 #define VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED 1
 
 #define PCI_MAKE_VERSION(major, minor) ((uint32_t)(((major) << 16) | (minor)))
@@ -60,16 +60,16 @@ enum pci_message_type {
 };
 
 /* NTSTATUS values seen on this protocol. */
-#define STATUS_SUCCESS		    0x00000000u
-#define STATUS_UNSUCCESSFUL	    0xC0000001u
+#define STATUS_SUCCESS              0x00000000u
+#define STATUS_UNSUCCESSFUL         0xC0000001u
 #define STATUS_REVISION_MISMATCH    0xC0000059u
-#define STATUS_NOT_SUPPORTED	    0xC00000BBu
+#define STATUS_NOT_SUPPORTED        0xC00000BBu
 #define STATUS_INVALID_DEVICE_STATE 0xC0000184u
-#define STATUS_BAD_DATA		    0xC000090Bu
+#define STATUS_BAD_DATA             0xC000090Bu
 
-#define PCI_CONFIG_MMIO_LENGTH 0x2000
-#define CFG_PAGE_OFFSET	       0x1000
-#define PCI_STD_NUM_BARS       6
+#define PCI_CONFIG_MMIO_LENGTH           0x2000
+#define CFG_PAGE_OFFSET                  0x1000
+#define PCI_STD_NUM_BARS                 6
 #define HV_PCI_DEVICE_FLAG_NUMA_AFFINITY 0x1
 
 union win_slot_encoding {

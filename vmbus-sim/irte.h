@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Interrupt remapping: an entry per created interrupt maps what a device
+ * writes (device, address, data) to (vCPU, vector). Entries are created by
+ * CREATE_INTERRUPT, moved by HVCALL_RETARGET_INTERRUPT, removed by
+ * DELETE_INTERRUPT, and all vanish when the VM powers off.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define IRTE_MAX          1024
+#define IRTE_DATA_BASE    0x4000u
+#define IRTE_ADDRESS_BASE 0xfee00000ull
+
+struct irte {
+	bool in_use;
+	uint64_t device_id; /* the device's logical id (retarget's device_id) */
+	uint64_t address;
+	uint32_t data;
+	uint16_t count; /* vectors in the block (multi-MSI); data..data+count-1 */
+	unsigned vcpu;
+	uint32_t vector;
+	uint64_t created_at;
+};
+
+struct irte_table {
+	struct irte e[IRTE_MAX];
+	unsigned used;
+	uint32_t next_handle;
+	uint64_t cleared_at; /* virtual time of the last power-off, or UINT64_MAX */
+	uint64_t generation; /* bumped at each power-off */
+};
+
+void irte_init(struct irte_table *t);
+/* Returns the new entry or NULL if the table is full. address encodes the
+ * target vCPU's APIC id as a real x86 MSI address would. */
+struct irte *irte_create(struct irte_table *t, uint64_t device_id, unsigned vcpu, uint32_t vector,
+                         uint16_t count, uint64_t now);
+/* Finds the entry (device_id, address, data) falls into, or NULL. */
+struct irte *irte_lookup(struct irte_table *t, uint64_t device_id, uint64_t address, uint32_t data);
+/* Exact match on the values CREATE_INTERRUPT returned. */
+bool irte_delete(struct irte_table *t, uint64_t device_id, uint64_t address, uint32_t data);
+void irte_retarget(struct irte *e, unsigned vcpu, uint32_t vector);
+/* Power-off: every entry vanishes. */
+void irte_clear(struct irte_table *t, uint64_t now);
+unsigned irte_count(const struct irte_table *t);

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * An emulated PCI function: type-0 config space with PM, MSI and MSI-X
+ * capabilities, one 64-bit memory BAR holding the MSI-X table and PBA,
+ * per-vector mask and pending bits, an INTx pin, D-states.
+ *
+ * Config space is reached through the host (trapped); the BAR is device
+ * memory the guest writes directly (untrapped): nothing but the device's
+ * own logic sees those writes.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define PCI_CFG_SPACE_SIZE 4096
+
+#define PCI_VENDOR_ID                0x00
+#define PCI_DEVICE_ID                0x02
+#define PCI_COMMAND                  0x04
+#define PCI_COMMAND_MEMORY           0x0002
+#define PCI_COMMAND_MASTER           0x0004
+#define PCI_COMMAND_INTX_DISABLE     0x0400
+#define PCI_STATUS                   0x06
+#define PCI_STATUS_INTERRUPT         0x0008
+#define PCI_STATUS_CAP_LIST          0x0010
+#define PCI_CLASS_REVISION           0x08
+#define PCI_HEADER_TYPE              0x0e
+#define PCI_BASE_ADDRESS_0           0x10
+#define PCI_BASE_ADDRESS_1           0x14
+#define PCI_BASE_ADDRESS_MEM_TYPE_64 0x04
+#define PCI_SUBSYSTEM_VENDOR_ID      0x2c
+#define PCI_SUBSYSTEM_ID             0x2e
+#define PCI_CAPABILITY_LIST          0x34
+#define PCI_INTERRUPT_LINE           0x3c
+#define PCI_INTERRUPT_PIN            0x3d
+
+#define PCI_CAP_ID_PM   0x01
+#define PCI_CAP_ID_MSI  0x05
+#define PCI_CAP_ID_MSIX 0x11
+
+#define PCI_PM_CTRL                 4
+#define PCI_PM_CTRL_STATE_MASK      0x0003
+#define PCI_MSI_FLAGS               2
+#define PCI_MSI_FLAGS_ENABLE        0x0001
+#define PCI_MSI_FLAGS_QMASK         0x000e
+#define PCI_MSI_FLAGS_QSIZE         0x0070
+#define PCI_MSI_FLAGS_64BIT         0x0080
+#define PCI_MSI_FLAGS_MASKBIT       0x0100
+#define PCI_MSI_ADDRESS_LO          4
+#define PCI_MSI_ADDRESS_HI          8
+#define PCI_MSI_DATA_64             12
+#define PCI_MSI_MASK_64             16
+#define PCI_MSI_PENDING_64          20
+#define PCI_MSIX_FLAGS              2
+#define PCI_MSIX_FLAGS_QSIZE        0x07ff
+#define PCI_MSIX_FLAGS_MASKALL      0x4000
+#define PCI_MSIX_FLAGS_ENABLE       0x8000
+#define PCI_MSIX_TABLE              4
+#define PCI_MSIX_PBA                8
+#define PCI_MSIX_ENTRY_SIZE         16
+#define PCI_MSIX_ENTRY_LOWER_ADDR   0x0
+#define PCI_MSIX_ENTRY_UPPER_ADDR   0x4
+#define PCI_MSIX_ENTRY_DATA         0x8
+#define PCI_MSIX_ENTRY_VECTOR_CTRL  0xc
+#define PCI_MSIX_ENTRY_CTRL_MASKBIT 0x1
+
+/* Where this model puts things. */
+#define PCIDEV_PM_CAP      0x40
+#define PCIDEV_MSI_CAP     0x50
+#define PCIDEV_MSIX_CAP    0x70
+#define PCIDEV_BAR0_SIZE   0x4000
+#define PCIDEV_TABLE_OFF   0x0000
+#define PCIDEV_PBA_OFF     0x2000
+#define PCIDEV_MAX_VECTORS 64
+
+struct pcidev;
+/* The device writes a message (address, data) on the bus; vector is the
+ * MSI-X entry or MSI vector it came from. */
+typedef void (*pcidev_msg_fn)(void *ctx, struct pcidev *d, uint64_t address, uint32_t data,
+                              unsigned vector);
+
+struct pcidev_config {
+	const char *name;
+	uint16_t vendor_id;
+	uint16_t device_id;
+	uint8_t class_code[3]; /* prog-if, subclass, base class */
+	unsigned msix_vectors; /* 1..64 */
+	uint32_t serial;
+};
+
+struct pcidev {
+	char name[32];
+	struct pcidev_config cfg;
+	uint8_t config[PCI_CFG_SPACE_SIZE];
+	uint8_t wmask[256];
+	uint8_t bar0[PCIDEV_BAR0_SIZE];
+	unsigned msix_n;
+	pcidev_msg_fn send;
+	void *send_ctx;
+};
+
+enum pcidev_fire_result { FIRE_SENT, FIRE_PENDING, FIRE_DROPPED };
+
+void pcidev_init(struct pcidev *d, const struct pcidev_config *cfg, pcidev_msg_fn send, void *ctx);
+/* Power-on reset: config space to defaults, MSI-X entries masked, nothing
+ * pending. */
+void pcidev_reset(struct pcidev *d);
+
+uint32_t pcidev_cfg_read(struct pcidev *d, unsigned off, unsigned size);
+void pcidev_cfg_write(struct pcidev *d, unsigned off, uint32_t val, unsigned size);
+
+/* The BAR's decoded base, or 0 if memory decoding is off or the device is
+ * not in D0 (then the BAR claims no address). */
+uint64_t pcidev_bar0_base(const struct pcidev *d);
+uint32_t pcidev_bar_read(struct pcidev *d, unsigned off, unsigned size);
+void pcidev_bar_write(struct pcidev *d, unsigned off, uint32_t val, unsigned size);
+
+/* Raises vector i; *why explains FIRE_PENDING and FIRE_DROPPED. */
+enum pcidev_fire_result pcidev_fire(struct pcidev *d, unsigned i, const char **why);
+
+/* Inspection for oracles and tests (no side effects). */
+unsigned pcidev_pm_state(const struct pcidev *d); /* 0 = D0 .. 3 = D3hot */
+uint16_t pcidev_command(const struct pcidev *d);
+bool pcidev_msix_enabled(const struct pcidev *d);
+bool pcidev_msix_function_masked(const struct pcidev *d);
+void pcidev_msix_entry(const struct pcidev *d, unsigned i, uint64_t *address, uint32_t *data,
+                       bool *masked);
+bool pcidev_msix_pending(const struct pcidev *d, unsigned i);
+bool pcidev_msi_enabled(const struct pcidev *d);

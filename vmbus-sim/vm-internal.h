@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Private to vmbus-sim/: the host's own structures. */
+#pragma once
+
+#include "guest-abi.h"
+#include "vm.h"
+#include "vmbus.h"
+
+#include <glib.h>
+
+/* The vPCI service provider's state for one bus. */
+struct vsp {
+	uint32_t version; /* 0 until QUERY_PROTOCOL_VERSION succeeded */
+	bool relations_queried;
+	bool d0;
+	uint64_t mmio_base; /* config window, valid while d0 */
+	bool resources_assigned;
+	uint32_t selected_slot;
+	bool slot_selected;
+	uint64_t rejected; /* packets refused as malformed or out of order */
+};
+
+struct hv_bus {
+	struct hv_vm *vm;
+	unsigned index;
+	uint8_t instance_guid[16];
+	uint64_t device_id; /* logical id the retarget hypercall names */
+	struct vmbus_channel ch;
+	struct vsp vsp;
+	struct pcidev dev;
+	int pending_fire[PCIDEV_MAX_VECTORS]; /* record waiting in the PBA, or -1 */
+	int current_fire;                     /* record being raised right now, or -1 */
+};
+
+struct hv_vm {
+	struct engine *e;
+	struct faults *faults;
+	unsigned nvcpus;
+	uint32_t max_protocol;
+	bool powered;
+	uint64_t last_power_off;
+	bool vcpu_online[HV_VM_MAX_VCPUS];
+	unsigned nbuses;
+	struct hv_bus *bus[HV_VM_MAX_BUSES];
+	struct irte_table irte;
+	gabi_intr_fn intr;
+	void *intr_ctx;
+	GArray *fires; /* of struct fire_record */
+};
+
+void vsp_init(struct hv_bus *b);
+void vsp_reset(struct hv_bus *b);
+void vsp_receive(void *bus, const void *pkt, size_t len);
+void vsp_channel_closed(void *bus);
+/* Config-window MMIO; returns false if gpa is not in this bus's window. */
+bool vsp_mmio_read(struct hv_bus *b, uint64_t gpa, unsigned size, uint32_t *val);
+bool vsp_mmio_write(struct hv_bus *b, uint64_t gpa, uint32_t val, unsigned size);
+
+uint64_t hv_do_hypercall(struct hv_vm *vm, uint64_t control, const void *in, size_t in_len,
+                         void *out, size_t out_len);
+struct hv_bus *hv_vm_bus_by_device_id(struct hv_vm *vm, uint64_t device_id);

@@ -1,0 +1,477 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The VM and the guest ABI: vCPUs, power, the MMIO router (config windows
+ * trapped to the VSP, BARs straight to device memory), the IOMMU's view of
+ * device messages, and interrupt delivery to the guest's entry point.
+ */
+#include "trace.h"
+#include "vm-internal.h"
+#include "vpci-proto.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <string.h>
+
+#define IRQ_LATENCY_NS 500
+
+#define MMIO_LOW_BASE  0xf8000000ull
+#define MMIO_LOW_SIZE  0x04000000ull
+#define MMIO_HIGH_BASE 0x1000000000ull
+#define MMIO_HIGH_SIZE 0x1000000000ull
+
+static const uint8_t vpci_class_guid[16] = {0x1d, 0xf6, 0xc4, 0x44, 0x44, 0x44, 0x00, 0x44,
+                                            0x9d, 0x52, 0x80, 0x2e, 0x27, 0xed, 0xe1, 0x9f};
+
+static void device_message(void *ctx, struct pcidev *d, uint64_t address, uint32_t data,
+                           unsigned vector);
+
+struct hv_vm *hv_vm_new(struct engine *e, struct faults *f, const struct hv_vm_config *cfg)
+{
+	struct hv_vm *vm = g_new0(struct hv_vm, 1);
+
+	vm->e = e;
+	vm->faults = f;
+	vm->nvcpus = CLAMP(cfg->vcpus, 1, HV_VM_MAX_VCPUS);
+	vm->max_protocol = cfg->max_protocol ? cfg->max_protocol : PCI_PROTOCOL_VERSION_1_4;
+	vm->last_power_off = UINT64_MAX;
+	irte_init(&vm->irte);
+	vm->fires = g_array_new(FALSE, TRUE, sizeof(struct fire_record));
+	return vm;
+}
+
+void hv_vm_free(struct hv_vm *vm)
+{
+	if (!vm)
+		return;
+	for (unsigned i = 0; i < vm->nbuses; i++)
+		g_free(vm->bus[i]);
+	g_array_free(vm->fires, TRUE);
+	g_free(vm);
+}
+
+int hv_vm_add_device(struct hv_vm *vm, const struct pcidev_config *cfg)
+{
+	struct hv_bus *b;
+	uint8_t *g;
+
+	if (vm->nbuses >= HV_VM_MAX_BUSES)
+		return -ENOSPC;
+	b = g_new0(struct hv_bus, 1);
+	b->vm = vm;
+	b->index = vm->nbuses;
+	g = b->instance_guid;
+	/* A fixed instance GUID per bus: 5a1b2c3d-<10+i>7a-4e38-9f00-0000000000<i> */
+	g[0] = 0x3d, g[1] = 0x2c, g[2] = 0x1b, g[3] = 0x5a;
+	g[4] = (uint8_t)(0x10 + b->index), g[5] = 0x7a, g[6] = 0x38, g[7] = 0x4e;
+	g[8] = 0x9f, g[15] = (uint8_t)b->index;
+	b->device_id = ((uint64_t)g[5] << 24) | ((uint64_t)g[4] << 16) | ((uint64_t)g[7] << 8) |
+	               (g[6] & 0xf8) | 0 /* function 0 */;
+	pcidev_init(&b->dev, cfg, device_message, b);
+	vmbus_channel_init(&b->ch, vm->e, vm->faults, b->index, vsp_receive, vsp_channel_closed, b);
+	vsp_init(b);
+	for (unsigned i = 0; i < PCIDEV_MAX_VECTORS; i++)
+		b->pending_fire[i] = -1;
+	b->current_fire = -1;
+	vm->bus[vm->nbuses++] = b;
+	return (int)b->index;
+}
+
+void hv_vm_power_on(struct hv_vm *vm)
+{
+	vm->powered = true;
+	memset(vm->vcpu_online, 0, sizeof(vm->vcpu_online));
+	vm->vcpu_online[0] = true;
+	for (unsigned i = 0; i < vm->nbuses; i++) {
+		struct hv_bus *b = vm->bus[i];
+		vmbus_reset(&b->ch);
+		vsp_reset(b);
+		pcidev_reset(&b->dev);
+		for (unsigned v = 0; v < PCIDEV_MAX_VECTORS; v++)
+			b->pending_fire[v] = -1;
+		vmbus_offer(&b->ch);
+	}
+	TRACE(vm->e, "vm", "power-on", "\"vcpus\":%u,\"buses\":%u", vm->nvcpus, vm->nbuses);
+}
+
+bool hv_vm_powered(const struct hv_vm *vm)
+{
+	return vm->powered;
+}
+
+uint64_t hv_vm_last_power_off(const struct hv_vm *vm)
+{
+	return vm->last_power_off;
+}
+
+/* ---- fire records and delivery ---- */
+
+static struct fire_record *record(struct hv_vm *vm, int id)
+{
+	return id < 0 ? NULL : &g_array_index(vm->fires, struct fire_record, id);
+}
+
+static void lose(struct hv_vm *vm, struct fire_record *r, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void lose(struct hv_vm *vm, struct fire_record *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->outcome = FIRE_OUT_LOST;
+	r->done_time = engine_now(vm->e);
+	va_start(ap, fmt);
+	g_vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
+	va_end(ap);
+	engine_reach(vm->e, REACH_INTERRUPT_LOST);
+	TRACE(vm->e, "iommu", "lost", "\"fire\":%u,\"dev\":%u,\"vector\":%u", r->id, r->dev,
+	      r->vector);
+}
+
+struct delivery {
+	struct hv_vm *vm;
+	unsigned fire;
+	unsigned vcpu;
+	uint32_t vector;
+	uint64_t generation;
+};
+
+static void deliver_interrupt(struct engine *e, void *arg)
+{
+	struct delivery *d = arg;
+	struct hv_vm *vm = d->vm;
+	struct fire_record *r = record(vm, (int)d->fire);
+
+	(void)e;
+	if (r && r->outcome == FIRE_OUT_IN_FLIGHT) {
+		if (!vm->powered || d->generation != vm->irte.generation) {
+			lose(vm, r, "the VM powered off before the interrupt arrived");
+		} else if (!vm->vcpu_online[d->vcpu]) {
+			lose(vm, r, "vCPU %u went offline before vector %#x arrived", d->vcpu,
+			     d->vector);
+		} else {
+			r->outcome = FIRE_OUT_DELIVERED;
+			r->done_time = engine_now(vm->e);
+			engine_reach(vm->e, REACH_INTERRUPT_DELIVERED);
+			TRACE(vm->e, "apic", "deliver",
+			      "\"fire\":%u,\"vcpu\":%u,\"vector\":\"%#x\"", r->id, d->vcpu,
+			      d->vector);
+			if (vm->intr)
+				vm->intr(vm->intr_ctx, d->vcpu, (uint8_t)d->vector);
+		}
+	}
+	g_free(d);
+}
+
+/* The device wrote (address, data): the IOMMU remaps it or drops it. */
+static void device_message(void *ctx, struct pcidev *dev, uint64_t address, uint32_t data,
+                           unsigned vector)
+{
+	struct hv_bus *b = ctx;
+	struct hv_vm *vm = b->vm;
+	struct fire_record *r;
+	struct irte *e;
+	int id = b->current_fire >= 0 ? b->current_fire : b->pending_fire[vector];
+
+	(void)dev;
+	b->pending_fire[vector] = -1;
+	if (id < 0) {
+		/* A message nobody fired through hv_vm_fire: keep a record anyway. */
+		struct fire_record nr = {.id = vm->fires->len,
+		                         .dev = b->index,
+		                         .vector = vector,
+		                         .time = engine_now(vm->e)};
+		g_array_append_val(vm->fires, nr);
+		id = (int)nr.id;
+	}
+	r = record(vm, id);
+	r->address = address;
+	r->data = data;
+	TRACE(vm->e, "iommu", "msi-write",
+	      "\"fire\":%u,\"dev\":%u,\"vector\":%u,\"address\":\"%#" G_GINT64_MODIFIER
+	      "x\",\"data\":\"%#x\"",
+	      r->id, b->index, vector, address, data);
+	e = irte_lookup(&vm->irte, b->device_id, address, data);
+	if (!e) {
+		if (vm->irte.cleared_at != UINT64_MAX)
+			lose(vm, r,
+			     "no remapping entry exists for address %#" G_GINT64_MODIFIER
+			     "x data %#x (every entry was dropped at power-off at "
+			     "t=%" G_GUINT64_FORMAT
+			     "ns and none was created for this message since)",
+			     address, data, vm->irte.cleared_at);
+		else
+			lose(vm, r,
+			     "no remapping entry exists for address %#" G_GINT64_MODIFIER
+			     "x data %#x",
+			     address, data);
+		return;
+	}
+	if (!vm->vcpu_online[e->vcpu]) {
+		lose(vm, r, "the remapping entry targets vCPU %u, which is offline", e->vcpu);
+		return;
+	}
+	r->outcome = FIRE_OUT_IN_FLIGHT;
+	r->vcpu = e->vcpu;
+	r->guest_vector = e->vector + (data - e->data);
+	struct delivery *d = g_new(struct delivery, 1);
+	*d = (struct delivery){vm, r->id, e->vcpu, r->guest_vector, vm->irte.generation};
+	engine_schedule(vm->e, IRQ_LATENCY_NS, deliver_interrupt, d);
+}
+
+unsigned hv_vm_fire(struct hv_vm *vm, unsigned dev, unsigned vector)
+{
+	struct hv_bus *b = vm->bus[dev];
+	struct fire_record nr = {.id = vm->fires->len,
+	                         .dev = dev,
+	                         .vector = vector,
+	                         .time = engine_now(vm->e),
+	                         .outcome = FIRE_OUT_LOST};
+	enum pcidev_fire_result res;
+	const char *why;
+
+	g_array_append_val(vm->fires, nr);
+	TRACE(vm->e, "device", "fire", "\"fire\":%u,\"dev\":%u,\"vector\":%u", nr.id, dev, vector);
+	if (!vm->powered) {
+		lose(vm, record(vm, (int)nr.id), "the VM is powered off");
+		return nr.id;
+	}
+	b->current_fire = (int)nr.id;
+	res = pcidev_fire(&b->dev, vector, &why);
+	b->current_fire = -1;
+	if (res == FIRE_PENDING) {
+		struct fire_record *r = record(vm, (int)nr.id);
+		/* A second fire while pending merges into the first (one PBA bit). */
+		if (b->pending_fire[vector] >= 0) {
+			lose(vm, r,
+			     "vector %u was already pending: the device keeps one pending bit",
+			     vector);
+		} else {
+			r->outcome = FIRE_OUT_PENDING;
+			g_strlcpy(r->reason, why, sizeof(r->reason));
+			b->pending_fire[vector] = (int)nr.id;
+			engine_reach(vm->e, REACH_FIRED_WHILE_MASKED);
+		}
+	} else if (res == FIRE_DROPPED) {
+		lose(vm, record(vm, (int)nr.id), "%s", why);
+	}
+	return nr.id;
+}
+
+unsigned hv_vm_fire_count(const struct hv_vm *vm)
+{
+	return vm->fires->len;
+}
+
+const struct fire_record *hv_vm_fire_record(const struct hv_vm *vm, unsigned id)
+{
+	return id < vm->fires->len ? &g_array_index(vm->fires, struct fire_record, id) : NULL;
+}
+
+void hv_vm_fire_records_clear(struct hv_vm *vm)
+{
+	g_array_set_size(vm->fires, 0);
+	for (unsigned i = 0; i < vm->nbuses; i++)
+		for (unsigned v = 0; v < PCIDEV_MAX_VECTORS; v++)
+			vm->bus[i]->pending_fire[v] = -1;
+}
+
+/* ---- inspection ---- */
+
+unsigned hv_vm_vcpu_count(const struct hv_vm *vm)
+{
+	return vm->nvcpus;
+}
+
+bool hv_vm_vcpu_online(const struct hv_vm *vm, unsigned vcpu)
+{
+	return vcpu < vm->nvcpus && vm->vcpu_online[vcpu];
+}
+
+unsigned hv_vm_device_count(const struct hv_vm *vm)
+{
+	return vm->nbuses;
+}
+
+struct pcidev *hv_vm_device(struct hv_vm *vm, unsigned i)
+{
+	return i < vm->nbuses ? &vm->bus[i]->dev : NULL;
+}
+
+uint64_t hv_vm_device_logical_id(const struct hv_vm *vm, unsigned i)
+{
+	return vm->bus[i]->device_id;
+}
+
+struct irte_table *hv_vm_irte(struct hv_vm *vm)
+{
+	return &vm->irte;
+}
+
+struct engine *hv_vm_engine(struct hv_vm *vm)
+{
+	return vm->e;
+}
+
+/* ---- the guest ABI ---- */
+
+unsigned gabi_vcpu_count(struct hv_vm *vm)
+{
+	return vm->nvcpus;
+}
+
+void gabi_mmio_ranges(struct hv_vm *vm, uint64_t *low_base, uint64_t *low_size, uint64_t *high_base,
+                      uint64_t *high_size)
+{
+	(void)vm;
+	*low_base = MMIO_LOW_BASE;
+	*low_size = MMIO_LOW_SIZE;
+	*high_base = MMIO_HIGH_BASE;
+	*high_size = MMIO_HIGH_SIZE;
+}
+
+unsigned gabi_vmbus_offer_count(struct hv_vm *vm)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < vm->nbuses; i++)
+		n += vm->bus[i]->ch.offered;
+	return n;
+}
+
+int gabi_vmbus_offer(struct hv_vm *vm, unsigned i, struct gabi_offer *out)
+{
+	for (unsigned k = 0; k < vm->nbuses; k++) {
+		struct hv_bus *b = vm->bus[k];
+		if (!b->ch.offered)
+			continue;
+		if (i-- == 0) {
+			memcpy(out->class_guid, vpci_class_guid, 16);
+			memcpy(out->instance_guid, b->instance_guid, 16);
+			out->channel = b->index;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static struct vmbus_channel *channel(struct hv_vm *vm, unsigned id)
+{
+	return id < vm->nbuses ? &vm->bus[id]->ch : NULL;
+}
+
+int gabi_vmbus_open(struct hv_vm *vm, unsigned ch, gabi_recv_fn recv, void *ctx)
+{
+	struct vmbus_channel *c = channel(vm, ch);
+
+	return c ? vmbus_guest_open(c, recv, ctx) : -ENODEV;
+}
+
+void gabi_vmbus_close(struct hv_vm *vm, unsigned ch)
+{
+	struct vmbus_channel *c = channel(vm, ch);
+
+	if (c)
+		vmbus_guest_close(c);
+}
+
+bool gabi_vmbus_rescinded(struct hv_vm *vm, unsigned ch)
+{
+	struct vmbus_channel *c = channel(vm, ch);
+
+	return !c || c->rescinded;
+}
+
+int gabi_vmbus_send(struct hv_vm *vm, unsigned ch, const void *data, size_t len, uint64_t trans_id,
+                    uint16_t flags)
+{
+	struct vmbus_channel *c = channel(vm, ch);
+
+	return c ? vmbus_guest_send(c, data, len, trans_id, flags) : -ENODEV;
+}
+
+uint64_t gabi_hypercall(struct hv_vm *vm, uint64_t control, const void *in, size_t in_len,
+                        void *out, size_t out_len)
+{
+	return hv_do_hypercall(vm, control, in, in_len, out, out_len);
+}
+
+uint32_t gabi_mmio_read(struct hv_vm *vm, uint64_t gpa, unsigned size)
+{
+	uint32_t val;
+
+	for (unsigned i = 0; i < vm->nbuses; i++) {
+		struct hv_bus *b = vm->bus[i];
+		uint64_t base;
+		if (vsp_mmio_read(b, gpa, size, &val))
+			return val;
+		base = pcidev_bar0_base(&b->dev);
+		if (base && gpa >= base && gpa + size <= base + PCIDEV_BAR0_SIZE)
+			return pcidev_bar_read(&b->dev, (unsigned)(gpa - base), size);
+	}
+	return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+}
+
+void gabi_mmio_write(struct hv_vm *vm, uint64_t gpa, uint32_t value, unsigned size)
+{
+	for (unsigned i = 0; i < vm->nbuses; i++) {
+		struct hv_bus *b = vm->bus[i];
+		uint64_t base;
+		if (vsp_mmio_write(b, gpa, value, size))
+			return;
+		base = pcidev_bar0_base(&b->dev);
+		if (base && gpa >= base && gpa + size <= base + PCIDEV_BAR0_SIZE) {
+			/* Untrapped: the device sees the write, the hypervisor does not. */
+			pcidev_bar_write(&b->dev, (unsigned)(gpa - base), value, size);
+			return;
+		}
+	}
+}
+
+void gabi_vcpu_set_online(struct hv_vm *vm, unsigned vcpu, bool online)
+{
+	if (vcpu >= vm->nvcpus)
+		return;
+	vm->vcpu_online[vcpu] = online;
+	TRACE(vm->e, "vm", online ? "vcpu-online" : "vcpu-offline", "\"vcpu\":%u", vcpu);
+}
+
+void gabi_set_interrupt_entry(struct hv_vm *vm, gabi_intr_fn fn, void *ctx)
+{
+	vm->intr = fn;
+	vm->intr_ctx = ctx;
+}
+
+void gabi_power_off(struct hv_vm *vm)
+{
+	uint64_t now = engine_now(vm->e);
+
+	vm->powered = false;
+	vm->last_power_off = now;
+	irte_clear(&vm->irte, now);
+	memset(vm->vcpu_online, 0, sizeof(vm->vcpu_online));
+	for (unsigned i = 0; i < vm->nbuses; i++) {
+		struct hv_bus *b = vm->bus[i];
+		vmbus_reset(&b->ch);
+		vsp_reset(b);
+		pcidev_reset(&b->dev);
+		for (unsigned v = 0; v < PCIDEV_MAX_VECTORS; v++) {
+			struct fire_record *r = record(vm, b->pending_fire[v]);
+			if (r)
+				lose(vm, r, "the VM powered off while vector %u was pending", v);
+			b->pending_fire[v] = -1;
+		}
+	}
+	vm->intr = NULL;
+	vm->intr_ctx = NULL;
+	engine_reach(vm->e, REACH_POWER_OFF);
+	TRACE(vm->e, "vm", "power-off", "\"irtes\":0");
+}
+
+void gabi_phase(struct hv_vm *vm, enum phase p, bool enter)
+{
+	if (enter)
+		faults_phase_enter(vm->faults, p);
+	else
+		faults_phase_exit(vm->faults, p);
+	TRACE(vm->e, "phase", enter ? "enter" : "exit", "\"phase\":\"%s\"", phase_name(p));
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The host: a VM with vCPUs and a power state, one vPCI bus (VMBus channel,
+ * service provider, PCI function) per passed-through device, the interrupt
+ * remapping table, and the record of every interrupt a device raised.
+ * This is the harness's view; the guest sees only guest-abi.h.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine.h"
+#include "fault.h"
+#include "irte.h"
+#include "pcidev.h"
+
+#define HV_VM_MAX_VCPUS 32
+#define HV_VM_MAX_BUSES 8
+
+struct hv_vm;
+
+struct hv_vm_config {
+	unsigned vcpus;
+	uint32_t max_protocol; /* the highest vPCI version the host accepts */
+};
+
+struct hv_vm *hv_vm_new(struct engine *e, struct faults *f, const struct hv_vm_config *cfg);
+void hv_vm_free(struct hv_vm *vm);
+/* Adds a vPCI bus holding one function; returns its index. */
+int hv_vm_add_device(struct hv_vm *vm, const struct pcidev_config *cfg);
+
+/* Power on: devices reset, channels offered, the boot vCPU online. */
+void hv_vm_power_on(struct hv_vm *vm);
+bool hv_vm_powered(const struct hv_vm *vm);
+uint64_t hv_vm_last_power_off(const struct hv_vm *vm); /* UINT64_MAX if never */
+
+enum fire_outcome {
+	FIRE_OUT_PENDING,   /* masked in the device: the pending bit is set */
+	FIRE_OUT_IN_FLIGHT, /* remapped, on its way to the vCPU */
+	FIRE_OUT_DELIVERED, /* the guest's interrupt entry ran for it */
+	FIRE_OUT_LOST,      /* dropped; reason says where and why */
+};
+
+struct fire_record {
+	unsigned id;
+	unsigned dev;
+	unsigned vector; /* the device's MSI-X entry */
+	uint64_t time;
+	enum fire_outcome outcome;
+	uint64_t address;
+	uint32_t data;
+	unsigned vcpu;
+	uint32_t guest_vector;
+	uint64_t done_time;
+	char reason[200];
+};
+
+/* The device raises MSI-X entry `vector`; returns the record's id. */
+unsigned hv_vm_fire(struct hv_vm *vm, unsigned dev, unsigned vector);
+unsigned hv_vm_fire_count(const struct hv_vm *vm);
+const struct fire_record *hv_vm_fire_record(const struct hv_vm *vm, unsigned id);
+/* Forgets all records (the benchmark's long runs). */
+void hv_vm_fire_records_clear(struct hv_vm *vm);
+
+/* Inspection. */
+unsigned hv_vm_vcpu_count(const struct hv_vm *vm);
+bool hv_vm_vcpu_online(const struct hv_vm *vm, unsigned vcpu);
+unsigned hv_vm_device_count(const struct hv_vm *vm);
+struct pcidev *hv_vm_device(struct hv_vm *vm, unsigned i);
+uint64_t hv_vm_device_logical_id(const struct hv_vm *vm, unsigned i);
+struct irte_table *hv_vm_irte(struct hv_vm *vm);
+struct engine *hv_vm_engine(struct hv_vm *vm);
