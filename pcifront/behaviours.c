@@ -7,20 +7,19 @@ static const struct {
 	const char *name;
 	const char *description;
 } behaviours[BEH__COUNT] = {
-	[BEH_RESTORE_MSI_ON_RESUME] = {"restore-msi-on-resume",
-				       "hv_pci_resume() re-composes every MSI/MSI-X message so the "
-				       "host re-creates its interrupt remapping entries"},
-	[BEH_UNMASK_DESPITE_RETARGET_FAILURE] = {"unmask-despite-retarget-failure",
-						 "hv_irq_unmask() unmasks the vector at the PCI level "
-						 "even when HVCALL_RETARGET_INTERRUPT failed"},
+    [BEH_RESTORE_MSI_ON_RESUME] = {"restore-msi-on-resume",
+                                   "hv_pci_resume() re-composes every MSI/MSI-X message so the "
+                                   "host re-creates its interrupt remapping entries"},
+    [BEH_UNMASK_DESPITE_RETARGET_FAILURE] = {"unmask-despite-retarget-failure",
+                                             "hv_irq_unmask() unmasks the vector at the PCI level "
+                                             "even when HVCALL_RETARGET_INTERRUPT failed"},
 };
 
 #define ALL_BEHAVIOURS ((behaviour_set)((1u << BEH__COUNT) - 1))
 
 static const struct profile profiles[] = {
-	{"linux-5.10", "pci-hyperv with the Oct 2020 hibernation fixes (915cff7f38c5)",
-	 ALL_BEHAVIOURS},
-	{"linux-5.9", "pci-hyperv before the Oct 2020 hibernation fixes", 0},
+    {"linux-5.10", "pci-hyperv with the Oct 2020 hibernation fixes (915cff7f38c5)", ALL_BEHAVIOURS},
+    {"linux-5.9", "pci-hyperv before the Oct 2020 hibernation fixes", 0},
 };
 
 const char *behaviour_name(enum behaviour b)

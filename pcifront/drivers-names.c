@@ -7,11 +7,11 @@ static const struct {
 	const char *name;
 	const char *description;
 } models[DRIVER__COUNT] = {
-	[DRIVER_RECREATE_VECTORS] = {"recreate-vectors",
-				     "frees its vectors in freeze/poweroff and requests them again "
-				     "in thaw/restore (NVMe, mlx5)"},
-	[DRIVER_KEEP_VECTORS] = {"keep-vectors",
-				 "keeps its vectors requested across hibernation (nouveau, NVIDIA)"},
+    [DRIVER_RECREATE_VECTORS] = {"recreate-vectors",
+                                 "frees its vectors in freeze/poweroff and requests them again "
+                                 "in thaw/restore (NVMe, mlx5)"},
+    [DRIVER_KEEP_VECTORS] = {"keep-vectors",
+                             "keeps its vectors requested across hibernation (nouveau, NVIDIA)"},
 };
 
 const char *driver_model_name(enum driver_model d)

@@ -1,0 +1,641 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The Hyper-V vPCI front driver: protocol negotiation, the probe handshake,
+ * compose (CREATE_INTERRUPT and wait), unmask (HVCALL_RETARGET_INTERRUPT,
+ * then the PCI-level unmask), suspend and resume. Packets from the host are
+ * checked before they are believed.
+ */
+#include "gk.h"
+#include "vmbus-sim/hv-abi.h"
+#include "vmbus-sim/pcidev.h"
+#include "vmbus-sim/trace.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <stddef.h>
+#include <string.h>
+
+#define BUS_TRACE(g, hb, ev, fmt, ...)                                                             \
+	TRACE((g)->e, "hv_pci", ev, "\"bus\":%u," fmt, (unsigned)((hb) - (g)->k.hbus),             \
+	      ##__VA_ARGS__)
+
+#define D0EXIT_TIMEOUT_NS (10 * NSEC_PER_SEC)
+#define COMPOSE_POLL_NS   (100 * NSEC_PER_USEC)
+
+static const uint32_t versions[] = {PCI_PROTOCOL_VERSION_1_4, PCI_PROTOCOL_VERSION_1_3,
+                                    PCI_PROTOCOL_VERSION_1_2, PCI_PROTOCOL_VERSION_1_1};
+
+/* ---- the receive path (the channel callback, in event context) ---- */
+
+static void *ctx_for(struct gk *g, unsigned bus)
+{
+	g->bus_ctx[bus].g = g;
+	g->bus_ctx[bus].bus = bus;
+	return &g->bus_ctx[bus];
+}
+
+static void on_relations(struct gk *g, struct gk_hbus *hb, const uint8_t *pkt, size_t len, bool v2)
+{
+	size_t fsize =
+	    v2 ? sizeof(struct pci_function_description2) : sizeof(struct pci_function_description);
+	size_t head = offsetof(struct pci_bus_relations, func);
+	uint32_t count;
+
+	if (len < head) {
+		hb->invalid_packets++;
+		BUS_TRACE(g, hb, "bad-packet", "\"why\":\"bus relations too small\"");
+		return;
+	}
+	memcpy(&count, pkt + offsetof(struct pci_bus_relations, device_count), 4);
+	if (count > 256 || len < head + count * fsize) {
+		hb->invalid_packets++;
+		BUS_TRACE(g, hb, "bad-packet", "\"why\":\"bus relations too small for %u devices\"",
+		          count);
+		return;
+	}
+	if (hb->state == HV_PCIBUS_REMOVING) {
+		BUS_TRACE(g, hb, "relations-ignored", "\"devices\":%u", count);
+		return;
+	}
+	if (count >= 1) {
+		struct pci_function_description f;
+		memcpy(&f, pkt + head, sizeof(f));
+		if (hb->child_present && (f.v_id != hb->child.v_id || f.d_id != hb->child.d_id ||
+		                          f.ser != hb->child.ser))
+			hb->child_has_requirements = false; /* a different device now */
+		hb->child = f;
+		hb->child_present = true;
+	} else {
+		hb->child_present = false;
+	}
+	hb->relations_seen = true;
+	BUS_TRACE(g, hb, "relations", "\"devices\":%u", count);
+	complete(g->e, &hb->survey);
+}
+
+static void on_channel(void *ctx, const void *data, size_t len)
+{
+	struct gk_bus_ctx *c = ctx;
+	struct gk *g = c->g;
+	struct gk_hbus *hb = &g->k.hbus[c->bus];
+	const uint8_t *pkt = data;
+	struct vmbus_pkt_hdr hdr;
+	uint32_t type;
+
+	if (len <= sizeof(struct pci_response)) {
+		hb->invalid_packets++;
+		return;
+	}
+	memcpy(&hdr, pkt, sizeof(hdr));
+	if (hdr.type == VM_PKT_COMP) {
+		uint64_t id = hdr.trans_id;
+		struct gk_request *r;
+		if (id == 0 || id > HV_PCI_RQSTOR_SIZE || !hb->rqstor[id - 1].in_use) {
+			hb->invalid_packets++;
+			BUS_TRACE(g, hb, "bad-packet",
+			          "\"why\":\"invalid transaction id %" G_GUINT64_FORMAT "\"", id);
+			return;
+		}
+		r = &hb->rqstor[id - 1];
+		r->resp_len = MIN(len, r->resp_cap);
+		memcpy(r->resp, pkt, r->resp_len);
+		r->in_use = false;
+		complete(g->e, r->done);
+		return;
+	}
+	if (hdr.type != VM_PKT_DATA_INBAND) {
+		hb->invalid_packets++;
+		BUS_TRACE(g, hb, "bad-packet", "\"why\":\"unhandled packet type %u\"", hdr.type);
+		return;
+	}
+	memcpy(&type, pkt + sizeof(hdr), 4);
+	switch (type) {
+	case PCI_BUS_RELATIONS:
+		on_relations(g, hb, pkt, len, false);
+		break;
+	case PCI_BUS_RELATIONS2:
+		on_relations(g, hb, pkt, len, true);
+		break;
+	default:
+		BUS_TRACE(g, hb, "unimplemented", "\"type\":\"%#x\"", type);
+		break;
+	}
+}
+
+/* ---- requests ---- */
+
+static int send_request(struct gk *g, struct gk_hbus *hb, const void *msg, size_t len, void *resp,
+                        size_t resp_cap, size_t *resp_len, bool poll, uint64_t timeout_ns)
+{
+	struct completion done;
+	int slot = -1, r;
+
+	for (int i = 0; i < HV_PCI_RQSTOR_SIZE; i++) {
+		if (!hb->rqstor[i].in_use) {
+			slot = i;
+			break;
+		}
+	}
+	if (slot < 0)
+		return -EAGAIN;
+	completion_init(&done, vpci_message_name(*(const uint32_t *)msg));
+	hb->rqstor[slot] =
+	    (struct gk_request){.in_use = true, .done = &done, .resp = resp, .resp_cap = resp_cap};
+	r = gabi_vmbus_send(g->vm, hb->channel, msg, len, (uint64_t)slot + 1,
+	                    VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED);
+	if (r < 0) {
+		hb->rqstor[slot].in_use = false;
+		return r;
+	}
+	if (poll)
+		r = completion_poll(g->e, &done, COMPOSE_POLL_NS, timeout_ns);
+	else
+		r = completion_wait(g->e, &done, timeout_ns);
+	if (r < 0) {
+		/* Give the id back so a late completion finds nothing. */
+		hb->rqstor[slot].in_use = false;
+		return r;
+	}
+	if (resp_len)
+		*resp_len = hb->rqstor[slot].resp_len;
+	if (hb->rqstor[slot].resp_len < sizeof(struct pci_response))
+		return -EIO;
+	return 0;
+}
+
+static int32_t response_status(const void *resp)
+{
+	int32_t s;
+
+	memcpy(&s, (const uint8_t *)resp + offsetof(struct pci_response, status), 4);
+	return s;
+}
+
+/* A request whose answer is a plain pci_response. Returns the status, or a
+ * negative errno wrapped as INT32_MIN when no answer came. */
+static int simple_request(struct gk *g, struct gk_hbus *hb, const void *msg, size_t len,
+                          uint64_t timeout_ns, int32_t *status)
+{
+	uint8_t resp[64] = {0};
+	int r = send_request(g, hb, msg, len, resp, sizeof(resp), NULL, false, timeout_ns);
+
+	if (r < 0)
+		return r;
+	*status = response_status(resp);
+	return 0;
+}
+
+static int negotiate(struct gk *g, struct gk_hbus *hb, bool resume)
+{
+	unsigned n = resume ? 1 : G_N_ELEMENTS(versions);
+
+	for (unsigned i = 0; i < n; i++) {
+		struct pci_version_request req = {.message_type.type = PCI_QUERY_PROTOCOL_VERSION,
+		                                  .protocol_version =
+		                                      resume ? hb->protocol_version : versions[i]};
+		int32_t status;
+		int r = simple_request(g, hb, &req, sizeof(req), 0, &status);
+		if (r < 0)
+			return r;
+		if (status >= 0) {
+			hb->protocol_version = req.protocol_version;
+			BUS_TRACE(g, hb, "version", "\"version\":\"%#x\"", hb->protocol_version);
+			return 0;
+		}
+		if ((uint32_t)status != STATUS_REVISION_MISMATCH) {
+			gk_fail(g, "vPCI bus %u: protocol negotiation failed with status %#x",
+			        (unsigned)(hb - g->k.hbus), (uint32_t)status);
+			return -EPROTO;
+		}
+	}
+	gk_fail(g, "vPCI bus %u: PCI pass-through VSP failed to find supported version",
+	        (unsigned)(hb - g->k.hbus));
+	return -EPROTO;
+}
+
+static int query_relations(struct gk *g, struct gk_hbus *hb)
+{
+	struct pci_message m = {.type = PCI_QUERY_BUS_RELATIONS};
+	int r;
+
+	completion_init(&hb->survey, "BUS_RELATIONS");
+	r = gabi_vmbus_send(g->vm, hb->channel, &m, sizeof(m), 0, 0);
+	if (r < 0)
+		return r;
+	completion_wait(g->e, &hb->survey, 0);
+	if (hb->child_present && !hb->child_has_requirements) {
+		struct pci_child_message q = {.message_type.type = PCI_QUERY_RESOURCE_REQUIREMENTS,
+		                              .wslot.slot = hb->child.win_slot.slot};
+		struct pci_q_res_req_response resp = {0};
+		size_t got = 0;
+		r = send_request(g, hb, &q, sizeof(q), &resp, sizeof(resp), &got, false, 0);
+		if (r < 0)
+			return r;
+		if (got < sizeof(resp)) {
+			hb->invalid_packets++;
+			resp.status = -1;
+		}
+		if (resp.status < 0) {
+			gk_fail(g, "vPCI bus %u: resource requirements query failed: %#x",
+			        (unsigned)(hb - g->k.hbus), (uint32_t)resp.status);
+			return -EPROTO;
+		}
+		memcpy(hb->probed_bar, resp.probed_bar, sizeof(hb->probed_bar));
+		hb->child_has_requirements = true;
+	}
+	return 0;
+}
+
+/* RESOURCES_RELEASED for the child, then D0EXIT (10 s). */
+static int bus_exit(struct gk *g, struct gk_hbus *hb)
+{
+	struct pci_message exit_msg = {.type = PCI_BUS_D0EXIT};
+	int32_t status = 0;
+	int r;
+
+	if (gabi_vmbus_rescinded(g->vm, hb->channel))
+		return 0;
+	if (hb->child_present && hb->child_resourced) {
+		struct pci_child_message rel = {.message_type.type = PCI_RESOURCES_RELEASED,
+		                                .wslot.slot = hb->child.win_slot.slot};
+		gabi_vmbus_send(g->vm, hb->channel, &rel, sizeof(rel), 0, 0);
+		hb->child_resourced = false;
+	}
+	r = simple_request(g, hb, &exit_msg, sizeof(exit_msg), D0EXIT_TIMEOUT_NS, &status);
+	if (r == -ETIMEDOUT)
+		gk_fail(g, "vPCI bus %u: D0 exit timed out", (unsigned)(hb - g->k.hbus));
+	return r;
+}
+
+static int enter_d0(struct gk *g, struct gk_hbus *hb, bool retry)
+{
+	struct pci_bus_d0_entry m = {.message_type.type = PCI_BUS_D0ENTRY,
+	                             .mmio_base = hb->cfg_gpa};
+	int32_t status;
+	int r = simple_request(g, hb, &m, sizeof(m), 0, &status);
+
+	if (r < 0)
+		return r;
+	if (status < 0 && retry) {
+		/* What a kdump kernel does: leave D0 and try once more. */
+		BUS_TRACE(g, hb, "d0-entry-retry", "\"status\":\"%#x\"", (uint32_t)status);
+		bus_exit(g, hb);
+		return enter_d0(g, hb, false);
+	}
+	if (status < 0) {
+		gk_fail(g, "vPCI bus %u: PCI Pass-through VSP failed D0 Entry with status %#x",
+		        (unsigned)(hb - g->k.hbus), (uint32_t)status);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+static int send_resources_assigned(struct gk *g, struct gk_hbus *hb)
+{
+	int32_t status;
+	int r;
+
+	if (!hb->child_present)
+		return 0;
+	if (hb->protocol_version == PCI_PROTOCOL_VERSION_1_1) {
+		struct pci_resources_assigned m = {0};
+		m.message_type.type = PCI_RESOURCES_ASSIGNED;
+		m.wslot.slot = hb->child.win_slot.slot;
+		r = simple_request(g, hb, &m, sizeof(m), 0, &status);
+	} else {
+		struct pci_resources_assigned2 m = {0};
+		m.message_type.type = PCI_RESOURCES_ASSIGNED2;
+		m.wslot.slot = hb->child.win_slot.slot;
+		r = simple_request(g, hb, &m, sizeof(m), 0, &status);
+	}
+	if (r < 0)
+		return r;
+	if (status < 0) {
+		gk_fail(g, "vPCI bus %u: resources assigned failed: %#x",
+		        (unsigned)(hb - g->k.hbus), (uint32_t)status);
+		return -EPROTO;
+	}
+	hb->child_resourced = true;
+	return 0;
+}
+
+static uint64_t bar0_size(const struct gk_hbus *hb)
+{
+	uint64_t probed = ((uint64_t)hb->probed_bar[1] << 32) | (hb->probed_bar[0] & ~0xfu);
+
+	return probed ? ~probed + 1 : 0;
+}
+
+/* Clears memory decoding first: Hyper-V ignores BAR writes while it is on. */
+static void prepopulate_bars(struct gk *g, struct gk_hbus *hb)
+{
+	struct gk_pci_dev *d = &g->k.dev[hb->pci_dev];
+	uint16_t cmd;
+
+	if (!hb->child_present)
+		return;
+	cmd = (uint16_t)pci_cfg_read(g, d, PCI_COMMAND, 2);
+	pci_cfg_write(g, d, PCI_COMMAND, cmd & ~PCI_COMMAND_MEMORY, 2);
+	pci_cfg_write(g, d, PCI_BASE_ADDRESS_0, (uint32_t)d->bar0_gpa, 4);
+	pci_cfg_write(g, d, PCI_BASE_ADDRESS_1, (uint32_t)(d->bar0_gpa >> 32), 4);
+}
+
+static int open_channel(struct gk *g, unsigned bus)
+{
+	struct gk_hbus *hb = &g->k.hbus[bus];
+	int r = gabi_vmbus_open(g->vm, hb->channel, on_channel, ctx_for(g, bus));
+
+	if (r < 0) {
+		gk_fail(g, "vPCI bus %u: cannot open its VMBus channel (%d)", bus, r);
+		return r;
+	}
+	hb->channel_open = true;
+	return 0;
+}
+
+static void close_channel(struct gk *g, struct gk_hbus *hb)
+{
+	gabi_vmbus_close(g->vm, hb->channel);
+	hb->channel_open = false;
+	for (int i = 0; i < HV_PCI_RQSTOR_SIZE; i++)
+		hb->rqstor[i].in_use = false;
+}
+
+int hv_pci_probe(struct gk *g, unsigned bus, bool bind_drivers)
+{
+	struct gk_hbus *hb = &g->k.hbus[bus];
+	struct gk_pci_dev *d;
+	uint64_t low, low_size, high, high_size;
+	int r;
+
+	hb->state = HV_PCIBUS_INIT;
+	if ((r = open_channel(g, bus)) < 0)
+		return r;
+	if ((r = negotiate(g, hb, false)) < 0)
+		goto fail;
+	gabi_mmio_ranges(g->vm, &low, &low_size, &high, &high_size);
+	hb->cfg_gpa = low + (uint64_t)bus * PCI_CONFIG_MMIO_LENGTH;
+	if ((r = query_relations(g, hb)) < 0)
+		goto fail;
+	if ((r = enter_d0(g, hb, true)) < 0)
+		goto fail;
+	d = &g->k.dev[bus];
+	hb->pci_dev = bus;
+	memset(d, 0, sizeof(*d));
+	d->bus = bus;
+	d->bar0_size = bar0_size(hb);
+	d->bar0_gpa = high + (uint64_t)bus * 0x100000;
+	if ((r = send_resources_assigned(g, hb)) < 0)
+		goto fail;
+	if (hb->child_present) {
+		d->wslot = hb->child.win_slot.slot;
+		prepopulate_bars(g, hb);
+	}
+	hb->state = HV_PCIBUS_PROBED;
+	/* create_root_hv_pci_bus(): scan, then let drivers probe */
+	if (hb->child_present) {
+		uint16_t vendor = (uint16_t)pci_cfg_read(g, d, PCI_VENDOR_ID, 2);
+		if (vendor != 0xffff) {
+			d->present = true;
+			d->vendor_id = vendor;
+			d->device_id = (uint16_t)pci_cfg_read(g, d, PCI_DEVICE_ID, 2);
+			d->current_state = PCI_D0;
+			g_strlcpy(d->name, g->drv[bus].name[0] ? g->drv[bus].name : "pci",
+			          sizeof(d->name));
+			BUS_TRACE(g, hb, "scan",
+			          "\"dev\":\"%s\",\"vendor\":\"%#x\",\"device\":\"%#x\"", d->name,
+			          vendor, d->device_id);
+			if (bind_drivers && bus < g->ndrv && (r = driver_probe(g, d)) < 0)
+				goto fail;
+		}
+	}
+	hb->state = HV_PCIBUS_INSTALLED;
+	return 0;
+fail:
+	close_channel(g, hb);
+	return r;
+}
+
+int hv_pci_suspend(struct gk *g, unsigned bus)
+{
+	struct gk_hbus *hb = &g->k.hbus[bus];
+	enum hv_pcibus_state old = hb->state;
+	int r;
+
+	if (old == HV_PCIBUS_INSTALLED)
+		hb->state = HV_PCIBUS_REMOVING;
+	if (old != HV_PCIBUS_INSTALLED) {
+		gk_fail(g, "vPCI bus %u: suspend while not installed (state %d)", bus, old);
+		return -EINVAL;
+	}
+	r = bus_exit(g, hb);
+	close_channel(g, hb);
+	BUS_TRACE(g, hb, "suspended", "\"d0exit\":%d", r);
+	return 0;
+}
+
+/* hv_pci_restore_msi_state(): the host does not trap MSI-X table writes, so
+ * every message is composed again and the host re-creates its entries. */
+static void restore_msi_state(struct gk *g, struct gk_pci_dev *d)
+{
+	if (!d->present || !d->msix_enabled)
+		return;
+	for (unsigned v = 0; v < d->nvec; v++) {
+		struct gk_msi_desc *desc = &d->desc[v];
+		if (!desc->in_use || !g->k.irq[desc->irq].activated)
+			continue;
+		hv_compose_msi_msg(g, desc->irq, &desc->msg);
+	}
+	engine_reach(g->e, REACH_MSI_RESTORED);
+}
+
+int hv_pci_resume(struct gk *g, unsigned bus)
+{
+	struct gk_hbus *hb = &g->k.hbus[bus];
+	int r;
+
+	hb->state = HV_PCIBUS_INIT;
+	if ((r = open_channel(g, bus)) < 0)
+		return r;
+	if ((r = negotiate(g, hb, true)) < 0)
+		goto fail;
+	if ((r = query_relations(g, hb)) < 0)
+		goto fail;
+	if ((r = enter_d0(g, hb, false)) < 0)
+		goto fail;
+	if ((r = send_resources_assigned(g, hb)) < 0)
+		goto fail;
+	prepopulate_bars(g, hb);
+	if (gk_behaviour(g, BEH_RESTORE_MSI_ON_RESUME))
+		restore_msi_state(g, &g->k.dev[hb->pci_dev]);
+	hb->state = HV_PCIBUS_INSTALLED;
+	BUS_TRACE(g, hb, "resumed", "\"version\":\"%#x\"", hb->protocol_version);
+	return 0;
+fail:
+	close_channel(g, hb);
+	return r;
+}
+
+/* ---- the irq chip ---- */
+
+static struct gk_hbus *irq_hbus(struct gk *g, unsigned irq)
+{
+	return &g->k.hbus[g->k.dev[g->k.irq[irq].dev].bus];
+}
+
+static void send_delete(struct gk *g, struct gk_hbus *hb, struct gk_irq *i)
+{
+	struct pci_delete_interrupt m = {0};
+
+	if (!i->has_chip_data)
+		return;
+	i->has_chip_data = false;
+	if (i->chip_data.vector_count == 0 || !hb->channel_open)
+		return;
+	m.message_type.type = PCI_DELETE_INTERRUPT_MESSAGE;
+	m.wslot.slot = hb->child.win_slot.slot;
+	m.int_desc = i->chip_data;
+	gabi_vmbus_send(g->vm, hb->channel, &m, sizeof(m), 0, 0);
+}
+
+int hv_compose_msi_msg(struct gk *g, unsigned irq, struct msi_msg *msg)
+{
+	struct gk_irq *i = &g->k.irq[irq];
+	struct gk_hbus *hb = irq_hbus(g, irq);
+	struct pci_create_int_response resp = {0};
+	union {
+		struct pci_create_interrupt v1;
+		struct pci_create_interrupt2 v2;
+		struct pci_create_interrupt3 v3;
+	} m;
+	size_t len;
+	int r;
+
+	memset(msg, 0, sizeof(*msg));
+	memset(&m, 0, sizeof(m));
+	/* Single MSI-X: the old entry goes before a new one is made. */
+	send_delete(g, hb, i);
+	if (!hb->channel_open) {
+		BUS_TRACE(g, hb, "compose-skipped", "\"irq\":%u,\"why\":\"channel closed\"", irq);
+		return -ENODEV;
+	}
+	if (hb->protocol_version == PCI_PROTOCOL_VERSION_1_1) {
+		m.v1.message_type.type = PCI_CREATE_INTERRUPT_MESSAGE;
+		m.v1.wslot.slot = hb->child.win_slot.slot;
+		m.v1.int_desc.vector = i->vector;
+		m.v1.int_desc.vector_count = 1;
+		m.v1.int_desc.delivery_mode = 0;
+		m.v1.int_desc.cpu_mask = ~0ULL; /* overwritten by the retarget */
+		len = sizeof(m.v1);
+	} else if (hb->protocol_version < PCI_PROTOCOL_VERSION_1_4) {
+		m.v2.message_type.type = PCI_CREATE_INTERRUPT_MESSAGE2;
+		m.v2.wslot.slot = hb->child.win_slot.slot;
+		m.v2.int_desc.vector = i->vector;
+		m.v2.int_desc.vector_count = 1;
+		m.v2.int_desc.processor_count = 1;
+		m.v2.int_desc.processor_array[0] = (uint16_t)i->cpu;
+		len = sizeof(m.v2);
+	} else {
+		m.v3.message_type.type = PCI_CREATE_INTERRUPT_MESSAGE3;
+		m.v3.wslot.slot = hb->child.win_slot.slot;
+		m.v3.int_desc.vector = i->vector;
+		m.v3.int_desc.vector_count = 1;
+		m.v3.int_desc.processor_count = 1;
+		m.v3.int_desc.processor_array[0] = (uint16_t)i->cpu;
+		len = sizeof(m.v3);
+	}
+	/* Called with the irq descriptor locked: poll, never sleep. */
+	size_t got = 0;
+	r = send_request(g, hb, &m, len, &resp, sizeof(resp), &got, true, 0);
+	if (r == 0 && got < sizeof(resp)) {
+		hb->invalid_packets++;
+		resp.response.status = -1;
+	}
+	if (r < 0) {
+		gk_fail(g, "irq %u: CREATE_INTERRUPT got no answer (%d)", irq, r);
+		return r;
+	}
+	if (resp.response.status < 0) {
+		gk_fail(g, "irq %u: Request for interrupt failed: %#x", irq,
+		        (uint32_t)resp.response.status);
+		return -EPROTO;
+	}
+	i->chip_data = resp.int_desc;
+	i->has_chip_data = true;
+	msg->address_hi = (uint32_t)(resp.int_desc.address >> 32);
+	msg->address_lo = (uint32_t)resp.int_desc.address;
+	msg->data = resp.int_desc.data;
+	BUS_TRACE(g, hb, "composed", "\"irq\":%u,\"cpu\":%u,\"vector\":\"%#x\",\"data\":\"%#x\"",
+	          irq, i->cpu, i->vector, msg->data);
+	return 0;
+}
+
+void hv_msi_free(struct gk *g, unsigned irq)
+{
+	send_delete(g, irq_hbus(g, irq), &g->k.irq[irq]);
+}
+
+void pci_msi_mask_irq(struct gk *g, unsigned irq);
+void pci_msi_unmask_irq(struct gk *g, unsigned irq);
+
+void hv_irq_mask(struct gk *g, unsigned irq)
+{
+	pci_msi_mask_irq(g, irq);
+}
+
+static uint64_t device_id(const struct gk_hbus *hb)
+{
+	const uint8_t *b = hb->instance_guid;
+
+	return ((uint64_t)b[5] << 24) | ((uint64_t)b[4] << 16) | ((uint64_t)b[7] << 8) |
+	       (b[6] & 0xf8) | hb->child.win_slot.bits.func;
+}
+
+void hv_irq_unmask(struct gk *g, unsigned irq)
+{
+	struct gk_irq *i = &g->k.irq[irq];
+	struct gk_hbus *hb = irq_hbus(g, irq);
+	uint64_t page[512] = {0}; /* the hypercall input page */
+	struct hv_retarget_device_interrupt *p = (void *)page;
+	unsigned var_size = 0;
+	uint64_t res;
+
+	if (!i->has_chip_data) {
+		BUS_TRACE(g, hb, "dev_warn", "\"msg\":\"can not unmask irq %u\"", irq);
+		return;
+	}
+	task_atomic_enter(g->e); /* local_irq_save */
+	p->partition_id = HV_PARTITION_ID_SELF;
+	p->device_id = device_id(hb);
+	p->int_entry.source = HV_INTERRUPT_SOURCE_MSI;
+	p->int_entry.msi_entry.address = (uint32_t)i->chip_data.address;
+	p->int_entry.msi_entry.data = i->chip_data.data;
+	p->int_target.vector = i->vector;
+	if (hb->protocol_version >= PCI_PROTOCOL_VERSION_1_2) {
+		unsigned bank = i->cpu / 64;
+		p->int_target.flags = HV_DEVICE_INTERRUPT_TARGET_PROCESSOR_SET;
+		p->int_target.vp_set.format = HV_GENERIC_SET_SPARSE_4K;
+		p->int_target.vp_set.valid_bank_mask = 1ULL << bank;
+		page[8] = 1ULL << (i->cpu % 64); /* bank_contents[0] */
+		var_size = 1 + 1;
+	} else {
+		p->int_target.vp_mask = 1ULL << i->cpu;
+	}
+	res = gabi_hypercall(
+	    g->vm, HVCALL_RETARGET_INTERRUPT | ((uint64_t)var_size << HV_HYPERCALL_VARHEAD_OFFSET),
+	    page, sizeof(page), NULL, 0);
+	task_atomic_exit(g->e);
+
+	if (hv_result(res) != HV_STATUS_SUCCESS) {
+		if (hb->state != HV_PCIBUS_REMOVING)
+			BUS_TRACE(g, hb, "dev_err",
+			          "\"msg\":\"hv_irq_unmask() failed: %#" G_GINT64_MODIFIER "x\"",
+			          res);
+		else
+			BUS_TRACE(g, hb, "retarget-failed",
+			          "\"irq\":%u,\"status\":\"%#" G_GINT64_MODIFIER "x\"", irq, res);
+		if (!gk_behaviour(g, BEH_UNMASK_DESPITE_RETARGET_FAILURE))
+			return; /* the pre-5.10 early return: the PCI-level unmask is skipped */
+	}
+	pci_msi_unmask_irq(g, irq);
+}
