@@ -321,6 +321,13 @@ static void task_block(struct engine *e, const char *what)
 	coro_yield(&e->main, t->co);
 }
 
+static bool timer_live(void *arg, uint64_t gen)
+{
+	struct task *t = arg;
+
+	return t->state == TASK_BLOCKED && t->wait_gen == gen;
+}
+
 static void wake_timer(struct engine *e, void *arg, uint64_t gen)
 {
 	struct task *t = arg;
@@ -480,6 +487,10 @@ void engine_run_for(struct engine *e, uint64_t ns)
 		if (((struct event *)(void *)e->heap->data)[0].time > limit)
 			break;
 		struct event ev = heap_pop(e);
+		/* A timeout whose wait already ended is not an event: it must
+		 * not move the clock. */
+		if (ev.tfn == wake_timer && !timer_live(ev.arg, ev.tag))
+			continue;
 		e->now = ev.time;
 		if (ev.tfn)
 			ev.tfn(e, ev.arg, ev.tag);

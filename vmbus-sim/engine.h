@@ -21,9 +21,9 @@ struct trace;
 typedef void (*event_fn)(struct engine *e, void *arg);
 typedef void (*task_fn)(void *arg);
 
-#define NSEC_PER_USEC 1000ULL
-#define NSEC_PER_MSEC 1000000ULL
-#define NSEC_PER_SEC  1000000000ULL
+#define NSEC_PER_USEC UINT64_C(1000)
+#define NSEC_PER_MSEC UINT64_C(1000000)
+#define NSEC_PER_SEC  UINT64_C(1000000000)
 
 struct engine *engine_new(uint64_t seed);
 void engine_free(struct engine *e);

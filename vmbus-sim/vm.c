@@ -302,6 +302,11 @@ uint64_t hv_vm_device_logical_id(const struct hv_vm *vm, unsigned i)
 	return vm->bus[i]->device_id;
 }
 
+uint64_t hv_vm_bus_rejected(const struct hv_vm *vm, unsigned i)
+{
+	return vm->bus[i]->vsp.rejected;
+}
+
 struct irte_table *hv_vm_irte(struct hv_vm *vm)
 {
 	return &vm->irte;

@@ -70,4 +70,6 @@ unsigned hv_vm_device_count(const struct hv_vm *vm);
 struct pcidev *hv_vm_device(struct hv_vm *vm, unsigned i);
 uint64_t hv_vm_device_logical_id(const struct hv_vm *vm, unsigned i);
 struct irte_table *hv_vm_irte(struct hv_vm *vm);
+/* Packets the bus's service provider refused as malformed or out of order. */
+uint64_t hv_vm_bus_rejected(const struct hv_vm *vm, unsigned i);
 struct engine *hv_vm_engine(struct hv_vm *vm);

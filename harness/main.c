@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * hvpci-sim: the command line.
+ *   hvpci-sim run [OPTION...] PATH...   run scenario files (or every *.json under a directory)
+ *   hvpci-sim list [WHAT]               list profiles, behaviours, drivers, faults, ...
+ */
+#include "report.h"
+#include "runner.h"
+#include "scenario.h"
+#include "violations.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define EXIT_MISMATCH 1
+#define EXIT_USAGE    2
+
+static const char *run_summary =
+    "Runs hibernation/resume scenarios in the embedded simulator and checks each\n"
+    "verdict against the scenario's \"expect\". PATH is a scenario file or a\n"
+    "directory searched for *.json (schema.json excepted).\n"
+    "\n"
+    "Exit status: 0 if every verdict matches its expectation, 1 if one does not,\n"
+    "2 if the command line or a scenario file is wrong (nothing runs then).";
+
+static const char *main_help =
+    "Usage: hvpci-sim COMMAND [OPTION...]\n"
+    "\n"
+    "A deterministic simulator of the Hyper-V virtual PCI bridge for testing\n"
+    "what happens to PCI interrupts across hibernation, resume and CPU offlining.\n"
+    "\n"
+    "Commands:\n"
+    "  run [OPTION...] PATH...   run scenario files or directories of them\n"
+    "  list [WHAT]               list profiles, behaviours, drivers, faults,\n"
+    "                            phases, reach events or violations\n"
+    "\n"
+    "Run 'hvpci-sim run --help' for the options of run.\n";
+
+static int by_name(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void collect(const char *path, GPtrArray *files, GError **error)
+{
+	if (!g_file_test(path, G_FILE_TEST_IS_DIR)) {
+		g_ptr_array_add(files, g_strdup(path));
+		return;
+	}
+	g_autoptr(GDir) dir = g_dir_open(path, 0, error);
+	if (!dir)
+		return;
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+	const char *n;
+	while ((n = g_dir_read_name(dir)))
+		g_ptr_array_add(names, g_strdup(n));
+	g_ptr_array_sort(names, by_name);
+	for (guint i = 0; i < names->len; i++) {
+		const char *name = g_ptr_array_index(names, i);
+		g_autofree char *full = g_build_filename(path, name, NULL);
+		if (g_file_test(full, G_FILE_TEST_IS_DIR))
+			collect(full, files, error);
+		else if (g_str_has_suffix(name, ".json") && strcmp(name, "schema.json") != 0)
+			g_ptr_array_add(files, g_strdup(full));
+		if (error && *error)
+			return;
+	}
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	g_autoptr(GOptionContext) ctx = NULL;
+	g_autoptr(GError) error = NULL;
+	g_auto(GStrv) sets = NULL;
+	g_autofree char *trace_path = NULL, *format = NULL, *color = NULL, *seed_str = NULL;
+	g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) scenarios =
+	    g_ptr_array_new_with_free_func((GDestroyNotify)scenario_free);
+	g_autoptr(GPtrArray) results =
+	    g_ptr_array_new_with_free_func((GDestroyNotify)run_result_free);
+	struct run_options opt = {0};
+	g_autofree char *tmp_trace = NULL;
+	int fmt, ret = 0;
+	bool use_color;
+	GOptionEntry entries[] = {
+	    {"seed", 0, 0, G_OPTION_ARG_STRING, &seed_str,
+	     "Seed for the PRNG, overriding each scenario's (same seed, same trace)", "N"},
+	    {"trace", 0, 0, G_OPTION_ARG_FILENAME, &trace_path,
+	     "Write the structured trace (JSON lines) to FILE", "FILE"},
+	    {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets,
+	     "Override a scenario field before validation, e.g. guest.profile=linux-5.9 "
+	     "(repeatable)",
+	     "PATH=VALUE"},
+	    {"format", 0, 0, G_OPTION_ARG_STRING, &format, "Output: human (default), tap or json",
+	     "FORMAT"},
+	    {"color", 0, 0, G_OPTION_ARG_STRING, &color,
+	     "Colour the human output: auto (default), always or never", "WHEN"},
+	    {NULL, 0, 0, 0, NULL, NULL, NULL}};
+
+	ctx = g_option_context_new("PATH... - run scenarios");
+	g_option_context_set_summary(ctx, run_summary);
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+		fprintf(stderr, "hvpci-sim run: %s\nTry 'hvpci-sim run --help'.\n", error->message);
+		return EXIT_USAGE;
+	}
+	if (argc < 2) {
+		fprintf(stderr, "hvpci-sim run: no scenario given\nTry 'hvpci-sim run --help'.\n");
+		return EXIT_USAGE;
+	}
+	fmt = format ? report_format_lookup(format) : REPORT_HUMAN;
+	if (fmt < 0) {
+		fprintf(stderr, "hvpci-sim run: --format %s: expected human, tap or json\n",
+		        format);
+		return EXIT_USAGE;
+	}
+	if (color && strcmp(color, "auto") && strcmp(color, "always") && strcmp(color, "never")) {
+		fprintf(stderr, "hvpci-sim run: --color %s: expected auto, always or never\n",
+		        color);
+		return EXIT_USAGE;
+	}
+	use_color = color && strcmp(color, "always") == 0 ? true
+	            : color && strcmp(color, "never") == 0
+	                ? false
+	                : isatty(fileno(stdout)) && !g_getenv("NO_COLOR");
+	if (seed_str) {
+		char *end;
+		errno = 0;
+		opt.seed = g_ascii_strtoull(seed_str, &end, 0);
+		if (errno || !*seed_str || *end || seed_str[0] == '-') {
+			fprintf(stderr,
+			        "hvpci-sim run: --seed %s: expected a non-negative integer\n",
+			        seed_str);
+			return EXIT_USAGE;
+		}
+		opt.seed_set = true;
+	}
+
+	for (int i = 1; i < argc; i++) {
+		collect(argv[i], files, &error);
+		if (error) {
+			fprintf(stderr, "hvpci-sim run: %s\n", error->message);
+			return EXIT_USAGE;
+		}
+	}
+	if (!files->len) {
+		fprintf(stderr, "hvpci-sim run: no scenario files found in the given paths\n");
+		return EXIT_USAGE;
+	}
+	/* Everything is loaded and validated before anything runs. */
+	for (guint i = 0; i < files->len; i++) {
+		struct scenario *s =
+		    scenario_load(g_ptr_array_index(files, i), (const char *const *)sets, &error);
+		if (!s) {
+			fprintf(stderr, "%s\n", error->message);
+			return EXIT_USAGE;
+		}
+		g_ptr_array_add(scenarios, s);
+	}
+
+	if (trace_path) {
+		tmp_trace = g_strconcat(trace_path, ".partial", NULL);
+		opt.trace = fopen(tmp_trace, "w");
+		if (!opt.trace) {
+			fprintf(stderr, "hvpci-sim run: --trace %s: %s\n", trace_path,
+			        g_strerror(errno));
+			return EXIT_USAGE;
+		}
+	}
+	for (guint i = 0; i < scenarios->len; i++) {
+		struct run_result *r = run_scenario(g_ptr_array_index(scenarios, i), &opt);
+		if (!r->matches)
+			ret = EXIT_MISMATCH;
+		g_ptr_array_add(results, r);
+	}
+	if (opt.trace) {
+		bool ok = fflush(opt.trace) == 0 && !ferror(opt.trace);
+		ok = fclose(opt.trace) == 0 && ok;
+		if (!ok || g_rename(tmp_trace, trace_path) < 0) {
+			fprintf(stderr, "hvpci-sim run: cannot write the trace to %s: %s\n",
+			        trace_path, g_strerror(errno));
+			g_unlink(tmp_trace);
+			ret = EXIT_USAGE;
+		}
+	}
+	report_write(stdout, (enum report_format)fmt, results, use_color);
+	return ret;
+}
+
+static int cmd_list(int argc, char **argv)
+{
+	const char *what = argc > 1 ? argv[1] : NULL;
+	bool all = !what;
+	bool known = false;
+
+	if (what && (strcmp(what, "--help") == 0 || strcmp(what, "-h") == 0)) {
+		printf("Usage: hvpci-sim list "
+		       "[profiles|behaviours|drivers|faults|phases|reach|violations]\n");
+		return 0;
+	}
+	if (all || strcmp(what, "profiles") == 0) {
+		known = true;
+		printf("profiles:\n");
+		for (unsigned i = 0; i < profile_count(); i++) {
+			const struct profile *p = profile_get(i);
+			printf("  %-12s %s%s\n", p->name, p->description,
+			       p == profile_default() ? " (default)" : "");
+		}
+	}
+	if (all || strcmp(what, "behaviours") == 0) {
+		known = true;
+		printf("behaviours:\n");
+		for (unsigned i = 0; i < BEH__COUNT; i++)
+			printf("  %-34s %s\n", behaviour_name(i), behaviour_description(i));
+	}
+	if (all || strcmp(what, "drivers") == 0) {
+		known = true;
+		printf("drivers:\n");
+		for (unsigned i = 0; i < DRIVER__COUNT; i++)
+			printf("  %-18s %s\n", driver_model_name(i), driver_model_description(i));
+	}
+	if (all || strcmp(what, "faults") == 0) {
+		known = true;
+		printf("fault points:\n");
+		for (unsigned i = 0; i < FP__COUNT; i++)
+			printf("  %-22s default status %#" G_GINT64_MODIFIER "x\n",
+			       fault_point_name(i), fault_point_default_status(i));
+	}
+	if (all || strcmp(what, "phases") == 0) {
+		known = true;
+		printf("phases:\n");
+		for (unsigned i = 0; i < PHASE__COUNT; i++)
+			printf("  %s\n", phase_name(i));
+	}
+	if (all || strcmp(what, "reach") == 0) {
+		known = true;
+		printf("reach events:\n");
+		for (unsigned i = 0; i < REACH__COUNT; i++)
+			printf("  %s\n", reach_name(i));
+	}
+	if (all || strcmp(what, "violations") == 0) {
+		known = true;
+		printf("violations:\n");
+		for (unsigned i = 0; i < violation_kind_count(); i++)
+			printf("  %-24s %s\n", violation_kind_get(i)->name,
+			       violation_kind_get(i)->description);
+	}
+	if (!known) {
+		fprintf(stderr,
+		        "hvpci-sim list: unknown list '%s' (profiles, behaviours, drivers, faults, "
+		        "phases, reach, violations)\n",
+		        what);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setlocale(LC_ALL, "");
+	if (argc < 2) {
+		fputs(main_help, stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		fputs(main_help, stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("hvpci-sim %s\n", HVPCI_SIM_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "run") == 0)
+		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "list") == 0)
+		return cmd_list(argc - 1, argv + 1);
+	fprintf(stderr, "hvpci-sim: unknown command '%s'\n\n%s", argv[1], main_help);
+	return EXIT_USAGE;
+}
