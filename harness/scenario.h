@@ -15,7 +15,7 @@
 #include "../vmbus-sim/engine.h"
 #include "../vmbus-sim/fault.h"
 
-#define SCN_MAX_VCPUS	32
+#define SCN_MAX_VCPUS   32
 #define SCN_MAX_VECTORS 64
 #define SCN_MAX_DEVICES 8
 
@@ -58,14 +58,14 @@ struct scn_step {
 	enum scn_op op;
 	unsigned line; /* where the step's object starts in the file (1-based) */
 	unsigned col;
-	unsigned device;     /* OP_FIRE: index into devices */
-	bool all_vectors;    /* OP_FIRE without "vectors" */
-	unsigned nvectors;   /* OP_FIRE with "vectors" */
+	unsigned device;   /* OP_FIRE: index into devices */
+	bool all_vectors;  /* OP_FIRE without "vectors" */
+	unsigned nvectors; /* OP_FIRE with "vectors" */
 	unsigned vectors[SCN_MAX_VECTORS];
-	unsigned cpu;	     /* OP_CPU_OFFLINE / OP_CPU_ONLINE */
-	unsigned fault;	     /* OP_FAULT: index into faults */
-	bool enabled;	     /* OP_FAULT */
-	uint64_t ns;	     /* OP_ADVANCE */
+	unsigned cpu;   /* OP_CPU_OFFLINE / OP_CPU_ONLINE */
+	unsigned fault; /* OP_FAULT: index into faults */
+	bool enabled;   /* OP_FAULT */
+	uint64_t ns;    /* OP_ADVANCE */
 };
 
 struct scenario {
@@ -93,5 +93,5 @@ const char *scn_op_name(enum scn_op op);
 /* sets: NULL-terminated "PATH=VALUE" strings, applied in order. */
 struct scenario *scenario_load(const char *path, const char *const *sets, GError **error);
 struct scenario *scenario_load_data(const char *label, const char *data, size_t len,
-				    const char *const *sets, GError **error);
+                                    const char *const *sets, GError **error);
 void scenario_free(struct scenario *s);
