@@ -182,6 +182,10 @@ uint32_t pci_cfg_read(struct gk *g, struct gk_pci_dev *d, unsigned off, unsigned
 void pci_cfg_write(struct gk *g, struct gk_pci_dev *d, unsigned off, uint32_t val, unsigned size);
 int pci_alloc_irq_vectors(struct gk *g, struct gk_pci_dev *d, unsigned nvec);
 void pci_free_irq_vectors(struct gk *g, struct gk_pci_dev *d);
+/* __pci_write_msi_msg(): the cache always, the device only in D0. */
+void pci_write_msi_msg(struct gk *g, struct gk_pci_dev *d, unsigned i, const struct msi_msg *msg);
+void pci_msi_mask_irq(struct gk *g, unsigned irq);
+void pci_msi_unmask_irq(struct gk *g, unsigned irq);
 int request_irq(struct gk *g, unsigned irq);
 void free_irq(struct gk *g, unsigned irq);
 void pci_save_state(struct gk *g, struct gk_pci_dev *d);

@@ -575,9 +575,6 @@ void hv_msi_free(struct gk *g, unsigned irq)
 	send_delete(g, irq_hbus(g, irq), &g->k.irq[irq]);
 }
 
-void pci_msi_mask_irq(struct gk *g, unsigned irq);
-void pci_msi_unmask_irq(struct gk *g, unsigned irq);
-
 void hv_irq_mask(struct gk *g, unsigned irq)
 {
 	pci_msi_mask_irq(g, irq);

@@ -130,9 +130,6 @@ static void pci_msix_unmask(struct gk *g, struct gk_pci_dev *d, unsigned i)
 	msix_write_vector_ctrl(g, d, i, desc->msix_ctrl);
 }
 
-void pci_msi_mask_irq(struct gk *g, unsigned irq);
-void pci_msi_unmask_irq(struct gk *g, unsigned irq);
-
 void pci_msi_mask_irq(struct gk *g, unsigned irq)
 {
 	struct gk_irq *i = &g->k.irq[irq];
@@ -148,7 +145,7 @@ void pci_msi_unmask_irq(struct gk *g, unsigned irq)
 }
 
 /* __pci_write_msi_msg(): the cache always, the device only in D0. */
-static void write_msi_msg(struct gk *g, struct gk_pci_dev *d, unsigned i, const struct msi_msg *msg)
+void pci_write_msi_msg(struct gk *g, struct gk_pci_dev *d, unsigned i, const struct msi_msg *msg)
 {
 	struct gk_msi_desc *desc = &d->desc[i];
 	uint64_t base = entry_gpa(d, i);
@@ -205,7 +202,7 @@ static int activate(struct gk *g, unsigned irq)
 	task_atomic_enter(g->e);
 	r = hv_compose_msi_msg(g, irq, &msg);
 	if (r == 0)
-		write_msi_msg(g, d, i->msi_index, &msg);
+		pci_write_msi_msg(g, d, i->msi_index, &msg);
 	task_atomic_exit(g->e);
 	i->activated = true;
 	return r;
@@ -357,7 +354,7 @@ static void restore_msix_state(struct gk *g, struct gk_pci_dev *d)
 		struct gk_msi_desc *desc = &d->desc[v];
 		if (!desc->in_use)
 			continue;
-		write_msi_msg(g, d, v, &desc->msg);
+		pci_write_msi_msg(g, d, v, &desc->msg);
 		msix_write_vector_ctrl(g, d, v, desc->msix_ctrl);
 	}
 	msix_flags_update(g, d, PCI_MSIX_FLAGS_MASKALL, 0);
