@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The scenario regression suite: every shipped scenario gives the verdict it
+ * expects and a byte-identical trace for the same seed; each 2020 bug is
+ * checked both ways (the buggy behaviour yields the violation the real bug
+ * showed, the fixed one runs clean); and the CLI keeps its promises.
+ */
+#include "harness/runner.h"
+#include "harness/scenario.h"
+#include "vmbus-sim/trace.h"
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <json-c/json.h>
+#include <string.h>
+
+static char *scenario_path(const char *rel)
+{
+	return g_build_filename(SOURCE_ROOT, "scenarios", rel, NULL);
+}
+
+static struct run_result *run_with(const char *rel, const char *const *sets, uint64_t seed,
+                                   bool seed_set, char **trace_out)
+{
+	g_autofree char *path = scenario_path(rel);
+	g_autoptr(GError) error = NULL;
+	struct scenario *s = scenario_load(path, sets, &error);
+	struct trace *t = trace_out ? trace_new_memory() : NULL;
+	struct run_options opt = {.seed = seed, .seed_set = seed_set, .trace_sink = t};
+	struct run_result *r;
+
+	g_assert_no_error(error);
+	g_assert_nonnull(s);
+	r = run_scenario(s, &opt);
+	if (trace_out)
+		*trace_out = g_strdup(trace_contents(t));
+	trace_free(t);
+	scenario_free(s);
+	return r;
+}
+
+static void dump(const struct run_result *r)
+{
+	for (guint i = 0; i < r->violations->len; i++) {
+		const struct run_violation *v = g_ptr_array_index(r->violations, i);
+		g_test_message("  [%s] %s", v->name, v->message);
+	}
+}
+
+static void collect(const char *dir, GPtrArray *out)
+{
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	const char *n;
+
+	g_assert_nonnull(d);
+	while ((n = g_dir_read_name(d))) {
+		g_autofree char *full = g_build_filename(dir, n, NULL);
+		if (g_file_test(full, G_FILE_TEST_IS_DIR))
+			collect(full, out);
+		else if (g_str_has_suffix(n, ".json") && strcmp(n, "schema.json") != 0)
+			g_ptr_array_add(out, g_steal_pointer(&full));
+	}
+}
+
+static GPtrArray *shipped(void)
+{
+	GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *root = g_build_filename(SOURCE_ROOT, "scenarios", NULL);
+
+	collect(root, files);
+	g_assert_cmpuint(files->len, >=, 7);
+	return files;
+}
+
+/* Every shipped scenario gives its expected verdict, and the same seed gives
+ * a byte-identical trace (also with --seed 7). */
+static void test_shipped(void)
+{
+	g_autoptr(GPtrArray) files = shipped();
+
+	for (guint i = 0; i < files->len; i++) {
+		const char *path = g_ptr_array_index(files, i);
+		const char *rel = path + strlen(SOURCE_ROOT) + strlen("/scenarios/");
+		g_autofree char *t1 = NULL, *t2 = NULL, *t3 = NULL, *t4 = NULL;
+		struct run_result *a = run_with(rel, NULL, 0, false, &t1);
+		struct run_result *b = run_with(rel, NULL, 0, false, &t2);
+		struct run_result *c = run_with(rel, NULL, 7, true, &t3);
+		struct run_result *d = run_with(rel, NULL, 7, true, &t4);
+
+		g_test_message("%s: verdict %s, expected %s", rel, a->pass ? "pass" : "fail",
+		               a->expect_pass ? "pass" : "fail");
+		if (!a->matches) {
+			dump(a);
+			g_test_message("mismatch: %s", a->mismatch);
+		}
+		g_assert_true(a->matches);
+		g_assert_cmpuint(strlen(t1), >, 1000);
+		g_assert_cmpstr(t1, ==, t2);
+		g_assert_cmpstr(t3, ==, t4);
+		g_assert_cmpuint(c->pass, ==, a->pass);
+		run_result_free(a);
+		run_result_free(b);
+		run_result_free(c);
+		run_result_free(d);
+	}
+}
+
+static void assert_clean(const char *rel, const char *const *sets)
+{
+	struct run_result *r = run_with(rel, sets, 0, false, NULL);
+
+	if (!r->pass)
+		dump(r);
+	g_assert_true(r->pass);
+	run_result_free(r);
+}
+
+/* Asserts the run fails with every name in want and none in unwanted. */
+static void assert_violations(const char *rel, const char *const *sets, const char *const *want,
+                              const char *const *unwanted)
+{
+	struct run_result *r = run_with(rel, sets, 0, false, NULL);
+
+	dump(r);
+	g_assert_false(r->pass);
+	for (; want && *want; want++) {
+		if (!run_result_has(r, *want))
+			g_test_message("missing violation %s", *want);
+		g_assert_true(run_result_has(r, *want));
+	}
+	for (; unwanted && *unwanted; unwanted++)
+		g_assert_false(run_result_has(r, *unwanted));
+	run_result_free(r);
+}
+
+#define SETS(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+static void test_persistent_both_ways(void)
+{
+	const char *f = "hibernate/persistent-driver.json";
+
+	assert_clean(f, NULL);
+	assert_clean(f, SETS("guest.profile=linux-5.10"));
+	/* linux-5.9: both halves of the bug */
+	assert_violations(
+	    f, SETS("guest.profile=linux-5.9"),
+	    SETS("mask.stuck-masked", "remap.no-entry", "delivery.lost", "delivery.stuck-pending"),
+	    NULL);
+	/* each behaviour alone: only its own symptom */
+	assert_violations(f, SETS("guest.behaviours.restore-msi-on-resume=false"),
+	                  SETS("remap.no-entry", "delivery.lost"),
+	                  SETS("mask.stuck-masked", "delivery.stuck-pending"));
+	assert_violations(f, SETS("guest.behaviours.unmask-despite-retarget-failure=false"),
+	                  SETS("mask.stuck-masked", "delivery.stuck-pending"),
+	                  SETS("remap.no-entry", "delivery.lost"));
+	/* a 5.9 guest with the single fixes back is clean again */
+	assert_clean(f,
+	             SETS("guest.profile=linux-5.9", "guest.behaviours.restore-msi-on-resume=true",
+	                  "guest.behaviours.unmask-despite-retarget-failure=true"));
+}
+
+static void test_recreate_spared(void)
+{
+	const char *f = "hibernate/recreate-driver.json";
+
+	assert_clean(f, NULL);
+	/* the real bug spared drivers that re-request their vectors */
+	assert_clean(f, SETS("guest.profile=linux-5.9"));
+	assert_clean(f, SETS("guest.behaviours.restore-msi-on-resume=false"));
+	assert_clean(f, SETS("guest.behaviours.unmask-despite-retarget-failure=false"));
+}
+
+static void test_retarget_failure_both_ways(void)
+{
+	const char *f = "hibernate/retarget-failure.json";
+
+	assert_clean(f, NULL);
+	assert_violations(f, SETS("guest.behaviours.unmask-despite-retarget-failure=false"),
+	                  SETS("mask.stuck-masked", "delivery.stuck-pending"), NULL);
+	assert_violations(f, SETS("guest.profile=linux-5.9"),
+	                  SETS("mask.stuck-masked", "remap.no-entry"), NULL);
+	/* every protocol version takes the same path */
+	assert_clean(f, SETS("vm.protocol=\"1.1\""));
+	assert_clean(f, SETS("vm.protocol=\"1.2\""));
+	assert_clean(f, SETS("vm.protocol=\"1.4\""));
+	assert_violations(f, SETS("vm.protocol=\"1.1\"", "guest.profile=linux-5.9"),
+	                  SETS("mask.stuck-masked"), NULL);
+}
+
+static void test_mixed_only_gpu_hit(void)
+{
+	const char *f = "hibernate/mixed-drivers.json";
+	struct run_result *r;
+
+	assert_clean(f, NULL);
+	r = run_with(f, SETS("guest.profile=linux-5.9"), 0, false, NULL);
+	g_assert_false(r->pass);
+	for (guint i = 0; i < r->violations->len; i++) {
+		const struct run_violation *v = g_ptr_array_index(r->violations, i);
+		/* every complaint is about the GPU, none about the NVMe controller */
+		g_assert_nonnull(strstr(v->message, "gpu0"));
+		g_assert_null(strstr(v->message, "nvme0"));
+	}
+	run_result_free(r);
+}
+
+/* A scenario expecting failure is judged a mismatch when it runs clean. */
+static void test_expectations_judged(void)
+{
+	struct run_result *r =
+	    run_with("bugs/no-msi-restore.json",
+	             SETS("guest.behaviours.restore-msi-on-resume=true"), 0, false, NULL);
+
+	g_assert_true(r->pass);
+	g_assert_false(r->matches);
+	g_assert_nonnull(r->mismatch);
+	run_result_free(r);
+	r = run_with("hibernate/persistent-driver.json", SETS("guest.profile=linux-5.9"), 0, false,
+	             NULL);
+	g_assert_false(r->matches);
+	run_result_free(r);
+	/* a required event the run never reaches is a violation of its own */
+	r = run_with("hibernate/recreate-driver.json", SETS("reach=[\"retarget-failed\"]"), 0,
+	             false, NULL);
+	g_assert_true(run_result_has(r, "reach.missed"));
+	run_result_free(r);
+}
+
+/* ---- the CLI ---- */
+
+static int cli(const char *const *args, char **out, char **err)
+{
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_autoptr(GError) error = NULL;
+	int status = 0;
+
+	g_ptr_array_add(argv, (char *)HVPCI_SIM);
+	for (; *args; args++)
+		g_ptr_array_add(argv, (char *)*args);
+	g_ptr_array_add(argv, NULL);
+	g_assert_true(g_spawn_sync(SOURCE_ROOT, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL,
+	                           NULL, out, err, &status, &error));
+	g_assert_no_error(error);
+	g_assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+static void test_cli_exit_codes(void)
+{
+	g_autofree char *out = NULL, *err = NULL;
+
+	g_assert_cmpint(cli(SETS("run", "scenarios/hibernate/persistent-driver.json"), &out, &err),
+	                ==, 0);
+	g_assert_nonnull(strstr(out, "persistent-driver"));
+	g_free(out), g_free(err);
+	/* the whole shipped suite is as expected */
+	g_assert_cmpint(cli(SETS("run", "scenarios"), &out, &err), ==, 0);
+	g_assert_nonnull(strstr(out, "as expected, 0 not"));
+	g_free(out), g_free(err);
+	/* linux-5.9 fails and says why */
+	g_assert_cmpint(cli(SETS("run", "--color=never", "--set", "guest.profile=linux-5.9",
+	                         "scenarios/hibernate/persistent-driver.json"),
+	                    &out, &err),
+	                ==, 1);
+	g_assert_nonnull(strstr(out, "mask.stuck-masked"));
+	g_assert_nonnull(strstr(out, "no interrupt remapping entry"));
+	g_free(out), g_free(err);
+	/* usage errors */
+	g_assert_cmpint(cli(SETS("run"), &out, &err), ==, 2);
+	g_free(out), g_free(err);
+	g_assert_cmpint(cli(SETS("run", "--format", "xml", "scenarios"), &out, &err), ==, 2);
+	g_free(out), g_free(err);
+	g_assert_cmpint(cli(SETS("frobnicate"), &out, &err), ==, 2);
+	g_free(out), g_free(err);
+	g_assert_cmpint(cli(SETS("run", "--set", "vm.vcpus=0", "scenarios/hibernate"), &out, &err),
+	                ==, 2);
+	g_assert_nonnull(strstr(err, "vcpus"));
+	g_free(out), g_free(err);
+	g_assert_cmpint(cli(SETS("--help"), &out, &err), ==, 0);
+	g_assert_nonnull(strstr(out, "Usage: hvpci-sim"));
+	g_free(out), g_free(err);
+	g_assert_cmpint(cli(SETS("run", "--help"), &out, &err), ==, 0);
+	g_assert_nonnull(strstr(out, "--trace"));
+	g_free(out), g_free(err);
+	g_assert_cmpint(cli(SETS("list", "behaviours"), &out, &err), ==, 0);
+	g_assert_nonnull(strstr(out, "restore-msi-on-resume"));
+	g_free(out), g_free(err);
+}
+
+static void test_cli_bad_file(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("hvpci-XXXXXX", NULL);
+	g_autofree char *path = g_build_filename(dir, "bad.json", NULL);
+	g_autofree char *out = NULL, *err = NULL;
+	g_autofree char *expect = NULL;
+
+	g_assert_true(g_file_set_contents(
+	    path, "{\n  \"name\": \"x\",\n  \"vm\": {\"vcpus\": 0}\n}\n", -1, NULL));
+	g_assert_cmpint(cli(SETS("run", path), &out, &err), ==, 2);
+	expect = g_strdup_printf("%s:3:", path);
+	g_assert_nonnull(strstr(err, expect));
+	g_assert_cmpstr(out, ==, ""); /* nothing ran */
+	g_unlink(path);
+	g_rmdir(dir);
+}
+
+static void test_cli_trace_deterministic(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("hvpci-XXXXXX", NULL);
+	g_autofree char *a = g_build_filename(dir, "a.jsonl", NULL);
+	g_autofree char *b = g_build_filename(dir, "b.jsonl", NULL);
+	g_autofree char *ca = NULL, *cb = NULL, *out = NULL, *err = NULL;
+	gsize la, lb;
+
+	g_assert_cmpint(
+	    cli(SETS("run", "--seed", "7", "--trace", a, "scenarios/hibernate"), &out, &err), ==,
+	    0);
+	g_free(out), g_free(err);
+	g_assert_cmpint(
+	    cli(SETS("run", "--seed", "7", "--trace", b, "scenarios/hibernate"), &out, &err), ==,
+	    0);
+	g_assert_true(g_file_get_contents(a, &ca, &la, NULL));
+	g_assert_true(g_file_get_contents(b, &cb, &lb, NULL));
+	g_assert_cmpuint(la, >, 10000);
+	g_assert_cmpuint(la, ==, lb);
+	g_assert_true(memcmp(ca, cb, la) == 0);
+	/* every line is a JSON object with the four keys */
+	g_auto(GStrv) lines = g_strsplit(ca, "\n", -1);
+	for (char **l = lines; *l && **l; l++) {
+		json_object *o = json_tokener_parse(*l);
+		g_assert_nonnull(o);
+		g_assert_true(json_object_object_get_ex(o, "t", NULL));
+		g_assert_true(json_object_object_get_ex(o, "task", NULL));
+		g_assert_true(json_object_object_get_ex(o, "comp", NULL));
+		g_assert_true(json_object_object_get_ex(o, "ev", NULL));
+		json_object_put(o);
+	}
+	g_unlink(a);
+	g_unlink(b);
+	g_rmdir(dir);
+}
+
+static void test_cli_formats(void)
+{
+	g_autofree char *out = NULL, *err = NULL;
+	json_object *root, *arr, *first, *v;
+
+	g_assert_cmpint(cli(SETS("run", "--format", "json", "--set", "guest.profile=linux-5.9",
+	                         "scenarios/hibernate/persistent-driver.json"),
+	                    &out, &err),
+	                ==, 1);
+	root = json_tokener_parse(out);
+	g_assert_nonnull(root);
+	g_assert_true(json_object_object_get_ex(root, "scenarios", &arr));
+	first = json_object_array_get_idx(arr, 0);
+	g_assert_true(json_object_object_get_ex(first, "verdict", &v));
+	g_assert_cmpstr(json_object_get_string(v), ==, "fail");
+	g_assert_true(json_object_object_get_ex(first, "expected", &v));
+	g_assert_cmpstr(json_object_get_string(v), ==, "pass");
+	g_assert_true(json_object_object_get_ex(first, "violations", &v));
+	g_assert_cmpuint(json_object_array_length(v), >, 0);
+	json_object *v0 = json_object_array_get_idx(v, 0), *f;
+	g_assert_true(json_object_object_get_ex(v0, "oracle", &f));
+	g_assert_true(json_object_object_get_ex(v0, "time_ns", &f));
+	g_assert_true(json_object_object_get_ex(v0, "message", &f));
+	json_object_put(root);
+	g_free(out), g_free(err);
+
+	g_assert_cmpint(cli(SETS("run", "--format", "tap", "scenarios/hibernate"), &out, &err), ==,
+	                0);
+	g_assert_true(g_str_has_prefix(out, "TAP version 13\n1..4\n"));
+	g_assert_null(strstr(out, "not ok"));
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/scenarios/shipped-verdicts-and-determinism", test_shipped);
+	g_test_add_func("/scenarios/persistent-driver-both-ways", test_persistent_both_ways);
+	g_test_add_func("/scenarios/recreate-driver-spared", test_recreate_spared);
+	g_test_add_func("/scenarios/retarget-failure-both-ways", test_retarget_failure_both_ways);
+	g_test_add_func("/scenarios/mixed-only-gpu-hit", test_mixed_only_gpu_hit);
+	g_test_add_func("/scenarios/expectations-judged", test_expectations_judged);
+	g_test_add_func("/cli/exit-codes", test_cli_exit_codes);
+	g_test_add_func("/cli/bad-file", test_cli_bad_file);
+	g_test_add_func("/cli/trace-deterministic", test_cli_trace_deterministic);
+	g_test_add_func("/cli/formats", test_cli_formats);
+	return g_test_run();
+}
