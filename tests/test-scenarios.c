@@ -252,11 +252,13 @@ static void test_cli_exit_codes(void)
 	g_assert_cmpint(cli(SETS("run", "scenarios/hibernate/persistent-driver.json"), &out, &err),
 	                ==, 0);
 	g_assert_nonnull(strstr(out, "persistent-driver"));
-	g_free(out), g_free(err);
+	g_clear_pointer(&out, g_free);
+	g_clear_pointer(&err, g_free);
 	/* the whole shipped suite is as expected */
 	g_assert_cmpint(cli(SETS("run", "scenarios"), &out, &err), ==, 0);
 	g_assert_nonnull(strstr(out, "as expected, 0 not"));
-	g_free(out), g_free(err);
+	g_clear_pointer(&out, g_free);
+	g_clear_pointer(&err, g_free);
 	/* linux-5.9 fails and says why */
 	g_assert_cmpint(cli(SETS("run", "--color=never", "--set", "guest.profile=linux-5.9",
 	                         "scenarios/hibernate/persistent-driver.json"),
@@ -264,27 +266,35 @@ static void test_cli_exit_codes(void)
 	                ==, 1);
 	g_assert_nonnull(strstr(out, "mask.stuck-masked"));
 	g_assert_nonnull(strstr(out, "no interrupt remapping entry"));
-	g_free(out), g_free(err);
+	g_clear_pointer(&out, g_free);
+	g_clear_pointer(&err, g_free);
 	/* usage errors */
 	g_assert_cmpint(cli(SETS("run"), &out, &err), ==, 2);
-	g_free(out), g_free(err);
+	g_clear_pointer(&out, g_free);
+	g_clear_pointer(&err, g_free);
 	g_assert_cmpint(cli(SETS("run", "--format", "xml", "scenarios"), &out, &err), ==, 2);
-	g_free(out), g_free(err);
+	g_clear_pointer(&out, g_free);
+	g_clear_pointer(&err, g_free);
 	g_assert_cmpint(cli(SETS("frobnicate"), &out, &err), ==, 2);
-	g_free(out), g_free(err);
+	g_clear_pointer(&out, g_free);
+	g_clear_pointer(&err, g_free);
 	g_assert_cmpint(cli(SETS("run", "--set", "vm.vcpus=0", "scenarios/hibernate"), &out, &err),
 	                ==, 2);
 	g_assert_nonnull(strstr(err, "vcpus"));
-	g_free(out), g_free(err);
+	g_clear_pointer(&out, g_free);
+	g_clear_pointer(&err, g_free);
 	g_assert_cmpint(cli(SETS("--help"), &out, &err), ==, 0);
 	g_assert_nonnull(strstr(out, "Usage: hvpci-sim"));
-	g_free(out), g_free(err);
+	g_clear_pointer(&out, g_free);
+	g_clear_pointer(&err, g_free);
 	g_assert_cmpint(cli(SETS("run", "--help"), &out, &err), ==, 0);
 	g_assert_nonnull(strstr(out, "--trace"));
-	g_free(out), g_free(err);
+	g_clear_pointer(&out, g_free);
+	g_clear_pointer(&err, g_free);
 	g_assert_cmpint(cli(SETS("list", "behaviours"), &out, &err), ==, 0);
 	g_assert_nonnull(strstr(out, "restore-msi-on-resume"));
-	g_free(out), g_free(err);
+	g_clear_pointer(&out, g_free);
+	g_clear_pointer(&err, g_free);
 }
 
 static void test_cli_bad_file(void)
@@ -315,7 +325,8 @@ static void test_cli_trace_deterministic(void)
 	g_assert_cmpint(
 	    cli(SETS("run", "--seed", "7", "--trace", a, "scenarios/hibernate"), &out, &err), ==,
 	    0);
-	g_free(out), g_free(err);
+	g_clear_pointer(&out, g_free);
+	g_clear_pointer(&err, g_free);
 	g_assert_cmpint(
 	    cli(SETS("run", "--seed", "7", "--trace", b, "scenarios/hibernate"), &out, &err), ==,
 	    0);
@@ -364,7 +375,8 @@ static void test_cli_formats(void)
 	g_assert_true(json_object_object_get_ex(v0, "time_ns", &f));
 	g_assert_true(json_object_object_get_ex(v0, "message", &f));
 	json_object_put(root);
-	g_free(out), g_free(err);
+	g_clear_pointer(&out, g_free);
+	g_clear_pointer(&err, g_free);
 
 	g_assert_cmpint(cli(SETS("run", "--format", "tap", "scenarios/hibernate"), &out, &err), ==,
 	                0);

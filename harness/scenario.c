@@ -1,0 +1,1210 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Scenario loading in three passes, all before anything runs:
+ *   1. json-c in strict mode accepts or rejects the text (syntax);
+ *   2. jsonpos indexes where every value sits and rejects duplicate keys;
+ *   3. --set overrides are applied to the tree, then every field is
+ *      validated and copied into struct scenario.
+ * Every error names the file, the line:col of the offending value (or the
+ * --set that put it there) and the field's path.
+ */
+#include "scenario.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <string.h>
+
+#include "../vmbus-sim/vpci-proto.h"
+#include "jsonpos.h"
+#include "violations.h"
+
+GQuark scenario_error_quark(void)
+{
+	return g_quark_from_static_string("hvpci-scenario-error-quark");
+}
+
+static const char *const op_names[OP__COUNT] = {
+    [OP_BOOT] = "boot",
+    [OP_FIRE] = "fire",
+    [OP_HIBERNATE] = "hibernate",
+    [OP_RESUME] = "resume",
+    [OP_CPU_OFFLINE] = "cpu-offline",
+    [OP_CPU_ONLINE] = "cpu-online",
+    [OP_FAULT] = "fault",
+    [OP_ADVANCE] = "advance",
+    [OP_CHECK] = "check",
+};
+
+const char *scn_op_name(enum scn_op op)
+{
+	return op < OP__COUNT ? op_names[op] : "?";
+}
+
+static int op_lookup(const char *name)
+{
+	for (int i = 0; i < OP__COUNT; i++)
+		if (strcmp(op_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/* ---- the loader's state and its error reporting ---------------------- */
+
+struct set_origin {
+	char *path; /* canonical: "devices[0].vectors" */
+	char *arg;  /* as given: "devices.0.vectors=4" */
+};
+
+struct loader {
+	const char *file;
+	const char *text;
+	size_t len;
+	struct jpos_index *pos;
+	GPtrArray *sets; /* struct set_origin, in the order applied */
+	GError **error;
+	bool failed;
+};
+
+static void set_origin_free(gpointer p)
+{
+	struct set_origin *o = p;
+	g_free(o->path);
+	g_free(o->arg);
+	g_free(o);
+}
+
+static const struct set_origin *set_origin_of(const struct loader *ld, const char *path)
+{
+	for (guint i = ld->sets ? ld->sets->len : 0; i-- > 0;) {
+		const struct set_origin *o = g_ptr_array_index(ld->sets, i);
+		size_t n = strlen(o->path);
+		if (strncmp(o->path, path, n) == 0 &&
+		    (path[n] == '\0' || path[n] == '.' || path[n] == '['))
+			return o;
+	}
+	return NULL;
+}
+
+/* Reports the first error only; later calls return false and do nothing. */
+static bool G_GNUC_PRINTF(4, 5)
+    err_at(struct loader *ld, const char *path, bool at_key, const char *fmt, ...)
+{
+	g_autofree char *msg = NULL;
+	const struct set_origin *o;
+	struct jpos p;
+	va_list ap;
+
+	if (ld->failed)
+		return false;
+	ld->failed = true;
+	va_start(ap, fmt);
+	msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	o = set_origin_of(ld, path);
+	if (o) {
+		g_set_error(ld->error, SCENARIO_ERROR, SCENARIO_ERROR_SCHEMA,
+		            "%s: %s: %s (set by --set %s)", ld->file, path, msg, o->arg);
+	} else if (ld->pos && jpos_lookup(ld->pos, path, &p)) {
+		unsigned line = at_key && jpos_exact(ld->pos, path) ? p.key_line : p.line;
+		unsigned col = at_key && jpos_exact(ld->pos, path) ? p.key_col : p.col;
+		g_set_error(ld->error, SCENARIO_ERROR, SCENARIO_ERROR_SCHEMA, "%s:%u:%u: %s%s%s",
+		            ld->file, line, col, path, *path ? ": " : "", msg);
+	} else {
+		g_set_error(ld->error, SCENARIO_ERROR, SCENARIO_ERROR_SCHEMA, "%s: %s%s%s",
+		            ld->file, path, *path ? ": " : "", msg);
+	}
+	return false;
+}
+
+static char *child_path(const char *parent, const char *key)
+{
+	return *parent ? g_strdup_printf("%s.%s", parent, key) : g_strdup(key);
+}
+
+static const char *type_noun(json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_null:
+		return "null";
+	case json_type_boolean:
+		return "a boolean";
+	case json_type_double:
+		return "a fractional number";
+	case json_type_int:
+		return "an integer";
+	case json_type_object:
+		return "an object";
+	case json_type_array:
+		return "an array";
+	case json_type_string:
+		return "a string";
+	}
+	return "a value";
+}
+
+static bool want_type(struct loader *ld, const char *path, json_object *v, enum json_type t,
+                      const char *noun)
+{
+	if (json_object_is_type(v, t))
+		return true;
+	return err_at(ld, path, false, "expected %s, got %s", noun, type_noun(v));
+}
+
+/* Rejects members not in allowed (NULL-terminated), naming the ones allowed. */
+static bool only_fields(struct loader *ld, const char *path, json_object *obj,
+                        const char *const *allowed)
+{
+	json_object_object_foreach(obj, key, val)
+	{
+		bool ok = false;
+		(void)val;
+		for (const char *const *a = allowed; *a && !ok; a++)
+			ok = strcmp(*a, key) == 0;
+		if (!ok) {
+			g_autofree char *p = child_path(path, key);
+			g_autofree char *list = g_strjoinv(", ", (char **)allowed);
+			return err_at(ld, p, true, "unknown field \"%s\" (expected one of: %s)",
+			              key, list);
+		}
+	}
+	return true;
+}
+
+/* The member, or NULL if absent; an explicit null counts as absent. */
+static json_object *member(json_object *obj, const char *key)
+{
+	json_object *v = NULL;
+	if (!json_object_object_get_ex(obj, key, &v))
+		return NULL;
+	return v;
+}
+
+static bool get_string(struct loader *ld, const char *path, json_object *obj, const char *key,
+                       bool required, const char **out)
+{
+	g_autofree char *p = child_path(path, key);
+	json_object *v = member(obj, key);
+
+	if (!v) {
+		if (required)
+			return err_at(ld, path, false, "missing required field \"%s\"", key);
+		return true;
+	}
+	if (!want_type(ld, p, v, json_type_string, "a string"))
+		return false;
+	if (required && !json_object_get_string_len(v))
+		return err_at(ld, p, false, "must not be empty");
+	*out = json_object_get_string(v);
+	return true;
+}
+
+static bool get_uint(struct loader *ld, const char *path, json_object *obj, const char *key,
+                     bool required, uint64_t min, uint64_t max, uint64_t *out)
+{
+	g_autofree char *p = child_path(path, key);
+	json_object *v = member(obj, key);
+	uint64_t u;
+
+	if (!v) {
+		if (required)
+			return err_at(ld, path, false, "missing required field \"%s\"", key);
+		return true;
+	}
+	if (!want_type(ld, p, v, json_type_int, "an integer"))
+		return false;
+	if (json_object_get_int64(v) < 0)
+		return err_at(ld, p, false,
+		              "must be between %" G_GUINT64_FORMAT " and %" G_GUINT64_FORMAT
+		              ", got %" G_GINT64_FORMAT,
+		              min, max, json_object_get_int64(v));
+	u = json_object_get_uint64(v);
+	if (u < min || u > max)
+		return err_at(ld, p, false,
+		              "must be between %" G_GUINT64_FORMAT " and %" G_GUINT64_FORMAT
+		              ", got %" G_GUINT64_FORMAT,
+		              min, max, u);
+	*out = u;
+	return true;
+}
+
+static bool get_bool(struct loader *ld, const char *path, json_object *obj, const char *key,
+                     bool required, bool *out)
+{
+	g_autofree char *p = child_path(path, key);
+	json_object *v = member(obj, key);
+
+	if (!v) {
+		if (required)
+			return err_at(ld, path, false, "missing required field \"%s\"", key);
+		return true;
+	}
+	if (!want_type(ld, p, v, json_type_boolean, "true or false"))
+		return false;
+	*out = json_object_get_boolean(v);
+	return true;
+}
+
+/* A register value: "0x1414" (hex string) or a plain integer. */
+static bool get_hex(struct loader *ld, const char *path, json_object *obj, const char *key,
+                    uint64_t max, uint64_t *out)
+{
+	g_autofree char *p = child_path(path, key);
+	json_object *v = member(obj, key);
+	const char *s;
+	char *end;
+	uint64_t u;
+
+	if (!v)
+		return true;
+	if (json_object_is_type(v, json_type_int))
+		return get_uint(ld, path, obj, key, false, 0, max, out);
+	if (!json_object_is_type(v, json_type_string))
+		return err_at(ld, p, false,
+		              "expected a hex string like \"0x%" G_GINT64_MODIFIER
+		              "X\" or an integer, got %s",
+		              max, type_noun(v));
+	s = json_object_get_string(v);
+	errno = 0;
+	u = g_ascii_strtoull(s, &end, 16);
+	if (g_ascii_strncasecmp(s, "0x", 2) || !g_ascii_isxdigit(s[2]) || *end || errno)
+		return err_at(ld, p, false,
+		              "\"%s\" is not a hex number like \"0x%" G_GINT64_MODIFIER "X\"", s,
+		              max);
+	if (u > max)
+		return err_at(ld, p, false, "%s is larger than 0x%" G_GINT64_MODIFIER "X", s, max);
+	*out = u;
+	return true;
+}
+
+/* "one of a, b, c" for a lookup error. */
+static char *names_list(const char *(*name)(unsigned), unsigned n)
+{
+	GString *s = g_string_new(NULL);
+	for (unsigned i = 0; i < n; i++)
+		g_string_append_printf(s, "%s%s", i ? ", " : "", name(i));
+	return g_string_free(s, FALSE);
+}
+
+static const char *nm_profile(unsigned i)
+{
+	return profile_get(i)->name;
+}
+static const char *nm_behaviour(unsigned i)
+{
+	return behaviour_name(i);
+}
+static const char *nm_driver(unsigned i)
+{
+	return driver_model_name(i);
+}
+static const char *nm_point(unsigned i)
+{
+	return fault_point_name(i);
+}
+static const char *nm_mode(unsigned i)
+{
+	return fault_mode_name(i);
+}
+static const char *nm_phase(unsigned i)
+{
+	return phase_name(i);
+}
+static const char *nm_reach(unsigned i)
+{
+	return reach_name(i);
+}
+static const char *nm_op(unsigned i)
+{
+	return op_names[i];
+}
+
+/* Looks a string field up in a name table; -1 and an error if unknown. */
+static int get_named(struct loader *ld, const char *path, json_object *obj, const char *key,
+                     bool required, int (*lookup)(const char *), const char *(*name)(unsigned),
+                     unsigned n, const char *what)
+{
+	g_autofree char *p = child_path(path, key);
+	const char *s = NULL;
+	int r;
+
+	if (!get_string(ld, path, obj, key, required, &s))
+		return -1;
+	if (!s)
+		return -2; /* absent, optional */
+	r = lookup(s);
+	if (r < 0) {
+		g_autofree char *list = names_list(name, n);
+		err_at(ld, p, false, "unknown %s \"%s\" (one of: %s)", what, s, list);
+	}
+	return r;
+}
+
+static int profile_index(const char *name)
+{
+	for (unsigned i = 0; i < profile_count(); i++)
+		if (strcmp(profile_get(i)->name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* ---- sections -------------------------------------------------------- */
+
+static bool load_vm(struct loader *ld, json_object *vm, struct scenario *s)
+{
+	static const char *const fields[] = {"vcpus", "protocol", NULL};
+	static const char *const versions[] = {"1.1", "1.2", "1.3", "1.4"};
+	uint64_t vcpus = 4;
+	json_object *proto;
+
+	if (!want_type(ld, "vm", vm, json_type_object, "an object") ||
+	    !only_fields(ld, "vm", vm, fields) ||
+	    !get_uint(ld, "vm", vm, "vcpus", false, 1, SCN_MAX_VCPUS, &vcpus))
+		return false;
+	s->vcpus = (unsigned)vcpus;
+	proto = member(vm, "protocol");
+	if (!proto)
+		return true;
+	for (unsigned i = 0; i < G_N_ELEMENTS(versions); i++) {
+		/* a bare number from --set vm.protocol=1.3 is accepted too */
+		bool match = json_object_is_type(proto, json_type_string)
+		                 ? strcmp(json_object_get_string(proto), versions[i]) == 0
+		                 : json_object_is_type(proto, json_type_double) &&
+		                       json_object_get_double(proto) > 1.05 + 0.1 * i &&
+		                       json_object_get_double(proto) < 1.15 + 0.1 * i;
+		if (match) {
+			s->protocol = PCI_MAKE_VERSION(1, i + 1);
+			return true;
+		}
+	}
+	if (!json_object_is_type(proto, json_type_string) &&
+	    !json_object_is_type(proto, json_type_double))
+		return err_at(ld, "vm.protocol", false, "expected a string like \"1.4\", got %s",
+		              type_noun(proto));
+	return err_at(
+	    ld, "vm.protocol", false,
+	    "unknown vPCI protocol version %s (one of: \"1.1\", \"1.2\", \"1.3\", \"1.4\")",
+	    json_object_to_json_string_ext(proto, JSON_C_TO_STRING_PLAIN));
+}
+
+static bool load_guest(struct loader *ld, json_object *guest, struct scenario *s)
+{
+	static const char *const fields[] = {"profile", "behaviours", NULL};
+	json_object *beh;
+	int pi;
+
+	if (!want_type(ld, "guest", guest, json_type_object, "an object") ||
+	    !only_fields(ld, "guest", guest, fields))
+		return false;
+	pi = get_named(ld, "guest", guest, "profile", false, profile_index, nm_profile,
+	               profile_count(), "profile");
+	if (pi == -1)
+		return false;
+	if (pi >= 0) {
+		s->profile = profile_get((unsigned)pi);
+		s->behaviours = s->profile->behaviours;
+	}
+	beh = member(guest, "behaviours");
+	if (!beh)
+		return true;
+	if (!want_type(ld, "guest.behaviours", beh, json_type_object, "an object"))
+		return false;
+	json_object_object_foreach(beh, key, val)
+	{
+		g_autofree char *p = child_path("guest.behaviours", key);
+		int b = behaviour_lookup(key);
+		if (b < 0) {
+			g_autofree char *list = names_list(nm_behaviour, BEH__COUNT);
+			return err_at(ld, p, true, "unknown behaviour \"%s\" (one of: %s)", key,
+			              list);
+		}
+		if (!want_type(ld, p, val, json_type_boolean, "true or false"))
+			return false;
+		if (json_object_get_boolean(val))
+			s->behaviours |= BEH_BIT(b);
+		else
+			s->behaviours &= ~BEH_BIT(b);
+	}
+	return true;
+}
+
+static bool load_devices(struct loader *ld, json_object *arr, struct scenario *s)
+{
+	static const char *const fields[] = {"name", "driver", "vectors", "vendor", "device", NULL};
+	size_t n;
+
+	if (!arr)
+		return err_at(ld, "", false, "missing required field \"devices\"");
+	if (!want_type(ld, "devices", arr, json_type_array, "an array"))
+		return false;
+	n = json_object_array_length(arr);
+	if (n < 1 || n > SCN_MAX_DEVICES)
+		return err_at(ld, "devices", false, "must hold 1 to %d devices, has %zu",
+		              SCN_MAX_DEVICES, n);
+	s->devices = g_new0(struct scn_device, n);
+	s->ndevices = (unsigned)n;
+	for (size_t i = 0; i < n; i++) {
+		g_autofree char *p = g_strdup_printf("devices[%zu]", i);
+		json_object *d = json_object_array_get_idx(arr, i);
+		struct scn_device *dev = &s->devices[i];
+		const char *name = NULL;
+		uint64_t vectors = 8, vendor = 0x1414, device = 0x0001 + i;
+		int drv;
+
+		if (!want_type(ld, p, d, json_type_object, "an object") ||
+		    !only_fields(ld, p, d, fields) || !get_string(ld, p, d, "name", true, &name))
+			return false;
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(s->devices[j].name, name) == 0) {
+				g_autofree char *np = child_path(p, "name");
+				return err_at(ld, np, false,
+				              "device \"%s\" is already defined as devices[%zu]",
+				              name, j);
+			}
+		}
+		dev->name = g_strdup(name);
+		drv = get_named(ld, p, d, "driver", true, driver_model_lookup, nm_driver,
+		                DRIVER__COUNT, "driver model");
+		if (drv < 0)
+			return false;
+		if (!get_uint(ld, p, d, "vectors", false, 1, SCN_MAX_VECTORS, &vectors) ||
+		    !get_hex(ld, p, d, "vendor", 0xFFFF, &vendor) ||
+		    !get_hex(ld, p, d, "device", 0xFFFF, &device))
+			return false;
+		dev->driver = (enum driver_model)drv;
+		dev->vectors = (unsigned)vectors;
+		dev->vendor_id = (uint16_t)vendor;
+		dev->device_id = (uint16_t)device;
+	}
+	return true;
+}
+
+static bool load_faults(struct loader *ld, json_object *arr, struct scenario *s)
+{
+	static const char *const fields[] = {"name",  "point",  "mode",    "n", "probability",
+	                                     "phase", "status", "enabled", NULL};
+	size_t n;
+
+	if (!arr)
+		return true;
+	if (!want_type(ld, "faults", arr, json_type_array, "an array"))
+		return false;
+	n = json_object_array_length(arr);
+	s->faults = g_new0(struct scn_fault, n ? n : 1);
+	for (size_t i = 0; i < n; i++) {
+		g_autofree char *p = g_strdup_printf("faults[%zu]", i);
+		json_object *f = json_object_array_get_idx(arr, i);
+		struct scn_fault *sf = &s->faults[i];
+		struct fault_rule *r = &sf->rule;
+		const char *name = NULL;
+		uint64_t nth = 0, status = 0;
+		json_object *prob, *nv;
+		int point, mode, phase;
+
+		if (!want_type(ld, p, f, json_type_object, "an object") ||
+		    !only_fields(ld, p, f, fields) || !get_string(ld, p, f, "name", true, &name))
+			return false;
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(s->faults[j].name, name) == 0) {
+				g_autofree char *np = child_path(p, "name");
+				return err_at(ld, np, false,
+				              "fault \"%s\" is already defined as faults[%zu]",
+				              name, j);
+			}
+		}
+		sf->name = g_strdup(name);
+		s->nfaults = (unsigned)i + 1;
+		r->name = sf->name;
+		r->enabled = true;
+		r->phase = -1;
+		point = get_named(ld, p, f, "point", true, fault_point_lookup, nm_point, FP__COUNT,
+		                  "fault point");
+		if (point < 0)
+			return false;
+		r->point = (enum fault_point)point;
+		mode = get_named(ld, p, f, "mode", false, fault_mode_lookup, nm_mode,
+		                 FAULT_PROBABILITY + 1, "fault mode");
+		if (mode == -1)
+			return false;
+		r->mode = mode == -2 ? FAULT_EVERY : (enum fault_mode)mode;
+		nv = member(f, "n");
+		if (r->mode == FAULT_NTH) {
+			if (!get_uint(ld, p, f, "n", true, 1, UINT32_MAX, &nth))
+				return false;
+			r->n = (unsigned)nth;
+		} else if (nv) {
+			g_autofree char *np = child_path(p, "n");
+			return err_at(ld, np, true, "\"n\" applies only to mode \"nth\"");
+		}
+		prob = member(f, "probability");
+		if (r->mode == FAULT_PROBABILITY) {
+			g_autofree char *pp = child_path(p, "probability");
+			if (!prob)
+				return err_at(
+				    ld, p, false,
+				    "mode \"probability\" needs a \"probability\" between 0 and 1");
+			if (!json_object_is_type(prob, json_type_double) &&
+			    !json_object_is_type(prob, json_type_int))
+				return err_at(ld, pp, false, "expected a number, got %s",
+				              type_noun(prob));
+			r->probability = json_object_get_double(prob);
+			if (!(r->probability >= 0.0 && r->probability <= 1.0))
+				return err_at(ld, pp, false, "must be between 0 and 1, got %g",
+				              r->probability);
+		} else if (prob) {
+			g_autofree char *pp = child_path(p, "probability");
+			return err_at(ld, pp, true,
+			              "\"probability\" applies only to mode \"probability\"");
+		}
+		phase = get_named(ld, p, f, "phase", false, phase_lookup, nm_phase, PHASE__COUNT,
+		                  "phase");
+		if (phase == -1)
+			return false;
+		r->phase = phase == -2 ? -1 : phase;
+		if (member(f, "status")) {
+			uint64_t max = r->point == FP_HYPERCALL_RETARGET ? 0xFFFF : 0xFFFFFFFF;
+			if (r->point == FP_VMBUS_SEND) {
+				g_autofree char *sp = child_path(p, "status");
+				return err_at(
+				    ld, sp, true,
+				    "vmbus.send drops the packet; it has no status to set");
+			}
+			if (!get_hex(ld, p, f, "status", max, &status))
+				return false;
+			r->status_set = true;
+			r->status = status;
+		}
+		if (!get_bool(ld, p, f, "enabled", false, &r->enabled))
+			return false;
+	}
+	return true;
+}
+
+static int device_index(const struct scenario *s, const char *name)
+{
+	for (unsigned i = 0; i < s->ndevices; i++)
+		if (strcmp(s->devices[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int fault_index(const struct scenario *s, const char *name)
+{
+	for (unsigned i = 0; i < s->nfaults; i++)
+		if (strcmp(s->faults[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Which fields each op takes besides "op". */
+static const char *const *op_fields(enum scn_op op)
+{
+	static const char *const none[] = {"op", NULL};
+	static const char *const fire[] = {"op", "device", "vectors", NULL};
+	static const char *const cpu[] = {"op", "cpu", NULL};
+	static const char *const fault[] = {"op", "name", "enabled", NULL};
+	static const char *const adv[] = {"op", "ns", NULL};
+
+	switch (op) {
+	case OP_FIRE:
+		return fire;
+	case OP_CPU_OFFLINE:
+	case OP_CPU_ONLINE:
+		return cpu;
+	case OP_FAULT:
+		return fault;
+	case OP_ADVANCE:
+		return adv;
+	default:
+		return none;
+	}
+}
+
+static bool step_fields(struct loader *ld, const char *path, json_object *st, enum scn_op op)
+{
+	static const char *const all[] = {"op",   "device",  "vectors", "cpu",
+	                                  "name", "enabled", "ns",      NULL};
+	const char *const *mine = op_fields(op);
+
+	if (!only_fields(ld, path, st, all))
+		return false;
+	json_object_object_foreach(st, key, val)
+	{
+		bool ok = false;
+		(void)val;
+		for (const char *const *m = mine; *m && !ok; m++)
+			ok = strcmp(*m, key) == 0;
+		if (!ok) {
+			g_autofree char *p = child_path(path, key);
+			return err_at(ld, p, true, "field \"%s\" does not apply to op \"%s\"", key,
+			              op_names[op]);
+		}
+	}
+	return true;
+}
+
+static bool load_fire(struct loader *ld, const char *p, json_object *st, const struct scenario *s,
+                      struct scn_step *step)
+{
+	g_autofree char *vp = child_path(p, "vectors");
+	const char *dev = NULL;
+	json_object *vecs;
+	int d;
+	size_t n;
+
+	if (!get_string(ld, p, st, "device", true, &dev))
+		return false;
+	d = device_index(s, dev);
+	if (d < 0) {
+		g_autofree char *dp = child_path(p, "device");
+		return err_at(ld, dp, false, "no device named \"%s\"", dev);
+	}
+	step->device = (unsigned)d;
+	vecs = member(st, "vectors");
+	if (!vecs) {
+		step->all_vectors = true;
+		return true;
+	}
+	if (!want_type(ld, vp, vecs, json_type_array, "an array of vector indices"))
+		return false;
+	n = json_object_array_length(vecs);
+	if (n < 1 || n > SCN_MAX_VECTORS)
+		return err_at(ld, vp, false, "must list 1 to %d vectors, has %zu", SCN_MAX_VECTORS,
+		              n);
+	for (size_t k = 0; k < n; k++) {
+		g_autofree char *ep = g_strdup_printf("%s[%zu]", vp, k);
+		json_object *v = json_object_array_get_idx(vecs, k);
+		int64_t x;
+
+		if (!want_type(ld, ep, v, json_type_int, "an integer"))
+			return false;
+		x = json_object_get_int64(v);
+		if (x < 0 || x >= s->devices[d].vectors)
+			return err_at(ld, ep, false,
+			              "vector %" G_GINT64_FORMAT
+			              " does not exist: \"%s\" has vectors 0 to %u",
+			              x, dev, s->devices[d].vectors - 1);
+		step->vectors[k] = (unsigned)x;
+	}
+	step->nvectors = (unsigned)n;
+	return true;
+}
+
+static bool load_steps(struct loader *ld, json_object *arr, struct scenario *s)
+{
+	bool running = false, online[SCN_MAX_VCPUS];
+	size_t n;
+
+	if (!arr)
+		return err_at(ld, "", false, "missing required field \"steps\"");
+	if (!want_type(ld, "steps", arr, json_type_array, "an array"))
+		return false;
+	n = json_object_array_length(arr);
+	if (n < 1)
+		return err_at(ld, "steps", false, "must hold at least one step (\"boot\")");
+	for (unsigned c = 0; c < SCN_MAX_VCPUS; c++)
+		online[c] = true;
+	s->steps = g_new0(struct scn_step, n);
+	s->nsteps = (unsigned)n;
+	for (size_t i = 0; i < n; i++) {
+		g_autofree char *p = g_strdup_printf("steps[%zu]", i);
+		json_object *st = json_object_array_get_idx(arr, i);
+		struct scn_step *step = &s->steps[i];
+		uint64_t v;
+		struct jpos pos;
+		int op;
+
+		if (!want_type(ld, p, st, json_type_object, "an object"))
+			return false;
+		if (jpos_exact(ld->pos, p) && jpos_lookup(ld->pos, p, &pos)) {
+			step->line = pos.line;
+			step->col = pos.col;
+		}
+		op = get_named(ld, p, st, "op", true, op_lookup, nm_op, OP__COUNT, "op");
+		if (op < 0 || !step_fields(ld, p, st, (enum scn_op)op))
+			return false;
+		step->op = (enum scn_op)op;
+		if (i == 0 && op != OP_BOOT)
+			return err_at(ld, p, false, "the first step must be \"boot\", not \"%s\"",
+			              op_names[op]);
+		switch (step->op) {
+		case OP_BOOT:
+			if (i != 0)
+				return err_at(ld, p, false, "\"boot\" can only be the first step");
+			running = true;
+			break;
+		case OP_HIBERNATE:
+			if (!running)
+				return err_at(ld, p, false, "the VM is already off (hibernated)");
+			running = false;
+			break;
+		case OP_RESUME:
+			if (running)
+				return err_at(
+				    ld, p, false,
+				    "the VM is running; \"resume\" must follow \"hibernate\"");
+			running = true;
+			break;
+		case OP_FIRE:
+			if (!running)
+				return err_at(ld, p, false, "the VM is off; \"resume\" it first");
+			if (!load_fire(ld, p, st, s, step))
+				return false;
+			break;
+		case OP_CPU_OFFLINE:
+		case OP_CPU_ONLINE: {
+			g_autofree char *cp = child_path(p, "cpu");
+			bool off = step->op == OP_CPU_OFFLINE;
+			if (!running)
+				return err_at(ld, p, false, "the VM is off; \"resume\" it first");
+			if (!get_uint(ld, p, st, "cpu", true, 0, s->vcpus - 1, &v))
+				return false;
+			step->cpu = (unsigned)v;
+			if (off && v == 0)
+				return err_at(ld, cp, false,
+				              "CPU 0 is the boot CPU and cannot go offline");
+			if (off && !online[v])
+				return err_at(ld, cp, false,
+				              "CPU %" G_GUINT64_FORMAT " is already offline", v);
+			if (!off && online[v])
+				return err_at(ld, cp, false,
+				              "CPU %" G_GUINT64_FORMAT " is already online", v);
+			online[v] = !off;
+			break;
+		}
+		case OP_FAULT: {
+			const char *name = NULL;
+			int f;
+			if (!get_string(ld, p, st, "name", true, &name))
+				return false;
+			f = fault_index(s, name);
+			if (f < 0) {
+				g_autofree char *np = child_path(p, "name");
+				return err_at(ld, np, false, "no fault named \"%s\" in \"faults\"",
+				              name);
+			}
+			step->fault = (unsigned)f;
+			if (!get_bool(ld, p, st, "enabled", true, &step->enabled))
+				return false;
+			break;
+		}
+		case OP_ADVANCE:
+			if (!get_uint(ld, p, st, "ns", true, 1, UINT64_C(1000000000000000), &v))
+				return false;
+			step->ns = v;
+			break;
+		case OP_CHECK:
+			if (!running)
+				return err_at(ld, p, false, "the VM is off; \"resume\" it first");
+			break;
+		case OP__COUNT:
+			break;
+		}
+	}
+	return true;
+}
+
+static bool load_reach(struct loader *ld, json_object *arr, struct scenario *s)
+{
+	if (!arr)
+		return true;
+	if (!want_type(ld, "reach", arr, json_type_array, "an array of event names"))
+		return false;
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		g_autofree char *p = g_strdup_printf("reach[%zu]", i);
+		json_object *v = json_object_array_get_idx(arr, i);
+		int r;
+
+		if (!want_type(ld, p, v, json_type_string, "a string"))
+			return false;
+		r = reach_lookup(json_object_get_string(v));
+		if (r < 0) {
+			g_autofree char *list = names_list(nm_reach, REACH__COUNT);
+			return err_at(ld, p, false, "unknown event \"%s\" (one of: %s)",
+			              json_object_get_string(v), list);
+		}
+		if (s->reach[r])
+			return err_at(ld, p, false, "event \"%s\" is listed twice", reach_name(r));
+		s->reach[r] = true;
+	}
+	return true;
+}
+
+static bool load_expect(struct loader *ld, json_object *ex, struct scenario *s)
+{
+	static const char *const fields[] = {"verdict", "violations", NULL};
+	const char *verdict = NULL;
+	json_object *vs;
+	GPtrArray *names;
+	size_t n;
+
+	if (!ex)
+		return err_at(ld, "", false, "missing required field \"expect\"");
+	if (!want_type(ld, "expect", ex, json_type_object, "an object") ||
+	    !only_fields(ld, "expect", ex, fields) ||
+	    !get_string(ld, "expect", ex, "verdict", true, &verdict))
+		return false;
+	if (strcmp(verdict, "pass") && strcmp(verdict, "fail"))
+		return err_at(ld, "expect.verdict", false,
+		              "must be \"pass\" or \"fail\", got \"%s\"", verdict);
+	s->expect_pass = strcmp(verdict, "pass") == 0;
+	vs = member(ex, "violations");
+	if (!vs) {
+		s->expect_violations = g_new0(char *, 1);
+		return true;
+	}
+	if (s->expect_pass)
+		return err_at(ld, "expect.violations", true,
+		              "a scenario expected to pass cannot list violations");
+	if (!want_type(ld, "expect.violations", vs, json_type_array, "an array of violation names"))
+		return false;
+	n = json_object_array_length(vs);
+	if (!n)
+		return err_at(ld, "expect.violations", false,
+		              "list at least one violation, or leave the field out");
+	names = g_ptr_array_new();
+	for (size_t i = 0; i < n; i++) {
+		g_autofree char *p = g_strdup_printf("expect.violations[%zu]", i);
+		json_object *v = json_object_array_get_idx(vs, i);
+
+		if (!want_type(ld, p, v, json_type_string, "a string") ||
+		    (!violation_kind_known(json_object_get_string(v)) &&
+		     !err_at(ld, p, false,
+		             "unknown violation \"%s\" (see 'hvpci-sim list violations')",
+		             json_object_get_string(v)))) {
+			g_ptr_array_free(names, TRUE);
+			return false;
+		}
+		g_ptr_array_add(names, g_strdup(json_object_get_string(v)));
+	}
+	g_ptr_array_add(names, NULL);
+	s->expect_violations = (char **)g_ptr_array_free(names, FALSE);
+	return true;
+}
+
+static bool load_root(struct loader *ld, json_object *root, struct scenario *s)
+{
+	static const char *const fields[] = {"$schema", "name",  "description", "seed",
+	                                     "vm",      "guest", "devices",     "faults",
+	                                     "steps",   "reach", "expect",      NULL};
+	const char *name = NULL, *desc = NULL, *schema = NULL;
+	json_object *v;
+
+	if (!json_object_is_type(root, json_type_object))
+		return err_at(ld, "", false, "a scenario is a JSON object, not %s",
+		              type_noun(root));
+	if (!only_fields(ld, "", root, fields) ||
+	    !get_string(ld, "", root, "$schema", false, &schema) ||
+	    !get_string(ld, "", root, "name", false, &name) ||
+	    !get_string(ld, "", root, "description", false, &desc) ||
+	    !get_uint(ld, "", root, "seed", false, 0, UINT64_MAX, &s->seed))
+		return false;
+	if (name && !*name)
+		return err_at(ld, "name", false, "must not be empty");
+	if (name) {
+		s->name = g_strdup(name);
+	} else {
+		g_autofree char *base = g_path_get_basename(ld->file);
+		char *dot = strrchr(base, '.');
+		if (dot && dot != base)
+			*dot = '\0';
+		s->name = g_strdup(base);
+	}
+	s->description = g_strdup(desc ? desc : "");
+	if ((v = member(root, "vm")) && !load_vm(ld, v, s))
+		return false;
+	if ((v = member(root, "guest")) && !load_guest(ld, v, s))
+		return false;
+	return load_devices(ld, member(root, "devices"), s) &&
+	       load_faults(ld, member(root, "faults"), s) &&
+	       load_steps(ld, member(root, "steps"), s) &&
+	       load_reach(ld, member(root, "reach"), s) &&
+	       load_expect(ld, member(root, "expect"), s);
+}
+
+/* ---- --set ----------------------------------------------------------- */
+
+struct seg {
+	bool is_index;
+	char *key;
+	size_t index;
+};
+
+static void seg_clear(gpointer p)
+{
+	g_free(((struct seg *)p)->key);
+}
+
+/* "devices[0].vectors" or "devices.0.vectors" -> segments and a canonical path. */
+static GArray *parse_set_path(const char *path, GString *canon)
+{
+	GArray *segs = g_array_new(FALSE, TRUE, sizeof(struct seg));
+	const char *p = path;
+
+	g_array_set_clear_func(segs, seg_clear);
+	while (*p) {
+		struct seg sg = {0};
+		if (*p == '[') {
+			char *end;
+			if (!g_ascii_isdigit(p[1]))
+				goto bad;
+			sg.is_index = true;
+			sg.index = g_ascii_strtoull(p + 1, &end, 10);
+			if (*end != ']')
+				goto bad;
+			p = end + 1;
+			if (*p == '.' && p[1] && p[1] != '[')
+				p++;
+			else if (*p && *p != '[')
+				goto bad;
+		} else {
+			size_t n = strcspn(p, ".[");
+			if (!n)
+				goto bad;
+			sg.key = g_strndup(p, n);
+			p += n;
+			if (*p == '.') {
+				p++;
+				if (!*p)
+					goto bad;
+			}
+			if (g_ascii_isdigit(*sg.key) && strspn(sg.key, "0123456789") == n) {
+				sg.is_index = true;
+				sg.index = g_ascii_strtoull(sg.key, NULL, 10);
+				g_clear_pointer(&sg.key, g_free);
+			}
+		}
+		if (sg.is_index)
+			g_string_append_printf(canon, "[%zu]", sg.index);
+		else
+			g_string_append_printf(canon, "%s%s", canon->len ? "." : "", sg.key);
+		g_array_append_val(segs, sg);
+	}
+	if (segs->len)
+		return segs;
+bad:
+	g_array_unref(segs);
+	return NULL;
+}
+
+static json_object *parse_set_value(const char *value)
+{
+	json_tokener *tok = json_tokener_new();
+	json_object *v;
+	size_t len = strlen(value);
+
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	v = json_tokener_parse_ex(tok, value, (int)len + 1);
+	if (v && (json_tokener_get_error(tok) != json_tokener_success ||
+	          json_tokener_get_parse_end(tok) < len)) {
+		json_object_put(v);
+		v = NULL;
+	}
+	json_tokener_free(tok);
+	return v ? v : json_object_new_string(value); /* a bare word is a string */
+}
+
+static bool apply_set(struct loader *ld, json_object *root, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	g_autofree char *path = eq ? g_strndup(arg, (gsize)(eq - arg)) : NULL;
+	g_autoptr(GString) canon = g_string_new(NULL);
+	g_autoptr(GArray) segs = path ? parse_set_path(path, canon) : NULL;
+	json_object *cur = root;
+	struct set_origin *o;
+
+	if (!eq || !segs) {
+		g_set_error(ld->error, SCENARIO_ERROR, SCENARIO_ERROR_SET,
+		            "%s: --set %s: expected PATH=VALUE with PATH like vm.vcpus or "
+		            "devices[0].vectors",
+		            ld->file, arg);
+		return false;
+	}
+	for (guint i = 0; i < segs->len; i++) {
+		const struct seg *sg = &g_array_index(segs, struct seg, i);
+		bool last = i + 1 == segs->len;
+		bool next_index = !last && g_array_index(segs, struct seg, i + 1).is_index;
+		json_object *child = NULL;
+
+		if (sg->is_index) {
+			size_t len;
+			if (!json_object_is_type(cur, json_type_array))
+				goto not_container;
+			len = json_object_array_length(cur);
+			if (sg->index > len) {
+				g_set_error(
+				    ld->error, SCENARIO_ERROR, SCENARIO_ERROR_SET,
+				    "%s: --set %s: index %zu is past the end (the array has %zu "
+				    "elements; %zu appends)",
+				    ld->file, arg, sg->index, len, len);
+				return false;
+			}
+			if (last) {
+				json_object_array_put_idx(cur, sg->index, parse_set_value(eq + 1));
+				break;
+			}
+			child = sg->index < len ? json_object_array_get_idx(cur, sg->index) : NULL;
+			if (!child) {
+				child =
+				    next_index ? json_object_new_array() : json_object_new_object();
+				json_object_array_put_idx(cur, sg->index, child);
+			}
+		} else {
+			if (!json_object_is_type(cur, json_type_object))
+				goto not_container;
+			if (last) {
+				json_object_object_add(cur, sg->key, parse_set_value(eq + 1));
+				break;
+			}
+			if (!json_object_object_get_ex(cur, sg->key, &child) || !child) {
+				child =
+				    next_index ? json_object_new_array() : json_object_new_object();
+				json_object_object_add(cur, sg->key, child);
+			}
+		}
+		cur = child;
+		continue;
+	not_container:
+		g_set_error(ld->error, SCENARIO_ERROR, SCENARIO_ERROR_SET,
+		            "%s: --set %s: %s is %s, not %s", ld->file, arg,
+		            i ? "the field before it" : "the scenario", type_noun(cur),
+		            sg->is_index ? "an array" : "an object");
+		return false;
+	}
+	o = g_new(struct set_origin, 1);
+	o->path = g_strdup(canon->str);
+	o->arg = g_strdup(arg);
+	g_ptr_array_add(ld->sets, o);
+	return true;
+}
+
+/* ---- entry points ---------------------------------------------------- */
+
+static json_object *parse_strict(struct loader *ld)
+{
+	json_tokener *tok;
+	json_object *root;
+	enum json_tokener_error jerr;
+	size_t end;
+	unsigned line, col;
+	const char *nul = memchr(ld->text, '\0', ld->len);
+
+	if (nul) {
+		jpos_linecol(ld->text, ld->len, (size_t)(nul - ld->text), &line, &col);
+		g_set_error(ld->error, SCENARIO_ERROR, SCENARIO_ERROR_SYNTAX,
+		            "%s:%u:%u: a NUL byte; scenario files are UTF-8 text", ld->file, line,
+		            col);
+		return NULL;
+	}
+	tok = json_tokener_new();
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	/* passing the terminating NUL lets a trailing number end cleanly */
+	root = json_tokener_parse_ex(tok, ld->text, (int)ld->len + 1);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (root && jerr == json_tokener_success) {
+		end = MIN(end, ld->len);
+		while (end < ld->len && strchr(" \t\r\n", ld->text[end]))
+			end++;
+		if (end >= ld->len)
+			return root;
+		json_object_put(root);
+		jpos_linecol(ld->text, ld->len, end, &line, &col);
+		g_set_error(ld->error, SCENARIO_ERROR, SCENARIO_ERROR_SYNTAX,
+		            "%s:%u:%u: unexpected text after the scenario object", ld->file, line,
+		            col);
+		return NULL;
+	}
+	json_object_put(root);
+	if (end > ld->len || jerr == json_tokener_continue)
+		end = ld->len;
+	jpos_linecol(ld->text, ld->len, end, &line, &col);
+	g_set_error(ld->error, SCENARIO_ERROR, SCENARIO_ERROR_SYNTAX,
+	            "%s:%u:%u: not valid JSON: %s", ld->file, line, col,
+	            jerr == json_tokener_continue || end >= ld->len
+	                ? "unexpected end of file"
+	                : json_tokener_error_desc(jerr));
+	return NULL;
+}
+
+struct scenario *scenario_load_data(const char *label, const char *data, size_t len,
+                                    const char *const *sets, GError **error)
+{
+	struct loader ld = {.file = label, .text = data, .len = len, .error = error};
+	struct scenario *s = NULL;
+	json_object *root;
+	char *problem = NULL;
+	unsigned line = 0, col = 0;
+
+	g_return_val_if_fail(len < INT_MAX, NULL);
+	root = parse_strict(&ld);
+	if (!root)
+		return NULL;
+	ld.pos = jpos_scan(data, len, &problem, &line, &col);
+	if (!ld.pos) {
+		g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_SYNTAX, "%s:%u:%u: %s", label,
+		            line, col, problem);
+		g_free(problem);
+		json_object_put(root);
+		return NULL;
+	}
+	ld.sets = g_ptr_array_new_with_free_func(set_origin_free);
+	for (const char *const *a = sets; a && *a; a++) {
+		if (!json_object_is_type(root, json_type_object)) {
+			err_at(&ld, "", false, "a scenario is a JSON object, not %s",
+			       type_noun(root));
+			break;
+		}
+		if (!apply_set(&ld, root, *a)) {
+			ld.failed = true;
+			break;
+		}
+	}
+	if (!ld.failed) {
+		s = g_new0(struct scenario, 1);
+		s->file = g_strdup(label);
+		s->seed = 1;
+		s->vcpus = 4;
+		s->protocol = PCI_PROTOCOL_VERSION_1_4;
+		s->profile = profile_default();
+		s->behaviours = s->profile->behaviours;
+		if (!load_root(&ld, root, s))
+			g_clear_pointer(&s, scenario_free);
+	}
+	g_ptr_array_free(ld.sets, TRUE);
+	jpos_index_free(ld.pos);
+	json_object_put(root);
+	return s;
+}
+
+struct scenario *scenario_load(const char *path, const char *const *sets, GError **error)
+{
+	g_autofree char *data = NULL;
+	g_autoptr(GError) io = NULL;
+	gsize len;
+
+	if (!g_file_get_contents(path, &data, &len, &io)) {
+		g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_IO, "%s: cannot read: %s", path,
+		            io->message);
+		return NULL;
+	}
+	return scenario_load_data(path, data, len, sets, error);
+}
+
+void scenario_free(struct scenario *s)
+{
+	if (!s)
+		return;
+	g_free(s->file);
+	g_free(s->name);
+	g_free(s->description);
+	for (unsigned i = 0; i < s->ndevices; i++)
+		g_free(s->devices[i].name);
+	g_free(s->devices);
+	for (unsigned i = 0; i < s->nfaults; i++)
+		g_free(s->faults[i].name);
+	g_free(s->faults);
+	g_free(s->steps);
+	g_strfreev(s->expect_violations);
+	g_free(s);
+}
