@@ -92,7 +92,8 @@ static bool object(struct scan *s, const char *path, unsigned depth)
 		g_autofree char *child = NULL;
 
 		if (*s->p != '"')
-			return fail(s, g_strdup("expected a member name in double quotes"));
+			return fail(
+			    s, g_strdup("not valid JSON: a member name must be in double quotes"));
 		key = string_token(s);
 		if (g_hash_table_contains(seen, key)) {
 			s->line = kl, s->col = kc;
@@ -200,7 +201,8 @@ static bool literal(struct scan *s)
 	}
 	s->col -= (unsigned)n;
 	s->p = start;
-	return fail(s, g_strdup_printf("\"%.*s\" is not a JSON value", (int)MIN(n, 20), start));
+	return fail(s, g_strdup_printf("not valid JSON: \"%.*s\" is not a JSON value",
+	                               (int)MIN(n, 20), start));
 }
 
 static bool value(struct scan *s, const char *path, unsigned depth)

@@ -152,16 +152,21 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "hvpci-sim run: no scenario files found in the given paths\n");
 		return EXIT_USAGE;
 	}
-	/* Everything is loaded and validated before anything runs. */
+	/* Everything is loaded and validated before anything runs; every bad
+	 * file is reported, not only the first. */
 	for (guint i = 0; i < files->len; i++) {
 		struct scenario *s =
 		    scenario_load(g_ptr_array_index(files, i), (const char *const *)sets, &error);
 		if (!s) {
 			fprintf(stderr, "%s\n", error->message);
-			return EXIT_USAGE;
+			g_clear_error(&error);
+			ret = EXIT_USAGE;
+			continue;
 		}
 		g_ptr_array_add(scenarios, s);
 	}
+	if (ret)
+		return ret;
 
 	if (trace_path) {
 		tmp_trace = g_strconcat(trace_path, ".partial", NULL);

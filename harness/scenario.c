@@ -78,8 +78,14 @@ static const struct set_origin *set_origin_of(const struct loader *ld, const cha
 	for (guint i = ld->sets ? ld->sets->len : 0; i-- > 0;) {
 		const struct set_origin *o = g_ptr_array_index(ld->sets, i);
 		size_t n = strlen(o->path);
+		size_t m = strlen(path);
 		if (strncmp(o->path, path, n) == 0 &&
 		    (path[n] == '\0' || path[n] == '.' || path[n] == '['))
+			return o;
+		/* an object or array the --set created on its way */
+		if (m < n && strncmp(o->path, path, m) == 0 &&
+		    (o->path[m] == '.' || o->path[m] == '[' || !m) && ld->pos &&
+		    !jpos_exact(ld->pos, path))
 			return o;
 	}
 	return NULL;
@@ -1008,6 +1014,7 @@ static bool apply_set(struct loader *ld, json_object *root, const char *arg)
 	const char *eq = strchr(arg, '=');
 	g_autofree char *path = eq ? g_strndup(arg, (gsize)(eq - arg)) : NULL;
 	g_autoptr(GString) canon = g_string_new(NULL);
+	g_autoptr(GString) prefix = g_string_new(NULL);
 	g_autoptr(GArray) segs = path ? parse_set_path(path, canon) : NULL;
 	json_object *cur = root;
 	struct set_origin *o;
@@ -1025,17 +1032,22 @@ static bool apply_set(struct loader *ld, json_object *root, const char *arg)
 		bool next_index = !last && g_array_index(segs, struct seg, i + 1).is_index;
 		json_object *child = NULL;
 
+		if (!json_object_is_type(cur, sg->is_index ? json_type_array : json_type_object)) {
+			g_set_error(ld->error, SCENARIO_ERROR, SCENARIO_ERROR_SET,
+			            "%s: --set %s: %s is %s, not %s", ld->file, arg,
+			            i ? prefix->str : "the scenario", type_noun(cur),
+			            sg->is_index ? "an array" : "an object");
+			return false;
+		}
 		if (sg->is_index) {
-			size_t len;
-			if (!json_object_is_type(cur, json_type_array))
-				goto not_container;
-			len = json_object_array_length(cur);
+			size_t len = json_object_array_length(cur);
 			if (sg->index > len) {
 				g_set_error(
 				    ld->error, SCENARIO_ERROR, SCENARIO_ERROR_SET,
-				    "%s: --set %s: index %zu is past the end (the array has %zu "
-				    "elements; %zu appends)",
-				    ld->file, arg, sg->index, len, len);
+				    "%s: --set %s: %s has %zu element%s; index %zu is past its "
+				    "end (index %zu appends)",
+				    ld->file, arg, prefix->str, len, len == 1 ? "" : "s", sg->index,
+				    len);
 				return false;
 			}
 			if (last) {
@@ -1048,9 +1060,8 @@ static bool apply_set(struct loader *ld, json_object *root, const char *arg)
 				    next_index ? json_object_new_array() : json_object_new_object();
 				json_object_array_put_idx(cur, sg->index, child);
 			}
+			g_string_append_printf(prefix, "[%zu]", sg->index);
 		} else {
-			if (!json_object_is_type(cur, json_type_object))
-				goto not_container;
 			if (last) {
 				json_object_object_add(cur, sg->key, parse_set_value(eq + 1));
 				break;
@@ -1060,15 +1071,9 @@ static bool apply_set(struct loader *ld, json_object *root, const char *arg)
 				    next_index ? json_object_new_array() : json_object_new_object();
 				json_object_object_add(cur, sg->key, child);
 			}
+			g_string_append_printf(prefix, "%s%s", prefix->len ? "." : "", sg->key);
 		}
 		cur = child;
-		continue;
-	not_container:
-		g_set_error(ld->error, SCENARIO_ERROR, SCENARIO_ERROR_SET,
-		            "%s: --set %s: %s is %s, not %s", ld->file, arg,
-		            i ? "the field before it" : "the scenario", type_noun(cur),
-		            sg->is_index ? "an array" : "an object");
-		return false;
 	}
 	o = g_new(struct set_origin, 1);
 	o->path = g_strdup(canon->str);

@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The scenario loader: every kind of mistake in a scenario file is rejected
+ * with FILE:LINE:COL, the field's path and a message that says what is
+ * wrong; --set overrides land where they say and errors in them name the
+ * --set; defaults are what doc/scenario-format.md promises.
+ */
+#include "harness/scenario.h"
+#include "vmbus-sim/vpci-proto.h"
+
+#include <glib.h>
+#include <string.h>
+
+/* The smallest valid scenario, as the start of many malformed ones. */
+#define OK_HEAD "{\n  \"devices\": [{\"name\": \"nvme0\", \"driver\": \"recreate-vectors\"}],\n"
+#define OK_TAIL "  \"steps\": [{\"op\": \"boot\"}],\n  \"expect\": {\"verdict\": \"pass\"}\n}\n"
+
+static struct scenario *load(const char *text, const char *const *sets, GError **error)
+{
+	return scenario_load_data("t.json", text, strlen(text), sets, error);
+}
+
+struct bad {
+	const char *what;
+	const char *text;
+	const char *where; /* "t.json:L:C:" */
+	const char *says;  /* a piece of the message */
+	int code;
+};
+
+static const struct bad bad_files[] = {
+    {"empty file", "", "t.json:1:1:", "unexpected end of file", SCENARIO_ERROR_SYNTAX},
+    {"truncated", "{\n  \"name\": \"x\",\n", "t.json:3:1:", "unexpected end of file",
+     SCENARIO_ERROR_SYNTAX},
+    {"trailing comma", "{\n  \"vm\": {\"vcpus\": 4,}\n}\n", "t.json:2:21:", "not valid JSON",
+     SCENARIO_ERROR_SYNTAX},
+    {"comment", "{\n  // a comment\n  \"name\": \"x\"\n}\n", "t.json:2:3:", "not valid JSON",
+     SCENARIO_ERROR_SYNTAX},
+    {"single quotes", "{\n  'name': \"x\"\n}\n", "t.json:2:3:", "double quotes",
+     SCENARIO_ERROR_SYNTAX},
+    {"NaN", "{\n  \"vm\": {\"vcpus\": NaN}\n}\n", "t.json:2:19:", "\"NaN\" is not a JSON value",
+     SCENARIO_ERROR_SYNTAX},
+    {"leading zero", "{\n  \"vm\": {\"vcpus\": 04}\n}\n", "t.json:2:21:", "not valid JSON",
+     SCENARIO_ERROR_SYNTAX},
+    {"text after the object", "{\"name\": \"x\"}\n}", "t.json:2:1:", "not valid JSON",
+     SCENARIO_ERROR_SYNTAX},
+    {"invalid UTF-8", "{\n  \"name\": \"\xff\"\n}\n", "t.json:2:12:", "utf-8",
+     SCENARIO_ERROR_SYNTAX},
+    {"duplicate key", "{\n  \"name\": \"a\",\n  \"name\": \"b\"\n}\n",
+     "t.json:3:3:", "duplicate key \"name\"", SCENARIO_ERROR_SYNTAX},
+    {"not an object", "[1, 2]\n", "t.json:1:1:", "a scenario is a JSON object",
+     SCENARIO_ERROR_SCHEMA},
+    {"unknown top-level field", OK_HEAD "  \"stpes\": [],\n" OK_TAIL,
+     "t.json:3:3:", "stpes: unknown field \"stpes\"", SCENARIO_ERROR_SCHEMA},
+    {"unknown nested field", OK_HEAD "  \"vm\": {\"cpus\": 4},\n" OK_TAIL, "t.json:3:10:",
+     "vm.cpus: unknown field \"cpus\" (expected one of: vcpus, protocol)", SCENARIO_ERROR_SCHEMA},
+    {"wrong type", OK_HEAD "  \"vm\": {\"vcpus\": \"4\"},\n" OK_TAIL,
+     "t.json:3:19:", "vm.vcpus: expected an integer, got a string", SCENARIO_ERROR_SCHEMA},
+    {"fraction for an integer", OK_HEAD "  \"vm\": {\"vcpus\": 2.5},\n" OK_TAIL,
+     "t.json:3:19:", "expected an integer", SCENARIO_ERROR_SCHEMA},
+    {"out of range", OK_HEAD "  \"vm\": {\"vcpus\": 0},\n" OK_TAIL,
+     "t.json:3:19:", "vm.vcpus: must be between 1 and 32, got 0", SCENARIO_ERROR_SCHEMA},
+    {"negative", OK_HEAD "  \"seed\": -1,\n" OK_TAIL, "t.json:3:11:", "seed: must be between",
+     SCENARIO_ERROR_SCHEMA},
+    {"unknown protocol", OK_HEAD "  \"vm\": {\"protocol\": \"1.5\"},\n" OK_TAIL,
+     "t.json:3:22:", "unknown vPCI protocol version \"1.5\"", SCENARIO_ERROR_SCHEMA},
+    {"unknown profile", OK_HEAD "  \"guest\": {\"profile\": \"linux-4.19\"},\n" OK_TAIL,
+     "t.json:3:24:", "unknown profile \"linux-4.19\" (one of: ", SCENARIO_ERROR_SCHEMA},
+    {"unknown behaviour",
+     OK_HEAD "  \"guest\": {\"behaviours\": {\"restore-msi\": false}},\n" OK_TAIL,
+     "t.json:3:28:", "guest.behaviours.restore-msi: unknown behaviour", SCENARIO_ERROR_SCHEMA},
+    {"behaviour not a boolean",
+     OK_HEAD "  \"guest\": {\"behaviours\": {\"restore-msi-on-resume\": 0}},\n" OK_TAIL,
+     "t.json:3:53:", "expected true or false, got an integer", SCENARIO_ERROR_SCHEMA},
+    {"no devices", "{\n  \"steps\": [{\"op\": \"boot\"}]\n}\n",
+     "t.json:1:1:", "missing required field \"devices\"", SCENARIO_ERROR_SCHEMA},
+    {"empty devices", "{\n  \"devices\": [],\n" OK_TAIL,
+     "t.json:2:14:", "devices: must hold 1 to 8 devices, has 0", SCENARIO_ERROR_SCHEMA},
+    {"device without a name", "{\n  \"devices\": [{\"driver\": \"keep-vectors\"}],\n" OK_TAIL,
+     "t.json:2:15:", "devices[0]: missing required field \"name\"", SCENARIO_ERROR_SCHEMA},
+    {"duplicate device",
+     "{\n  \"devices\": [{\"name\": \"a\", \"driver\": \"keep-vectors\"},\n"
+     "              {\"name\": \"a\", \"driver\": \"keep-vectors\"}],\n" OK_TAIL,
+     "t.json:3:24:", "device \"a\" is already defined as devices[0]", SCENARIO_ERROR_SCHEMA},
+    {"unknown driver", "{\n  \"devices\": [{\"name\": \"a\", \"driver\": \"nvidia\"}],\n" OK_TAIL,
+     "t.json:2:39:", "unknown driver model \"nvidia\"", SCENARIO_ERROR_SCHEMA},
+    {"too many vectors",
+     "{\n  \"devices\": [{\"name\": \"a\", \"driver\": \"keep-vectors\", \"vectors\": "
+     "65}],\n" OK_TAIL,
+     "t.json:2:66:", "devices[0].vectors: must be between 1 and 64", SCENARIO_ERROR_SCHEMA},
+    {"bad hex id",
+     "{\n  \"devices\": [{\"name\": \"a\", \"driver\": \"keep-vectors\", \"vendor\": "
+     "\"10de\"}],\n" OK_TAIL,
+     "t.json:2:65:", "is not a hex number", SCENARIO_ERROR_SCHEMA},
+    {"unknown fault point",
+     OK_HEAD
+     "  \"faults\": [{\"name\": \"f\", \"point\": \"hypercall.retarget-interrupt\"}],\n" OK_TAIL,
+     "t.json:3:37:", "unknown fault point \"hypercall.retarget-interrupt\"", SCENARIO_ERROR_SCHEMA},
+    {"nth without n",
+     OK_HEAD
+     "  \"faults\": [{\"name\": \"f\", \"point\": \"vmbus.send\", \"mode\": \"nth\"}],\n" OK_TAIL,
+     "t.json:3:14:", "faults[0]: missing required field \"n\"", SCENARIO_ERROR_SCHEMA},
+    {"n without nth",
+     OK_HEAD "  \"faults\": [{\"name\": \"f\", \"point\": \"vmbus.send\", \"n\": 2}],\n" OK_TAIL,
+     "t.json:3:51:", "\"n\" applies only to mode \"nth\"", SCENARIO_ERROR_SCHEMA},
+    {"probability out of range",
+     OK_HEAD
+     "  \"faults\": [{\"name\": \"f\", \"point\": \"vmbus.send\", \"mode\": \"probability\", "
+     "\"probability\": 1.5}],\n" OK_TAIL,
+     "t.json:3:89:", "must be between 0 and 1, got 1.5", SCENARIO_ERROR_SCHEMA},
+    {"status on vmbus.send",
+     OK_HEAD
+     "  \"faults\": [{\"name\": \"f\", \"point\": \"vmbus.send\", \"status\": 1}],\n" OK_TAIL,
+     "t.json:3:51:", "no status", SCENARIO_ERROR_SCHEMA},
+    {"unknown phase",
+     OK_HEAD
+     "  \"faults\": [{\"name\": \"f\", \"point\": \"vmbus.send\", \"phase\": \"thaw\"}],\n" OK_TAIL,
+     "t.json:3:60:", "unknown phase \"thaw\" (one of: boot, hibernate, cpu-offline, resume)",
+     SCENARIO_ERROR_SCHEMA},
+    {"first step not boot",
+     OK_HEAD "  \"steps\": [{\"op\": \"hibernate\"}],\n  \"expect\": {\"verdict\": \"pass\"}\n}\n",
+     "t.json:3:13:", "the first step must be \"boot\"", SCENARIO_ERROR_SCHEMA},
+    {"unknown op",
+     OK_HEAD "  \"steps\": [{\"op\": \"boot\"}, {\"op\": \"suspend\"}],\n"
+             "  \"expect\": {\"verdict\": \"pass\"}\n}\n",
+     "t.json:3:36:", "steps[1].op: unknown op \"suspend\"", SCENARIO_ERROR_SCHEMA},
+    {"field for another op",
+     OK_HEAD "  \"steps\": [{\"op\": \"boot\"}, {\"op\": \"hibernate\", \"cpu\": 1}],\n"
+             "  \"expect\": {\"verdict\": \"pass\"}\n}\n",
+     "t.json:3:49:", "field \"cpu\" does not apply to op \"hibernate\"", SCENARIO_ERROR_SCHEMA},
+    {"fire at an unknown device",
+     OK_HEAD "  \"steps\": [{\"op\": \"boot\"}, {\"op\": \"fire\", \"device\": \"gpu0\"}],\n"
+             "  \"expect\": {\"verdict\": \"pass\"}\n}\n",
+     "t.json:3:54:", "no device named \"gpu0\"", SCENARIO_ERROR_SCHEMA},
+    {"vector past the device's",
+     OK_HEAD "  \"steps\": [{\"op\": \"boot\"}, {\"op\": \"fire\", \"device\": \"nvme0\", "
+             "\"vectors\": [0, 8]}],\n  \"expect\": {\"verdict\": \"pass\"}\n}\n",
+     "t.json:3:78:", "vector 8 does not exist: \"nvme0\" has vectors 0 to 7",
+     SCENARIO_ERROR_SCHEMA},
+    {"offline the boot CPU",
+     OK_HEAD "  \"steps\": [{\"op\": \"boot\"}, {\"op\": \"cpu-offline\", \"cpu\": 0}],\n"
+             "  \"expect\": {\"verdict\": \"pass\"}\n}\n",
+     "t.json:3:58:", "CPU 0 is the boot CPU", SCENARIO_ERROR_SCHEMA},
+    {"CPU beyond the VM",
+     OK_HEAD "  \"steps\": [{\"op\": \"boot\"}, {\"op\": \"cpu-offline\", \"cpu\": 4}],\n"
+             "  \"expect\": {\"verdict\": \"pass\"}\n}\n",
+     "t.json:3:58:", "steps[1].cpu: must be between 0 and 3, got 4", SCENARIO_ERROR_SCHEMA},
+    {"resume while running",
+     OK_HEAD "  \"steps\": [{\"op\": \"boot\"}, {\"op\": \"resume\"}],\n"
+             "  \"expect\": {\"verdict\": \"pass\"}\n}\n",
+     "t.json:3:29:", "\"resume\" must follow \"hibernate\"", SCENARIO_ERROR_SCHEMA},
+    {"fire while off",
+     OK_HEAD "  \"steps\": [{\"op\": \"boot\"}, {\"op\": \"hibernate\"}, {\"op\": \"fire\", "
+             "\"device\": \"nvme0\"}],\n  \"expect\": {\"verdict\": \"pass\"}\n}\n",
+     "t.json:3:50:", "the VM is off", SCENARIO_ERROR_SCHEMA},
+    {"fault step naming no fault",
+     OK_HEAD "  \"steps\": [{\"op\": \"boot\"}, {\"op\": \"fault\", \"name\": \"x\", "
+             "\"enabled\": true}],\n  \"expect\": {\"verdict\": \"pass\"}\n}\n",
+     "t.json:3:53:", "no fault named \"x\"", SCENARIO_ERROR_SCHEMA},
+    {"unknown reach event", OK_HEAD "  \"reach\": [\"retarget-fail\"],\n" OK_TAIL,
+     "t.json:3:13:", "reach[0]: unknown event \"retarget-fail\"", SCENARIO_ERROR_SCHEMA},
+    {"no expect", OK_HEAD "  \"steps\": [{\"op\": \"boot\"}]\n}\n",
+     "t.json:1:1:", "missing required field \"expect\"", SCENARIO_ERROR_SCHEMA},
+    {"bad verdict",
+     OK_HEAD "  \"steps\": [{\"op\": \"boot\"}],\n  \"expect\": {\"verdict\": \"ok\"}\n}\n",
+     "t.json:4:25:", "must be \"pass\" or \"fail\", got \"ok\"", SCENARIO_ERROR_SCHEMA},
+    {"violations with pass",
+     OK_HEAD "  \"steps\": [{\"op\": \"boot\"}],\n"
+             "  \"expect\": {\"verdict\": \"pass\", \"violations\": [\"delivery.lost\"]}\n}\n",
+     "t.json:4:33:", "cannot list violations", SCENARIO_ERROR_SCHEMA},
+    {"unknown violation",
+     OK_HEAD "  \"steps\": [{\"op\": \"boot\"}],\n"
+             "  \"expect\": {\"verdict\": \"fail\", \"violations\": [\"delivery.late\"]}\n}\n",
+     "t.json:4:48:", "unknown violation \"delivery.late\"", SCENARIO_ERROR_SCHEMA},
+};
+
+static void test_bad_file(gconstpointer data)
+{
+	const struct bad *b = data;
+	g_autoptr(GError) error = NULL;
+	struct scenario *s = load(b->text, NULL, &error);
+
+	g_assert_null(s);
+	g_assert_nonnull(error);
+	g_test_message("%s -> %s", b->what, error->message);
+	g_assert_error(error, SCENARIO_ERROR, b->code);
+	g_assert_true(g_str_has_prefix(error->message, b->where));
+	g_assert_nonnull(strstr(error->message, b->says));
+}
+
+static void test_defaults(void)
+{
+	g_autoptr(GError) error = NULL;
+	struct scenario *s = load(OK_HEAD OK_TAIL, NULL, &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpstr(s->name, ==, "t"); /* the file's name without .json */
+	g_assert_cmpuint(s->seed, ==, 1);
+	g_assert_cmpuint(s->vcpus, ==, 4);
+	g_assert_cmpuint(s->protocol, ==, PCI_PROTOCOL_VERSION_1_4);
+	g_assert_true(s->profile == profile_default());
+	g_assert_cmpuint(s->behaviours, ==, profile_default()->behaviours);
+	g_assert_cmpuint(s->ndevices, ==, 1);
+	g_assert_cmpuint(s->devices[0].vectors, ==, 8);
+	g_assert_cmpuint(s->devices[0].vendor_id, ==, 0x1414);
+	g_assert_cmpuint(s->devices[0].device_id, ==, 0x0001);
+	g_assert_cmpuint(s->nsteps, ==, 1);
+	g_assert_cmpuint(s->steps[0].op, ==, OP_BOOT);
+	g_assert_cmpuint(s->steps[0].line, ==, 3);
+	g_assert_cmpuint(s->steps[0].col, ==, 13);
+	g_assert_true(s->expect_pass);
+	g_assert_null(s->expect_violations[0]);
+	scenario_free(s);
+}
+
+static void test_full(void)
+{
+	static const char text[] =
+	    "{\n"
+	    "  \"$schema\": \"../schema.json\",\n"
+	    "  \"name\": \"full\", \"description\": \"every field\", \"seed\": "
+	    "18446744073709551615,\n"
+	    "  \"vm\": {\"vcpus\": 3, \"protocol\": \"1.2\"},\n"
+	    "  \"guest\": {\"profile\": \"linux-5.9\", \"behaviours\": "
+	    "{\"restore-msi-on-resume\": true}},\n"
+	    "  \"devices\": [{\"name\": \"g\", \"driver\": \"keep-vectors\", \"vectors\": 2, "
+	    "\"vendor\": \"0x10DE\", \"device\": 7}],\n"
+	    "  \"faults\": [{\"name\": \"r\", \"point\": \"hypercall.retarget\", \"mode\": "
+	    "\"nth\", "
+	    "\"n\": 2, \"phase\": \"cpu-offline\", \"status\": \"0x5\", \"enabled\": false},\n"
+	    "             {\"name\": \"p\", \"point\": \"vsp.create-interrupt\", \"mode\": "
+	    "\"probability\", \"probability\": 0.25}],\n"
+	    "  \"steps\": [{\"op\": \"boot\"}, {\"op\": \"fault\", \"name\": \"r\", \"enabled\": "
+	    "true},\n"
+	    "            {\"op\": \"cpu-offline\", \"cpu\": 2}, {\"op\": \"fire\", \"device\": "
+	    "\"g\", "
+	    "\"vectors\": [1]},\n"
+	    "            {\"op\": \"cpu-online\", \"cpu\": 2}, {\"op\": \"hibernate\"}, {\"op\": "
+	    "\"advance\", \"ns\": 1000},\n"
+	    "            {\"op\": \"resume\"}, {\"op\": \"check\"}],\n"
+	    "  \"reach\": [\"retarget-failed\", \"migrate-irq\"],\n"
+	    "  \"expect\": {\"verdict\": \"fail\", \"violations\": [\"mask.stuck-masked\"]}\n"
+	    "}\n";
+	g_autoptr(GError) error = NULL;
+	struct scenario *s = load(text, NULL, &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpstr(s->name, ==, "full");
+	g_assert_cmpuint(s->seed, ==, G_MAXUINT64);
+	g_assert_cmpuint(s->vcpus, ==, 3);
+	g_assert_cmpuint(s->protocol, ==, PCI_PROTOCOL_VERSION_1_2);
+	g_assert_cmpstr(s->profile->name, ==, "linux-5.9");
+	g_assert_cmpuint(s->behaviours, ==, BEH_BIT(BEH_RESTORE_MSI_ON_RESUME));
+	g_assert_cmpuint(s->devices[0].driver, ==, DRIVER_KEEP_VECTORS);
+	g_assert_cmpuint(s->devices[0].vendor_id, ==, 0x10de);
+	g_assert_cmpuint(s->devices[0].device_id, ==, 7);
+	g_assert_cmpuint(s->nfaults, ==, 2);
+	g_assert_cmpuint(s->faults[0].rule.point, ==, FP_HYPERCALL_RETARGET);
+	g_assert_cmpuint(s->faults[0].rule.mode, ==, FAULT_NTH);
+	g_assert_cmpuint(s->faults[0].rule.n, ==, 2);
+	g_assert_cmpint(s->faults[0].rule.phase, ==, PHASE_CPU_OFFLINE);
+	g_assert_true(s->faults[0].rule.status_set);
+	g_assert_cmpuint(s->faults[0].rule.status, ==, 5);
+	g_assert_false(s->faults[0].rule.enabled);
+	g_assert_cmpstr(s->faults[0].rule.name, ==, "r");
+	g_assert_cmpuint(s->faults[1].rule.mode, ==, FAULT_PROBABILITY);
+	g_assert_cmpfloat(s->faults[1].rule.probability, ==, 0.25);
+	g_assert_cmpint(s->faults[1].rule.phase, ==, -1);
+	g_assert_true(s->faults[1].rule.enabled);
+	g_assert_cmpuint(s->nsteps, ==, 9);
+	g_assert_cmpuint(s->steps[1].op, ==, OP_FAULT);
+	g_assert_cmpuint(s->steps[1].fault, ==, 0);
+	g_assert_true(s->steps[1].enabled);
+	g_assert_cmpuint(s->steps[2].cpu, ==, 2);
+	g_assert_false(s->steps[3].all_vectors);
+	g_assert_cmpuint(s->steps[3].nvectors, ==, 1);
+	g_assert_cmpuint(s->steps[3].vectors[0], ==, 1);
+	g_assert_cmpuint(s->steps[6].ns, ==, 1000);
+	g_assert_cmpuint(s->steps[8].op, ==, OP_CHECK);
+	g_assert_cmpuint(s->steps[5].line, ==, 11);
+	g_assert_true(s->reach[REACH_RETARGET_FAILED]);
+	g_assert_true(s->reach[REACH_MIGRATE_IRQ]);
+	g_assert_false(s->reach[REACH_RETARGET_OK]);
+	g_assert_false(s->expect_pass);
+	g_assert_cmpstr(s->expect_violations[0], ==, "mask.stuck-masked");
+	g_assert_null(s->expect_violations[1]);
+	scenario_free(s);
+}
+
+static void test_set(void)
+{
+	g_autoptr(GError) error = NULL;
+	const char *sets[] = {"vm.vcpus=2",
+	                      "vm.protocol=1.3",         /* a bare number is accepted */
+	                      "guest.profile=linux-5.9", /* a bare word is a string */
+	                      "guest.behaviours.unmask-despite-retarget-failure=true",
+	                      "devices[0].vectors=3",
+	                      "devices.0.name=\"nv\"",
+	                      "steps[1]={\"op\": \"fire\", \"device\": \"nv\"}", /* appends */
+	                      "reach=[\"interrupt-delivered\"]",
+	                      NULL};
+	struct scenario *s = load(OK_HEAD OK_TAIL, sets, &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(s->vcpus, ==, 2);
+	g_assert_cmpuint(s->protocol, ==, PCI_PROTOCOL_VERSION_1_3);
+	g_assert_cmpstr(s->profile->name, ==, "linux-5.9");
+	g_assert_cmpuint(s->behaviours, ==, BEH_BIT(BEH_UNMASK_DESPITE_RETARGET_FAILURE));
+	g_assert_cmpuint(s->devices[0].vectors, ==, 3);
+	g_assert_cmpstr(s->devices[0].name, ==, "nv");
+	g_assert_cmpuint(s->nsteps, ==, 2);
+	g_assert_cmpuint(s->steps[1].op, ==, OP_FIRE);
+	g_assert_true(s->steps[1].all_vectors);
+	g_assert_true(s->reach[REACH_INTERRUPT_DELIVERED]);
+	scenario_free(s);
+}
+
+struct bad_set {
+	const char *set;
+	const char *says;
+	int code;
+};
+
+static const struct bad_set bad_sets[] = {
+    {"vm.vcpus", "expected PATH=VALUE", SCENARIO_ERROR_SET},
+    {"=3", "expected PATH=VALUE", SCENARIO_ERROR_SET},
+    {"vm..vcpus=3", "expected PATH=VALUE", SCENARIO_ERROR_SET},
+    {"devices[x].vectors=3", "expected PATH=VALUE", SCENARIO_ERROR_SET},
+    {"devices[5].vectors=3", "devices has 1 element; index 5 is past its end (index 1 appends)",
+     SCENARIO_ERROR_SET},
+    {"steps.op=boot", "steps is an array, not an object", SCENARIO_ERROR_SET},
+    {"steps[0].op.x=1", "steps[0].op is a string, not an object", SCENARIO_ERROR_SET},
+    {"name.first=x", "t.json: name: expected a string, got an object (set by --set name.first=x)",
+     SCENARIO_ERROR_SCHEMA},
+    /* a value that validation rejects names the --set, not a line */
+    {"vm.vcpus=0", "t.json: vm.vcpus: must be between 1 and 32, got 0 (set by --set vm.vcpus=0)",
+     SCENARIO_ERROR_SCHEMA},
+    {"vm.cpus=2",
+     "t.json: vm.cpus: unknown field \"cpus\" (expected one of: vcpus, protocol) "
+     "(set by --set vm.cpus=2)",
+     SCENARIO_ERROR_SCHEMA},
+    {"guest.profile=linux-9", "unknown profile \"linux-9\"", SCENARIO_ERROR_SCHEMA},
+    {"devices.0.vectors=\"8\"", "expected an integer, got a string (set by --set",
+     SCENARIO_ERROR_SCHEMA},
+};
+
+static void test_bad_set(gconstpointer data)
+{
+	const struct bad_set *b = data;
+	const char *sets[] = {b->set, NULL};
+	g_autoptr(GError) error = NULL;
+	struct scenario *s = load(OK_HEAD OK_TAIL, sets, &error);
+
+	g_assert_null(s);
+	g_assert_nonnull(error);
+	g_test_message("--set %s -> %s", b->set, error->message);
+	g_assert_error(error, SCENARIO_ERROR, b->code);
+	g_assert_true(g_str_has_prefix(error->message, "t.json: "));
+	g_assert_nonnull(strstr(error->message, b->says));
+}
+
+static void test_missing_file(void)
+{
+	g_autoptr(GError) error = NULL;
+
+	g_assert_null(scenario_load("/nonexistent/x.json", NULL, &error));
+	g_assert_error(error, SCENARIO_ERROR, SCENARIO_ERROR_IO);
+	g_assert_true(g_str_has_prefix(error->message, "/nonexistent/x.json: cannot read"));
+}
+
+/* Columns count characters, not bytes: a multi-byte name before the error
+ * does not shift it. */
+static void test_columns_are_characters(void)
+{
+	g_autoptr(GError) error = NULL;
+	const char *text = "{\"name\": \"\xc3\xa9t\xc3\xa9\", \"vm\": {\"vcpus\": 99}}";
+
+	g_assert_null(load(text, NULL, &error));
+	g_assert_true(g_str_has_prefix(error->message, "t.json:1:33:"));
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	for (unsigned i = 0; i < G_N_ELEMENTS(bad_files); i++) {
+		g_autofree char *name = g_strdup_printf("/scenario/bad-file/%s", bad_files[i].what);
+		g_strdelimit(name + strlen("/scenario/bad-file/"), " '/", '-');
+		g_test_add_data_func(name, &bad_files[i], test_bad_file);
+	}
+	for (unsigned i = 0; i < G_N_ELEMENTS(bad_sets); i++) {
+		g_autofree char *name = g_strdup_printf("/scenario/bad-set/%02u", i);
+		g_test_add_data_func(name, &bad_sets[i], test_bad_set);
+	}
+	g_test_add_func("/scenario/defaults", test_defaults);
+	g_test_add_func("/scenario/every-field", test_full);
+	g_test_add_func("/scenario/set", test_set);
+	g_test_add_func("/scenario/missing-file", test_missing_file);
+	g_test_add_func("/scenario/columns-are-characters", test_columns_are_characters);
+	return g_test_run();
+}
