@@ -6,9 +6,11 @@
  * --set; defaults are what doc/scenario-format.md promises.
  */
 #include "harness/scenario.h"
+#include "harness/violations.h"
 #include "vmbus-sim/vpci-proto.h"
 
 #include <glib.h>
+#include <json-c/json.h>
 #include <string.h>
 
 /* The smallest valid scenario, as the start of many malformed ones. */
@@ -379,6 +381,121 @@ static void test_columns_are_characters(void)
 	g_assert_true(g_str_has_prefix(error->message, "t.json:1:33:"));
 }
 
+/* scenarios/schema.json names the same values the loader accepts: a new
+ * profile, behaviour, fault point, op, event or violation must reach both. */
+static json_object *schema_at(json_object *root, const char *const *path)
+{
+	json_object *cur = root;
+
+	for (; *path; path++)
+		g_assert_true(json_object_object_get_ex(cur, *path, &cur));
+	return cur;
+}
+
+static void assert_enum(json_object *root, const char *const *path, const char *(*name)(unsigned),
+                        unsigned n)
+{
+	json_object *e = schema_at(root, path);
+
+	g_assert_cmpuint(json_object_array_length(e), ==, n);
+	for (unsigned i = 0; i < n; i++)
+		g_assert_cmpstr(json_object_get_string(json_object_array_get_idx(e, i)), ==,
+		                name(i));
+}
+
+static const char *profile_name_at(unsigned i)
+{
+	return profile_get(i)->name;
+}
+static const char *behaviour_at(unsigned i)
+{
+	return behaviour_name(i);
+}
+static const char *driver_at(unsigned i)
+{
+	return driver_model_name(i);
+}
+static const char *point_at(unsigned i)
+{
+	return fault_point_name(i);
+}
+static const char *mode_at(unsigned i)
+{
+	return fault_mode_name(i);
+}
+static const char *phase_at(unsigned i)
+{
+	return phase_name(i);
+}
+static const char *reach_at(unsigned i)
+{
+	return reach_name(i);
+}
+static const char *violation_at(unsigned i)
+{
+	return violation_kind_get(i)->name;
+}
+
+static void test_schema_matches_loader(void)
+{
+	g_autofree char *path = g_build_filename(SOURCE_ROOT, "scenarios", "schema.json", NULL);
+	json_object *root = json_object_from_file(path);
+	json_object *beh;
+	const char *const *vs;
+	unsigned n = 0;
+
+	g_assert_nonnull(root);
+	assert_enum(
+	    root,
+	    (const char *const[]){"properties", "guest", "properties", "profile", "enum", NULL},
+	    profile_name_at, profile_count());
+	beh = schema_at(root, (const char *const[]){"properties", "guest", "properties",
+	                                            "behaviours", "properties", NULL});
+	g_assert_cmpuint(json_object_object_length(beh), ==, BEH__COUNT);
+	for (unsigned i = 0; i < BEH__COUNT; i++)
+		g_assert_true(json_object_object_get_ex(beh, behaviour_at(i), NULL));
+	assert_enum(root,
+	            (const char *const[]){"properties", "devices", "items", "properties", "driver",
+	                                  "enum", NULL},
+	            driver_at, DRIVER__COUNT);
+	assert_enum(root,
+	            (const char *const[]){"properties", "faults", "items", "properties", "point",
+	                                  "enum", NULL},
+	            point_at, FP__COUNT);
+	assert_enum(root,
+	            (const char *const[]){"properties", "faults", "items", "properties", "mode",
+	                                  "enum", NULL},
+	            mode_at, FAULT_PROBABILITY + 1);
+	assert_enum(root,
+	            (const char *const[]){"properties", "faults", "items", "properties", "phase",
+	                                  "enum", NULL},
+	            phase_at, PHASE__COUNT);
+	assert_enum(root, (const char *const[]){"properties", "reach", "items", "enum", NULL},
+	            reach_at, REACH__COUNT);
+	assert_enum(root,
+	            (const char *const[]){"properties", "expect", "properties", "violations",
+	                                  "items", "enum", NULL},
+	            violation_at, violation_kind_count());
+	/* every op appears in exactly one step form */
+	vs = (const char *const[]){"plainStep", "fireStep",    "cpuStep",
+	                           "faultStep", "advanceStep", NULL};
+	for (; *vs; vs++) {
+		json_object *op =
+		    schema_at(root, (const char *const[]){"$defs", *vs, "properties", "op", NULL});
+		json_object *e;
+		if (json_object_object_get_ex(op, "enum", &e)) {
+			for (size_t i = 0; i < json_object_array_length(e); i++, n++)
+				g_assert_nonnull(
+				    json_object_get_string(json_object_array_get_idx(e, i)));
+		} else {
+			g_assert_true(json_object_object_get_ex(op, "const", &e));
+			n++;
+		}
+	}
+	g_assert_cmpuint(n, ==, OP__COUNT);
+	json_object_put(root);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -396,5 +513,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/scenario/set", test_set);
 	g_test_add_func("/scenario/missing-file", test_missing_file);
 	g_test_add_func("/scenario/columns-are-characters", test_columns_are_characters);
+	g_test_add_func("/scenario/schema-matches-loader", test_schema_matches_loader);
 	return g_test_run();
 }

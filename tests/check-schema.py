@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Every shipped scenario is valid against scenarios/schema.json, and a few
+files the loader rejects are rejected by the schema too. Skips (77) when the
+jsonschema module is not installed (Debian: python3-jsonschema)."""
+import glob
+import json
+import os
+import sys
+
+try:
+    import jsonschema
+except ImportError:
+    print("1..0 # SKIP python3-jsonschema is not installed")
+    sys.exit(0)
+
+root = sys.argv[1]
+schema = json.load(open(os.path.join(root, "scenarios", "schema.json")))
+validator = jsonschema.Draft202012Validator(schema)
+jsonschema.Draft202012Validator.check_schema(schema)
+
+files = sorted(f for f in glob.glob(os.path.join(root, "scenarios", "**", "*.json"), recursive=True)
+               if not f.endswith("schema.json"))
+bad = [
+    ("unknown field", {"devices": [{"name": "a", "driver": "keep-vectors"}], "steps": [{"op": "boot"}],
+                       "expect": {"verdict": "pass"}, "stpes": []}),
+    ("first step not boot", {"devices": [{"name": "a", "driver": "keep-vectors"}],
+                             "steps": [{"op": "resume"}], "expect": {"verdict": "pass"}}),
+    ("field for another op", {"devices": [{"name": "a", "driver": "keep-vectors"}],
+                              "steps": [{"op": "boot"}, {"op": "hibernate", "cpu": 1}],
+                              "expect": {"verdict": "pass"}}),
+    ("nth without n", {"devices": [{"name": "a", "driver": "keep-vectors"}],
+                       "faults": [{"name": "f", "point": "vmbus.send", "mode": "nth"}],
+                       "steps": [{"op": "boot"}], "expect": {"verdict": "pass"}}),
+    ("violations with pass", {"devices": [{"name": "a", "driver": "keep-vectors"}],
+                              "steps": [{"op": "boot"}],
+                              "expect": {"verdict": "pass", "violations": ["delivery.lost"]}}),
+]
+print("1..%d" % (len(files) + len(bad)))
+n = 0
+failed = 0
+for f in files:
+    n += 1
+    errors = list(validator.iter_errors(json.load(open(f))))
+    rel = os.path.relpath(f, root)
+    if errors:
+        failed += 1
+        print("not ok %d - %s" % (n, rel))
+        for e in errors:
+            print("# %s: %s" % ("/".join(map(str, e.path)), e.message))
+    else:
+        print("ok %d - %s is valid" % (n, rel))
+for what, doc in bad:
+    n += 1
+    if validator.is_valid(doc):
+        failed += 1
+        print("not ok %d - schema accepts: %s" % (n, what))
+    else:
+        print("ok %d - schema rejects: %s" % (n, what))
+sys.exit(1 if failed else 0)
