@@ -5,19 +5,6 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-const char *oracle_fmt_time(uint64_t ns, char *buf, size_t len)
-{
-	if (ns >= NSEC_PER_MSEC)
-		snprintf(buf, len, "%" PRIu64 ".%03" PRIu64 "ms", ns / NSEC_PER_MSEC,
-		         (ns % NSEC_PER_MSEC) / NSEC_PER_USEC);
-	else if (ns >= NSEC_PER_USEC)
-		snprintf(buf, len, "%" PRIu64 ".%03" PRIu64 "us", ns / NSEC_PER_USEC,
-		         ns % NSEC_PER_USEC);
-	else
-		snprintf(buf, len, "%" PRIu64 "ns", ns);
-	return buf;
-}
-
 void oracle_init(struct oracle *o, struct engine *e, struct hv_vm *vm, struct gk *g)
 {
 	memset(o, 0, sizeof(*o));
@@ -76,7 +63,7 @@ static bool judge(struct oracle *o, const struct fire_record *r, unsigned *deliv
 			         r->data);
 		engine_violation(o->e, "delivery", "lost", subject,
 		                 "vector %u of %s fired at t=%s%s: %s; interrupt lost", r->vector,
-		                 dev_name(o, r->dev), oracle_fmt_time(r->time, t, sizeof(t)), msg,
+		                 dev_name(o, r->dev), engine_fmt_time(r->time, t, sizeof(t)), msg,
 		                 r->reason[0] ? r->reason : "it never arrived");
 		return false;
 	}
@@ -88,7 +75,7 @@ static bool judge(struct oracle *o, const struct fire_record *r, unsigned *deliv
 		    "vector %u of %s fired at t=%s and stays pending in the device (%s) "
 		    "although the guest has irq %u requested and enabled; it will "
 		    "never be delivered",
-		    r->vector, dev_name(o, r->dev), oracle_fmt_time(r->time, t, sizeof(t)),
+		    r->vector, dev_name(o, r->dev), engine_fmt_time(r->time, t, sizeof(t)),
 		    r->reason, (unsigned)(want - o->g->k.irq));
 		return false;
 	case FIRE_OUT_DELIVERED: {
@@ -104,7 +91,7 @@ static bool judge(struct oracle *o, const struct fire_record *r, unsigned *deliv
 			    o->e, "delivery", "misrouted", subject,
 			    "vector %u of %s fired at t=%s reached CPU %u vector %#x, which "
 			    "the guest maps to %s%s",
-			    r->vector, dev_name(o, r->dev), oracle_fmt_time(r->time, t, sizeof(t)),
+			    r->vector, dev_name(o, r->dev), engine_fmt_time(r->time, t, sizeof(t)),
 			    r->vcpu, r->guest_vector, to,
 			    want ? "" : "; the guest has no irq for it");
 			return false;
@@ -198,7 +185,7 @@ static void check_vector(struct oracle *o, unsigned dev, unsigned v)
 		if (off != UINT64_MAX)
 			snprintf(why, sizeof(why),
 			         " (all entries were dropped at power-off at t=%s)",
-			         oracle_fmt_time(off, t, sizeof(t)));
+			         engine_fmt_time(off, t, sizeof(t)));
 		engine_violation(o->e, "remap", "no-entry", subject,
 		                 "vector %u of %s is unmasked and programmed with address %#" PRIx64
 		                 " data %#x, but no interrupt remapping entry exists for it%s; "

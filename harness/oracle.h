@@ -36,6 +36,3 @@ void oracle_check_quiescent(struct oracle *o);
 void oracle_check_progress(struct oracle *o);
 /* Run-level checks: reachability, protocol hygiene. */
 void oracle_check_end(struct oracle *o);
-
-/* "1.234ms", "12us", "0ns": virtual time for messages. */
-const char *oracle_fmt_time(uint64_t ns, char *buf, size_t len);

@@ -38,13 +38,13 @@ static void write_human(FILE *out, GPtrArray *results, bool color)
 		        ", %s)%s\n",
 		        r->matches ? green : red, r->matches ? "OK  " : "FAIL", off, bold, r->name,
 		        off, verdict(r->pass), verdict(r->expect_pass), dim, r->file, r->seed,
-		        oracle_fmt_time(r->end_time, t, sizeof(t)), off);
+		        engine_fmt_time(r->end_time, t, sizeof(t)), off);
 		if (!r->matches)
 			fprintf(out, "     %s%s%s\n", red, r->mismatch, off);
 		for (guint k = 0; k < r->violations->len; k++) {
 			const struct run_violation *v = g_ptr_array_index(r->violations, k);
 			fprintf(out, "     [%s] t=%s: %s\n", v->name,
-			        oracle_fmt_time(v->time, t, sizeof(t)), v->message);
+			        engine_fmt_time(v->time, t, sizeof(t)), v->message);
 		}
 	}
 	fprintf(out, "%u scenario(s): %u as expected, %u not\n", results->len, ok,

@@ -4,6 +4,8 @@
 #include "trace.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <glib.h>
 #include <stdarg.h>
 #include <string.h>
@@ -597,4 +599,17 @@ void engine_for_each_blocked(struct engine *e,
 		if (t->state == TASK_BLOCKED && !t->daemon)
 			fn(t, t->waiting_on ? t->waiting_on : "?", arg);
 	}
+}
+
+const char *engine_fmt_time(uint64_t ns, char *buf, size_t len)
+{
+	if (ns >= NSEC_PER_MSEC)
+		snprintf(buf, len, "%" PRIu64 ".%03" PRIu64 "ms", ns / NSEC_PER_MSEC,
+		         (ns % NSEC_PER_MSEC) / NSEC_PER_USEC);
+	else if (ns >= NSEC_PER_USEC)
+		snprintf(buf, len, "%" PRIu64 ".%03" PRIu64 "us", ns / NSEC_PER_USEC,
+		         ns % NSEC_PER_USEC);
+	else
+		snprintf(buf, len, "%" PRIu64 "ns", ns);
+	return buf;
 }

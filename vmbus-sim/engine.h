@@ -103,6 +103,9 @@ enum reach_event {
 	REACH_PACKET_DROPPED,
 	REACH__COUNT
 };
+/* "2.058ms", "18.500us" or "999ns": virtual time for people. */
+const char *engine_fmt_time(uint64_t ns, char *buf, size_t len);
+
 const char *reach_name(enum reach_event r);
 int reach_lookup(const char *name); /* -1 if unknown */
 void engine_reach(struct engine *e, enum reach_event r);

@@ -287,7 +287,7 @@ enum pcidev_fire_result pcidev_fire(struct pcidev *d, unsigned i, const char **w
 		pcidev_msix_entry(d, i, NULL, NULL, &masked);
 		if (masked || pcidev_msix_function_masked(d)) {
 			set_pending(d, i, true);
-			*why = masked ? "the MSI-X vector is masked (Vector Control MASKBIT)"
+			*why = masked ? "its MSI-X Vector Control MASKBIT is set"
 			              : "MSI-X Function Mask is set";
 			return FIRE_PENDING;
 		}

@@ -192,13 +192,13 @@ static void device_message(void *ctx, struct pcidev *dev, uint64_t address, uint
 	      r->id, b->index, vector, address, data);
 	e = irte_lookup(&vm->irte, b->device_id, address, data);
 	if (!e) {
+		char t[32];
 		if (vm->irte.cleared_at != UINT64_MAX)
 			lose(vm, r,
 			     "no remapping entry exists for address %#" G_GINT64_MODIFIER
-			     "x data %#x (every entry was dropped at power-off at "
-			     "t=%" G_GUINT64_FORMAT
-			     "ns and none was created for this message since)",
-			     address, data, vm->irte.cleared_at);
+			     "x data %#x (every entry was dropped at power-off at t=%s and none "
+			     "was created for this message since)",
+			     address, data, engine_fmt_time(vm->irte.cleared_at, t, sizeof(t)));
 		else
 			lose(vm, r,
 			     "no remapping entry exists for address %#" G_GINT64_MODIFIER
