@@ -109,32 +109,64 @@ static void pci_resume_noirq(struct gk *g)
 	}
 }
 
-static int bridges_suspend(struct gk *g)
+/*
+ * The PM core runs the noirq callbacks of async-capable devices in parallel
+ * (one async job per device) and waits for all of them before the next
+ * phase. Each bridge's callback is a task of its own here, so when two
+ * bridges' replies arrive at the same instant, which runs first is a choice
+ * point decided by the seed.
+ */
+struct bridge_job {
+	struct gk *g;
+	unsigned bus;
+	bool resume;
+	int ret;
+	struct completion done;
+};
+
+static void bridge_job_fn(void *arg)
 {
+	struct bridge_job *j = arg;
+
+	j->ret = j->resume ? hv_pci_resume(j->g, j->bus) : hv_pci_suspend(j->g, j->bus);
+	complete(j->g->e, &j->done);
+}
+
+static int bridges_pm(struct gk *g, bool resume)
+{
+	struct bridge_job jobs[GK_MAX_BUSES];
+	struct task *tasks[GK_MAX_BUSES] = {0};
 	int ret = 0;
 
 	for (unsigned i = 0; i < g->k.nbuses; i++) {
 		if (!g->k.hbus[i].present)
 			continue;
-		int r = hv_pci_suspend(g, i);
-		if (r < 0 && !ret)
-			ret = r;
+		jobs[i] = (struct bridge_job){.g = g, .bus = i, .resume = resume};
+		completion_init(&jobs[i].done,
+		                resume ? "async resume_noirq" : "async suspend_noirq");
+		tasks[i] = task_spawn(g->e, resume ? "hv_pci resume" : "hv_pci suspend",
+		                      bridge_job_fn, &jobs[i]);
+	}
+	for (unsigned i = 0; i < g->k.nbuses; i++) {
+		if (!tasks[i])
+			continue;
+		completion_wait(g->e, &jobs[i].done, 0);
+		if (jobs[i].ret < 0 && !ret)
+			ret = jobs[i].ret;
+		if (task_done(tasks[i]))
+			task_reap(g->e, tasks[i]);
 	}
 	return ret;
 }
 
+static int bridges_suspend(struct gk *g)
+{
+	return bridges_pm(g, false);
+}
+
 static int bridges_resume(struct gk *g)
 {
-	int ret = 0;
-
-	for (unsigned i = 0; i < g->k.nbuses; i++) {
-		if (!g->k.hbus[i].present)
-			continue;
-		int r = hv_pci_resume(g, i);
-		if (r < 0 && !ret)
-			ret = r;
-	}
-	return ret;
+	return bridges_pm(g, true);
 }
 
 /* Returns the CPUs it took down, for the matching enable. */
