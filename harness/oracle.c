@@ -143,6 +143,14 @@ void oracle_check_delivery(struct oracle *o)
 	}
 }
 
+/* The dedup key of a per-vector violation; formatted only when one is
+ * reported, since the checks run after every step. */
+static const char *vector_subject(struct oracle *o, unsigned dev, unsigned v, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%u", dev_name(o, dev), v);
+	return buf;
+}
+
 static void check_vector(struct oracle *o, unsigned dev, unsigned v)
 {
 	struct gk_pci_dev *d = &o->g->k.dev[dev];
@@ -154,10 +162,10 @@ static void check_vector(struct oracle *o, unsigned dev, unsigned v)
 	uint32_t data;
 	char subject[64], t[32];
 
-	snprintf(subject, sizeof(subject), "%s/%u", dev_name(o, dev), v);
 	pcidev_msix_entry(hw, v, &address, &data, &hw_masked);
 	if (hw_masked != cache_masked)
-		engine_violation(o->e, "mask", "cache-mismatch", subject,
+		engine_violation(o->e, "mask", "cache-mismatch",
+		                 vector_subject(o, dev, v, subject, sizeof(subject)),
 		                 "vector %u of %s: the guest's cached Vector Control says %s, the "
 		                 "device says %s",
 		                 v, dev_name(o, dev), cache_masked ? "masked" : "unmasked",
@@ -167,7 +175,8 @@ static void check_vector(struct oracle *o, unsigned dev, unsigned v)
 	if (hw_masked || cache_masked || pcidev_msix_function_masked(hw) ||
 	    !pcidev_msix_enabled(hw)) {
 		engine_violation(
-		    o->e, "mask", "stuck-masked", subject,
+		    o->e, "mask", "stuck-masked",
+		    vector_subject(o, dev, v, subject, sizeof(subject)),
 		    "vector %u of %s (irq %u) is requested and enabled and the IRQ core believes "
 		    "it unmasked, but %s; its interrupts will stay pending forever",
 		    v, dev_name(o, dev), desc->irq,
@@ -186,7 +195,8 @@ static void check_vector(struct oracle *o, unsigned dev, unsigned v)
 			snprintf(why, sizeof(why),
 			         " (all entries were dropped at power-off at t=%s)",
 			         engine_fmt_time(off, t, sizeof(t)));
-		engine_violation(o->e, "remap", "no-entry", subject,
+		engine_violation(o->e, "remap", "no-entry",
+		                 vector_subject(o, dev, v, subject, sizeof(subject)),
 		                 "vector %u of %s is unmasked and programmed with address %#" PRIx64
 		                 " data %#x, but no interrupt remapping entry exists for it%s; "
 		                 "its interrupts will be lost",
@@ -194,14 +204,16 @@ static void check_vector(struct oracle *o, unsigned dev, unsigned v)
 		return;
 	}
 	if (!hv_vm_vcpu_online(o->vm, e->vcpu)) {
-		engine_violation(o->e, "remap", "offline-target", subject,
+		engine_violation(o->e, "remap", "offline-target",
+		                 vector_subject(o, dev, v, subject, sizeof(subject)),
 		                 "vector %u of %s is remapped to vCPU %u, which is offline", v,
 		                 dev_name(o, dev), e->vcpu);
 		return;
 	}
 	uint32_t gv = e->vector + (data - e->data);
 	if (gv > 0xff || o->g->k.vector_irq[e->vcpu][gv] != desc->irq + 1)
-		engine_violation(o->e, "remap", "wrong-vector", subject,
+		engine_violation(o->e, "remap", "wrong-vector",
+		                 vector_subject(o, dev, v, subject, sizeof(subject)),
 		                 "vector %u of %s is remapped to CPU %u vector %#x, but the guest "
 		                 "handles irq %u on CPU %u vector %#x",
 		                 v, dev_name(o, dev), e->vcpu, gv, desc->irq, i->cpu, i->vector);

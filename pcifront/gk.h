@@ -123,6 +123,7 @@ struct gk_kernel {
 	unsigned ncpus;
 	bool cpu_online[GK_MAX_CPUS];
 	uint16_t vector_irq[GK_MAX_CPUS][256]; /* irq + 1, 0 = free */
+	uint16_t vectors_used[GK_MAX_CPUS];    /* non-zero entries in vector_irq[cpu] */
 	struct gk_irq irq[GK_MAX_IRQS];
 	unsigned nbuses;
 	struct gk_hbus hbus[GK_MAX_BUSES];

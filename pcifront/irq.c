@@ -44,11 +44,7 @@ void pci_cfg_write(struct gk *g, struct gk_pci_dev *d, unsigned off, uint32_t va
 
 static unsigned vectors_on(const struct gk *g, unsigned cpu)
 {
-	unsigned n = 0;
-
-	for (unsigned v = GK_FIRST_VECTOR; v <= GK_LAST_VECTOR; v++)
-		n += g->k.vector_irq[cpu][v] != 0;
-	return n;
+	return g->k.vectors_used[cpu];
 }
 
 static uint32_t online_mask(const struct gk *g)
@@ -63,8 +59,10 @@ static uint32_t online_mask(const struct gk *g)
 
 static void free_vector(struct gk *g, struct gk_irq *irq)
 {
-	if (g->k.vector_irq[irq->cpu][irq->vector] == (uint16_t)((irq - g->k.irq) + 1))
+	if (g->k.vector_irq[irq->cpu][irq->vector] == (uint16_t)((irq - g->k.irq) + 1)) {
 		g->k.vector_irq[irq->cpu][irq->vector] = 0;
+		g->k.vectors_used[irq->cpu]--;
+	}
 	irq->vector = 0;
 }
 
@@ -88,6 +86,7 @@ static int assign_vector(struct gk *g, struct gk_irq *irq, uint32_t mask)
 	for (unsigned v = GK_FIRST_VECTOR; v <= GK_LAST_VECTOR; v++) {
 		if (!g->k.vector_irq[best][v]) {
 			g->k.vector_irq[best][v] = (uint16_t)((irq - g->k.irq) + 1);
+			g->k.vectors_used[best]++;
 			irq->cpu = (unsigned)best;
 			irq->vector = (uint8_t)v;
 			return 0;
@@ -408,10 +407,12 @@ void gk_cpu_down(struct gk *g, unsigned cpu)
 	gabi_phase(g->vm, PHASE_CPU_OFFLINE, true);
 	task_atomic_enter(g->e); /* stop_machine: interrupts off on the dying CPU */
 	g->k.cpu_online[cpu] = false;
-	for (unsigned irq = 0; irq < GK_MAX_IRQS; irq++) {
-		struct gk_irq *i = &g->k.irq[irq];
-		if (i->allocated && i->activated && i->requested && i->cpu == cpu)
-			migrate_one_irq(g, irq);
+	/* Like fixup_irqs(): walk the dying CPU's vector table. */
+	for (unsigned v = GK_FIRST_VECTOR; v <= GK_LAST_VECTOR && g->k.vectors_used[cpu]; v++) {
+		unsigned slot = g->k.vector_irq[cpu][v];
+		struct gk_irq *i = slot ? &g->k.irq[slot - 1] : NULL;
+		if (i && i->allocated && i->activated && i->requested && i->cpu == cpu)
+			migrate_one_irq(g, slot - 1);
 	}
 	task_atomic_exit(g->e);
 	gabi_vcpu_set_online(g->vm, cpu, false);

@@ -28,6 +28,8 @@ struct irte *irte_create(struct irte_table *t, uint64_t device_id, unsigned vcpu
 		t->next_handle += e->count;
 		e->created_at = now;
 		t->used++;
+		if (i >= t->top)
+			t->top = i + 1;
 		return e;
 	}
 	return NULL;
@@ -37,7 +39,7 @@ struct irte *irte_lookup(struct irte_table *t, uint64_t device_id, uint64_t addr
 {
 	if (!t->used)
 		return NULL;
-	for (unsigned i = 0; i < IRTE_MAX; i++) {
+	for (unsigned i = 0; i < t->top; i++) {
 		struct irte *e = &t->e[i];
 		if (e->in_use && e->device_id == device_id && e->address == address &&
 		    data >= e->data && data - e->data < e->count)
@@ -48,7 +50,7 @@ struct irte *irte_lookup(struct irte_table *t, uint64_t device_id, uint64_t addr
 
 bool irte_delete(struct irte_table *t, uint64_t device_id, uint64_t address, uint32_t data)
 {
-	for (unsigned i = 0; i < IRTE_MAX; i++) {
+	for (unsigned i = 0; i < t->top; i++) {
 		struct irte *e = &t->e[i];
 		if (e->in_use && e->device_id == device_id && e->address == address &&
 		    e->data == data) {
@@ -68,15 +70,14 @@ void irte_retarget(struct irte *e, unsigned vcpu, uint32_t vector)
 
 void irte_clear(struct irte_table *t, uint64_t now)
 {
-	uint32_t next = t->next_handle;
-	uint64_t gen = t->generation;
-
-	irte_init(t);
+	/* Only slots below top were ever written since the last clear. */
+	memset(t->e, 0, t->top * sizeof(t->e[0]));
+	t->used = 0;
+	t->top = 0;
 	/* Handles are never reused within a run: a stale message must not
 	 * alias a new entry by coincidence and hide a lost interrupt. */
-	t->next_handle = next;
 	t->cleared_at = now;
-	t->generation = gen + 1;
+	t->generation++;
 }
 
 unsigned irte_count(const struct irte_table *t)

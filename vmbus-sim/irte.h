@@ -28,6 +28,7 @@ struct irte {
 struct irte_table {
 	struct irte e[IRTE_MAX];
 	unsigned used;
+	unsigned top; /* one past the highest slot used since the last clear */
 	uint32_t next_handle;
 	uint64_t cleared_at; /* virtual time of the last power-off, or UINT64_MAX */
 	uint64_t generation; /* bumped at each power-off */
