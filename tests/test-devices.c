@@ -1,0 +1,1124 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Unit tests of the host's device models: the interrupt remapping table
+ * (create, lookup by (device, address, data), retarget, delete, power-off
+ * clear, counting, handles never reused) and the emulated PCI function
+ * (config-space header, the capability list, the MSI-X capability and its
+ * table and PBA in BAR0, BAR sizing, MSI-X enable, function mask and
+ * per-vector mask, firing with and without masks, pending bits and their
+ * delivery on unmask, MSI, bus mastering, reset, PMCSR and D-states, and
+ * config/BAR accesses out of range or unaligned).
+ */
+#include "vmbus-sim/irte.h"
+#include "vmbus-sim/pcidev.h"
+
+#include <glib.h>
+#include <limits.h>
+#include <string.h>
+
+/* ---- interrupt remapping ---- */
+
+static struct irte_table *table_new(void)
+{
+	struct irte_table *t = g_new(struct irte_table, 1);
+
+	irte_init(t);
+	return t;
+}
+
+static void test_irte_init(void)
+{
+	struct irte_table *t = table_new();
+
+	g_assert_cmpuint(irte_count(t), ==, 0);
+	g_assert_null(irte_lookup(t, 1, IRTE_ADDRESS_BASE, IRTE_DATA_BASE));
+	g_assert_false(irte_delete(t, 1, IRTE_ADDRESS_BASE, IRTE_DATA_BASE));
+	g_assert_cmpuint(t->cleared_at, ==, UINT64_MAX);
+	g_assert_cmpuint(t->generation, ==, 0);
+	g_free(t);
+}
+
+static void test_irte_create_lookup(void)
+{
+	struct irte_table *t = table_new();
+	struct irte *a, *b;
+
+	a = irte_create(t, 0x11, 2, 0x30, 1, 100);
+	g_assert_nonnull(a);
+	g_assert_true(a->in_use);
+	g_assert_cmpuint(a->device_id, ==, 0x11);
+	g_assert_cmpuint(a->vcpu, ==, 2);
+	g_assert_cmpuint(a->vector, ==, 0x30);
+	g_assert_cmpuint(a->count, ==, 1);
+	g_assert_cmpuint(a->created_at, ==, 100);
+	/* The address encodes the target APIC id as an x86 MSI address. */
+	g_assert_cmphex(a->address, ==, IRTE_ADDRESS_BASE | (2u << 12));
+	g_assert_cmphex(a->data, ==, IRTE_DATA_BASE);
+	g_assert_cmpuint(irte_count(t), ==, 1);
+
+	b = irte_create(t, 0x22, 0, 0x41, 1, 200);
+	g_assert_nonnull(b);
+	g_assert_true(a != b);
+	g_assert_cmphex(b->address, ==, IRTE_ADDRESS_BASE);
+	g_assert_cmphex(b->data, !=, a->data);
+	g_assert_cmpuint(irte_count(t), ==, 2);
+
+	g_assert_true(irte_lookup(t, 0x11, a->address, a->data) == a);
+	g_assert_true(irte_lookup(t, 0x22, b->address, b->data) == b);
+	/* Every part of the key matters. */
+	g_assert_null(irte_lookup(t, 0x22, a->address, a->data));
+	g_assert_null(irte_lookup(t, 0x11, b->address, a->data));
+	g_assert_null(irte_lookup(t, 0x11, a->address, b->data));
+	g_assert_null(irte_lookup(t, 0x11, a->address, a->data + 100));
+	g_free(t);
+}
+
+static void test_irte_block(void)
+{
+	struct irte_table *t = table_new();
+	struct irte *blk, *one, *zero;
+
+	blk = irte_create(t, 5, 1, 0x50, 4, 0);
+	g_assert_nonnull(blk);
+	g_assert_cmpuint(blk->count, ==, 4);
+	for (uint32_t i = 0; i < 4; i++)
+		g_assert_true(irte_lookup(t, 5, blk->address, blk->data + i) == blk);
+	g_assert_null(irte_lookup(t, 5, blk->address, blk->data + 4));
+	if (blk->data > 0)
+		g_assert_null(irte_lookup(t, 5, blk->address, blk->data - 1));
+	/* The next block starts after this one: no overlap. */
+	one = irte_create(t, 5, 1, 0x60, 1, 0);
+	g_assert_cmpuint(one->data, >=, blk->data + 4);
+	g_assert_true(irte_lookup(t, 5, one->address, one->data) == one);
+	/* A count of 0 is one vector. */
+	zero = irte_create(t, 5, 1, 0x61, 0, 0);
+	g_assert_cmpuint(zero->count, ==, 1);
+	g_assert_cmpuint(zero->data, >=, one->data + 1);
+	/* Delete is an exact match on what CREATE_INTERRUPT returned. */
+	g_assert_false(irte_delete(t, 5, blk->address, blk->data + 1));
+	g_assert_cmpuint(irte_count(t), ==, 3);
+	g_assert_true(irte_delete(t, 5, blk->address, blk->data));
+	g_assert_null(irte_lookup(t, 5, blk->address, blk->data + 2));
+	g_assert_cmpuint(irte_count(t), ==, 2);
+	g_free(t);
+}
+
+/* A multi-message MSI function forms vector i's data by replacing the low
+ * log2(count) bits of the data (PCI Local Bus 3.0, 6.8.1.6; pcidev.c's
+ * send_msi ORs i in), so the data of a block must be aligned to its size
+ * for data + i to be vector i's handle. */
+static void test_irte_block_aligned(void)
+{
+	struct irte_table *t = table_new();
+	unsigned misaligned = 0;
+	static const uint16_t counts[] = {1, 4, 2, 8, 1, 32, 3};
+
+	for (unsigned k = 0; k < G_N_ELEMENTS(counts); k++) {
+		struct irte *e = irte_create(t, 9, 0, 0x40, counts[k], 0);
+		uint32_t pow2 = 1;
+
+		g_assert_nonnull(e);
+		while (pow2 < counts[k])
+			pow2 <<= 1;
+		for (uint32_t i = 0; i < counts[k]; i++)
+			if (irte_lookup(t, 9, e->address, e->data | i) != e ||
+			    (e->data | i) != e->data + i)
+				misaligned++;
+		if (e->data % pow2)
+			g_test_message("block of %u has data 0x%x", counts[k], e->data);
+	}
+	if (misaligned)
+		g_test_incomplete("BUG vmbus-sim/irte.c:27: multi-vector blocks are not aligned "
+		                  "to their size; data | i (what an MSI function sends) does not "
+		                  "reach vector i");
+	g_free(t);
+}
+
+static void test_irte_retarget(void)
+{
+	struct irte_table *t = table_new();
+	struct irte *a, *b;
+	uint64_t addr;
+	uint32_t data;
+
+	a = irte_create(t, 1, 0, 0x30, 1, 0);
+	b = irte_create(t, 1, 0, 0x31, 1, 0);
+	addr = a->address;
+	data = a->data;
+	irte_retarget(a, 3, 0x45);
+	g_assert_cmpuint(a->vcpu, ==, 3);
+	g_assert_cmpuint(a->vector, ==, 0x45);
+	/* What the device writes is unchanged: the entry still catches it. */
+	g_assert_cmphex(a->address, ==, addr);
+	g_assert_cmphex(a->data, ==, data);
+	g_assert_true(irte_lookup(t, 1, addr, data) == a);
+	g_assert_cmpuint(irte_lookup(t, 1, addr, data)->vcpu, ==, 3);
+	/* The other entry is untouched. */
+	g_assert_cmpuint(b->vcpu, ==, 0);
+	g_assert_cmpuint(b->vector, ==, 0x31);
+	g_assert_cmpuint(irte_count(t), ==, 2);
+	g_free(t);
+}
+
+static void test_irte_delete(void)
+{
+	struct irte_table *t = table_new();
+	struct irte *e[4];
+	uint64_t addr[4];
+	uint32_t data[4];
+
+	for (unsigned i = 0; i < 4; i++) {
+		e[i] = irte_create(t, 7, i, 0x30 + i, 1, 0);
+		addr[i] = e[i]->address;
+		data[i] = e[i]->data;
+	}
+	g_assert_cmpuint(irte_count(t), ==, 4);
+	/* Wrong device, wrong address, wrong data: nothing removed. */
+	g_assert_false(irte_delete(t, 8, addr[1], data[1]));
+	g_assert_false(irte_delete(t, 7, addr[0], data[1]));
+	g_assert_false(irte_delete(t, 7, addr[1], data[1] + 1000));
+	g_assert_cmpuint(irte_count(t), ==, 4);
+
+	g_assert_true(irte_delete(t, 7, addr[1], data[1]));
+	g_assert_cmpuint(irte_count(t), ==, 3);
+	g_assert_null(irte_lookup(t, 7, addr[1], data[1]));
+	for (unsigned i = 0; i < 4; i++)
+		if (i != 1)
+			g_assert_true(irte_lookup(t, 7, addr[i], data[i]) == e[i]);
+	/* Deleting it again is deleting a missing entry. */
+	g_assert_false(irte_delete(t, 7, addr[1], data[1]));
+	g_assert_cmpuint(irte_count(t), ==, 3);
+	for (unsigned i = 0; i < 4; i++)
+		if (i != 1)
+			g_assert_true(irte_delete(t, 7, addr[i], data[i]));
+	g_assert_cmpuint(irte_count(t), ==, 0);
+	for (unsigned i = 0; i < 4; i++)
+		g_assert_null(irte_lookup(t, 7, addr[i], data[i]));
+	g_free(t);
+}
+
+/* Entries in holes left by deletes, and the highest slot, stay reachable
+ * for lookup and delete. */
+static void test_irte_holes(void)
+{
+	struct irte_table *t = table_new();
+	struct irte *e[6], *hole;
+	uint64_t addr[6];
+	uint32_t data[6];
+
+	for (unsigned i = 0; i < 6; i++) {
+		e[i] = irte_create(t, 3, i, 0x30 + i, 1, 0);
+		addr[i] = e[i]->address;
+		data[i] = e[i]->data;
+	}
+	/* Delete the last and a middle one; the rest still resolve. */
+	g_assert_true(irte_delete(t, 3, addr[5], data[5]));
+	g_assert_true(irte_delete(t, 3, addr[2], data[2]));
+	g_assert_cmpuint(irte_count(t), ==, 4);
+	for (unsigned i = 0; i < 5; i++)
+		if (i != 2)
+			g_assert_true(irte_lookup(t, 3, addr[i], data[i]) == e[i]);
+	/* A new entry fills the first hole and is found. */
+	hole = irte_create(t, 3, 7, 0x77, 1, 0);
+	g_assert_true(hole == e[2]);
+	g_assert_true(irte_lookup(t, 3, hole->address, hole->data) == hole);
+	g_assert_null(irte_lookup(t, 3, addr[2], data[2]));
+	/* Then the next free slot, past the ones in use. */
+	hole = irte_create(t, 3, 8, 0x78, 1, 0);
+	g_assert_true(hole == e[5]);
+	g_assert_true(irte_lookup(t, 3, hole->address, hole->data) == hole);
+	g_assert_true(irte_delete(t, 3, hole->address, hole->data));
+	g_assert_true(irte_delete(t, 3, addr[0], data[0]));
+	g_assert_cmpuint(irte_count(t), ==, 4);
+	/* Clear after deletes: nothing survives, later creates work. */
+	irte_clear(t, 50);
+	g_assert_cmpuint(irte_count(t), ==, 0);
+	for (unsigned i = 0; i < 6; i++)
+		g_assert_null(irte_lookup(t, 3, addr[i], data[i]));
+	for (unsigned i = 0; i < IRTE_MAX; i++)
+		g_assert_false(t->e[i].in_use);
+	hole = irte_create(t, 3, 0, 0x30, 1, 60);
+	g_assert_true(hole == &t->e[0]);
+	g_assert_true(irte_lookup(t, 3, hole->address, hole->data) == hole);
+	g_assert_cmpuint(irte_count(t), ==, 1);
+	g_free(t);
+}
+
+static void test_irte_clear(void)
+{
+	struct irte_table *t = table_new();
+	uint64_t addr[8];
+	uint32_t data[8], max_data = 0;
+	struct irte *n;
+
+	for (unsigned i = 0; i < 8; i++) {
+		struct irte *e = irte_create(t, i % 2, i % 3, 0x30 + i, i % 2 ? 2 : 1, i);
+		addr[i] = e->address;
+		data[i] = e->data;
+		max_data = MAX(max_data, e->data + e->count - 1);
+	}
+	g_assert_cmpuint(irte_count(t), ==, 8);
+	/* Power-off: every entry vanishes. */
+	irte_clear(t, 1234);
+	g_assert_cmpuint(irte_count(t), ==, 0);
+	g_assert_cmpuint(t->cleared_at, ==, 1234);
+	g_assert_cmpuint(t->generation, ==, 1);
+	for (unsigned i = 0; i < IRTE_MAX; i++)
+		g_assert_false(t->e[i].in_use);
+	for (unsigned i = 0; i < 8; i++) {
+		g_assert_null(irte_lookup(t, i % 2, addr[i], data[i]));
+		g_assert_false(irte_delete(t, i % 2, addr[i], data[i]));
+	}
+	/* Handles are not reused after power-off: a stale message cannot hit
+	 * a new entry. */
+	n = irte_create(t, 0, 0, 0x30, 1, 2000);
+	g_assert_nonnull(n);
+	g_assert_cmpuint(n->data, >, max_data);
+	g_assert_null(irte_lookup(t, 0, addr[0], data[0]));
+	g_assert_cmpuint(irte_count(t), ==, 1);
+	irte_clear(t, 3000);
+	g_assert_cmpuint(t->generation, ==, 2);
+	g_assert_cmpuint(t->cleared_at, ==, 3000);
+	g_assert_cmpuint(irte_count(t), ==, 0);
+	g_free(t);
+}
+
+static void test_irte_full(void)
+{
+	struct irte_table *t = table_new();
+	struct irte *e = NULL, *again;
+	uint64_t addr;
+	uint32_t data;
+
+	for (unsigned i = 0; i < IRTE_MAX; i++) {
+		e = irte_create(t, 1, 0, 0x30, 1, 0);
+		g_assert_nonnull(e);
+	}
+	g_assert_cmpuint(irte_count(t), ==, IRTE_MAX);
+	g_assert_null(irte_create(t, 1, 0, 0x30, 1, 0));
+	g_assert_cmpuint(irte_count(t), ==, IRTE_MAX);
+	addr = e->address;
+	data = e->data;
+	g_assert_true(irte_delete(t, 1, addr, data));
+	again = irte_create(t, 1, 0, 0x31, 1, 0);
+	g_assert_nonnull(again);
+	g_assert_true(again == e);
+	g_assert_cmphex(again->data, !=, data);
+	g_assert_cmpuint(irte_count(t), ==, IRTE_MAX);
+	g_assert_true(irte_lookup(t, 1, again->address, again->data) == again);
+	/* Power-off of a full table: everything goes, every slot is free. */
+	irte_clear(t, 9);
+	g_assert_cmpuint(irte_count(t), ==, 0);
+	g_assert_null(irte_lookup(t, 1, again->address, again->data));
+	for (unsigned i = 0; i < IRTE_MAX; i++)
+		g_assert_false(t->e[i].in_use);
+	for (unsigned i = 0; i < IRTE_MAX; i++)
+		g_assert_nonnull(irte_create(t, 2, 1, 0x40, 1, 10));
+	g_assert_null(irte_create(t, 2, 1, 0x40, 1, 10));
+	g_free(t);
+}
+
+/* ---- the emulated PCI function ---- */
+
+struct msg {
+	void *ctx;
+	struct pcidev *d;
+	uint64_t address;
+	uint32_t data;
+	unsigned vector;
+};
+
+struct bus {
+	struct msg m[64];
+	unsigned n;
+};
+
+static void record_msg(void *ctx, struct pcidev *d, uint64_t address, uint32_t data,
+                       unsigned vector)
+{
+	struct bus *b = ctx;
+
+	g_assert_cmpuint(b->n, <, G_N_ELEMENTS(b->m));
+	b->m[b->n++] = (struct msg){ctx, d, address, data, vector};
+}
+
+#define BAR0_GPA UINT64_C(0xfe000000)
+
+static const struct pcidev_config default_cfg = {
+    .name = "nic0",
+    .vendor_id = 0x1414,
+    .device_id = 0xb111,
+    .class_code = {0x01, 0x08, 0x02}, /* prog-if, subclass, base class */
+    .msix_vectors = 8,
+    .serial = 42,
+};
+
+static struct pcidev *dev_new(const struct pcidev_config *cfg, struct bus *b)
+{
+	struct pcidev *d = g_new(struct pcidev, 1);
+
+	memset(b, 0, sizeof(*b));
+	pcidev_init(d, cfg, record_msg, b);
+	return d;
+}
+
+static unsigned find_cap(struct pcidev *d, uint8_t id)
+{
+	unsigned pos = pcidev_cfg_read(d, PCI_CAPABILITY_LIST, 1) & ~3u;
+
+	for (unsigned guard = 0; pos && guard < 48; guard++) {
+		if (pcidev_cfg_read(d, pos, 1) == id)
+			return pos;
+		pos = pcidev_cfg_read(d, pos + 1, 1) & ~3u;
+	}
+	return 0;
+}
+
+/* Programs BAR0, turns on memory decoding and bus mastering. */
+static void dev_enable(struct pcidev *d)
+{
+	pcidev_cfg_write(d, PCI_BASE_ADDRESS_0, (uint32_t)BAR0_GPA, 4);
+	pcidev_cfg_write(d, PCI_BASE_ADDRESS_1, (uint32_t)(BAR0_GPA >> 32), 4);
+	pcidev_cfg_write(d, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 2);
+}
+
+static void msix_program(struct pcidev *d, unsigned i, uint64_t address, uint32_t data)
+{
+	unsigned base = PCIDEV_TABLE_OFF + i * PCI_MSIX_ENTRY_SIZE;
+
+	pcidev_bar_write(d, base + PCI_MSIX_ENTRY_LOWER_ADDR, (uint32_t)address, 4);
+	pcidev_bar_write(d, base + PCI_MSIX_ENTRY_UPPER_ADDR, (uint32_t)(address >> 32), 4);
+	pcidev_bar_write(d, base + PCI_MSIX_ENTRY_DATA, data, 4);
+}
+
+static void msix_set_mask(struct pcidev *d, unsigned i, bool masked)
+{
+	pcidev_bar_write(d, PCIDEV_TABLE_OFF + i * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL,
+	                 masked ? PCI_MSIX_ENTRY_CTRL_MASKBIT : 0, 4);
+}
+
+static void msix_ctrl_write(struct pcidev *d, uint16_t v)
+{
+	pcidev_cfg_write(d, PCIDEV_MSIX_CAP + PCI_MSIX_FLAGS, v, 2);
+}
+
+static bool pba_bit(struct pcidev *d, unsigned i)
+{
+	return pcidev_bar_read(d, PCIDEV_PBA_OFF + (i / 32) * 4, 4) & (1u << (i % 32));
+}
+
+/* A device set up the way a driver leaves it: BAR, bus master, MSI-X on,
+ * every vector programmed with address 0xfee00000 + i << 12, data 0x4000 + i,
+ * and still masked. */
+static struct pcidev *dev_ready(struct bus *b)
+{
+	struct pcidev *d = dev_new(&default_cfg, b);
+
+	dev_enable(d);
+	msix_ctrl_write(d, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
+	for (unsigned i = 0; i < d->msix_n; i++)
+		msix_program(d, i, 0xfee00000u + (i << 12), 0x4000 + i);
+	msix_ctrl_write(d, PCI_MSIX_FLAGS_ENABLE);
+	g_assert_cmpuint(b->n, ==, 0);
+	return d;
+}
+
+static void test_pcidev_header(void)
+{
+	struct bus b;
+	struct pcidev *d = dev_new(&default_cfg, &b);
+
+	g_assert_cmpstr(d->name, ==, "nic0");
+	g_assert_cmphex(pcidev_cfg_read(d, PCI_VENDOR_ID, 2), ==, 0x1414);
+	g_assert_cmphex(pcidev_cfg_read(d, PCI_DEVICE_ID, 2), ==, 0xb111);
+	g_assert_cmphex(pcidev_cfg_read(d, PCI_VENDOR_ID, 4), ==, 0xb1111414);
+	/* Class code: base class 0x02, subclass 0x08, prog-if 0x01. */
+	g_assert_cmphex(pcidev_cfg_read(d, PCI_CLASS_REVISION + 1, 1), ==, 0x01);
+	g_assert_cmphex(pcidev_cfg_read(d, PCI_CLASS_REVISION + 2, 1), ==, 0x08);
+	g_assert_cmphex(pcidev_cfg_read(d, PCI_CLASS_REVISION + 3, 1), ==, 0x02);
+	g_assert_cmphex(pcidev_cfg_read(d, PCI_CLASS_REVISION, 4) >> 8, ==, 0x020801);
+	g_assert_cmphex(pcidev_cfg_read(d, PCI_HEADER_TYPE, 1) & 0x7f, ==, 0);
+	g_assert_true(pcidev_cfg_read(d, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST);
+	g_assert_cmphex(pcidev_cfg_read(d, PCI_SUBSYSTEM_VENDOR_ID, 2), ==, 0x1414);
+	g_assert_cmphex(pcidev_cfg_read(d, PCI_SUBSYSTEM_ID, 2), ==, 0xb111);
+	g_assert_cmphex(pcidev_cfg_read(d, PCI_INTERRUPT_PIN, 1), ==, 1);
+	/* Out of reset: no decoding, no mastering, D0, nothing enabled. */
+	g_assert_cmphex(pcidev_command(d), ==, 0);
+	g_assert_cmpuint(pcidev_pm_state(d), ==, 0);
+	g_assert_false(pcidev_msix_enabled(d));
+	g_assert_false(pcidev_msix_function_masked(d));
+	g_assert_false(pcidev_msi_enabled(d));
+	g_assert_cmpuint(pcidev_bar0_base(d), ==, 0);
+	/* Read-only header fields ignore writes. */
+	pcidev_cfg_write(d, PCI_VENDOR_ID, 0xffffffff, 4);
+	pcidev_cfg_write(d, PCI_CLASS_REVISION, 0, 4);
+	g_assert_cmphex(pcidev_cfg_read(d, PCI_VENDOR_ID, 4), ==, 0xb1111414);
+	g_assert_cmphex(pcidev_cfg_read(d, PCI_CLASS_REVISION, 4) >> 8, ==, 0x020801);
+	/* The interrupt line is a scratch register. */
+	pcidev_cfg_write(d, PCI_INTERRUPT_LINE, 0x0b, 1);
+	g_assert_cmphex(pcidev_cfg_read(d, PCI_INTERRUPT_LINE, 1), ==, 0x0b);
+	g_free(d);
+}
+
+static void test_pcidev_default_name(void)
+{
+	struct pcidev_config cfg = default_cfg;
+	struct bus b;
+	struct pcidev *d;
+
+	cfg.name = NULL;
+	d = dev_new(&cfg, &b);
+	g_assert_cmpstr(d->name, ==, "dev");
+	g_free(d);
+}
+
+static void test_pcidev_cap_list(void)
+{
+	struct bus b;
+	struct pcidev *d = dev_new(&default_cfg, &b);
+	unsigned pos, seen = 0, ids[8];
+	unsigned pm, msi, msix;
+
+	pos = pcidev_cfg_read(d, PCI_CAPABILITY_LIST, 1);
+	g_assert_cmpuint(pos, >=, 0x40);
+	while (pos) {
+		g_assert_cmpuint(seen, <, G_N_ELEMENTS(ids));
+		/* Each capability is dword aligned, in the standard header's
+		 * 192 bytes after it. */
+		g_assert_cmpuint(pos & 3, ==, 0);
+		g_assert_cmpuint(pos, >=, 0x40);
+		g_assert_cmpuint(pos, <, 0x100);
+		ids[seen++] = pcidev_cfg_read(d, pos, 1);
+		pos = pcidev_cfg_read(d, pos + 1, 1);
+	}
+	g_assert_cmpuint(seen, ==, 3);
+	g_assert_cmphex(ids[0], ==, PCI_CAP_ID_PM);
+	g_assert_cmphex(ids[1], ==, PCI_CAP_ID_MSI);
+	g_assert_cmphex(ids[2], ==, PCI_CAP_ID_MSIX);
+
+	pm = find_cap(d, PCI_CAP_ID_PM);
+	msi = find_cap(d, PCI_CAP_ID_MSI);
+	msix = find_cap(d, PCI_CAP_ID_MSIX);
+	g_assert_cmphex(pm, ==, PCIDEV_PM_CAP);
+	g_assert_cmphex(msi, ==, PCIDEV_MSI_CAP);
+	g_assert_cmphex(msix, ==, PCIDEV_MSIX_CAP);
+	g_assert_cmpuint(find_cap(d, 0x10), ==, 0); /* no PCIe cap */
+	/* PM: version 3 in PMC. */
+	g_assert_cmphex(pcidev_cfg_read(d, pm + 2, 2) & 7, ==, 3);
+	/* MSI: 64-bit with per-vector masking, disabled. */
+	g_assert_true(pcidev_cfg_read(d, msi + PCI_MSI_FLAGS, 2) & PCI_MSI_FLAGS_64BIT);
+	g_assert_true(pcidev_cfg_read(d, msi + PCI_MSI_FLAGS, 2) & PCI_MSI_FLAGS_MASKBIT);
+	g_assert_false(pcidev_cfg_read(d, msi + PCI_MSI_FLAGS, 2) & PCI_MSI_FLAGS_ENABLE);
+	/* The next pointers are read-only. */
+	pcidev_cfg_write(d, PCI_CAPABILITY_LIST, 0, 1);
+	pcidev_cfg_write(d, pm + 1, 0, 1);
+	g_assert_cmphex(find_cap(d, PCI_CAP_ID_MSIX), ==, PCIDEV_MSIX_CAP);
+	g_free(d);
+}
+
+static void check_msix_layout(unsigned vectors, unsigned want_n)
+{
+	struct pcidev_config cfg = default_cfg;
+	struct bus b;
+	struct pcidev *d;
+	unsigned msix, ctrl, table, pba, n;
+
+	cfg.msix_vectors = vectors;
+	d = dev_new(&cfg, &b);
+	msix = find_cap(d, PCI_CAP_ID_MSIX);
+	g_assert_cmphex(msix, !=, 0);
+	ctrl = pcidev_cfg_read(d, msix + PCI_MSIX_FLAGS, 2);
+	n = (ctrl & PCI_MSIX_FLAGS_QSIZE) + 1;
+	g_assert_cmpuint(n, ==, want_n);
+	g_assert_cmpuint(d->msix_n, ==, want_n);
+	g_assert_false(ctrl & PCI_MSIX_FLAGS_ENABLE);
+	g_assert_false(ctrl & PCI_MSIX_FLAGS_MASKALL);
+
+	table = pcidev_cfg_read(d, msix + PCI_MSIX_TABLE, 4);
+	pba = pcidev_cfg_read(d, msix + PCI_MSIX_PBA, 4);
+	/* Both live in BAR0 (BIR 0), at qword-aligned offsets. */
+	g_assert_cmpuint(table & 7, ==, 0);
+	g_assert_cmpuint(pba & 7, ==, 0);
+	g_assert_cmphex(table & ~7u, ==, PCIDEV_TABLE_OFF);
+	g_assert_cmphex(pba & ~7u, ==, PCIDEV_PBA_OFF);
+	/* The table and the PBA fit in the BAR and do not overlap. */
+	g_assert_cmpuint((table & ~7u) + n * PCI_MSIX_ENTRY_SIZE, <=, PCIDEV_BAR0_SIZE);
+	g_assert_cmpuint((pba & ~7u) + (n + 63) / 64 * 8, <=, PCIDEV_BAR0_SIZE);
+	g_assert_true((table & ~7u) + n * PCI_MSIX_ENTRY_SIZE <= (pba & ~7u) ||
+	              (pba & ~7u) + (n + 63) / 64 * 8 <= (table & ~7u));
+	/* The table size is read-only. */
+	msix_ctrl_write(d, 0x07ff);
+	g_assert_cmpuint((pcidev_cfg_read(d, msix + PCI_MSIX_FLAGS, 2) & PCI_MSIX_FLAGS_QSIZE) + 1,
+	                 ==, want_n);
+	pcidev_cfg_write(d, msix + PCI_MSIX_TABLE, 0x1234567, 4);
+	g_assert_cmphex(pcidev_cfg_read(d, msix + PCI_MSIX_TABLE, 4), ==, table);
+	/* Every vector comes out of reset masked, with nothing pending. */
+	for (unsigned i = 0; i < n; i++) {
+		bool masked = false;
+
+		pcidev_msix_entry(d, i, NULL, NULL, &masked);
+		g_assert_true(masked);
+		g_assert_true(pcidev_bar_read(d,
+		                              (table & ~7u) + i * PCI_MSIX_ENTRY_SIZE +
+		                                  PCI_MSIX_ENTRY_VECTOR_CTRL,
+		                              4) &
+		              PCI_MSIX_ENTRY_CTRL_MASKBIT);
+		g_assert_false(pcidev_msix_pending(d, i));
+	}
+	g_free(d);
+}
+
+static void test_pcidev_msix_layout(void)
+{
+	check_msix_layout(1, 1);
+	check_msix_layout(8, 8);
+	check_msix_layout(33, 33);
+	check_msix_layout(64, 64);
+	/* Out-of-range requests are clamped to 1..64. */
+	check_msix_layout(0, 1);
+	check_msix_layout(1000, 64);
+}
+
+static void test_pcidev_bar_sizing(void)
+{
+	struct bus b;
+	struct pcidev *d = dev_new(&default_cfg, &b);
+	uint32_t lo, hi;
+	uint64_t size;
+
+	/* The sizing dance: write all ones, read back the mask. */
+	pcidev_cfg_write(d, PCI_BASE_ADDRESS_0, 0xffffffff, 4);
+	pcidev_cfg_write(d, PCI_BASE_ADDRESS_1, 0xffffffff, 4);
+	lo = pcidev_cfg_read(d, PCI_BASE_ADDRESS_0, 4);
+	hi = pcidev_cfg_read(d, PCI_BASE_ADDRESS_1, 4);
+	/* Memory BAR, 64-bit, type bits preserved. */
+	g_assert_cmphex(lo & 1, ==, 0);
+	g_assert_cmphex(lo & 6, ==, PCI_BASE_ADDRESS_MEM_TYPE_64);
+	size = ~((((uint64_t)hi << 32) | (lo & ~0xfu))) + 1;
+	g_assert_cmphex(size, ==, PCIDEV_BAR0_SIZE);
+
+	/* Decoding needs the address and Memory Space Enable. */
+	dev_enable(d);
+	g_assert_cmphex(pcidev_bar0_base(d), ==, BAR0_GPA);
+	pcidev_cfg_write(d, PCI_BASE_ADDRESS_1, 0x2, 4);
+	g_assert_cmphex(pcidev_bar0_base(d), ==, BAR0_GPA | (UINT64_C(2) << 32));
+	pcidev_cfg_write(d, PCI_COMMAND, PCI_COMMAND_MASTER, 2);
+	g_assert_cmphex(pcidev_bar0_base(d), ==, 0);
+	/* Only MEMORY, MASTER and INTX_DISABLE are writable in COMMAND. */
+	pcidev_cfg_write(d, PCI_COMMAND, 0xffff, 2);
+	g_assert_cmphex(pcidev_command(d), ==,
+	                PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE);
+	g_free(d);
+}
+
+static void test_pcidev_msix_enable(void)
+{
+	struct bus b;
+	struct pcidev *d = dev_new(&default_cfg, &b);
+	unsigned msix = find_cap(d, PCI_CAP_ID_MSIX);
+
+	msix_ctrl_write(d, PCI_MSIX_FLAGS_ENABLE);
+	g_assert_true(pcidev_msix_enabled(d));
+	g_assert_false(pcidev_msix_function_masked(d));
+	g_assert_true(pcidev_cfg_read(d, msix + PCI_MSIX_FLAGS, 2) & PCI_MSIX_FLAGS_ENABLE);
+	msix_ctrl_write(d, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
+	g_assert_true(pcidev_msix_enabled(d));
+	g_assert_true(pcidev_msix_function_masked(d));
+	/* A byte write to the upper half of message control works too. */
+	pcidev_cfg_write(d, msix + PCI_MSIX_FLAGS + 1, PCI_MSIX_FLAGS_ENABLE >> 8, 1);
+	g_assert_true(pcidev_msix_enabled(d));
+	g_assert_false(pcidev_msix_function_masked(d));
+	msix_ctrl_write(d, 0);
+	g_assert_false(pcidev_msix_enabled(d));
+	g_assert_cmpuint(b.n, ==, 0);
+	g_free(d);
+}
+
+static void test_pcidev_vector_mask(void)
+{
+	struct bus b;
+	struct pcidev *d = dev_ready(&b);
+	unsigned vc = PCIDEV_TABLE_OFF + 3 * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL;
+	uint64_t address;
+	uint32_t data;
+	bool masked;
+
+	pcidev_msix_entry(d, 3, &address, &data, &masked);
+	g_assert_cmphex(address, ==, 0xfee03000);
+	g_assert_cmphex(data, ==, 0x4003);
+	g_assert_true(masked);
+	msix_set_mask(d, 3, false);
+	pcidev_msix_entry(d, 3, NULL, NULL, &masked);
+	g_assert_false(masked);
+	g_assert_cmphex(pcidev_bar_read(d, vc, 4), ==, 0);
+	/* Only vector 3 changed. */
+	pcidev_msix_entry(d, 2, NULL, NULL, &masked);
+	g_assert_true(masked);
+	pcidev_msix_entry(d, 4, NULL, NULL, &masked);
+	g_assert_true(masked);
+	msix_set_mask(d, 3, true);
+	pcidev_msix_entry(d, 3, NULL, NULL, &masked);
+	g_assert_true(masked);
+	g_assert_cmphex(pcidev_bar_read(d, vc, 4), ==, PCI_MSIX_ENTRY_CTRL_MASKBIT);
+	/* A 64-bit address round-trips through the table. */
+	msix_program(d, 5, UINT64_C(0x12345678fee0c000), 0xabcd);
+	pcidev_msix_entry(d, 5, &address, &data, NULL);
+	g_assert_cmphex(address, ==, UINT64_C(0x12345678fee0c000));
+	g_assert_cmphex(data, ==, 0xabcd);
+	g_assert_cmpuint(b.n, ==, 0);
+	g_free(d);
+}
+
+static void test_pcidev_fire_unmasked(void)
+{
+	struct bus b;
+	struct pcidev *d = dev_ready(&b);
+	const char *why = "untouched";
+
+	msix_set_mask(d, 2, false);
+	g_assert_cmpuint(b.n, ==, 0);
+	g_assert_cmpint(pcidev_fire(d, 2, &why), ==, FIRE_SENT);
+	g_assert_null(why);
+	g_assert_cmpuint(b.n, ==, 1);
+	g_assert_true(b.m[0].ctx == &b);
+	g_assert_true(b.m[0].d == d);
+	g_assert_cmphex(b.m[0].address, ==, 0xfee02000);
+	g_assert_cmphex(b.m[0].data, ==, 0x4002);
+	g_assert_cmpuint(b.m[0].vector, ==, 2);
+	g_assert_false(pcidev_msix_pending(d, 2));
+	/* Each fire is one message; why may be NULL. */
+	g_assert_cmpint(pcidev_fire(d, 2, NULL), ==, FIRE_SENT);
+	g_assert_cmpuint(b.n, ==, 2);
+	/* A reprogrammed entry sends the new message. */
+	msix_program(d, 2, 0xfee05000, 0x4099);
+	g_assert_cmpint(pcidev_fire(d, 2, NULL), ==, FIRE_SENT);
+	g_assert_cmphex(b.m[2].address, ==, 0xfee05000);
+	g_assert_cmphex(b.m[2].data, ==, 0x4099);
+	g_free(d);
+}
+
+static void test_pcidev_fire_masked(void)
+{
+	struct bus b;
+	struct pcidev *d = dev_ready(&b);
+	const char *why = NULL;
+
+	g_assert_cmpint(pcidev_fire(d, 1, &why), ==, FIRE_PENDING);
+	g_assert_nonnull(why);
+	g_assert_cmpuint(b.n, ==, 0);
+	g_assert_true(pcidev_msix_pending(d, 1));
+	g_assert_true(pba_bit(d, 1));
+	g_assert_false(pcidev_msix_pending(d, 0));
+	g_assert_false(pba_bit(d, 0));
+	/* Firing again while masked still sends nothing: one pending bit. */
+	g_assert_cmpint(pcidev_fire(d, 1, NULL), ==, FIRE_PENDING);
+	g_assert_cmpuint(b.n, ==, 0);
+	/* The PBA is read-only. */
+	pcidev_bar_write(d, PCIDEV_PBA_OFF, 0, 4);
+	g_assert_true(pba_bit(d, 1));
+	/* Unmasking another vector does not deliver this one. */
+	msix_set_mask(d, 0, false);
+	g_assert_cmpuint(b.n, ==, 0);
+	g_assert_true(pcidev_msix_pending(d, 1));
+	/* Unmasking it sends the pending message once and clears the bit. */
+	msix_set_mask(d, 1, false);
+	g_assert_cmpuint(b.n, ==, 1);
+	g_assert_cmphex(b.m[0].address, ==, 0xfee01000);
+	g_assert_cmphex(b.m[0].data, ==, 0x4001);
+	g_assert_cmpuint(b.m[0].vector, ==, 1);
+	g_assert_false(pcidev_msix_pending(d, 1));
+	g_assert_false(pba_bit(d, 1));
+	msix_set_mask(d, 1, false);
+	g_assert_cmpuint(b.n, ==, 1);
+	g_free(d);
+}
+
+/* The message sent on unmask is the one programmed at unmask time (the
+ * driver may retarget a masked vector). */
+static void test_pcidev_pending_reprogrammed(void)
+{
+	struct bus b;
+	struct pcidev *d = dev_ready(&b);
+
+	g_assert_cmpint(pcidev_fire(d, 4, NULL), ==, FIRE_PENDING);
+	msix_program(d, 4, 0xfee07000, 0x4444);
+	g_assert_cmpuint(b.n, ==, 0);
+	msix_set_mask(d, 4, false);
+	g_assert_cmpuint(b.n, ==, 1);
+	g_assert_cmphex(b.m[0].address, ==, 0xfee07000);
+	g_assert_cmphex(b.m[0].data, ==, 0x4444);
+	g_free(d);
+}
+
+static void test_pcidev_function_mask(void)
+{
+	struct bus b;
+	struct pcidev *d = dev_ready(&b);
+	const char *why = NULL;
+
+	msix_set_mask(d, 0, false);
+	msix_ctrl_write(d, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
+	g_assert_true(pcidev_msix_function_masked(d));
+	/* Unmasked vector, masked function: pending. */
+	g_assert_cmpint(pcidev_fire(d, 0, &why), ==, FIRE_PENDING);
+	g_assert_nonnull(why);
+	g_assert_true(pcidev_msix_pending(d, 0));
+	/* Masked vector, masked function: pending too. */
+	g_assert_cmpint(pcidev_fire(d, 6, NULL), ==, FIRE_PENDING);
+	g_assert_cmpuint(b.n, ==, 0);
+	/* The function mask does not change the per-vector bits. */
+	{
+		bool masked;
+
+		pcidev_msix_entry(d, 0, NULL, NULL, &masked);
+		g_assert_false(masked);
+	}
+	/* Clearing the function mask delivers what is pending and unmasked;
+	 * vector 6 stays pending until its own mask goes. */
+	msix_ctrl_write(d, PCI_MSIX_FLAGS_ENABLE);
+	g_assert_cmpuint(b.n, ==, 1);
+	g_assert_cmpuint(b.m[0].vector, ==, 0);
+	g_assert_false(pcidev_msix_pending(d, 0));
+	g_assert_true(pcidev_msix_pending(d, 6));
+	msix_set_mask(d, 6, false);
+	g_assert_cmpuint(b.n, ==, 2);
+	g_assert_cmpuint(b.m[1].vector, ==, 6);
+	g_assert_cmphex(b.m[1].data, ==, 0x4006);
+	g_assert_false(pcidev_msix_pending(d, 6));
+	g_free(d);
+}
+
+static void test_pcidev_fire_no_master(void)
+{
+	struct bus b;
+	struct pcidev *d = dev_ready(&b);
+	const char *why = NULL;
+
+	msix_set_mask(d, 0, false);
+	pcidev_cfg_write(d, PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
+	g_assert_cmpint(pcidev_fire(d, 0, &why), ==, FIRE_DROPPED);
+	g_assert_nonnull(why);
+	g_assert_cmpuint(b.n, ==, 0);
+	g_assert_false(pcidev_msix_pending(d, 0));
+	/* A masked vector still latches pending without bus mastering; it is
+	 * delivered once both the mask and mastering allow. */
+	g_assert_cmpint(pcidev_fire(d, 1, NULL), ==, FIRE_PENDING);
+	msix_set_mask(d, 1, false);
+	g_assert_cmpuint(b.n, ==, 0);
+	g_assert_true(pcidev_msix_pending(d, 1));
+	pcidev_cfg_write(d, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 2);
+	g_assert_cmpuint(b.n, ==, 1);
+	g_assert_cmpuint(b.m[0].vector, ==, 1);
+	g_assert_false(pcidev_msix_pending(d, 1));
+	g_free(d);
+}
+
+static void test_pcidev_fire_bad_vector(void)
+{
+	struct bus b;
+	struct pcidev *d = dev_ready(&b);
+	const char *why = NULL;
+
+	g_assert_cmpint(pcidev_fire(d, d->msix_n, &why), ==, FIRE_DROPPED);
+	g_assert_nonnull(why);
+	g_assert_cmpint(pcidev_fire(d, 1000, NULL), ==, FIRE_DROPPED);
+	g_assert_cmpuint(b.n, ==, 0);
+	g_free(d);
+}
+
+static void test_pcidev_fire_msix_disabled(void)
+{
+	struct bus b;
+	struct pcidev *d = dev_ready(&b);
+	const char *why = NULL;
+
+	msix_set_mask(d, 0, false);
+	msix_ctrl_write(d, 0);
+	g_assert_false(pcidev_msix_enabled(d));
+	/* No MSI-X, no MSI: Hyper-V vPCI routes no INTx, the interrupt is
+	 * dropped (INTx status is raised). */
+	g_assert_cmpint(pcidev_fire(d, 0, &why), ==, FIRE_DROPPED);
+	g_assert_nonnull(why);
+	g_assert_cmpuint(b.n, ==, 0);
+	g_assert_false(pcidev_msix_pending(d, 0));
+	g_assert_true(pcidev_cfg_read(d, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT);
+	/* With INTx disabled too it is dropped, and nothing is latched. */
+	pcidev_cfg_write(d, PCI_COMMAND,
+	                 PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE, 2);
+	why = NULL;
+	g_assert_cmpint(pcidev_fire(d, 0, &why), ==, FIRE_DROPPED);
+	g_assert_nonnull(why);
+	/* Re-enabling MSI-X later does not send the dropped interrupts. */
+	msix_ctrl_write(d, PCI_MSIX_FLAGS_ENABLE);
+	g_assert_cmpuint(b.n, ==, 0);
+	g_free(d);
+}
+
+static void test_pcidev_msi(void)
+{
+	struct bus b;
+	struct pcidev *d = dev_new(&default_cfg, &b);
+	unsigned msi = find_cap(d, PCI_CAP_ID_MSI);
+	const char *why = NULL;
+
+	dev_enable(d);
+	pcidev_cfg_write(d, msi + PCI_MSI_ADDRESS_LO, 0xfee03000, 4);
+	pcidev_cfg_write(d, msi + PCI_MSI_ADDRESS_HI, 0, 4);
+	pcidev_cfg_write(d, msi + PCI_MSI_DATA_64, 0x4020, 2);
+	pcidev_cfg_write(d, msi + PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE, 2);
+	g_assert_true(pcidev_msi_enabled(d));
+	/* The capability bits are read-only. */
+	g_assert_true(pcidev_cfg_read(d, msi + PCI_MSI_FLAGS, 2) & PCI_MSI_FLAGS_64BIT);
+	g_assert_cmpint(pcidev_fire(d, 0, &why), ==, FIRE_SENT);
+	g_assert_cmpuint(b.n, ==, 1);
+	g_assert_cmphex(b.m[0].address, ==, 0xfee03000);
+	g_assert_cmphex(b.m[0].data, ==, 0x4020);
+	g_assert_cmpuint(b.m[0].vector, ==, 0);
+	/* One vector enabled: vector 1 does not exist. */
+	g_assert_cmpint(pcidev_fire(d, 1, NULL), ==, FIRE_DROPPED);
+	/* Masked: pending, then delivered on unmask. */
+	pcidev_cfg_write(d, msi + PCI_MSI_MASK_64, 1, 4);
+	g_assert_cmpint(pcidev_fire(d, 0, &why), ==, FIRE_PENDING);
+	g_assert_nonnull(why);
+	g_assert_cmphex(pcidev_cfg_read(d, msi + PCI_MSI_PENDING_64, 4) & 1, ==, 1);
+	g_assert_cmpuint(b.n, ==, 1);
+	pcidev_cfg_write(d, msi + PCI_MSI_MASK_64, 0, 4);
+	g_assert_cmpuint(b.n, ==, 2);
+	g_assert_cmphex(b.m[1].data, ==, 0x4020);
+	g_assert_cmphex(pcidev_cfg_read(d, msi + PCI_MSI_PENDING_64, 4) & 1, ==, 0);
+	/* The pending register is read-only. */
+	pcidev_cfg_write(d, msi + PCI_MSI_PENDING_64, 1, 4);
+	g_assert_cmphex(pcidev_cfg_read(d, msi + PCI_MSI_PENDING_64, 4) & 1, ==, 0);
+	/* MSI-X wins over MSI when both are on. */
+	msix_ctrl_write(d, PCI_MSIX_FLAGS_ENABLE);
+	g_assert_cmpint(pcidev_fire(d, 0, NULL), ==, FIRE_PENDING);
+	g_assert_true(pcidev_msix_pending(d, 0));
+	g_assert_cmpuint(b.n, ==, 2);
+	g_free(d);
+}
+
+static void test_pcidev_reset(void)
+{
+	struct bus b;
+	struct pcidev *d = dev_ready(&b);
+	uint64_t address;
+	uint32_t data;
+	bool masked;
+
+	for (unsigned i = 0; i < d->msix_n; i++)
+		msix_set_mask(d, i, false);
+	msix_ctrl_write(d, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
+	g_assert_cmpint(pcidev_fire(d, 3, NULL), ==, FIRE_PENDING);
+	pcidev_cfg_write(d, PCIDEV_MSI_CAP + PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE, 2);
+
+	pcidev_reset(d);
+	/* MSI-X and MSI off, function mask clear, decoding off. */
+	g_assert_false(pcidev_msix_enabled(d));
+	g_assert_false(pcidev_msix_function_masked(d));
+	g_assert_false(pcidev_msi_enabled(d));
+	g_assert_cmphex(pcidev_command(d), ==, 0);
+	g_assert_cmpuint(pcidev_bar0_base(d), ==, 0);
+	g_assert_cmpuint(pcidev_pm_state(d), ==, 0);
+	/* Every vector masked (PCI: Mask Bit set at reset), nothing pending,
+	 * address and data cleared. */
+	for (unsigned i = 0; i < d->msix_n; i++) {
+		pcidev_msix_entry(d, i, &address, &data, &masked);
+		g_assert_true(masked);
+		g_assert_cmphex(address, ==, 0);
+		g_assert_cmphex(data, ==, 0);
+		g_assert_false(pcidev_msix_pending(d, i));
+	}
+	/* The identity and the capability layout survive. */
+	g_assert_cmphex(pcidev_cfg_read(d, PCI_VENDOR_ID, 4), ==, 0xb1111414);
+	g_assert_cmphex(find_cap(d, PCI_CAP_ID_MSIX), ==, PCIDEV_MSIX_CAP);
+	g_assert_cmpuint(
+	    (pcidev_cfg_read(d, PCIDEV_MSIX_CAP + PCI_MSIX_FLAGS, 2) & PCI_MSIX_FLAGS_QSIZE) + 1,
+	    ==, default_cfg.msix_vectors);
+	/* The reset sent nothing. */
+	g_assert_cmpuint(b.n, ==, 0);
+	g_free(d);
+}
+
+static void pm_write(struct pcidev *d, unsigned state)
+{
+	pcidev_cfg_write(d, PCIDEV_PM_CAP + PCI_PM_CTRL, state, 2);
+}
+
+static void test_pcidev_pm(void)
+{
+	struct bus b;
+	struct pcidev *d = dev_ready(&b);
+	const char *why = NULL;
+
+	msix_set_mask(d, 0, false);
+	g_assert_cmpuint(pcidev_pm_state(d), ==, 0);
+	g_assert_cmphex(pcidev_bar0_base(d), ==, BAR0_GPA);
+
+	pm_write(d, 3);
+	g_assert_cmpuint(pcidev_pm_state(d), ==, 3);
+	g_assert_cmphex(pcidev_cfg_read(d, PCIDEV_PM_CAP + PCI_PM_CTRL, 2) & 3, ==, 3);
+	/* In D3hot the BAR claims nothing and interrupts are dropped. */
+	g_assert_cmpuint(pcidev_bar0_base(d), ==, 0);
+	g_assert_cmpint(pcidev_fire(d, 0, &why), ==, FIRE_DROPPED);
+	g_assert_nonnull(why);
+	g_assert_false(pcidev_msix_pending(d, 0));
+	g_assert_cmpuint(b.n, ==, 0);
+	/* Config space still answers in D3hot. */
+	g_assert_cmphex(pcidev_cfg_read(d, PCI_VENDOR_ID, 2), ==, 0x1414);
+	/* Only the state field of PMCSR is writable here. */
+	pcidev_cfg_write(d, PCIDEV_PM_CAP + PCI_PM_CTRL, 0xfffc | 3, 2);
+	g_assert_cmphex(pcidev_cfg_read(d, PCIDEV_PM_CAP + PCI_PM_CTRL, 2), ==, 3);
+
+	/* D3hot -> D0 without No_Soft_Reset resets the function: MSI-X is off
+	 * and every vector masked again. */
+	g_assert_false(pcidev_cfg_read(d, PCIDEV_PM_CAP + PCI_PM_CTRL, 2) & 0x8);
+	pm_write(d, 0);
+	g_assert_cmpuint(pcidev_pm_state(d), ==, 0);
+	g_assert_false(pcidev_msix_enabled(d));
+	g_assert_cmphex(pcidev_command(d), ==, 0);
+	for (unsigned i = 0; i < d->msix_n; i++) {
+		bool masked;
+
+		pcidev_msix_entry(d, i, NULL, NULL, &masked);
+		g_assert_true(masked);
+	}
+	g_assert_cmpuint(b.n, ==, 0);
+	/* D0 -> D0 is no reset. */
+	dev_enable(d);
+	pm_write(d, 0);
+	g_assert_cmphex(pcidev_bar0_base(d), ==, BAR0_GPA);
+	g_free(d);
+}
+
+/* PMC advertises neither D1 nor D2 (bits 9 and 10 clear); PCI PM 1.2
+ * 8.2.2: a write of an unsupported state to PMCSR completes normally, but
+ * the data is discarded and no state change occurs. */
+static void test_pcidev_pm_unsupported_state(void)
+{
+	struct bus b;
+	struct pcidev *d = dev_ready(&b);
+	unsigned pmc = pcidev_cfg_read(d, PCIDEV_PM_CAP + 2, 2);
+	unsigned bad = 0;
+
+	g_assert_false(pmc & (1u << 9));
+	g_assert_false(pmc & (1u << 10));
+	for (unsigned s = 1; s <= 2; s++) {
+		pm_write(d, s);
+		if (pcidev_pm_state(d) != 0) {
+			g_test_message("D%u written, PMCSR state now D%u", s, pcidev_pm_state(d));
+			bad++;
+		}
+		pm_write(d, 0);
+	}
+	if (bad)
+		g_test_incomplete("BUG vmbus-sim/pcidev.c:69: PMCSR accepts D1/D2 though PMC "
+		                  "advertises neither; the write should be discarded");
+	g_free(d);
+}
+
+static void test_pcidev_out_of_range(void)
+{
+	struct bus b;
+	struct pcidev *d = dev_ready(&b);
+	uint8_t before[PCI_CFG_SPACE_SIZE], bar_before[PCIDEV_BAR0_SIZE];
+
+	memcpy(before, d->config, sizeof(before));
+	memcpy(bar_before, d->bar0, sizeof(bar_before));
+	/* Reads beyond config space read as all ones. */
+	g_assert_cmphex(pcidev_cfg_read(d, PCI_CFG_SPACE_SIZE, 4), ==, 0xffffffff);
+	g_assert_cmphex(pcidev_cfg_read(d, PCI_CFG_SPACE_SIZE - 2, 4), ==, 0xffffffff);
+	g_assert_cmphex(pcidev_cfg_read(d, PCI_CFG_SPACE_SIZE + 100, 1), ==, 0xffffffff);
+	/* Extended config space exists but is empty. */
+	g_assert_cmphex(pcidev_cfg_read(d, 0x100, 4), ==, 0);
+	g_assert_cmphex(pcidev_cfg_read(d, PCI_CFG_SPACE_SIZE - 4, 4), ==, 0);
+	/* Writes beyond the standard header are ignored. */
+	pcidev_cfg_write(d, 0x100, 0xffffffff, 4);
+	pcidev_cfg_write(d, 0xfe, 0xffffffff, 4);
+	pcidev_cfg_write(d, PCI_CFG_SPACE_SIZE, 0xffffffff, 4);
+	pcidev_cfg_write(d, PCI_CFG_SPACE_SIZE + 4096, 0xffffffff, 4);
+	g_assert_cmpmem(d->config, sizeof(before), before, sizeof(before));
+
+	/* Unaligned and odd-sized reads see the bytes little-endian. */
+	g_assert_cmphex(pcidev_cfg_read(d, PCI_VENDOR_ID + 1, 2), ==, 0x1114);
+	g_assert_cmphex(pcidev_cfg_read(d, PCI_VENDOR_ID + 1, 3), ==, 0xb11114);
+	g_assert_cmphex(pcidev_cfg_read(d, PCI_VENDOR_ID, 0), ==, 0);
+	/* An unaligned write to COMMAND's upper byte sets INTX_DISABLE only. */
+	pcidev_cfg_write(d, PCI_COMMAND + 1, 0xffffff, 3);
+	g_assert_cmphex(pcidev_command(d), ==,
+	                PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE);
+	pcidev_cfg_write(d, PCI_COMMAND, 0, 0);
+	g_assert_cmphex(pcidev_command(d), ==,
+	                PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE);
+
+	/* BAR: beyond the end reads all ones, writes are ignored. */
+	g_assert_cmphex(pcidev_bar_read(d, PCIDEV_BAR0_SIZE, 4), ==, 0xffffffff);
+	g_assert_cmphex(pcidev_bar_read(d, PCIDEV_BAR0_SIZE - 2, 4), ==, 0xffffffff);
+	pcidev_bar_write(d, PCIDEV_BAR0_SIZE, 0xffffffff, 4);
+	pcidev_bar_write(d, PCIDEV_BAR0_SIZE - 2, 0xffffffff, 4);
+	/* Past the table (the PBA and the rest) is read-only. */
+	pcidev_bar_write(d, PCIDEV_TABLE_OFF + d->msix_n * PCI_MSIX_ENTRY_SIZE, 0xffffffff, 4);
+	pcidev_bar_write(d, PCIDEV_TABLE_OFF + d->msix_n * PCI_MSIX_ENTRY_SIZE - 2, 0xffffffff, 4);
+	pcidev_bar_write(d, PCIDEV_PBA_OFF, 0xffffffff, 4);
+	g_assert_cmpmem(d->bar0, sizeof(bar_before), bar_before, sizeof(bar_before));
+	/* Unaligned BAR read inside the table. */
+	g_assert_cmphex(pcidev_bar_read(d, PCIDEV_TABLE_OFF + PCI_MSIX_ENTRY_DATA + 1, 2), ==,
+	                (0x4000u >> 8) & 0xffff);
+	g_assert_cmpuint(b.n, ==, 0);
+	g_free(d);
+}
+
+/* Offsets near UINT_MAX: off + size wraps around in the range checks. */
+static void test_pcidev_huge_offset(void)
+{
+	if (g_test_subprocess()) {
+		struct bus b;
+		struct pcidev *d = dev_ready(&b);
+
+		g_assert_cmphex(pcidev_cfg_read(d, UINT_MAX - 1, 4), ==, 0xffffffff);
+		pcidev_cfg_write(d, UINT_MAX - 1, 0xffffffff, 4);
+		g_assert_cmphex(pcidev_bar_read(d, UINT_MAX - 1, 4), ==, 0xffffffff);
+		pcidev_bar_write(d, UINT_MAX - 1, 0xffffffff, 4);
+		g_free(d);
+		return;
+	}
+	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+	if (!g_test_trap_has_passed())
+		g_test_incomplete("BUG vmbus-sim/pcidev.c:219,228,251,260: `off + size` overflows "
+		                  "for offsets near UINT_MAX and the access goes out of bounds "
+		                  "(current callers bound the offset first)");
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/irte/init", test_irte_init);
+	g_test_add_func("/irte/create-lookup", test_irte_create_lookup);
+	g_test_add_func("/irte/block", test_irte_block);
+	g_test_add_func("/irte/block-aligned", test_irte_block_aligned);
+	g_test_add_func("/irte/retarget", test_irte_retarget);
+	g_test_add_func("/irte/delete", test_irte_delete);
+	g_test_add_func("/irte/holes", test_irte_holes);
+	g_test_add_func("/irte/clear", test_irte_clear);
+	g_test_add_func("/irte/full", test_irte_full);
+	g_test_add_func("/pcidev/header", test_pcidev_header);
+	g_test_add_func("/pcidev/default-name", test_pcidev_default_name);
+	g_test_add_func("/pcidev/cap-list", test_pcidev_cap_list);
+	g_test_add_func("/pcidev/msix-layout", test_pcidev_msix_layout);
+	g_test_add_func("/pcidev/bar-sizing", test_pcidev_bar_sizing);
+	g_test_add_func("/pcidev/msix-enable", test_pcidev_msix_enable);
+	g_test_add_func("/pcidev/vector-mask", test_pcidev_vector_mask);
+	g_test_add_func("/pcidev/fire-unmasked", test_pcidev_fire_unmasked);
+	g_test_add_func("/pcidev/fire-masked", test_pcidev_fire_masked);
+	g_test_add_func("/pcidev/pending-reprogrammed", test_pcidev_pending_reprogrammed);
+	g_test_add_func("/pcidev/function-mask", test_pcidev_function_mask);
+	g_test_add_func("/pcidev/fire-no-master", test_pcidev_fire_no_master);
+	g_test_add_func("/pcidev/fire-bad-vector", test_pcidev_fire_bad_vector);
+	g_test_add_func("/pcidev/fire-msix-disabled", test_pcidev_fire_msix_disabled);
+	g_test_add_func("/pcidev/msi", test_pcidev_msi);
+	g_test_add_func("/pcidev/reset", test_pcidev_reset);
+	g_test_add_func("/pcidev/pm", test_pcidev_pm);
+	g_test_add_func("/pcidev/pm-unsupported-state", test_pcidev_pm_unsupported_state);
+	g_test_add_func("/pcidev/out-of-range", test_pcidev_out_of_range);
+	g_test_add_func("/pcidev/huge-offset", test_pcidev_huge_offset);
+	return g_test_run();
+}
