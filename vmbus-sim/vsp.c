@@ -37,11 +37,19 @@ void vsp_channel_closed(void *bus)
 	b->vsp.relations_queried = false;
 }
 
+/* A completion goes only to a request that asked for one: tid is 0 when it
+ * did not (no COMPLETION_REQUESTED flag, or transaction id 0). */
+static void send_completion(struct hv_bus *b, uint64_t tid, void *body, size_t len)
+{
+	if (tid)
+		vmbus_host_send(&b->ch, VM_PKT_COMP, tid, body, len);
+}
+
 static void complete_status(struct hv_bus *b, uint64_t tid, uint32_t status)
 {
 	struct pci_response r = {.status = (int32_t)status};
 
-	vmbus_host_send(&b->ch, VM_PKT_COMP, tid, &r, sizeof(r));
+	send_completion(b, tid, &r, sizeof(r));
 }
 
 static void reject(struct hv_bus *b, uint64_t tid, bool want_completion, uint32_t type,
@@ -51,7 +59,7 @@ static void reject(struct hv_bus *b, uint64_t tid, bool want_completion, uint32_
 
 	b->vsp.rejected++;
 	VSP_TRACE(b, "reject", "\"type\":\"%s\",\"why\":\"%s\"", name ? name : "?", why);
-	if (want_completion && tid)
+	if (want_completion)
 		complete_status(b, tid, STATUS_BAD_DATA);
 }
 
@@ -124,7 +132,7 @@ static void on_query_resources(struct hv_bus *b, const void *p, uint64_t tid)
 	r.probed_bar[0] = ~(uint32_t)(PCIDEV_BAR0_SIZE - 1) | PCI_BASE_ADDRESS_MEM_TYPE_64;
 	r.probed_bar[1] = 0xffffffffu;
 	VSP_TRACE(b, "resource-requirements", "\"bar0\":\"%#x\"", r.probed_bar[0]);
-	vmbus_host_send(&b->ch, VM_PKT_COMP, tid, &r, sizeof(r));
+	send_completion(b, tid, &r, sizeof(r));
 }
 
 static void on_d0_entry(struct hv_bus *b, const void *p, uint64_t tid)
@@ -268,7 +276,7 @@ static void on_create_interrupt(struct hv_bus *b, uint32_t type, const void *p, 
 	          "\"%#" G_GINT64_MODIFIER "x\",\"data\":\"%#x\"",
 	          vpci_message_name(type), r.vector, r.vcpu, (uint32_t)resp.response.status,
 	          resp.int_desc.address, resp.int_desc.data);
-	vmbus_host_send(&b->ch, VM_PKT_COMP, tid, &resp, sizeof(resp));
+	send_completion(b, tid, &resp, sizeof(resp));
 }
 
 static void on_delete_interrupt(struct hv_bus *b, const void *p)
@@ -338,6 +346,7 @@ void vsp_receive(void *bus, const void *pkt, size_t len)
 	const uint8_t *payload;
 	size_t off, plen, min;
 	bool want, version_ok;
+	uint64_t tid;
 	uint32_t type;
 
 	if (len < sizeof(*hdr))
@@ -385,26 +394,27 @@ void vsp_receive(void *bus, const void *pkt, size_t len)
 		return;
 	}
 
+	tid = want ? hdr->trans_id : 0;
 	switch (type) {
 	case PCI_QUERY_PROTOCOL_VERSION:
-		on_query_version(b, payload, hdr->trans_id);
+		on_query_version(b, payload, tid);
 		break;
 	case PCI_QUERY_BUS_RELATIONS:
 		b->vsp.relations_queried = true;
 		send_relations(b);
 		break;
 	case PCI_QUERY_RESOURCE_REQUIREMENTS:
-		on_query_resources(b, payload, hdr->trans_id);
+		on_query_resources(b, payload, tid);
 		break;
 	case PCI_BUS_D0ENTRY:
-		on_d0_entry(b, payload, hdr->trans_id);
+		on_d0_entry(b, payload, tid);
 		break;
 	case PCI_BUS_D0EXIT:
-		on_d0_exit(b, want ? hdr->trans_id : 0);
+		on_d0_exit(b, tid);
 		break;
 	case PCI_RESOURCES_ASSIGNED:
 	case PCI_RESOURCES_ASSIGNED2:
-		on_resources_assigned(b, payload, hdr->trans_id);
+		on_resources_assigned(b, payload, tid);
 		break;
 	case PCI_RESOURCES_RELEASED:
 		b->vsp.resources_assigned = false;
@@ -413,7 +423,7 @@ void vsp_receive(void *bus, const void *pkt, size_t len)
 	case PCI_CREATE_INTERRUPT_MESSAGE:
 	case PCI_CREATE_INTERRUPT_MESSAGE2:
 	case PCI_CREATE_INTERRUPT_MESSAGE3:
-		on_create_interrupt(b, type, payload, hdr->trans_id);
+		on_create_interrupt(b, type, payload, tid);
 		break;
 	case PCI_DELETE_INTERRUPT_MESSAGE:
 		on_delete_interrupt(b, payload);
