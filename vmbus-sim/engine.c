@@ -30,6 +30,7 @@ struct task {
 	uint64_t wait_gen;
 	bool timed_out;
 	bool daemon;
+	struct task *next_waiter; /* on a completion's waiter list */
 };
 
 typedef void (*tagged_fn)(struct engine *e, void *arg, uint64_t tag);
@@ -417,12 +418,34 @@ void completion_init(struct completion *c, const char *what)
 
 void complete(struct engine *e, struct completion *c)
 {
+	struct task *list = c->waiter, *fifo = NULL;
+
 	c->done = true;
-	if (c->waiter) {
-		struct task *w = c->waiter;
-		c->waiter = NULL;
-		task_wake(e, w);
+	c->waiter = NULL;
+	/* the list is newest first; wake in the order the tasks started waiting */
+	while (list) {
+		struct task *next = list->next_waiter;
+		list->next_waiter = fifo;
+		fifo = list;
+		list = next;
 	}
+	while (fifo) {
+		struct task *next = fifo->next_waiter;
+		fifo->next_waiter = NULL;
+		task_wake(e, fifo);
+		fifo = next;
+	}
+}
+
+static void waiter_remove(struct completion *c, struct task *t)
+{
+	for (struct task **p = &c->waiter; *p; p = &(*p)->next_waiter) {
+		if (*p == t) {
+			*p = t->next_waiter;
+			break;
+		}
+	}
+	t->next_waiter = NULL;
 }
 
 static int wait_common(struct engine *e, struct completion *c, uint64_t timeout_ns)
@@ -431,13 +454,14 @@ static int wait_common(struct engine *e, struct completion *c, uint64_t timeout_
 
 	if (c->done)
 		return 0;
+	t->next_waiter = c->waiter;
 	c->waiter = t;
 	if (timeout_ns)
 		block_for(e, timeout_ns, c->what);
 	else
 		task_block(e, c->what);
-	if (c->waiter == t)
-		c->waiter = NULL;
+	if (!c->done)
+		waiter_remove(c, t);
 	if (!c->done && t->timed_out)
 		return -ETIMEDOUT;
 	return 0;
@@ -451,13 +475,17 @@ int completion_wait(struct engine *e, struct completion *c, uint64_t timeout_ns)
 
 int completion_poll(struct engine *e, struct completion *c, uint64_t step_ns, uint64_t timeout_ns)
 {
-	uint64_t start = e->now;
+	uint64_t start = e->now, elapsed;
+	int r;
 
 	/* A busy-wait is observably a wait that cannot be interrupted: model it
-	 * as a wait that wakes on completion, whose elapsed time is rounded up
-	 * to the polling step. */
-	(void)step_ns;
-	return wait_common(e, c, timeout_ns ? timeout_ns - (e->now - start) : 0);
+	 * as a wait that wakes on completion, then round the time spent up to
+	 * the polling step, when the loop would have seen it. */
+	r = wait_common(e, c, timeout_ns);
+	elapsed = e->now - start;
+	if (r == 0 && step_ns && elapsed % step_ns)
+		task_udelay(e, step_ns - elapsed % step_ns);
+	return r;
 }
 
 /* ---- scheduler ---- */
@@ -474,7 +502,7 @@ static void run_task(struct engine *e, struct task *t)
 
 void engine_run_for(struct engine *e, uint64_t ns)
 {
-	uint64_t limit = ns == UINT64_MAX ? UINT64_MAX : e->now + ns;
+	uint64_t limit = ns > UINT64_MAX - e->now ? UINT64_MAX : e->now + ns;
 
 	for (;;) {
 		if (e->ready->len) {

@@ -65,10 +65,12 @@ bool task_in_atomic(struct engine *e);
 /* Reports a violation if the current context may not sleep. */
 void might_sleep(struct engine *e, const char *what);
 
-/* Completions (struct completion in the kernel). */
+/* Completions (struct completion in the kernel). Once complete() has run the
+ * completion stays done, as after complete_all(): every task waiting is
+ * woken, and later waits return at once. */
 struct completion {
 	bool done;
-	struct task *waiter;
+	struct task *waiter; /* tasks waiting, newest first */
 	const char *what;
 };
 void completion_init(struct completion *c, const char *what);
