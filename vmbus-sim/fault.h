@@ -46,7 +46,7 @@ bool faults_set_enabled(struct faults *f, const char *name, bool enabled);
 /* Called at a fault point: true if the point fails this time; *status is
  * the status to report (the rule's, else the point's default). */
 bool fault_check(struct faults *f, enum fault_point p, uint64_t *status);
-/* How often a point has been hit and how often it failed. */
+/* How often a point has been hit (failed or not). */
 unsigned fault_hits(const struct faults *f, enum fault_point p);
 
 const char *fault_point_name(enum fault_point p);

@@ -24,8 +24,13 @@ struct irte *irte_create(struct irte_table *t, uint64_t device_id, unsigned vcpu
 		e->vector = vector;
 		e->count = count ? count : 1;
 		e->address = IRTE_ADDRESS_BASE | ((uint64_t)vcpu << 12);
-		e->data = t->next_handle;
-		t->next_handle += e->count;
+		/* A multi-message block starts at a multiple of its (power of two)
+		 * size, since the function ORs the vector number into the data. */
+		uint32_t align = 1;
+		while (align < e->count)
+			align <<= 1;
+		e->data = (t->next_handle + align - 1) & ~(align - 1);
+		t->next_handle = e->data + e->count;
 		e->created_at = now;
 		t->used++;
 		if (i >= t->top)

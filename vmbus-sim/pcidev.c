@@ -216,7 +216,7 @@ static void deliver_unmasked_pending(struct pcidev *d)
 
 uint32_t pcidev_cfg_read(struct pcidev *d, unsigned off, unsigned size)
 {
-	if (off + size > PCI_CFG_SPACE_SIZE)
+	if (off >= PCI_CFG_SPACE_SIZE || size > PCI_CFG_SPACE_SIZE - off)
 		return 0xffffffffu;
 	return rd(&d->config[off], size);
 }
@@ -225,12 +225,17 @@ void pcidev_cfg_write(struct pcidev *d, unsigned off, uint32_t val, unsigned siz
 {
 	unsigned old_pm = pcidev_pm_state(d);
 
-	if (off + size > 256)
+	if (off >= 256 || size > 256 - off)
 		return;
 	for (unsigned i = 0; i < size; i++) {
 		uint8_t m = d->wmask[off + i];
 		uint8_t v = (uint8_t)(val >> (8 * i));
 		d->config[off + i] = (uint8_t)((d->config[off + i] & ~m) | (v & m));
+	}
+	/* D1 and D2 are not advertised in PMC: such a write is discarded. */
+	if (pcidev_pm_state(d) == 1 || pcidev_pm_state(d) == 2) {
+		uint8_t *pm = &d->config[PCIDEV_PM_CAP + PCI_PM_CTRL];
+		wr(pm, (rd(pm, 2) & ~PCI_PM_CTRL_STATE_MASK) | old_pm, 2);
 	}
 	/* D3hot -> D0 resets a function without No_Soft_Reset. */
 	if (old_pm == 3 && pcidev_pm_state(d) == 0)
@@ -248,7 +253,7 @@ uint64_t pcidev_bar0_base(const struct pcidev *d)
 
 uint32_t pcidev_bar_read(struct pcidev *d, unsigned off, unsigned size)
 {
-	if (off + size > PCIDEV_BAR0_SIZE)
+	if (off >= PCIDEV_BAR0_SIZE || size > PCIDEV_BAR0_SIZE - off)
 		return 0xffffffffu;
 	return rd(&d->bar0[off], size);
 }
@@ -257,10 +262,10 @@ void pcidev_bar_write(struct pcidev *d, unsigned off, uint32_t val, unsigned siz
 {
 	unsigned table_end = PCIDEV_TABLE_OFF + d->msix_n * PCI_MSIX_ENTRY_SIZE;
 
-	if (off + size > PCIDEV_BAR0_SIZE)
+	if (off >= PCIDEV_BAR0_SIZE || size > PCIDEV_BAR0_SIZE - off)
 		return;
 	/* The PBA is read-only; so is the rest of the BAR beyond the table. */
-	if (off + size > table_end)
+	if (off >= table_end || size > table_end - off)
 		return;
 	wr(&d->bar0[off], val, size);
 	if ((off - PCIDEV_TABLE_OFF) % PCI_MSIX_ENTRY_SIZE == PCI_MSIX_ENTRY_VECTOR_CTRL)
@@ -299,7 +304,11 @@ enum pcidev_fire_result pcidev_fire(struct pcidev *d, unsigned i, const char **w
 		return FIRE_SENT;
 	}
 	if (pcidev_msi_enabled(d)) {
-		unsigned n = 1u << ((msi_flags(d) & PCI_MSI_FLAGS_QSIZE) >> 4);
+		/* Multiple Message Enable beyond Multiple Message Capable is
+		 * undefined; the function uses what it is capable of. */
+		unsigned mme = (msi_flags(d) & PCI_MSI_FLAGS_QSIZE) >> 4;
+		unsigned mmc = (msi_flags(d) & PCI_MSI_FLAGS_QMASK) >> 1;
+		unsigned n = 1u << MIN(mme, mmc);
 		if (i >= n) {
 			*why = "no such MSI vector";
 			return FIRE_DROPPED;
