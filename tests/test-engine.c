@@ -1543,6 +1543,32 @@ static void test_fault_names(void)
 	g_assert_cmpint(phase_lookup("hibernate"), ==, PHASE_HIBERNATE);
 }
 
+/* A task reaped while its timeout is still queued: the stale timer pops
+ * later without touching freed memory (ASan watches) and without moving the
+ * clock; one still queued when the engine is freed is released too. */
+static void test_reap_with_pending_timer(void)
+{
+	struct engine *e = engine_new(1);
+	struct completion c, c2;
+	struct waiter w = {.e = e, .c = &c, .timeout = NSEC_PER_MSEC};
+	struct waiter w2 = {.e = e, .c = &c2, .timeout = NSEC_PER_SEC};
+	struct task *t = task_spawn(e, "waiter", task_waiter, &w);
+	struct task *t2 = task_spawn(e, "waiter2", task_waiter, &w2);
+
+	completion_init(&c, "reap");
+	completion_init(&c2, "reap2");
+	engine_schedule(e, 10 * NSEC_PER_USEC, ev_complete, &c);
+	engine_schedule(e, 10 * NSEC_PER_USEC, ev_complete, &c2);
+	engine_run_for(e, 20 * NSEC_PER_USEC);
+	g_assert_true(w.returned && w2.returned);
+	g_assert_true(task_done(t) && task_done(t2));
+	task_reap(e, t);
+	task_reap(e, t2);
+	engine_run_for(e, 2 * NSEC_PER_MSEC); /* t's stale timer pops here */
+	g_assert_cmpuint(engine_now(e), ==, 2 * NSEC_PER_MSEC + 20 * NSEC_PER_USEC);
+	engine_free(e); /* t2's timer is still queued */
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -1566,6 +1592,7 @@ int main(int argc, char **argv)
 	                test_stale_timeout_not_delivered);
 	g_test_add_func("/engine/completion/poll-atomic", test_completion_poll_atomic);
 	g_test_add_func("/engine/completion/poll-step", test_completion_poll_step);
+	g_test_add_func("/engine/completion/reap-with-pending-timer", test_reap_with_pending_timer);
 	g_test_add_func("/engine/completion/two-waiters", test_completion_two_waiters);
 	g_test_add_func("/engine/blocked/reported", test_blocked_reported);
 	g_test_add_func("/engine/blocked/sleeping", test_blocked_sleeping);

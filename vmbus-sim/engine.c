@@ -31,6 +31,8 @@ struct task {
 	bool timed_out;
 	bool daemon;
 	struct task *next_waiter; /* on a completion's waiter list */
+	unsigned timers;          /* timer events still queued for this task */
+	bool reaped;              /* freed when its last timer event is gone */
 };
 
 typedef void (*tagged_fn)(struct engine *e, void *arg, uint64_t tag);
@@ -137,10 +139,19 @@ struct engine *engine_new(uint64_t seed)
 	return e;
 }
 
+static void wake_timer(struct engine *e, void *arg, uint64_t gen);
+static void timer_put(struct task *t);
+
 void engine_free(struct engine *e)
 {
 	if (!e)
 		return;
+	/* reaped tasks live on only through their queued timer events */
+	for (guint i = 0; i < e->heap->len; i++) {
+		struct event *ev = &g_array_index(e->heap, struct event, i);
+		if (ev->tfn == wake_timer)
+			timer_put(ev->arg);
+	}
 	for (guint i = 0; i < e->tasks->len; i++)
 		task_free(g_ptr_array_index(e->tasks, i));
 	for (guint i = 0; i < e->coro_pool->len; i++) {
@@ -300,7 +311,11 @@ void task_reap(struct engine *e, struct task *t)
 		g_ptr_array_add(e->coro_pool, t->co);
 		t->co = NULL;
 	}
-	task_free(t);
+	/* a stale timeout may still be queued: it keeps the task until it pops */
+	if (t->timers)
+		t->reaped = true;
+	else
+		task_free(t);
 }
 
 static void task_wake(struct engine *e, struct task *t)
@@ -331,6 +346,13 @@ static bool timer_live(void *arg, uint64_t gen)
 	return t->state == TASK_BLOCKED && t->wait_gen == gen;
 }
 
+/* A timer event leaves the queue: drop its hold on a reaped task. */
+static void timer_put(struct task *t)
+{
+	if (--t->timers == 0 && t->reaped)
+		task_free(t);
+}
+
 static void wake_timer(struct engine *e, void *arg, uint64_t gen)
 {
 	struct task *t = arg;
@@ -348,6 +370,7 @@ static void block_for(struct engine *e, uint64_t ns, const char *what)
 	if (!t)
 		g_error("blocking outside task context (%s)", what);
 	t->timed_out = false;
+	t->timers++;
 	schedule_tagged(e, ns, wake_timer, t, t->wait_gen);
 	task_block(e, what);
 }
@@ -519,8 +542,12 @@ void engine_run_for(struct engine *e, uint64_t ns)
 		struct event ev = heap_pop(e);
 		/* A timeout whose wait already ended is not an event: it must
 		 * not move the clock. */
-		if (ev.tfn == wake_timer && !timer_live(ev.arg, ev.tag))
-			continue;
+		if (ev.tfn == wake_timer) {
+			bool live = timer_live(ev.arg, ev.tag);
+			timer_put(ev.arg);
+			if (!live)
+				continue;
+		}
 		e->now = ev.time;
 		if (ev.tfn)
 			ev.tfn(e, ev.arg, ev.tag);
