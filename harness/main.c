@@ -2,10 +2,11 @@
 /*
  * hvpci-sim: the command line.
  *   hvpci-sim run [OPTION...] PATH...   run scenario files (or every *.json under a directory)
- *   hvpci-sim list [WHAT]               list profiles, behaviours, drivers, faults, ...
+ *   hvpci-sim list [WHAT]               list the names scenarios use (profiles, ops, ...)
  */
 #include "report.h"
 #include "runner.h"
+#include "catalog.h"
 #include "scenario.h"
 #include "violations.h"
 
@@ -36,8 +37,8 @@ static const char *main_help =
     "\n"
     "Commands:\n"
     "  run [OPTION...] PATH...   run scenario files or directories of them\n"
-    "  list [WHAT]               list profiles, behaviours, drivers, faults,\n"
-    "                            phases, reach events or violations\n"
+    "  list [WHAT]               list the names scenarios use: profiles, behaviours,\n"
+    "                            drivers, faults, modes, phases, ops, reach, violations\n"
     "\n"
     "Run 'hvpci-sim run --help' for the options of run.\n";
 
@@ -200,66 +201,39 @@ static int cmd_run(int argc, char **argv)
 static int cmd_list(int argc, char **argv)
 {
 	const char *what = argc > 1 ? argv[1] : NULL;
-	bool all = !what;
+	g_autoptr(GString) names = g_string_new(NULL);
 	bool known = false;
 
+	for (unsigned id = 0; id < CAT__COUNT; id++)
+		g_string_append_printf(names, "%s%s", id ? "|" : "", catalog_get(id)->list);
 	if (what && (strcmp(what, "--help") == 0 || strcmp(what, "-h") == 0)) {
-		printf("Usage: hvpci-sim list "
-		       "[profiles|behaviours|drivers|faults|phases|reach|violations]\n");
+		printf("Usage: hvpci-sim list [%s]\n"
+		       "Lists the names a scenario file can use, with what they mean.\n",
+		       names->str);
 		return 0;
 	}
-	if (all || strcmp(what, "profiles") == 0) {
+	for (unsigned id = 0; id < CAT__COUNT; id++) {
+		const struct catalog *c = catalog_get(id);
+		unsigned width = 0;
+
+		if (what && strcmp(what, c->list) != 0)
+			continue;
 		known = true;
-		printf("profiles:\n");
-		for (unsigned i = 0; i < profile_count(); i++) {
-			const struct profile *p = profile_get(i);
-			printf("  %-12s %s%s\n", p->name, p->description,
-			       p == profile_default() ? " (default)" : "");
+		printf("%s%s:\n", id && !what ? "\n" : "", c->heading);
+		for (unsigned i = 0; i < c->count(); i++)
+			width = MAX(width, (unsigned)strlen(c->name(i)));
+		for (unsigned i = 0; i < c->count(); i++) {
+			bool dflt = id == CAT_PROFILES && profile_get(i) == profile_default();
+			if (c->describe)
+				printf("  %-*s  %s%s\n", (int)width, c->name(i), c->describe(i),
+				       dflt ? " (default)" : "");
+			else
+				printf("  %s\n", c->name(i));
 		}
 	}
-	if (all || strcmp(what, "behaviours") == 0) {
-		known = true;
-		printf("behaviours:\n");
-		for (unsigned i = 0; i < BEH__COUNT; i++)
-			printf("  %-34s %s\n", behaviour_name(i), behaviour_description(i));
-	}
-	if (all || strcmp(what, "drivers") == 0) {
-		known = true;
-		printf("drivers:\n");
-		for (unsigned i = 0; i < DRIVER__COUNT; i++)
-			printf("  %-18s %s\n", driver_model_name(i), driver_model_description(i));
-	}
-	if (all || strcmp(what, "faults") == 0) {
-		known = true;
-		printf("fault points:\n");
-		for (unsigned i = 0; i < FP__COUNT; i++)
-			printf("  %-22s default status %#" G_GINT64_MODIFIER "x\n",
-			       fault_point_name(i), fault_point_default_status(i));
-	}
-	if (all || strcmp(what, "phases") == 0) {
-		known = true;
-		printf("phases:\n");
-		for (unsigned i = 0; i < PHASE__COUNT; i++)
-			printf("  %s\n", phase_name(i));
-	}
-	if (all || strcmp(what, "reach") == 0) {
-		known = true;
-		printf("reach events:\n");
-		for (unsigned i = 0; i < REACH__COUNT; i++)
-			printf("  %s\n", reach_name(i));
-	}
-	if (all || strcmp(what, "violations") == 0) {
-		known = true;
-		printf("violations:\n");
-		for (unsigned i = 0; i < violation_kind_count(); i++)
-			printf("  %-24s %s\n", violation_kind_get(i)->name,
-			       violation_kind_get(i)->description);
-	}
 	if (!known) {
-		fprintf(stderr,
-		        "hvpci-sim list: unknown list '%s' (profiles, behaviours, drivers, faults, "
-		        "phases, reach, violations)\n",
-		        what);
+		fprintf(stderr, "hvpci-sim list: unknown list '%s' (one of: %s)\n", what,
+		        names->str);
 		return EXIT_USAGE;
 	}
 	return 0;

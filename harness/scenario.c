@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "../vmbus-sim/vpci-proto.h"
+#include "catalog.h"
 #include "jsonpos.h"
 #include "violations.h"
 
@@ -38,14 +39,6 @@ static const char *const op_names[OP__COUNT] = {
 const char *scn_op_name(enum scn_op op)
 {
 	return op < OP__COUNT ? op_names[op] : "?";
-}
-
-static int op_lookup(const char *name)
-{
-	for (int i = 0; i < OP__COUNT; i++)
-		if (strcmp(op_names[i], name) == 0)
-			return i;
-	return -1;
 }
 
 /* ---- the loader's state and its error reporting ---------------------- */
@@ -282,52 +275,10 @@ static bool get_hex(struct loader *ld, const char *path, json_object *obj, const
 	return true;
 }
 
-/* "one of a, b, c" for a lookup error. */
-static char *names_list(const char *(*name)(unsigned), unsigned n)
-{
-	GString *s = g_string_new(NULL);
-	for (unsigned i = 0; i < n; i++)
-		g_string_append_printf(s, "%s%s", i ? ", " : "", name(i));
-	return g_string_free(s, FALSE);
-}
-
-static const char *nm_profile(unsigned i)
-{
-	return profile_get(i)->name;
-}
-static const char *nm_behaviour(unsigned i)
-{
-	return behaviour_name(i);
-}
-static const char *nm_driver(unsigned i)
-{
-	return driver_model_name(i);
-}
-static const char *nm_point(unsigned i)
-{
-	return fault_point_name(i);
-}
-static const char *nm_mode(unsigned i)
-{
-	return fault_mode_name(i);
-}
-static const char *nm_phase(unsigned i)
-{
-	return phase_name(i);
-}
-static const char *nm_reach(unsigned i)
-{
-	return reach_name(i);
-}
-static const char *nm_op(unsigned i)
-{
-	return op_names[i];
-}
-
-/* Looks a string field up in a name table; -1 and an error if unknown. */
+/* Looks a string field up in a catalogue: its index, -2 if the optional
+ * field is absent, -1 after an error. */
 static int get_named(struct loader *ld, const char *path, json_object *obj, const char *key,
-                     bool required, int (*lookup)(const char *), const char *(*name)(unsigned),
-                     unsigned n, const char *what)
+                     bool required, enum catalog_id cat)
 {
 	g_autofree char *p = child_path(path, key);
 	const char *s = NULL;
@@ -336,21 +287,14 @@ static int get_named(struct loader *ld, const char *path, json_object *obj, cons
 	if (!get_string(ld, path, obj, key, required, &s))
 		return -1;
 	if (!s)
-		return -2; /* absent, optional */
-	r = lookup(s);
+		return -2;
+	r = catalog_lookup(cat, s);
 	if (r < 0) {
-		g_autofree char *list = names_list(name, n);
-		err_at(ld, p, false, "unknown %s \"%s\" (one of: %s)", what, s, list);
+		g_autofree char *list = catalog_names(cat);
+		err_at(ld, p, false, "unknown %s \"%s\" (one of: %s)", catalog_get(cat)->noun, s,
+		       list);
 	}
 	return r;
-}
-
-static int profile_index(const char *name)
-{
-	for (unsigned i = 0; i < profile_count(); i++)
-		if (strcmp(profile_get(i)->name, name) == 0)
-			return (int)i;
-	return -1;
 }
 
 /* ---- sections -------------------------------------------------------- */
@@ -401,8 +345,7 @@ static bool load_guest(struct loader *ld, json_object *guest, struct scenario *s
 	if (!want_type(ld, "guest", guest, json_type_object, "an object") ||
 	    !only_fields(ld, "guest", guest, fields))
 		return false;
-	pi = get_named(ld, "guest", guest, "profile", false, profile_index, nm_profile,
-	               profile_count(), "profile");
+	pi = get_named(ld, "guest", guest, "profile", false, CAT_PROFILES);
 	if (pi == -1)
 		return false;
 	if (pi >= 0) {
@@ -417,9 +360,9 @@ static bool load_guest(struct loader *ld, json_object *guest, struct scenario *s
 	json_object_object_foreach(beh, key, val)
 	{
 		g_autofree char *p = child_path("guest.behaviours", key);
-		int b = behaviour_lookup(key);
+		int b = catalog_lookup(CAT_BEHAVIOURS, key);
 		if (b < 0) {
-			g_autofree char *list = names_list(nm_behaviour, BEH__COUNT);
+			g_autofree char *list = catalog_names(CAT_BEHAVIOURS);
 			return err_at(ld, p, true, "unknown behaviour \"%s\" (one of: %s)", key,
 			              list);
 		}
@@ -468,8 +411,7 @@ static bool load_devices(struct loader *ld, json_object *arr, struct scenario *s
 			}
 		}
 		dev->name = g_strdup(name);
-		drv = get_named(ld, p, d, "driver", true, driver_model_lookup, nm_driver,
-		                DRIVER__COUNT, "driver model");
+		drv = get_named(ld, p, d, "driver", true, CAT_DRIVERS);
 		if (drv < 0)
 			return false;
 		if (!get_uint(ld, p, d, "vectors", false, 1, SCN_MAX_VECTORS, &vectors) ||
@@ -522,13 +464,11 @@ static bool load_faults(struct loader *ld, json_object *arr, struct scenario *s)
 		r->name = sf->name;
 		r->enabled = true;
 		r->phase = -1;
-		point = get_named(ld, p, f, "point", true, fault_point_lookup, nm_point, FP__COUNT,
-		                  "fault point");
+		point = get_named(ld, p, f, "point", true, CAT_FAULT_POINTS);
 		if (point < 0)
 			return false;
 		r->point = (enum fault_point)point;
-		mode = get_named(ld, p, f, "mode", false, fault_mode_lookup, nm_mode,
-		                 FAULT_PROBABILITY + 1, "fault mode");
+		mode = get_named(ld, p, f, "mode", false, CAT_FAULT_MODES);
 		if (mode == -1)
 			return false;
 		r->mode = mode == -2 ? FAULT_EVERY : (enum fault_mode)mode;
@@ -561,8 +501,7 @@ static bool load_faults(struct loader *ld, json_object *arr, struct scenario *s)
 			return err_at(ld, pp, true,
 			              "\"probability\" applies only to mode \"probability\"");
 		}
-		phase = get_named(ld, p, f, "phase", false, phase_lookup, nm_phase, PHASE__COUNT,
-		                  "phase");
+		phase = get_named(ld, p, f, "phase", false, CAT_PHASES);
 		if (phase == -1)
 			return false;
 		r->phase = phase == -2 ? -1 : phase;
@@ -725,7 +664,7 @@ static bool load_steps(struct loader *ld, json_object *arr, struct scenario *s)
 			step->line = pos.line;
 			step->col = pos.col;
 		}
-		op = get_named(ld, p, st, "op", true, op_lookup, nm_op, OP__COUNT, "op");
+		op = get_named(ld, p, st, "op", true, CAT_OPS);
 		if (op < 0 || !step_fields(ld, p, st, (enum scn_op)op))
 			return false;
 		step->op = (enum scn_op)op;
@@ -822,9 +761,9 @@ static bool load_reach(struct loader *ld, json_object *arr, struct scenario *s)
 
 		if (!want_type(ld, p, v, json_type_string, "a string"))
 			return false;
-		r = reach_lookup(json_object_get_string(v));
+		r = catalog_lookup(CAT_REACH, json_object_get_string(v));
 		if (r < 0) {
-			g_autofree char *list = names_list(nm_reach, REACH__COUNT);
+			g_autofree char *list = catalog_names(CAT_REACH);
 			return err_at(ld, p, false, "unknown event \"%s\" (one of: %s)",
 			              json_object_get_string(v), list);
 		}

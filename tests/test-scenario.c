@@ -5,6 +5,7 @@
  * wrong; --set overrides land where they say and errors in them name the
  * --set; defaults are what doc/scenario-format.md promises.
  */
+#include "harness/catalog.h"
 #include "harness/scenario.h"
 #include "harness/violations.h"
 #include "vmbus-sim/vpci-proto.h"
@@ -392,107 +393,78 @@ static json_object *schema_at(json_object *root, const char *const *path)
 	return cur;
 }
 
-static void assert_enum(json_object *root, const char *const *path, const char *(*name)(unsigned),
-                        unsigned n)
+static void assert_enum(json_object *root, const char *const *path, enum catalog_id id)
 {
+	const struct catalog *c = catalog_get(id);
 	json_object *e = schema_at(root, path);
 
-	g_assert_cmpuint(json_object_array_length(e), ==, n);
-	for (unsigned i = 0; i < n; i++)
+	g_assert_cmpuint(json_object_array_length(e), ==, c->count());
+	for (unsigned i = 0; i < c->count(); i++)
 		g_assert_cmpstr(json_object_get_string(json_object_array_get_idx(e, i)), ==,
-		                name(i));
-}
-
-static const char *profile_name_at(unsigned i)
-{
-	return profile_get(i)->name;
-}
-static const char *behaviour_at(unsigned i)
-{
-	return behaviour_name(i);
-}
-static const char *driver_at(unsigned i)
-{
-	return driver_model_name(i);
-}
-static const char *point_at(unsigned i)
-{
-	return fault_point_name(i);
-}
-static const char *mode_at(unsigned i)
-{
-	return fault_mode_name(i);
-}
-static const char *phase_at(unsigned i)
-{
-	return phase_name(i);
-}
-static const char *reach_at(unsigned i)
-{
-	return reach_name(i);
-}
-static const char *violation_at(unsigned i)
-{
-	return violation_kind_get(i)->name;
+		                c->name(i));
 }
 
 static void test_schema_matches_loader(void)
 {
 	g_autofree char *path = g_build_filename(SOURCE_ROOT, "scenarios", "schema.json", NULL);
 	json_object *root = json_object_from_file(path);
-	json_object *beh;
-	const char *const *vs;
+	const struct catalog *beh = catalog_get(CAT_BEHAVIOURS), *ops = catalog_get(CAT_OPS);
+	json_object *props;
+	const char *const *forms;
 	unsigned n = 0;
 
 	g_assert_nonnull(root);
 	assert_enum(
 	    root,
 	    (const char *const[]){"properties", "guest", "properties", "profile", "enum", NULL},
-	    profile_name_at, profile_count());
-	beh = schema_at(root, (const char *const[]){"properties", "guest", "properties",
-	                                            "behaviours", "properties", NULL});
-	g_assert_cmpuint(json_object_object_length(beh), ==, BEH__COUNT);
-	for (unsigned i = 0; i < BEH__COUNT; i++)
-		g_assert_true(json_object_object_get_ex(beh, behaviour_at(i), NULL));
+	    CAT_PROFILES);
+	props = schema_at(root, (const char *const[]){"properties", "guest", "properties",
+	                                              "behaviours", "properties", NULL});
+	g_assert_cmpuint(json_object_object_length(props), ==, beh->count());
+	for (unsigned i = 0; i < beh->count(); i++)
+		g_assert_true(json_object_object_get_ex(props, beh->name(i), NULL));
 	assert_enum(root,
 	            (const char *const[]){"properties", "devices", "items", "properties", "driver",
 	                                  "enum", NULL},
-	            driver_at, DRIVER__COUNT);
+	            CAT_DRIVERS);
 	assert_enum(root,
 	            (const char *const[]){"properties", "faults", "items", "properties", "point",
 	                                  "enum", NULL},
-	            point_at, FP__COUNT);
+	            CAT_FAULT_POINTS);
 	assert_enum(root,
 	            (const char *const[]){"properties", "faults", "items", "properties", "mode",
 	                                  "enum", NULL},
-	            mode_at, FAULT_PROBABILITY + 1);
+	            CAT_FAULT_MODES);
 	assert_enum(root,
 	            (const char *const[]){"properties", "faults", "items", "properties", "phase",
 	                                  "enum", NULL},
-	            phase_at, PHASE__COUNT);
+	            CAT_PHASES);
 	assert_enum(root, (const char *const[]){"properties", "reach", "items", "enum", NULL},
-	            reach_at, REACH__COUNT);
+	            CAT_REACH);
 	assert_enum(root,
 	            (const char *const[]){"properties", "expect", "properties", "violations",
 	                                  "items", "enum", NULL},
-	            violation_at, violation_kind_count());
+	            CAT_VIOLATIONS);
 	/* every op appears in exactly one step form */
-	vs = (const char *const[]){"plainStep", "fireStep",    "cpuStep",
-	                           "faultStep", "advanceStep", NULL};
-	for (; *vs; vs++) {
-		json_object *op =
-		    schema_at(root, (const char *const[]){"$defs", *vs, "properties", "op", NULL});
+	forms = (const char *const[]){"plainStep", "fireStep",    "cpuStep",
+	                              "faultStep", "advanceStep", NULL};
+	for (; *forms; forms++) {
+		json_object *op = schema_at(
+		    root, (const char *const[]){"$defs", *forms, "properties", "op", NULL});
 		json_object *e;
 		if (json_object_object_get_ex(op, "enum", &e)) {
 			for (size_t i = 0; i < json_object_array_length(e); i++, n++)
-				g_assert_nonnull(
-				    json_object_get_string(json_object_array_get_idx(e, i)));
+				g_assert_cmpint(
+				    catalog_lookup(CAT_OPS, json_object_get_string(
+				                                json_object_array_get_idx(e, i))),
+				    >=, 0);
 		} else {
 			g_assert_true(json_object_object_get_ex(op, "const", &e));
+			g_assert_cmpint(catalog_lookup(CAT_OPS, json_object_get_string(e)), >=, 0);
 			n++;
 		}
 	}
-	g_assert_cmpuint(n, ==, OP__COUNT);
+	g_assert_cmpuint(n, ==, ops->count());
 	json_object_put(root);
 }
 

@@ -80,6 +80,26 @@ int phase_lookup(const char *name)
 	return lookup(phase_names, PHASE__COUNT, name);
 }
 
+const char *fault_point_description(enum fault_point p)
+{
+	switch (p) {
+	case FP_HYPERCALL_RETARGET:
+		return "HVCALL_RETARGET_INTERRUPT returns the status (default 0x5 "
+		       "HV_STATUS_INVALID_PARAMETER)";
+	case FP_VSP_CREATE_INTERRUPT:
+		return "the host completes CREATE_INTERRUPT with the status (default 0xC0000001 "
+		       "STATUS_UNSUCCESSFUL)";
+	case FP_VSP_D0_ENTRY:
+		return "the host completes BUS_D0ENTRY with the status (default 0xC0000184 "
+		       "STATUS_INVALID_DEVICE_STATE)";
+	case FP_VMBUS_SEND:
+		return "a packet the guest sends is lost before the host reads it";
+	case FP__COUNT:
+		break;
+	}
+	return "";
+}
+
 uint64_t fault_point_default_status(enum fault_point p)
 {
 	switch (p) {

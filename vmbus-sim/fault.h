@@ -52,6 +52,7 @@ unsigned fault_hits(const struct faults *f, enum fault_point p);
 const char *fault_point_name(enum fault_point p);
 int fault_point_lookup(const char *name);
 uint64_t fault_point_default_status(enum fault_point p);
+const char *fault_point_description(enum fault_point p);
 const char *fault_mode_name(enum fault_mode m);
 int fault_mode_lookup(const char *name);
 

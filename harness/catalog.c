@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "catalog.h"
+
+#include <glib.h>
+#include <string.h>
+
+#include "../pcifront/behaviours.h"
+#include "../pcifront/drivers.h"
+#include "../vmbus-sim/engine.h"
+#include "../vmbus-sim/fault.h"
+#include "scenario.h"
+#include "violations.h"
+
+/* Adapters from the modules' enum-typed accessors to one signature. */
+static unsigned n_profiles(void)
+{
+	return profile_count();
+}
+static const char *profile_at(unsigned i)
+{
+	return profile_get(i)->name;
+}
+static const char *profile_about(unsigned i)
+{
+	return profile_get(i)->description;
+}
+static unsigned n_behaviours(void)
+{
+	return BEH__COUNT;
+}
+static const char *behaviour_at(unsigned i)
+{
+	return behaviour_name(i);
+}
+static const char *behaviour_about(unsigned i)
+{
+	return behaviour_description(i);
+}
+static unsigned n_drivers(void)
+{
+	return DRIVER__COUNT;
+}
+static const char *driver_at(unsigned i)
+{
+	return driver_model_name(i);
+}
+static const char *driver_about(unsigned i)
+{
+	return driver_model_description(i);
+}
+static unsigned n_points(void)
+{
+	return FP__COUNT;
+}
+static const char *point_at(unsigned i)
+{
+	return fault_point_name(i);
+}
+static const char *point_about(unsigned i)
+{
+	return fault_point_description(i);
+}
+static unsigned n_modes(void)
+{
+	return FAULT_PROBABILITY + 1;
+}
+static const char *mode_at(unsigned i)
+{
+	return fault_mode_name(i);
+}
+static const char *mode_about(unsigned i)
+{
+	static const char *const about[] = {
+	    [FAULT_ONCE] = "fails the first hit only",
+	    [FAULT_NTH] = "fails hit n (\"n\", from 1) only",
+	    [FAULT_EVERY] = "fails every hit (the default)",
+	    [FAULT_PROBABILITY] = "fails each hit with \"probability\", drawn from the seeded PRNG",
+	};
+	return about[i];
+}
+static unsigned n_phases(void)
+{
+	return PHASE__COUNT;
+}
+static const char *phase_at(unsigned i)
+{
+	return phase_name(i);
+}
+static unsigned n_ops(void)
+{
+	return OP__COUNT;
+}
+static const char *op_at(unsigned i)
+{
+	return scn_op_name(i);
+}
+static const char *op_about(unsigned i)
+{
+	static const char *const about[OP__COUNT] = {
+	    [OP_BOOT] = "power on, probe every vPCI bus, bind the drivers (the first step)",
+	    [OP_FIRE] = "the device raises its vectors (\"device\", optional \"vectors\")",
+	    [OP_HIBERNATE] = "the whole hibernation sequence down to power-off",
+	    [OP_RESUME] = "power on, boot kernel hands over to the image, restore",
+	    [OP_CPU_OFFLINE] = "take \"cpu\" offline; its irqs migrate",
+	    [OP_CPU_ONLINE] = "bring \"cpu\" back online",
+	    [OP_FAULT] = "arm or disarm fault rule \"name\" (\"enabled\")",
+	    [OP_ADVANCE] = "let \"ns\" nanoseconds of virtual time pass",
+	    [OP_CHECK] = "nothing happens; the oracles check the quiet VM",
+	};
+	return about[i];
+}
+static unsigned n_reach(void)
+{
+	return REACH__COUNT;
+}
+static const char *reach_at(unsigned i)
+{
+	return reach_name(i);
+}
+static const char *violation_at(unsigned i)
+{
+	return violation_kind_get(i)->name;
+}
+static const char *violation_about(unsigned i)
+{
+	return violation_kind_get(i)->description;
+}
+
+static const struct catalog catalogs[CAT__COUNT] = {
+    [CAT_PROFILES] = {"profiles", "profiles", "profile", n_profiles, profile_at, profile_about},
+    [CAT_BEHAVIOURS] = {"behaviours", "behaviours", "behaviour", n_behaviours, behaviour_at,
+                        behaviour_about},
+    [CAT_DRIVERS] = {"drivers", "driver models", "driver model", n_drivers, driver_at,
+                     driver_about},
+    [CAT_FAULT_POINTS] = {"faults", "fault points", "fault point", n_points, point_at, point_about},
+    [CAT_FAULT_MODES] = {"modes", "fault modes", "fault mode", n_modes, mode_at, mode_about},
+    [CAT_PHASES] = {"phases", "phases", "phase", n_phases, phase_at, NULL},
+    [CAT_OPS] = {"ops", "step ops", "op", n_ops, op_at, op_about},
+    [CAT_REACH] = {"reach", "reach events", "event", n_reach, reach_at, NULL},
+    [CAT_VIOLATIONS] = {"violations", "violations", "violation", violation_kind_count, violation_at,
+                        violation_about},
+};
+
+const struct catalog *catalog_get(enum catalog_id id)
+{
+	return id < CAT__COUNT ? &catalogs[id] : NULL;
+}
+
+int catalog_lookup(enum catalog_id id, const char *name)
+{
+	const struct catalog *c = catalog_get(id);
+
+	for (unsigned i = 0; i < c->count(); i++)
+		if (strcmp(c->name(i), name) == 0)
+			return (int)i;
+	return -1;
+}
+
+char *catalog_names(enum catalog_id id)
+{
+	const struct catalog *c = catalog_get(id);
+	GString *s = g_string_new(NULL);
+
+	for (unsigned i = 0; i < c->count(); i++)
+		g_string_append_printf(s, "%s%s", i ? ", " : "", c->name(i));
+	return g_string_free(s, FALSE);
+}
