@@ -76,6 +76,25 @@ static void record(struct scan *s, const char *path, unsigned kl, unsigned kc)
 	g_hash_table_replace(s->idx->at, g_strdup(path), pos);
 }
 
+/* After a member or element: true if a ',' says another follows, false
+ * once the closing bracket is passed; anything else ends the text (the
+ * caller then reports it unterminated). */
+static bool more(struct scan *s, char close)
+{
+	skip_ws(s);
+	if (s->p < s->end && *s->p == ',') {
+		advance(s);
+		skip_ws(s);
+		return true;
+	}
+	if (s->p < s->end && *s->p == close) {
+		advance(s);
+		return false;
+	}
+	s->p = s->end;
+	return true;
+}
+
 static bool object(struct scan *s, const char *path, unsigned depth)
 {
 	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -110,17 +129,8 @@ static bool object(struct scan *s, const char *path, unsigned depth)
 		record(s, child, kl, kc);
 		if (!value(s, child, depth + 1))
 			return false;
-		skip_ws(s);
-		if (s->p < s->end && *s->p == ',') {
-			advance(s);
-			skip_ws(s);
-			continue;
-		}
-		if (s->p < s->end && *s->p == '}') {
-			advance(s);
+		if (!more(s, '}'))
 			return true;
-		}
-		break;
 	}
 	return fail(s, g_strdup("unterminated object"));
 }
@@ -139,17 +149,8 @@ static bool array(struct scan *s, const char *path, unsigned depth)
 		record(s, child, s->line, s->col);
 		if (!value(s, child, depth + 1))
 			return false;
-		skip_ws(s);
-		if (s->p < s->end && *s->p == ',') {
-			advance(s);
-			skip_ws(s);
-			continue;
-		}
-		if (s->p < s->end && *s->p == ']') {
-			advance(s);
+		if (!more(s, ']'))
 			return true;
-		}
-		break;
 	}
 	return fail(s, g_strdup("unterminated array"));
 }

@@ -178,17 +178,25 @@ static json_object *member(json_object *obj, const char *key)
 	return v;
 }
 
+/* Finds obj.key: false after reporting a missing required field; otherwise
+ * true with *v the value, or NULL when the optional field is absent. */
+static bool present(struct loader *ld, const char *path, json_object *obj, const char *key,
+                    bool required, json_object **v)
+{
+	*v = member(obj, key);
+	if (!*v && required)
+		return err_at(ld, path, false, "missing required field \"%s\"", key);
+	return true;
+}
+
 static bool get_string(struct loader *ld, const char *path, json_object *obj, const char *key,
                        bool required, const char **out)
 {
 	g_autofree char *p = child_path(path, key);
-	json_object *v = member(obj, key);
+	json_object *v;
 
-	if (!v) {
-		if (required)
-			return err_at(ld, path, false, "missing required field \"%s\"", key);
-		return true;
-	}
+	if (!present(ld, path, obj, key, required, &v) || !v)
+		return !ld->failed;
 	if (!want_type(ld, p, v, json_type_string, "a string"))
 		return false;
 	if (required && !json_object_get_string_len(v))
@@ -201,27 +209,19 @@ static bool get_uint(struct loader *ld, const char *path, json_object *obj, cons
                      bool required, uint64_t min, uint64_t max, uint64_t *out)
 {
 	g_autofree char *p = child_path(path, key);
-	json_object *v = member(obj, key);
+	json_object *v;
 	uint64_t u;
 
-	if (!v) {
-		if (required)
-			return err_at(ld, path, false, "missing required field \"%s\"", key);
-		return true;
-	}
+	if (!present(ld, path, obj, key, required, &v) || !v)
+		return !ld->failed;
 	if (!want_type(ld, p, v, json_type_int, "an integer"))
 		return false;
-	if (json_object_get_int64(v) < 0)
+	u = json_object_get_int64(v) < 0 ? 0 : json_object_get_uint64(v);
+	if (json_object_get_int64(v) < 0 || u < min || u > max)
 		return err_at(ld, p, false,
 		              "must be between %" G_GUINT64_FORMAT " and %" G_GUINT64_FORMAT
-		              ", got %" G_GINT64_FORMAT,
-		              min, max, json_object_get_int64(v));
-	u = json_object_get_uint64(v);
-	if (u < min || u > max)
-		return err_at(ld, p, false,
-		              "must be between %" G_GUINT64_FORMAT " and %" G_GUINT64_FORMAT
-		              ", got %" G_GUINT64_FORMAT,
-		              min, max, u);
+		              ", got %s",
+		              min, max, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
 	*out = u;
 	return true;
 }
@@ -230,13 +230,10 @@ static bool get_bool(struct loader *ld, const char *path, json_object *obj, cons
                      bool required, bool *out)
 {
 	g_autofree char *p = child_path(path, key);
-	json_object *v = member(obj, key);
+	json_object *v;
 
-	if (!v) {
-		if (required)
-			return err_at(ld, path, false, "missing required field \"%s\"", key);
-		return true;
-	}
+	if (!present(ld, path, obj, key, required, &v) || !v)
+		return !ld->failed;
 	if (!want_type(ld, p, v, json_type_boolean, "true or false"))
 		return false;
 	*out = json_object_get_boolean(v);
@@ -376,6 +373,22 @@ static bool load_guest(struct loader *ld, json_object *guest, struct scenario *s
 	return true;
 }
 
+/* name must differ from the names of the n elements before it; each element
+ * of base (stride bytes apart) starts with its char *name. */
+static bool unique_name(struct loader *ld, const char *path, const char *name, const char *what,
+                        const char *array, const void *base, size_t stride, size_t n)
+{
+	for (size_t j = 0; j < n; j++) {
+		const char *other = *(char *const *)(const void *)((const char *)base + j * stride);
+		if (strcmp(other, name) == 0) {
+			g_autofree char *np = child_path(path, "name");
+			return err_at(ld, np, false, "%s \"%s\" is already defined as %s[%zu]",
+			              what, name, array, j);
+		}
+	}
+	return true;
+}
+
 static bool load_devices(struct loader *ld, json_object *arr, struct scenario *s)
 {
 	static const char *const fields[] = {"name", "driver", "vectors", "vendor", "device", NULL};
@@ -402,14 +415,9 @@ static bool load_devices(struct loader *ld, json_object *arr, struct scenario *s
 		if (!want_type(ld, p, d, json_type_object, "an object") ||
 		    !only_fields(ld, p, d, fields) || !get_string(ld, p, d, "name", true, &name))
 			return false;
-		for (size_t j = 0; j < i; j++) {
-			if (strcmp(s->devices[j].name, name) == 0) {
-				g_autofree char *np = child_path(p, "name");
-				return err_at(ld, np, false,
-				              "device \"%s\" is already defined as devices[%zu]",
-				              name, j);
-			}
-		}
+		if (!unique_name(ld, p, name, "device", "devices", s->devices, sizeof(*s->devices),
+		                 i))
+			return false;
 		dev->name = g_strdup(name);
 		drv = get_named(ld, p, d, "driver", true, CAT_DRIVERS);
 		if (drv < 0)
@@ -451,14 +459,8 @@ static bool load_faults(struct loader *ld, json_object *arr, struct scenario *s)
 		if (!want_type(ld, p, f, json_type_object, "an object") ||
 		    !only_fields(ld, p, f, fields) || !get_string(ld, p, f, "name", true, &name))
 			return false;
-		for (size_t j = 0; j < i; j++) {
-			if (strcmp(s->faults[j].name, name) == 0) {
-				g_autofree char *np = child_path(p, "name");
-				return err_at(ld, np, false,
-				              "fault \"%s\" is already defined as faults[%zu]",
-				              name, j);
-			}
-		}
+		if (!unique_name(ld, p, name, "fault", "faults", s->faults, sizeof(*s->faults), i))
+			return false;
 		sf->name = g_strdup(name);
 		s->nfaults = (unsigned)i + 1;
 		r->name = sf->name;
