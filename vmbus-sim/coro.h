@@ -18,6 +18,7 @@ struct coro {
 	void *asan_fake_stack;
 	unsigned valgrind_id;
 	int finished;
+	int started; /* its stack has been entered once, from the scheduler */
 };
 
 /* The context that is not a coroutine (the scheduler). */
