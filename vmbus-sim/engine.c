@@ -441,22 +441,16 @@ void completion_init(struct completion *c, const char *what)
 
 void complete(struct engine *e, struct completion *c)
 {
-	struct task *list = c->waiter, *fifo = NULL;
+	struct task *t = c->waiter;
 
 	c->done = true;
 	c->waiter = NULL;
-	/* the list is newest first; wake in the order the tasks started waiting */
-	while (list) {
-		struct task *next = list->next_waiter;
-		list->next_waiter = fifo;
-		fifo = list;
-		list = next;
-	}
-	while (fifo) {
-		struct task *next = fifo->next_waiter;
-		fifo->next_waiter = NULL;
-		task_wake(e, fifo);
-		fifo = next;
+	/* in the order the tasks started waiting */
+	while (t) {
+		struct task *next = t->next_waiter;
+		t->next_waiter = NULL;
+		task_wake(e, t);
+		t = next;
 	}
 }
 
@@ -473,12 +467,14 @@ static void waiter_remove(struct completion *c, struct task *t)
 
 static int wait_common(struct engine *e, struct completion *c, uint64_t timeout_ns)
 {
-	struct task *t = e->current;
+	struct task *t = e->current, **tail = &c->waiter;
 
 	if (c->done)
 		return 0;
-	t->next_waiter = c->waiter;
-	c->waiter = t;
+	while (*tail)
+		tail = &(*tail)->next_waiter;
+	t->next_waiter = NULL;
+	*tail = t;
 	if (timeout_ns)
 		block_for(e, timeout_ns, c->what);
 	else

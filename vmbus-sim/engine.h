@@ -70,7 +70,7 @@ void might_sleep(struct engine *e, const char *what);
  * woken, and later waits return at once. */
 struct completion {
 	bool done;
-	struct task *waiter; /* tasks waiting, newest first */
+	struct task *waiter; /* tasks waiting, oldest first */
 	const char *what;
 };
 void completion_init(struct completion *c, const char *what);

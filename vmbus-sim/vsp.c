@@ -52,15 +52,13 @@ static void complete_status(struct hv_bus *b, uint64_t tid, uint32_t status)
 	send_completion(b, tid, &r, sizeof(r));
 }
 
-static void reject(struct hv_bus *b, uint64_t tid, bool want_completion, uint32_t type,
-                   const char *why)
+static void reject(struct hv_bus *b, uint64_t tid, uint32_t type, const char *why)
 {
 	const char *name = vpci_message_name(type);
 
 	b->vsp.rejected++;
 	VSP_TRACE(b, "reject", "\"type\":\"%s\",\"why\":\"%s\"", name ? name : "?", why);
-	if (want_completion)
-		complete_status(b, tid, STATUS_BAD_DATA);
+	complete_status(b, tid, STATUS_BAD_DATA);
 }
 
 static void fill_func(const struct hv_bus *b, struct pci_function_description *f)
@@ -171,8 +169,7 @@ static void on_d0_exit(struct hv_bus *b, uint64_t tid)
 	b->vsp.resources_assigned = false;
 	b->vsp.slot_selected = false;
 	VSP_TRACE(b, "d0-exit", "\"irtes\":%u", irte_count(&b->vm->irte));
-	if (tid)
-		complete_status(b, tid, STATUS_SUCCESS);
+	complete_status(b, tid, STATUS_SUCCESS);
 }
 
 static void on_resources_assigned(struct hv_bus *b, const void *p, uint64_t tid)
@@ -345,7 +342,7 @@ void vsp_receive(void *bus, const void *pkt, size_t len)
 	const struct vmbus_pkt_hdr *hdr = pkt;
 	const uint8_t *payload;
 	size_t off, plen, min;
-	bool want, version_ok;
+	bool version_ok;
 	uint64_t tid;
 	uint32_t type;
 
@@ -353,48 +350,44 @@ void vsp_receive(void *bus, const void *pkt, size_t len)
 		return;
 	off = (size_t)hdr->offset8 * 8;
 	if (off < sizeof(*hdr) || off > len || (size_t)hdr->len8 * 8 > len) {
-		reject(b, 0, false, 0, "bad packet header");
+		reject(b, 0, 0, "bad packet header");
 		return;
 	}
 	payload = (const uint8_t *)pkt + off;
 	plen = (size_t)hdr->len8 * 8 - off;
-	want = hdr->flags & VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED;
-	if (want && hdr->trans_id == 0) {
+	/* tid 0 below means "send no completion" */
+	tid = hdr->flags & VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED ? hdr->trans_id : 0;
+	if (!tid && (hdr->flags & VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED))
 		/* Hyper-V does not answer a completion request with id 0. */
 		VSP_TRACE(b, "ignore", "\"why\":\"completion requested with transaction id 0\"");
-		want = false;
-	}
 	if (plen < sizeof(uint32_t)) {
-		reject(b, hdr->trans_id, want, 0, "packet too short for a message type");
+		reject(b, tid, 0, "packet too short for a message type");
 		return;
 	}
 	memcpy(&type, payload, sizeof(type));
 	if (!request_shape(type, b->vsp.version, &min, &version_ok)) {
 		b->vsp.rejected++;
 		VSP_TRACE(b, "unsupported", "\"type\":\"%#x\"", type);
-		if (want)
-			complete_status(b, hdr->trans_id, STATUS_NOT_SUPPORTED);
+		complete_status(b, tid, STATUS_NOT_SUPPORTED);
 		return;
 	}
 	if (plen < min) {
-		reject(b, hdr->trans_id, want, type, "packet shorter than its message");
+		reject(b, tid, type, "packet shorter than its message");
 		return;
 	}
 	if (!b->vsp.version && type != PCI_QUERY_PROTOCOL_VERSION) {
-		reject(b, hdr->trans_id, want, type,
-		       "unexpected packet order: no protocol version yet");
+		reject(b, tid, type, "unexpected packet order: no protocol version yet");
 		return;
 	}
 	if (b->vsp.version && type == PCI_QUERY_PROTOCOL_VERSION) {
-		reject(b, hdr->trans_id, want, type, "protocol version already negotiated");
+		reject(b, tid, type, "protocol version already negotiated");
 		return;
 	}
 	if (!version_ok) {
-		reject(b, hdr->trans_id, want, type, "message not valid in the negotiated version");
+		reject(b, tid, type, "message not valid in the negotiated version");
 		return;
 	}
 
-	tid = want ? hdr->trans_id : 0;
 	switch (type) {
 	case PCI_QUERY_PROTOCOL_VERSION:
 		on_query_version(b, payload, tid);
