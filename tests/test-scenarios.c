@@ -168,6 +168,50 @@ static void assert_violations(const char *rel, const char *const *sets, const ch
 
 #define SETS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
+/* The other way for every reproduction: each bugs/ scenario runs clean on the
+ * fixed guest, and each faults/ scenario runs clean with its fault rule off
+ * (reach lists cleared: they name the buggy path's events). */
+static void test_fixed_runs_clean(void)
+{
+	g_autoptr(GPtrArray) files = shipped();
+	unsigned bugs = 0, faults = 0;
+
+	for (guint i = 0; i < files->len; i++) {
+		const char *path = g_ptr_array_index(files, i);
+		const char *rel = path + strlen(SOURCE_ROOT) + strlen("/scenarios/");
+		struct run_result *r;
+
+		if (g_str_has_prefix(rel, "bugs/")) {
+			r = run_with(rel,
+			             SETS("guest={\"profile\":\"linux-5.10\"}", "reach=[]",
+			                  "expect={\"verdict\":\"pass\"}"),
+			             0, false, NULL);
+			bugs++;
+		} else if (g_str_has_prefix(rel, "faults/")) {
+			g_autoptr(GError) error = NULL;
+			struct scenario *sc = scenario_load(path, NULL, &error);
+			g_assert_no_error(error);
+			g_assert_cmpuint(sc->nfaults, ==, 1);
+			scenario_free(sc);
+			r = run_with(rel,
+			             SETS("faults[0].enabled=false", "reach=[]",
+			                  "expect={\"verdict\":\"pass\"}"),
+			             0, false, NULL);
+			faults++;
+		} else {
+			continue;
+		}
+		if (!r->pass) {
+			g_test_message("%s, fixed:", rel);
+			dump(r);
+		}
+		g_assert_true(r->pass);
+		run_result_free(r);
+	}
+	g_assert_cmpuint(bugs, >=, 3);
+	g_assert_cmpuint(faults, >=, 3);
+}
+
 static void test_persistent_both_ways(void)
 {
 	const char *f = "hibernate/persistent-driver.json";
@@ -427,6 +471,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/scenarios/mixed-only-gpu-hit", test_mixed_only_gpu_hit);
 	g_test_add_func("/scenarios/expectations-judged", test_expectations_judged);
 	g_test_add_func("/scenarios/seeds", test_seeds);
+	g_test_add_func("/scenarios/fixed-runs-clean", test_fixed_runs_clean);
 	g_test_add_func("/cli/exit-codes", test_cli_exit_codes);
 	g_test_add_func("/cli/bad-file", test_cli_bad_file);
 	g_test_add_func("/cli/trace-deterministic", test_cli_trace_deterministic);
