@@ -8,6 +8,7 @@
 #include "../pcifront/drivers.h"
 #include "../vmbus-sim/engine.h"
 #include "../vmbus-sim/fault.h"
+#include "../vmbus-sim/tracepoint.h"
 #include "scenario.h"
 #include "violations.h"
 
@@ -109,13 +110,25 @@ static const char *op_about(unsigned i)
 	};
 	return about[i];
 }
+/* Reach events are the tracepoints flagged as such, in tracepoint order. */
+static int reach_tp(unsigned i)
+{
+	for (int tp = 0; tp < TP__COUNT; tp++)
+		if (tracepoint_is_reach_event(tp) && i-- == 0)
+			return tp;
+	return -1;
+}
 static unsigned n_reach(void)
 {
-	return REACH__COUNT;
+	unsigned n = 0;
+
+	while (reach_tp(n) >= 0)
+		n++;
+	return n;
 }
 static const char *reach_at(unsigned i)
 {
-	return reach_name(i);
+	return tracepoint_name(reach_tp(i));
 }
 static const char *violation_at(unsigned i)
 {

@@ -5,6 +5,26 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+/* Code that may sleep ran where it must not: the tracepoint says what. */
+static void on_tracepoint(void *ctx, struct engine *e, enum tracepoint tp, const struct tp_args *a)
+{
+	struct oracle *o = ctx;
+	struct task *t = task_current(e);
+
+	if (tp != TP_SLEEP_IN_ATOMIC)
+		return;
+	if (!t)
+		violation_report(o->vl, V_ATOMIC_SLEEP_IN_ATOMIC, a->what,
+		                 "%s called from event (interrupt/tasklet) context, which may not "
+		                 "sleep",
+		                 a->what);
+	else
+		violation_report(
+		    o->vl, V_ATOMIC_SLEEP_IN_ATOMIC, a->what,
+		    "task %s called %s with a spinlock held or interrupts off (depth %u)",
+		    task_name(t), a->what, task_atomic_depth(e));
+}
+
 void oracle_init(struct oracle *o, struct engine *e, struct hv_vm *vm, struct gk *g)
 {
 	memset(o, 0, sizeof(*o));
@@ -12,10 +32,14 @@ void oracle_init(struct oracle *o, struct engine *e, struct hv_vm *vm, struct gk
 	o->vm = vm;
 	o->g = g;
 	o->watch = g_array_new(FALSE, FALSE, sizeof(unsigned));
+	o->vl = violation_list_new(e);
+	g_assert(tp_register(e, on_tracepoint, o) == 0);
 }
 
 void oracle_fini(struct oracle *o)
 {
+	tp_unregister(o->e, on_tracepoint, o);
+	violation_list_free(o->vl);
 	g_array_free(o->watch, TRUE);
 }
 
@@ -61,7 +85,7 @@ static bool judge(struct oracle *o, const struct fire_record *r, unsigned *deliv
 		if (r->address || r->data)
 			snprintf(msg, sizeof(msg), " as address %#" PRIx64 " data %#x", r->address,
 			         r->data);
-		engine_violation(o->e, "delivery", "lost", subject,
+		violation_report(o->vl, V_DELIVERY_LOST, subject,
 		                 "vector %u of %s fired at t=%s%s: %s; interrupt lost", r->vector,
 		                 dev_name(o, r->dev), engine_fmt_time(r->time, t, sizeof(t)), msg,
 		                 r->reason[0] ? r->reason : "it never arrived");
@@ -70,8 +94,8 @@ static bool judge(struct oracle *o, const struct fire_record *r, unsigned *deliv
 	case FIRE_OUT_PENDING:
 		if (!wants_interrupts(want))
 			return true; /* masked because nobody wants it now: legitimate */
-		engine_violation(
-		    o->e, "delivery", "stuck-pending", subject,
+		violation_report(
+		    o->vl, V_DELIVERY_STUCK_PENDING, subject,
 		    "vector %u of %s fired at t=%s and stays pending in the device (%s) "
 		    "although the guest has irq %u requested and enabled; it will "
 		    "never be delivered",
@@ -87,8 +111,8 @@ static bool judge(struct oracle *o, const struct fire_record *r, unsigned *deliv
 			if (got)
 				snprintf(to, sizeof(to), "vector %u of %s", got->msi_index,
 				         dev_name(o, got->dev));
-			engine_violation(
-			    o->e, "delivery", "misrouted", subject,
+			violation_report(
+			    o->vl, V_DELIVERY_MISROUTED, subject,
 			    "vector %u of %s fired at t=%s reached CPU %u vector %#x, which "
 			    "the guest maps to %s%s",
 			    r->vector, dev_name(o, r->dev), engine_fmt_time(r->time, t, sizeof(t)),
@@ -132,7 +156,7 @@ void oracle_check_delivery(struct oracle *o)
 			if (now >= o->handled[d][v] && delta > delivered[d * GK_MAX_VECS + v]) {
 				char subject[64];
 				snprintf(subject, sizeof(subject), "%s/%u", dev_name(o, d), v);
-				engine_violation(o->e, "delivery", "duplicate", subject,
+				violation_report(o->vl, V_DELIVERY_DUPLICATE, subject,
 				                 "the handler of vector %u of %s ran %" PRIu64
 				                 " times for %u delivered interrupts",
 				                 v, dev_name(o, d), delta,
@@ -164,7 +188,7 @@ static void check_vector(struct oracle *o, unsigned dev, unsigned v)
 
 	pcidev_msix_entry(hw, v, &address, &data, &hw_masked);
 	if (hw_masked != cache_masked)
-		engine_violation(o->e, "mask", "cache-mismatch",
+		violation_report(o->vl, V_MASK_CACHE_MISMATCH,
 		                 vector_subject(o, dev, v, subject, sizeof(subject)),
 		                 "vector %u of %s: the guest's cached Vector Control says %s, the "
 		                 "device says %s",
@@ -174,9 +198,8 @@ static void check_vector(struct oracle *o, unsigned dev, unsigned v)
 		return;
 	if (hw_masked || cache_masked || pcidev_msix_function_masked(hw) ||
 	    !pcidev_msix_enabled(hw)) {
-		engine_violation(
-		    o->e, "mask", "stuck-masked",
-		    vector_subject(o, dev, v, subject, sizeof(subject)),
+		violation_report(
+		    o->vl, V_MASK_STUCK_MASKED, vector_subject(o, dev, v, subject, sizeof(subject)),
 		    "vector %u of %s (irq %u) is requested and enabled and the IRQ core believes "
 		    "it unmasked, but %s; its interrupts will stay pending forever",
 		    v, dev_name(o, dev), desc->irq,
@@ -195,7 +218,7 @@ static void check_vector(struct oracle *o, unsigned dev, unsigned v)
 			snprintf(why, sizeof(why),
 			         " (all entries were dropped at power-off at t=%s)",
 			         engine_fmt_time(off, t, sizeof(t)));
-		engine_violation(o->e, "remap", "no-entry",
+		violation_report(o->vl, V_REMAP_NO_ENTRY,
 		                 vector_subject(o, dev, v, subject, sizeof(subject)),
 		                 "vector %u of %s is unmasked and programmed with address %#" PRIx64
 		                 " data %#x, but no interrupt remapping entry exists for it%s; "
@@ -204,7 +227,7 @@ static void check_vector(struct oracle *o, unsigned dev, unsigned v)
 		return;
 	}
 	if (!hv_vm_vcpu_online(o->vm, e->vcpu)) {
-		engine_violation(o->e, "remap", "offline-target",
+		violation_report(o->vl, V_REMAP_OFFLINE_TARGET,
 		                 vector_subject(o, dev, v, subject, sizeof(subject)),
 		                 "vector %u of %s is remapped to vCPU %u, which is offline", v,
 		                 dev_name(o, dev), e->vcpu);
@@ -212,7 +235,7 @@ static void check_vector(struct oracle *o, unsigned dev, unsigned v)
 	}
 	uint32_t gv = e->vector + (data - e->data);
 	if (gv > 0xff || o->g->k.vector_irq[e->vcpu][gv] != desc->irq + 1)
-		engine_violation(o->e, "remap", "wrong-vector",
+		violation_report(o->vl, V_REMAP_WRONG_VECTOR,
 		                 vector_subject(o, dev, v, subject, sizeof(subject)),
 		                 "vector %u of %s is remapped to CPU %u vector %#x, but the guest "
 		                 "handles irq %u on CPU %u vector %#x",
@@ -239,7 +262,7 @@ static void blocked(struct task *t, const char *waiting_on, void *arg)
 {
 	struct oracle *o = arg;
 
-	engine_violation(o->e, "tasks", "blocked-forever", task_name(t),
+	violation_report(o->vl, V_TASKS_BLOCKED_FOREVER, task_name(t),
 	                 "task %s waits for %s and nothing left in the simulation can wake it",
 	                 task_name(t), waiting_on);
 }
@@ -251,7 +274,7 @@ void oracle_check_progress(struct oracle *o)
 	if (n > o->guest_errors) {
 		char subject[32];
 		snprintf(subject, sizeof(subject), "%u", n);
-		engine_violation(o->e, "guest", "error", subject, "%s", gk_error(o->g));
+		violation_report(o->vl, V_GUEST_ERROR, subject, "%s", gk_error(o->g));
 		o->guest_errors = n;
 	}
 	engine_for_each_blocked(o->e, blocked, o);
@@ -259,20 +282,20 @@ void oracle_check_progress(struct oracle *o)
 
 void oracle_check_end(struct oracle *o)
 {
-	for (unsigned r = 0; r < REACH__COUNT; r++)
-		if (o->required[r] && !engine_reached(o->e, r))
-			engine_violation(
-			    o->e, "reach", "missed", reach_name(r),
+	for (unsigned r = 0; r < TP__COUNT; r++)
+		if (o->required[r] && !tp_count(o->e, r))
+			violation_report(
+			    o->vl, V_REACH_MISSED, tracepoint_name(r),
 			    "the run never reached \"%s\", which this scenario exists to "
 			    "reach",
-			    reach_name(r));
+			    tracepoint_name(r));
 	for (unsigned b = 0; b < hv_vm_device_count(o->vm); b++) {
 		uint64_t rej = hv_vm_bus_rejected(o->vm, b);
 		uint64_t bad = b < GK_MAX_BUSES ? o->g->k.hbus[b].invalid_packets : 0;
 		if (rej || bad) {
 			char subject[16];
 			snprintf(subject, sizeof(subject), "bus%u", b);
-			engine_violation(o->e, "protocol", "bad-packet", subject,
+			violation_report(o->vl, V_PROTOCOL_BAD_PACKET, subject,
 			                 "bus %u: the host refused %" PRIu64
 			                 " guest packet(s) and the guest refused %" PRIu64
 			                 " host packet(s) as malformed or out of order",

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Oracles: they watch the host and the guest from outside and report
- * violations (engine_violation) in the words of the domain. None of them
+ * violations (violations.h) in the words of the domain. None of them
  * knows which guest behaviours are switched on.
  */
 #pragma once
@@ -11,7 +11,9 @@
 #include <stdint.h>
 
 #include "pcifront/gk.h"
+#include "vmbus-sim/tracepoint.h"
 #include "vmbus-sim/vm.h"
+#include "violations.h"
 
 struct oracle {
 	struct engine *e;
@@ -21,7 +23,8 @@ struct oracle {
 	GArray *watch;        /* ids of records pending legitimately */
 	uint64_t handled[GK_MAX_BUSES][GK_MAX_VECS];
 	unsigned guest_errors;
-	bool required[REACH__COUNT];
+	bool required[TP__COUNT];
+	struct violation_list *vl;
 };
 
 void oracle_init(struct oracle *o, struct engine *e, struct hv_vm *vm, struct gk *g);

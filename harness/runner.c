@@ -162,7 +162,7 @@ struct run_result *run_scenario(const struct scenario *s, const struct run_optio
 		gk_set_driver(g, i, d->name, d->driver, d->vectors);
 	}
 	oracle_init(&o, e, vm, g);
-	for (unsigned i = 0; i < REACH__COUNT; i++)
+	for (unsigned i = 0; i < TP__COUNT; i++)
 		o.required[i] = s->reach[i];
 
 	for (unsigned i = 0; i < s->nsteps && !stuck; i++) {
@@ -227,10 +227,10 @@ struct run_result *run_scenario(const struct scenario *s, const struct run_optio
 	oracle_check_end(&o);
 	r->end_time = engine_now(e);
 
-	for (unsigned i = 0; i < engine_violation_count(e); i++) {
-		const struct violation *v = engine_violation_get(e, i);
+	for (unsigned i = 0; i < violation_list_count(o.vl); i++) {
+		const struct violation *v = violation_list_get(o.vl, i);
 		struct run_violation *rv = g_new0(struct run_violation, 1);
-		rv->name = g_strdup_printf("%s.%s", v->oracle, v->kind);
+		rv->name = g_strdup(violation_kind_of(v->id)->name);
 		rv->message = g_strdup(v->message);
 		rv->time = v->time;
 		g_ptr_array_add(r->violations, rv);

@@ -763,14 +763,15 @@ static bool load_reach(struct loader *ld, json_object *arr, struct scenario *s)
 
 		if (!want_type(ld, p, v, json_type_string, "a string"))
 			return false;
-		r = catalog_lookup(CAT_REACH, json_object_get_string(v));
-		if (r < 0) {
+		r = tracepoint_lookup(json_object_get_string(v));
+		if (r < 0 || !tracepoint_is_reach_event(r)) {
 			g_autofree char *list = catalog_names(CAT_REACH);
 			return err_at(ld, p, false, "unknown event \"%s\" (one of: %s)",
 			              json_object_get_string(v), list);
 		}
 		if (s->reach[r])
-			return err_at(ld, p, false, "event \"%s\" is listed twice", reach_name(r));
+			return err_at(ld, p, false, "event \"%s\" is listed twice",
+			              tracepoint_name(r));
 		s->reach[r] = true;
 	}
 	return true;

@@ -14,6 +14,7 @@
 #include "../pcifront/drivers.h"
 #include "../vmbus-sim/engine.h"
 #include "../vmbus-sim/fault.h"
+#include "../vmbus-sim/tracepoint.h"
 
 #define SCN_MAX_VCPUS   32
 #define SCN_MAX_VECTORS 64
@@ -83,7 +84,7 @@ struct scenario {
 	unsigned nfaults;
 	struct scn_step *steps;
 	unsigned nsteps;
-	bool reach[REACH__COUNT];
+	bool reach[TP__COUNT]; /* reach events (tracepoints) the run must hit */
 	bool expect_pass;
 	char **expect_violations; /* NULL-terminated; "oracle.kind" names */
 };

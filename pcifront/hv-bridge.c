@@ -5,6 +5,7 @@
  * then the PCI-level unmask), suspend and resume. Packets from the host are
  * checked before they are believed.
  */
+#include "vmbus-sim/tracepoint.h"
 #include "gk.h"
 #include "vmbus-sim/hv-abi.h"
 #include "vmbus-sim/pcidev.h"
@@ -446,7 +447,7 @@ static void restore_msi_state(struct gk *g, struct gk_pci_dev *d)
 			continue;
 		hv_compose_msi_msg(g, desc->irq, &desc->msg);
 	}
-	engine_reach(g->e, REACH_MSI_RESTORED);
+	tp_hit(g->e, TP_MSI_RESTORED, NULL);
 }
 
 int hv_pci_resume(struct gk *g, unsigned bus)

@@ -6,6 +6,7 @@
  * writes, none on masking), save/restore of config and MSI-X state, CPU
  * offline migration (mask, set affinity, unmask) and the interrupt entry.
  */
+#include "vmbus-sim/tracepoint.h"
 #include "gk.h"
 #include "vmbus-sim/pcidev.h"
 #include "vmbus-sim/trace.h"
@@ -386,7 +387,7 @@ static void migrate_one_irq(struct gk *g, unsigned irq)
 	unsigned old_cpu = i->cpu;
 	uint8_t old_vector = i->vector;
 
-	engine_reach(g->e, REACH_MIGRATE_IRQ);
+	tp_hit(g->e, TP_MIGRATE_IRQ, NULL);
 	if (maskchip)
 		hv_irq_mask(g, irq);
 	if (!affinity)
@@ -404,7 +405,7 @@ void gk_cpu_down(struct gk *g, unsigned cpu)
 {
 	if (!g->k.cpu_online[cpu])
 		return;
-	gabi_phase(g->vm, PHASE_CPU_OFFLINE, true);
+	tp_phase(g->e, PHASE_CPU_OFFLINE, true);
 	task_atomic_enter(g->e); /* stop_machine: interrupts off on the dying CPU */
 	g->k.cpu_online[cpu] = false;
 	/* Like fixup_irqs(): walk the dying CPU's vector table. */
@@ -417,7 +418,7 @@ void gk_cpu_down(struct gk *g, unsigned cpu)
 	task_atomic_exit(g->e);
 	gabi_vcpu_set_online(g->vm, cpu, false);
 	GK_TRACE(g, "cpu-down", "\"cpu\":%u", cpu);
-	gabi_phase(g->vm, PHASE_CPU_OFFLINE, false);
+	tp_phase(g->e, PHASE_CPU_OFFLINE, false);
 }
 
 void gk_cpu_up(struct gk *g, unsigned cpu)

@@ -6,6 +6,7 @@
  * restore (a fresh boot kernel probes and quiesces, then the image kernel
  * brings CPUs back, restore_noirq, restore).
  */
+#include "vmbus-sim/tracepoint.h"
 #include "gk.h"
 #include "vmbus-sim/pcidev.h"
 #include "vmbus-sim/trace.h"
@@ -229,9 +230,9 @@ int gk_boot(struct gk *g)
 {
 	int r;
 
-	gabi_phase(g->vm, PHASE_BOOT, true);
+	tp_phase(g->e, PHASE_BOOT, true);
 	r = boot_kernel(g, true);
-	gabi_phase(g->vm, PHASE_BOOT, false);
+	tp_phase(g->e, PHASE_BOOT, false);
 	return r;
 }
 
@@ -258,7 +259,7 @@ int gk_hibernate(struct gk *g)
 	uint32_t frozen;
 	int ret = 0, r;
 
-	gabi_phase(g->vm, PHASE_HIBERNATE, true);
+	tp_phase(g->e, PHASE_HIBERNATE, true);
 	TRACE(g->e, "pm", "step", "\"step\":\"%s\"", "freeze");
 	drivers_callback(g, "freeze");
 	TRACE(g->e, "pm", "step", "\"step\":\"%s\"", "freeze_noirq");
@@ -269,7 +270,7 @@ int gk_hibernate(struct gk *g)
 		bridges_resume(g);
 		pci_resume_noirq(g);
 		drivers_callback(g, "thaw");
-		gabi_phase(g->vm, PHASE_HIBERNATE, false);
+		tp_phase(g->e, PHASE_HIBERNATE, false);
 		return r;
 	}
 	frozen = secondary_cpus_down(g);
@@ -297,7 +298,7 @@ int gk_hibernate(struct gk *g)
 	secondary_cpus_down(g);
 	TRACE(g->e, "pm", "step", "\"step\":\"%s\"", "S4");
 	gabi_power_off(g->vm);
-	gabi_phase(g->vm, PHASE_HIBERNATE, false);
+	tp_phase(g->e, PHASE_HIBERNATE, false);
 	return ret;
 }
 
@@ -310,7 +311,7 @@ int gk_resume(struct gk *g)
 		gk_fail(g, "resume: there is no hibernation image");
 		return -ENOENT;
 	}
-	gabi_phase(g->vm, PHASE_RESUME, true);
+	tp_phase(g->e, PHASE_RESUME, true);
 	TRACE(g->e, "pm", "step", "\"step\":\"%s\"", "boot-kernel");
 	if ((r = boot_kernel(g, false)) < 0)
 		ret = r;
@@ -332,6 +333,6 @@ int gk_resume(struct gk *g)
 	pci_resume_noirq(g);
 	TRACE(g->e, "pm", "step", "\"step\":\"%s\"", "restore");
 	drivers_callback(g, "restore");
-	gabi_phase(g->vm, PHASE_RESUME, false);
+	tp_phase(g->e, PHASE_RESUME, false);
 	return ret;
 }

@@ -4,7 +4,7 @@
  * clock only moves through the event queue and events run in (time, seq)
  * order; tasks sleep, busy-wait, yield, wait on completions and are woken;
  * stale timeouts do not move the clock; blocked tasks are reported; sleeping
- * in atomic context is a violation and violations are reported once; the
+ * in atomic context hits a tracepoint; the
  * seeded PRNG and the choice points are pure functions of the seed; reach
  * events and their names; the JSON-lines trace is byte-identical between
  * runs and absent when off; fault rules fire once, on the nth hit, on every
@@ -12,6 +12,7 @@
  * enabled, with the rule's or the point's default status.
  */
 #include "vmbus-sim/engine.h"
+#include "vmbus-sim/tracepoint.h"
 #include "vmbus-sim/fault.h"
 #include "vmbus-sim/trace.h"
 
@@ -222,7 +223,7 @@ static void test_task_sleep_udelay(void)
 	g_assert_true(task_done(t));
 	g_assert_cmpstr(l.s->str, ==, "start@0;slept@5000000;udelayed@5007000;slept0@5007000;");
 	g_assert_cmpuint(engine_now(e), ==, 5 * NSEC_PER_MSEC + 7 * NSEC_PER_USEC);
-	g_assert_cmpuint(engine_violation_count(e), ==, 0);
+	g_assert_cmpuint(tp_count(e, TP_SLEEP_IN_ATOMIC), ==, 0);
 	g_assert_null(task_current(e));
 	g_assert_cmpstr(task_name(NULL), ==, "-");
 	g_string_free(l.s, TRUE);
@@ -387,7 +388,7 @@ static void test_completion_wake(void)
 	g_assert_true(c.done);
 	g_assert_null(c.waiter);
 	g_assert_true(task_done(t));
-	g_assert_cmpuint(engine_violation_count(e), ==, 0);
+	g_assert_cmpuint(tp_count(e, TP_SLEEP_IN_ATOMIC), ==, 0);
 	engine_free(e);
 }
 
@@ -515,7 +516,7 @@ static void test_completion_poll_atomic(void)
 	g_assert_cmpint(w2.ret, ==, -ETIMEDOUT);
 	g_assert_cmpuint(w2.woke_at, >=, 100 * NSEC_PER_USEC);
 	/* No sleep-in-atomic: polling never sleeps. */
-	g_assert_cmpuint(engine_violation_count(e), ==, 0);
+	g_assert_cmpuint(tp_count(e, TP_SLEEP_IN_ATOMIC), ==, 0);
 	engine_free(e);
 }
 
@@ -654,7 +655,7 @@ static void task_sleep_in_atomic(void *arg)
 	g_assert_true(task_in_atomic(e));
 	/* udelay is a busy-wait: fine under a spinlock. */
 	task_udelay(e, 10);
-	g_assert_cmpuint(engine_violation_count(e), ==, 0);
+	g_assert_cmpuint(tp_count(e, TP_SLEEP_IN_ATOMIC), ==, 0);
 	task_atomic_exit(e);
 	g_assert_true(task_in_atomic(e));
 	task_sleep(e, 100);
@@ -665,21 +666,43 @@ static void task_sleep_in_atomic(void *arg)
 	task_sleep(e, 100);
 }
 
+/* What the last TP_SLEEP_IN_ATOMIC said, as a probe sees it. */
+struct sleep_probe {
+	unsigned hits;
+	char what[64];
+	char task[32];
+	unsigned depth;
+	uint64_t time;
+};
+
+static void on_sleep(void *ctx, struct engine *e, enum tracepoint tp, const struct tp_args *a)
+{
+	struct sleep_probe *p = ctx;
+	struct task *t = task_current(e);
+
+	if (tp != TP_SLEEP_IN_ATOMIC)
+		return;
+	p->hits++;
+	g_strlcpy(p->what, a->what, sizeof(p->what));
+	g_strlcpy(p->task, t ? task_name(t) : "-", sizeof(p->task));
+	p->depth = task_atomic_depth(e);
+	p->time = engine_now(e);
+}
+
 static void test_sleep_in_atomic(void)
 {
 	struct engine *e = engine_new(1);
-	const struct violation *v;
+	struct sleep_probe p = {0};
 
+	g_assert_cmpint(tp_register(e, on_sleep, &p), ==, 0);
 	task_spawn(e, "locker", task_sleep_in_atomic, e);
 	engine_run(e);
-	g_assert_cmpuint(engine_violation_count(e), ==, 1);
-	v = engine_violation_get(e, 0);
-	g_assert_cmpstr(v->oracle, ==, "atomic");
-	g_assert_cmpstr(v->kind, ==, "sleep-in-atomic");
-	g_assert_cmpstr(v->subject, ==, "msleep");
-	g_assert_nonnull(strstr(v->message, "locker"));
-	g_assert_nonnull(strstr(v->message, "depth 1"));
-	g_assert_cmpuint(v->time, ==, 10);
+	g_assert_cmpuint(tp_count(e, TP_SLEEP_IN_ATOMIC), ==, 1);
+	g_assert_cmpuint(p.hits, ==, 1);
+	g_assert_cmpstr(p.what, ==, "msleep");
+	g_assert_cmpstr(p.task, ==, "locker");
+	g_assert_cmpuint(p.depth, ==, 1);
+	g_assert_cmpuint(p.time, ==, 10);
 	engine_free(e);
 }
 
@@ -694,16 +717,15 @@ static void ev_might_sleep(struct engine *e, void *arg)
 static void test_sleep_in_event_context(void)
 {
 	struct engine *e = engine_new(1);
-	const struct violation *v;
+	struct sleep_probe p = {0};
 
+	g_assert_cmpint(tp_register(e, on_sleep, &p), ==, 0);
 	engine_schedule(e, 42, ev_might_sleep, NULL);
 	engine_run(e);
-	g_assert_cmpuint(engine_violation_count(e), ==, 1);
-	v = engine_violation_get(e, 0);
-	g_assert_cmpstr(v->oracle, ==, "atomic");
-	g_assert_cmpstr(v->kind, ==, "sleep-in-atomic");
-	g_assert_cmpstr(v->subject, ==, "kmalloc(GFP_KERNEL)");
-	g_assert_cmpuint(v->time, ==, 42);
+	g_assert_cmpuint(tp_count(e, TP_SLEEP_IN_ATOMIC), ==, 1);
+	g_assert_cmpstr(p.what, ==, "kmalloc(GFP_KERNEL)");
+	g_assert_cmpstr(p.task, ==, "-");
+	g_assert_cmpuint(p.time, ==, 42);
 	engine_free(e);
 }
 
@@ -722,71 +744,52 @@ static void test_wait_in_atomic(void)
 	struct engine *e = engine_new(1);
 	struct completion c;
 	struct waiter w = {.e = e, .c = &c};
-	const struct violation *v;
+	struct sleep_probe p = {0};
 
+	g_assert_cmpint(tp_register(e, on_sleep, &p), ==, 0);
 	completion_init(&c, "wait_for_completion");
 	task_spawn(e, "irqoff", task_wait_in_atomic, &w);
 	engine_run(e);
 	g_assert_true(w.returned);
 	g_assert_cmpint(w.ret, ==, -ETIMEDOUT);
-	g_assert_cmpuint(engine_violation_count(e), ==, 1);
-	v = engine_violation_get(e, 0);
-	g_assert_cmpstr(v->oracle, ==, "atomic");
-	g_assert_cmpstr(v->kind, ==, "sleep-in-atomic");
-	g_assert_cmpstr(v->subject, ==, "wait_for_completion");
+	g_assert_cmpuint(tp_count(e, TP_SLEEP_IN_ATOMIC), ==, 1);
+	g_assert_cmpstr(p.what, ==, "wait_for_completion");
 	engine_free(e);
 }
 
-/* ---- violations ---- */
+/* ---- tracepoint probes ---- */
 
-static void test_violation_dedup(void)
+static void count_probe(void *ctx, struct engine *e, enum tracepoint tp, const struct tp_args *a)
 {
-	struct engine *e = engine_new(1);
-	const struct violation *v;
+	unsigned *n = ctx;
 
-	g_assert_cmpuint(engine_violation_count(e), ==, 0);
-	engine_violation(e, "delivery", "lost", "dev0/3", "vector %u lost", 3u);
-	engine_violation(e, "delivery", "lost", "dev0/3", "vector %u lost again", 3u);
-	g_assert_cmpuint(engine_violation_count(e), ==, 1);
-	engine_violation(e, "delivery", "lost", "dev0/4", "vector %u lost", 4u);
-	engine_violation(e, "delivery", "stuck-masked", "dev0/3", "stuck");
-	engine_violation(e, "mask", "lost", "dev0/3", "other oracle");
-	engine_violation(e, "mask", "lost", NULL, "no subject");
-	engine_violation(e, "mask", "lost", "", "empty subject is the same as none");
-	engine_violation(e, "mask", "lost", NULL, "again");
-	g_assert_cmpuint(engine_violation_count(e), ==, 5);
-
-	v = engine_violation_get(e, 0);
-	g_assert_cmpstr(v->oracle, ==, "delivery");
-	g_assert_cmpstr(v->kind, ==, "lost");
-	g_assert_cmpstr(v->subject, ==, "dev0/3");
-	/* The first report is kept, not the duplicate. */
-	g_assert_cmpstr(v->message, ==, "vector 3 lost");
-	g_assert_cmpuint(v->time, ==, 0);
-	g_assert_cmpstr(engine_violation_get(e, 1)->subject, ==, "dev0/4");
-	g_assert_cmpstr(engine_violation_get(e, 2)->kind, ==, "stuck-masked");
-	g_assert_cmpstr(engine_violation_get(e, 3)->oracle, ==, "mask");
-	g_assert_cmpstr(engine_violation_get(e, 4)->subject, ==, "");
-	g_assert_cmpstr(engine_violation_get(e, 4)->message, ==, "no subject");
-	engine_free(e);
+	(void)e;
+	(void)a;
+	if (tp == TP_POWER_OFF)
+		(*n)++;
 }
 
-static void ev_violate(struct engine *e, void *arg)
-{
-	(void)arg;
-	engine_violation(e, "remap", "stale", "x", "at %" G_GUINT64_FORMAT, engine_now(e));
-}
-
-static void test_violation_time(void)
+static void test_tracepoint_probes(void)
 {
 	struct engine *e = engine_new(1);
+	unsigned a = 0, b = 0;
 
-	engine_schedule(e, 77, ev_violate, NULL);
-	engine_schedule(e, 99, ev_violate, NULL);
-	engine_run(e);
-	g_assert_cmpuint(engine_violation_count(e), ==, 1);
-	g_assert_cmpuint(engine_violation_get(e, 0)->time, ==, 77);
-	g_assert_cmpstr(engine_violation_get(e, 0)->message, ==, "at 77");
+	g_assert_cmpint(tp_register(e, count_probe, &a), ==, 0);
+	g_assert_cmpint(tp_register(e, count_probe, &b), ==, 0);
+	tp_hit(e, TP_POWER_OFF, NULL);
+	tp_hit(e, TP_MIGRATE_IRQ, NULL);
+	g_assert_cmpuint(a, ==, 1);
+	g_assert_cmpuint(b, ==, 1);
+	tp_unregister(e, count_probe, &a);
+	tp_hit(e, TP_POWER_OFF, NULL);
+	g_assert_cmpuint(a, ==, 1);
+	g_assert_cmpuint(b, ==, 2);
+	g_assert_cmpuint(tp_count(e, TP_POWER_OFF), ==, 2);
+	g_assert_cmpuint(tp_count(e, TP_MIGRATE_IRQ), ==, 1);
+	/* A full probe table says so instead of dropping a probe silently. */
+	for (unsigned i = 0; i < 7; i++) /* b is registered: 8 in all */
+		g_assert_cmpint(tp_register(e, count_probe, &a), ==, 0);
+	g_assert_cmpint(tp_register(e, count_probe, &a), ==, -ENOSPC);
 	engine_free(e);
 }
 
@@ -943,28 +946,30 @@ static void test_reach(void)
 	struct engine *e = engine_new(1);
 	GHashTable *names = g_hash_table_new(g_str_hash, g_str_equal);
 
-	for (int r = 0; r < REACH__COUNT; r++) {
-		const char *name = reach_name((enum reach_event)r);
+	for (int r = 0; r < TP__COUNT; r++) {
+		const char *name = tracepoint_name((enum tracepoint)r);
 
 		g_assert_nonnull(name);
 		g_assert_cmpstr(name, !=, "?");
-		g_assert_cmpint(reach_lookup(name), ==, r);
+		g_assert_cmpint(tracepoint_lookup(name), ==, r);
 		g_assert_false(g_hash_table_contains(names, name));
 		g_hash_table_add(names, (gpointer)name);
-		g_assert_cmpuint(engine_reached(e, (enum reach_event)r), ==, 0);
+		g_assert_cmpuint(tp_count(e, (enum tracepoint)r), ==, 0);
 	}
-	g_assert_cmpint(reach_lookup("no-such-event"), ==, -1);
-	g_assert_cmpint(reach_lookup(""), ==, -1);
-	g_assert_cmpstr(reach_name(REACH__COUNT), ==, "?");
-	g_assert_cmpint(reach_lookup("power-off"), ==, REACH_POWER_OFF);
-	g_assert_cmpstr(reach_name(REACH_INTERRUPT_LOST), ==, "interrupt-lost");
+	g_assert_cmpint(tracepoint_lookup("no-such-event"), ==, -1);
+	g_assert_cmpint(tracepoint_lookup(""), ==, -1);
+	g_assert_cmpstr(tracepoint_name(TP__COUNT), ==, "?");
+	g_assert_cmpint(tracepoint_lookup("power-off"), ==, TP_POWER_OFF);
+	g_assert_cmpstr(tracepoint_name(TP_INTERRUPT_LOST), ==, "interrupt-lost");
 
-	engine_reach(e, REACH_POWER_OFF);
-	engine_reach(e, REACH_POWER_OFF);
-	engine_reach(e, REACH_MIGRATE_IRQ);
-	g_assert_cmpuint(engine_reached(e, REACH_POWER_OFF), ==, 2);
-	g_assert_cmpuint(engine_reached(e, REACH_MIGRATE_IRQ), ==, 1);
-	g_assert_cmpuint(engine_reached(e, REACH_RETARGET_OK), ==, 0);
+	tp_hit(e, TP_POWER_OFF, NULL);
+	tp_hit(e, TP_POWER_OFF, NULL);
+	tp_hit(e, TP_MIGRATE_IRQ, NULL);
+	g_assert_true(tracepoint_is_reach_event(TP_POWER_OFF));
+	g_assert_false(tracepoint_is_reach_event(TP_PHASE_ENTER));
+	g_assert_cmpuint(tp_count(e, TP_POWER_OFF), ==, 2);
+	g_assert_cmpuint(tp_count(e, TP_MIGRATE_IRQ), ==, 1);
+	g_assert_cmpuint(tp_count(e, TP_RETARGET_OK), ==, 0);
 	g_hash_table_destroy(names);
 	engine_free(e);
 }
@@ -1022,7 +1027,7 @@ static void task_scen(void *arg)
 static void ev_scen(struct engine *e, void *arg)
 {
 	(void)arg;
-	engine_violation(e, "delivery", "lost", "ev", "from an event");
+	tp_hit(e, TP_INTERRUPT_LOST, NULL);
 }
 
 /* A small world with choice points, faults, sleeps, completions and
@@ -1125,7 +1130,7 @@ static void test_trace_fields(void)
 
 	g_assert_cmpstr(trace_contents(t), ==, "");
 	engine_set_trace(e, t);
-	engine_violation(e, "delivery", "lost", "s", "m");
+	tp_phase(e, PHASE_RESUME, true);
 	/* trace.h: fields_fmt may be "" for no fields. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-zero-length"
@@ -1135,8 +1140,8 @@ static void test_trace_fields(void)
 	lines = g_strsplit(trace_contents(t), "\n", -1);
 	g_assert_cmpuint(g_strv_length(lines), ==, 4);
 	g_assert_cmpstr(lines[0], ==,
-	                "{\"t\":0,\"task\":\"-\",\"comp\":\"oracle\",\"ev\":\"violation\","
-	                "\"oracle\":\"delivery\",\"kind\":\"lost\"}");
+	                "{\"t\":0,\"task\":\"-\",\"comp\":\"phase\",\"ev\":\"enter\","
+	                "\"phase\":\"resume\"}");
 	g_assert_cmpstr(lines[1], ==,
 	                "{\"t\":0,\"task\":\"-\",\"comp\":\"test\",\"ev\":\"plain\"}");
 	o = json_tokener_parse(lines[2]);
@@ -1198,7 +1203,7 @@ static void test_trace_off(void)
 		engine_set_trace(e, NULL);
 		g_assert_null(engine_trace(e));
 		engine_choose(e, 3, "off");
-		engine_violation(e, "x", "y", "z", "untraced");
+		tp_phase(e, PHASE_BOOT, true);
 		TRACE(e, "test", "off", "\"x\":%d", 1);
 		g_assert_cmpstr(trace_contents(t), ==, before);
 		g_free(before);
@@ -1271,7 +1276,7 @@ static void test_fault_none(void)
 	g_assert_cmpuint(status, ==, 0x1234);
 	g_assert_cmpuint(fault_hits(f, FP_VSP_D0_ENTRY), ==, 1);
 	g_assert_cmpuint(fault_hits(f, FP_VMBUS_SEND), ==, 0);
-	g_assert_cmpuint(engine_reached(e, REACH_FAULT_INJECTED), ==, 0);
+	g_assert_cmpuint(tp_count(e, TP_FAULT_INJECTED), ==, 0);
 	faults_free(f);
 	faults_free(NULL);
 	engine_free(e);
@@ -1289,7 +1294,7 @@ static void test_fault_once(void)
 	check_pattern(f, FP_VSP_D0_ENTRY, "00000");
 	g_assert_cmpuint(fault_hits(f, FP_VSP_CREATE_INTERRUPT), ==, 10);
 	g_assert_cmpuint(fault_hits(f, FP_VSP_D0_ENTRY), ==, 5);
-	g_assert_cmpuint(engine_reached(e, REACH_FAULT_INJECTED), ==, 1);
+	g_assert_cmpuint(tp_count(e, TP_FAULT_INJECTED), ==, 1);
 	faults_free(f);
 	engine_free(e);
 }
@@ -1303,7 +1308,7 @@ static void test_fault_nth(void)
 	r.n = 3;
 	faults_add(f, &r);
 	check_pattern(f, FP_HYPERCALL_RETARGET, "0010000000");
-	g_assert_cmpuint(engine_reached(e, REACH_FAULT_INJECTED), ==, 1);
+	g_assert_cmpuint(tp_count(e, TP_FAULT_INJECTED), ==, 1);
 	faults_free(f);
 
 	/* n = 1 is the first hit. */
@@ -1324,7 +1329,7 @@ static void test_fault_every(void)
 	faults_add(f, &r);
 	check_pattern(f, FP_VMBUS_SEND, "11111111");
 	check_pattern(f, FP_VSP_D0_ENTRY, "000");
-	g_assert_cmpuint(engine_reached(e, REACH_FAULT_INJECTED), ==, 8);
+	g_assert_cmpuint(tp_count(e, TP_FAULT_INJECTED), ==, 8);
 	faults_free(f);
 	engine_free(e);
 }
@@ -1599,8 +1604,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/engine/atomic/sleep-in-atomic", test_sleep_in_atomic);
 	g_test_add_func("/engine/atomic/sleep-in-event", test_sleep_in_event_context);
 	g_test_add_func("/engine/atomic/wait-in-atomic", test_wait_in_atomic);
-	g_test_add_func("/engine/violation/dedup", test_violation_dedup);
-	g_test_add_func("/engine/violation/time", test_violation_time);
+	g_test_add_func("/engine/tracepoint/probes", test_tracepoint_probes);
 	g_test_add_func("/engine/prng/seeded", test_prng_seeded);
 	g_test_add_func("/engine/prng/sequences-differ", test_prng_sequences_differ);
 	g_test_add_func("/engine/choose/direct", test_choose_direct);

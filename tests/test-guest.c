@@ -148,7 +148,7 @@ static void test_boot_programs_every_vector(void)
 		}
 		/* the vector domain spreads over the least loaded CPUs */
 		g_assert_cmphex(cpus_used, ==, 0xf);
-		g_assert_cmpuint(engine_reached(w.e, REACH_RETARGET_OK), >=, 8);
+		g_assert_cmpuint(tp_count(w.e, TP_RETARGET_OK), >=, 8);
 		world_fini(&w);
 	}
 }
@@ -205,7 +205,7 @@ static void test_runtime_offline_migrates(void)
 	g_assert_cmpuint(moved, >, 0);
 	g_assert_cmpint(in_task(&w, do_offline, GUINT_TO_POINTER(2)), ==, 0);
 	g_assert_false(hv_vm_vcpu_online(w.vm, 2));
-	g_assert_cmpuint(engine_reached(w.e, REACH_MIGRATE_IRQ), ==, moved);
+	g_assert_cmpuint(tp_count(w.e, TP_MIGRATE_IRQ), ==, moved);
 	for (unsigned v = 0; v < 8; v++) {
 		struct gk_irq *i = irq_of(&w, v);
 		struct irte *e = irte_of(&w, v);
@@ -218,7 +218,7 @@ static void test_runtime_offline_migrates(void)
 		pcidev_msix_entry(hv_vm_device(w.vm, 0), v, NULL, NULL, &masked);
 		g_assert_false(masked);
 	}
-	g_assert_cmpuint(engine_reached(w.e, REACH_RETARGET_FAILED), ==, 0);
+	g_assert_cmpuint(tp_count(w.e, TP_RETARGET_FAILED), ==, 0);
 	world_fini(&w);
 }
 
@@ -245,7 +245,7 @@ static void test_unmask_after_failed_retarget(void)
 		boot(&w);
 		irq = gk_dev_irq(w.g, 0, 1);
 		in_task(&w, do_suspend_then_unmask, GUINT_TO_POINTER(irq));
-		g_assert_cmpuint(engine_reached(w.e, REACH_RETARGET_FAILED), ==, 1);
+		g_assert_cmpuint(tp_count(w.e, TP_RETARGET_FAILED), ==, 1);
 		pcidev_msix_entry(hv_vm_device(w.vm, 0), 1, NULL, NULL, &masked);
 		g_assert_cmpint(masked, ==, !fixed);
 		g_assert_cmpint(!!(w.g->k.dev[0].desc[1].msix_ctrl & PCI_MSIX_ENTRY_CTRL_MASKBIT),
@@ -318,9 +318,9 @@ static void test_recompose_replaces_entry(void)
 	g_assert_cmpint(in_task(&w, do_recompose, NULL), ==, 0);
 	g_assert_cmpuint(irte_count(hv_vm_irte(w.vm)), ==, n);
 	g_assert_cmphex(irq_of(&w, 0)->chip_data.data, !=, old_data);
-	g_assert_cmpuint(engine_reached(w.e, REACH_DELETE_INTERRUPT), ==, 1);
+	g_assert_cmpuint(tp_count(w.e, TP_DELETE_INTERRUPT), ==, 1);
 	/* compose polls, so doing it with the descriptor locked is fine */
-	g_assert_cmpuint(engine_violation_count(w.e), ==, 0);
+	g_assert_cmpuint(tp_count(w.e, TP_SLEEP_IN_ATOMIC), ==, 0);
 	world_fini(&w);
 }
 
@@ -340,10 +340,9 @@ static void test_sleep_in_atomic_caught(void)
 	world_init(&w, 2, PCI_PROTOCOL_VERSION_1_4, DRIVER_KEEP_VECTORS, 2,
 	           profile_default()->behaviours);
 	boot(&w);
-	g_assert_cmpuint(engine_violation_count(w.e), ==, 0);
+	g_assert_cmpuint(tp_count(w.e, TP_SLEEP_IN_ATOMIC), ==, 0);
 	in_task(&w, do_request_in_atomic, NULL);
-	g_assert_cmpuint(engine_violation_count(w.e), ==, 1);
-	g_assert_cmpstr(engine_violation_get(w.e, 0)->kind, ==, "sleep-in-atomic");
+	g_assert_cmpuint(tp_count(w.e, TP_SLEEP_IN_ATOMIC), ==, 1);
 	world_fini(&w);
 }
 
@@ -385,7 +384,7 @@ static void test_hibernate_resume_image(void)
 	/* the snapshot was taken with only the boot CPU online */
 	g_assert_true(w.g->image.cpu_online[0]);
 	g_assert_false(w.g->image.cpu_online[3]);
-	g_assert_cmpuint(engine_reached(w.e, REACH_RETARGET_FAILED), >, 0);
+	g_assert_cmpuint(tp_count(w.e, TP_RETARGET_FAILED), >, 0);
 	hv_vm_power_on(w.vm);
 	g_assert_cmpint(in_task(&w, do_resume, NULL), ==, 0);
 	g_assert_true(w.g->k.is_image_kernel);
@@ -396,8 +395,8 @@ static void test_hibernate_resume_image(void)
 		g_assert_nonnull(e);
 		g_assert_cmpuint(e->vcpu, ==, irq_of(&w, v)->cpu);
 	}
-	g_assert_cmpuint(engine_reached(w.e, REACH_MSI_RESTORED), ==, 2); /* thaw and restore */
-	g_assert_cmpuint(engine_violation_count(w.e), ==, 0);
+	g_assert_cmpuint(tp_count(w.e, TP_MSI_RESTORED), ==, 2); /* thaw and restore */
+	g_assert_cmpuint(tp_count(w.e, TP_SLEEP_IN_ATOMIC), ==, 0);
 	world_fini(&w);
 }
 

@@ -902,7 +902,7 @@ static void test_delete_interrupt(void)
 		g_assert_cmpuint(irtes(&h), ==, 1);
 		delete_interrupt(&h, &c2.int_desc);
 		g_assert_cmpuint(irtes(&h), ==, 0);
-		g_assert_cmpuint(engine_reached(h.e, REACH_DELETE_INTERRUPT), >=, 2);
+		g_assert_cmpuint(tp_count(h.e, TP_DELETE_INTERRUPT), >=, 2);
 		host_fini(&h);
 	}
 }
@@ -1081,8 +1081,8 @@ static void test_reject_create_before_d0(void)
 		c = create_simple(&h, 0, 0x30, 1);
 		g_assert_cmphex((uint32_t)c.response.status, ==, STATUS_INVALID_DEVICE_STATE);
 		g_assert_cmpuint(irtes(&h), ==, 0);
-		g_assert_cmpuint(engine_reached(h.e, REACH_CREATE_INTERRUPT_FAILED), ==, 2);
-		g_assert_cmpuint(engine_reached(h.e, REACH_CREATE_INTERRUPT), ==, 0);
+		g_assert_cmpuint(tp_count(h.e, TP_CREATE_INTERRUPT_FAILED), ==, 2);
+		g_assert_cmpuint(tp_count(h.e, TP_CREATE_INTERRUPT), ==, 0);
 		host_fini(&h);
 	}
 }
@@ -1308,7 +1308,7 @@ static void test_retarget_vp_mask(void)
 	check_irte(&h, &c.int_desc, 3, 0xff);
 	/* the address the host returned is unchanged: the guest keeps using it */
 	g_assert_cmpuint(irtes(&h), ==, 1);
-	g_assert_cmpuint(engine_reached(h.e, REACH_RETARGET_OK), ==, 3);
+	g_assert_cmpuint(tp_count(h.e, TP_RETARGET_OK), ==, 3);
 	host_fini(&h);
 }
 
@@ -1440,7 +1440,7 @@ static void test_retarget_invalid_parameter(void)
 		g_assert_cmphex(retarget_for(&h, &c.int_desc, 0x42, 1), ==,
 		                HV_STATUS_INVALID_PARAMETER);
 		check_irte(&h, &c.int_desc, 1, 0x41);
-		g_assert_cmpuint(engine_reached(h.e, REACH_RETARGET_FAILED), >=, 10);
+		g_assert_cmpuint(tp_count(h.e, TP_RETARGET_FAILED), >=, 10);
 		host_fini(&h);
 	}
 }
@@ -1571,7 +1571,7 @@ static void test_power_off_clears_irtes(void)
 		g_assert_null(irte_of(&h, 0, c[v].int_desc.address, c[v].int_desc.data));
 	g_assert_false(hv_vm_powered(h.vm));
 	g_assert_cmpuint(hv_vm_last_power_off(h.vm), ==, engine_now(h.e));
-	g_assert_cmpuint(engine_reached(h.e, REACH_POWER_OFF), ==, 1);
+	g_assert_cmpuint(tp_count(h.e, TP_POWER_OFF), ==, 1);
 	/* the channel is gone with it */
 	g_assert_cmpuint(gabi_vmbus_offer_count(h.vm), ==, 0);
 	g_assert_cmpint(gabi_vmbus_send(h.vm, h.ch, "x", 1, 0, 0), ==, -ENODEV);
@@ -1636,7 +1636,7 @@ static void test_fault_create_interrupt(void)
 	c = create_simple(&h, 1, 0x30, 1);
 	g_assert_cmphex((uint32_t)c.response.status, ==, 0xC000009A);
 	g_assert_cmpuint(irtes(&h), ==, 0);
-	g_assert_cmpuint(engine_reached(h.e, REACH_FAULT_INJECTED), ==, 1);
+	g_assert_cmpuint(tp_count(h.e, TP_FAULT_INJECTED), ==, 1);
 	/* once: the next request succeeds */
 	c = create_simple(&h, 1, 0x30, 1);
 	check_created(&h, &c, 1, 0x30, 1);
@@ -1689,10 +1689,10 @@ static void test_fault_create_interrupt_phase(void)
 	faults_add(h.f, &rule);
 	c = create_simple(&h, 0, 0x30, 1);
 	check_created(&h, &c, 0, 0x30, 1);
-	gabi_phase(h.vm, PHASE_RESUME, true);
+	tp_phase(hv_vm_engine(h.vm), PHASE_RESUME, true);
 	c = create_simple(&h, 0, 0x31, 1);
 	g_assert_cmphex((uint32_t)c.response.status, ==, STATUS_UNSUCCESSFUL);
-	gabi_phase(h.vm, PHASE_RESUME, false);
+	tp_phase(hv_vm_engine(h.vm), PHASE_RESUME, false);
 	c = create_simple(&h, 0, 0x32, 1);
 	check_created(&h, &c, 0, 0x32, 1);
 	host_fini(&h);
@@ -1712,7 +1712,7 @@ static void test_fault_d0_entry(void)
 	faults_add(h.f, &rule);
 	g_assert_cmphex(negotiate(&h, PCI_PROTOCOL_VERSION_1_4), ==, STATUS_SUCCESS);
 	g_assert_cmphex(d0_entry(&h, h.mmio_base), ==, 0xC0370048);
-	g_assert_cmpuint(engine_reached(h.e, REACH_D0_ENTRY_FAILED), ==, 1);
+	g_assert_cmpuint(tp_count(h.e, TP_D0_ENTRY_FAILED), ==, 1);
 	g_assert_cmphex(d0_entry(&h, h.mmio_base), ==, STATUS_SUCCESS);
 	host_fini(&h);
 }

@@ -281,9 +281,9 @@ static void test_full(void)
 	g_assert_cmpuint(s->steps[6].ns, ==, 1000);
 	g_assert_cmpuint(s->steps[8].op, ==, OP_CHECK);
 	g_assert_cmpuint(s->steps[5].line, ==, 11);
-	g_assert_true(s->reach[REACH_RETARGET_FAILED]);
-	g_assert_true(s->reach[REACH_MIGRATE_IRQ]);
-	g_assert_false(s->reach[REACH_RETARGET_OK]);
+	g_assert_true(s->reach[TP_RETARGET_FAILED]);
+	g_assert_true(s->reach[TP_MIGRATE_IRQ]);
+	g_assert_false(s->reach[TP_RETARGET_OK]);
 	g_assert_false(s->expect_pass);
 	g_assert_cmpstr(s->expect_violations[0], ==, "mask.stuck-masked");
 	g_assert_null(s->expect_violations[1]);
@@ -314,7 +314,7 @@ static void test_set(void)
 	g_assert_cmpuint(s->nsteps, ==, 2);
 	g_assert_cmpuint(s->steps[1].op, ==, OP_FIRE);
 	g_assert_true(s->steps[1].all_vectors);
-	g_assert_true(s->reach[REACH_INTERRUPT_DELIVERED]);
+	g_assert_true(s->reach[TP_INTERRUPT_DELIVERED]);
 	scenario_free(s);
 }
 
@@ -515,6 +515,80 @@ static void test_mutations(void)
 	}
 }
 
+/* ---- the violation list ---- */
+
+static void test_violation_dedup(void)
+{
+	struct engine *e = engine_new(1);
+	struct violation_list *l = violation_list_new(e);
+	const struct violation *v;
+
+	g_assert_cmpuint(violation_list_count(l), ==, 0);
+	violation_report(l, V_DELIVERY_LOST, "dev0/3", "vector %u lost", 3u);
+	violation_report(l, V_DELIVERY_LOST, "dev0/3", "vector %u lost again", 3u);
+	g_assert_cmpuint(violation_list_count(l), ==, 1);
+	violation_report(l, V_DELIVERY_LOST, "dev0/4", "vector %u lost", 4u);
+	violation_report(l, V_DELIVERY_STUCK_PENDING, "dev0/3", "stuck");
+	violation_report(l, V_MASK_STUCK_MASKED, "dev0/3", "other oracle");
+	violation_report(l, V_REMAP_NO_ENTRY, NULL, "no subject");
+	violation_report(l, V_REMAP_NO_ENTRY, "", "empty subject is the same as none");
+	violation_report(l, V_REMAP_NO_ENTRY, NULL, "again");
+	g_assert_cmpuint(violation_list_count(l), ==, 5);
+
+	v = violation_list_get(l, 0);
+	g_assert_cmpint(v->id, ==, V_DELIVERY_LOST);
+	g_assert_cmpstr(violation_kind_of(v->id)->name, ==, "delivery.lost");
+	g_assert_cmpstr(violation_kind_of(v->id)->oracle, ==, "delivery");
+	g_assert_cmpstr(violation_kind_of(v->id)->kind, ==, "lost");
+	g_assert_cmpstr(v->subject, ==, "dev0/3");
+	/* The first report is kept, not the duplicate. */
+	g_assert_cmpstr(v->message, ==, "vector 3 lost");
+	g_assert_cmpuint(v->time, ==, 0);
+	g_assert_cmpstr(violation_list_get(l, 1)->subject, ==, "dev0/4");
+	g_assert_cmpint(violation_list_get(l, 2)->id, ==, V_DELIVERY_STUCK_PENDING);
+	g_assert_cmpint(violation_list_get(l, 3)->id, ==, V_MASK_STUCK_MASKED);
+	g_assert_cmpstr(violation_list_get(l, 4)->subject, ==, "");
+	g_assert_cmpstr(violation_list_get(l, 4)->message, ==, "no subject");
+	g_assert_null(violation_list_get(l, 5));
+	violation_list_free(l);
+	engine_free(e);
+}
+
+static void ev_violate(struct engine *e, void *arg)
+{
+	violation_report(arg, V_REMAP_WRONG_VECTOR, "x", "at %" G_GUINT64_FORMAT, engine_now(e));
+}
+
+static void test_violation_time(void)
+{
+	struct engine *e = engine_new(1);
+	struct violation_list *l = violation_list_new(e);
+
+	engine_schedule(e, 77, ev_violate, l);
+	engine_schedule(e, 99, ev_violate, l);
+	engine_run(e);
+	g_assert_cmpuint(violation_list_count(l), ==, 1);
+	g_assert_cmpuint(violation_list_get(l, 0)->time, ==, 77);
+	g_assert_cmpstr(violation_list_get(l, 0)->message, ==, "at 77");
+	violation_list_free(l);
+	engine_free(e);
+}
+
+/* Every kind is declared once, with a unique "oracle.kind" name. */
+static void test_violation_table(void)
+{
+	for (unsigned i = 0; i < violation_kind_count(); i++) {
+		const struct violation_kind *k = violation_kind_get(i);
+		g_autofree char *joined = g_strdup_printf("%s.%s", k->oracle, k->kind);
+
+		g_assert_cmpstr(k->name, ==, joined);
+		g_assert_cmpint(violation_lookup(k->name), ==, (int)i);
+		g_assert_true(k->description && k->description[0]);
+	}
+	g_assert_cmpint(violation_lookup("delivery.nope"), ==, -1);
+	g_assert_null(violation_kind_get(violation_kind_count()));
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -534,5 +608,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/scenario/columns-are-characters", test_columns_are_characters);
 	g_test_add_func("/scenario/schema-matches-loader", test_schema_matches_loader);
 	g_test_add_func("/scenario/mutations", test_mutations);
+	g_test_add_func("/violations/dedup", test_violation_dedup);
+	g_test_add_func("/violations/time", test_violation_time);
+	g_test_add_func("/violations/table", test_violation_table);
 	return g_test_run();
 }

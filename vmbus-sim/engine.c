@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "engine.h"
+#include "tracepoint.h"
 #include "coro.h"
 #include "trace.h"
 
@@ -37,6 +38,8 @@ struct task {
 
 typedef void (*tagged_fn)(struct engine *e, void *arg, uint64_t tag);
 
+#define ENGINE_MAX_PROBES 8
+
 struct event {
 	uint64_t time;
 	uint64_t seq;
@@ -58,40 +61,13 @@ struct engine {
 	struct task *current;
 	struct coro_main main;
 	struct trace *trace;
-	uint64_t reached[REACH__COUNT];
-	GPtrArray *violations;
-	GHashTable *violation_keys;
+	uint64_t tp_counts[TP__COUNT];
+	struct {
+		tp_probe_fn fn;
+		void *ctx;
+	} probes[ENGINE_MAX_PROBES];
+	unsigned nprobes;
 };
-
-static const char *const reach_names[REACH__COUNT] = {
-    [REACH_RETARGET_FAILED] = "retarget-failed",
-    [REACH_RETARGET_OK] = "retarget-ok",
-    [REACH_CREATE_INTERRUPT] = "create-interrupt",
-    [REACH_CREATE_INTERRUPT_FAILED] = "create-interrupt-failed",
-    [REACH_DELETE_INTERRUPT] = "delete-interrupt",
-    [REACH_FIRED_WHILE_MASKED] = "fired-while-masked",
-    [REACH_INTERRUPT_LOST] = "interrupt-lost",
-    [REACH_INTERRUPT_DELIVERED] = "interrupt-delivered",
-    [REACH_POWER_OFF] = "power-off",
-    [REACH_MIGRATE_IRQ] = "migrate-irq",
-    [REACH_MSI_RESTORED] = "msi-restored",
-    [REACH_FAULT_INJECTED] = "fault-injected",
-    [REACH_D0_ENTRY_FAILED] = "d0-entry-failed",
-    [REACH_PACKET_DROPPED] = "packet-dropped",
-};
-
-const char *reach_name(enum reach_event r)
-{
-	return (unsigned)r < REACH__COUNT ? reach_names[r] : "?";
-}
-
-int reach_lookup(const char *name)
-{
-	for (int i = 0; i < REACH__COUNT; i++)
-		if (strcmp(reach_names[i], name) == 0)
-			return i;
-	return -1;
-}
 
 static uint64_t splitmix64(uint64_t *x)
 {
@@ -99,17 +75,6 @@ static uint64_t splitmix64(uint64_t *x)
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
 	return z ^ (z >> 31);
-}
-
-static void violation_free(gpointer p)
-{
-	struct violation *v = p;
-
-	g_free(v->oracle);
-	g_free(v->kind);
-	g_free(v->subject);
-	g_free(v->message);
-	g_free(v);
 }
 
 static void task_free(struct task *t)
@@ -134,8 +99,6 @@ struct engine *engine_new(uint64_t seed)
 	e->ready = g_ptr_array_new();
 	e->tasks = g_ptr_array_new();
 	e->coro_pool = g_ptr_array_new();
-	e->violations = g_ptr_array_new_with_free_func(violation_free);
-	e->violation_keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	return e;
 }
 
@@ -163,8 +126,6 @@ void engine_free(struct engine *e)
 	g_ptr_array_free(e->tasks, TRUE);
 	g_ptr_array_free(e->ready, TRUE);
 	g_array_free(e->heap, TRUE);
-	g_ptr_array_free(e->violations, TRUE);
-	g_hash_table_destroy(e->violation_keys);
 	g_free(e);
 }
 
@@ -415,19 +376,17 @@ bool task_in_atomic(struct engine *e)
 	return !e->current || e->current->atomic > 0;
 }
 
+unsigned task_atomic_depth(const struct engine *e)
+{
+	return e->current ? e->current->atomic : 0;
+}
+
 void might_sleep(struct engine *e, const char *what)
 {
-	if (!e->current) {
-		engine_violation(
-		    e, "atomic", "sleep-in-atomic", what,
-		    "%s called from event (interrupt/tasklet) context, which may not sleep", what);
-		return;
-	}
-	if (e->current->atomic)
-		engine_violation(
-		    e, "atomic", "sleep-in-atomic", what,
-		    "task %s called %s with a spinlock held or interrupts off (depth %u)",
-		    e->current->name, what, e->current->atomic);
+	struct tp_args a = {.what = what};
+
+	if (!e->current || e->current->atomic)
+		tp_hit(e, TP_SLEEP_IN_ATOMIC, &a);
 }
 
 /* ---- completions ---- */
@@ -595,50 +554,50 @@ unsigned engine_choose(struct engine *e, unsigned n, const char *point)
 	return pick;
 }
 
-/* ---- reachability and violations ---- */
+/* ---- tracepoints ---- */
 
-void engine_reach(struct engine *e, enum reach_event r)
+void tp_hit(struct engine *e, enum tracepoint tp, const struct tp_args *args)
 {
-	e->reached[r]++;
+	static const struct tp_args none;
+
+	e->tp_counts[tp]++;
+	for (unsigned i = 0; i < e->nprobes; i++)
+		e->probes[i].fn(e->probes[i].ctx, e, tp, args ? args : &none);
 }
 
-uint64_t engine_reached(const struct engine *e, enum reach_event r)
+void tp_phase(struct engine *e, enum phase p, bool enter)
 {
-	return e->reached[r];
+	struct tp_args a = {.phase = p};
+
+	tp_hit(e, enter ? TP_PHASE_ENTER : TP_PHASE_EXIT, &a);
+	TRACE(e, "phase", enter ? "enter" : "exit", "\"phase\":\"%s\"", phase_name(p));
 }
 
-void engine_violation(struct engine *e, const char *oracle, const char *kind, const char *subject,
-                      const char *fmt, ...)
+int tp_register(struct engine *e, tp_probe_fn fn, void *ctx)
 {
-	char *key = g_strdup_printf("%s/%s/%s", oracle, kind, subject ? subject : "");
-	struct violation *v;
-	va_list ap;
+	if (e->nprobes >= ENGINE_MAX_PROBES)
+		return -ENOSPC;
+	e->probes[e->nprobes].fn = fn;
+	e->probes[e->nprobes].ctx = ctx;
+	e->nprobes++;
+	return 0;
+}
 
-	if (g_hash_table_contains(e->violation_keys, key)) {
-		g_free(key);
+void tp_unregister(struct engine *e, tp_probe_fn fn, void *ctx)
+{
+	for (unsigned i = 0; i < e->nprobes; i++) {
+		if (e->probes[i].fn != fn || e->probes[i].ctx != ctx)
+			continue;
+		memmove(&e->probes[i], &e->probes[i + 1],
+		        (e->nprobes - i - 1) * sizeof(e->probes[0]));
+		e->nprobes--;
 		return;
 	}
-	g_hash_table_add(e->violation_keys, key);
-	v = g_new0(struct violation, 1);
-	v->oracle = g_strdup(oracle);
-	v->kind = g_strdup(kind);
-	v->subject = g_strdup(subject ? subject : "");
-	va_start(ap, fmt);
-	v->message = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
-	v->time = e->now;
-	g_ptr_array_add(e->violations, v);
-	TRACE(e, "oracle", "violation", "\"oracle\":\"%s\",\"kind\":\"%s\"", oracle, kind);
 }
 
-unsigned engine_violation_count(const struct engine *e)
+uint64_t tp_count(const struct engine *e, enum tracepoint tp)
 {
-	return e->violations->len;
-}
-
-const struct violation *engine_violation_get(const struct engine *e, unsigned i)
-{
-	return g_ptr_array_index(e->violations, i);
+	return e->tp_counts[tp];
 }
 
 void engine_for_each_blocked(struct engine *e,

@@ -2,8 +2,8 @@
 /*
  * The deterministic engine: a virtual clock in nanoseconds, an event queue,
  * a seeded PRNG, tasks (coroutines that may block the way kernel code does),
- * completions, per-task atomic context, choice points, reachability marks and
- * the violation list the oracles write to.
+ * completions, per-task atomic context and choice points. Tracepoints
+ * (tracepoint.h) are counted here too.
  *
  * This header is half of what the guest sees of the host ("kernel services");
  * the other half is guest-abi.h.
@@ -62,7 +62,8 @@ void task_yield(struct engine *e);
 void task_atomic_enter(struct engine *e);
 void task_atomic_exit(struct engine *e);
 bool task_in_atomic(struct engine *e);
-/* Reports a violation if the current context may not sleep. */
+unsigned task_atomic_depth(const struct engine *e);
+/* Hits TP_SLEEP_IN_ATOMIC if the current context may not sleep. */
 void might_sleep(struct engine *e, const char *what);
 
 /* Completions (struct completion in the kernel). Once complete() has run the
@@ -87,44 +88,8 @@ uint64_t engine_rand(struct engine *e);
 /* A choice point: picks one of n alternatives (n >= 1) with the PRNG. */
 unsigned engine_choose(struct engine *e, unsigned n, const char *point);
 
-/* Reachability: named events a scenario may require. */
-enum reach_event {
-	REACH_RETARGET_FAILED,
-	REACH_RETARGET_OK,
-	REACH_CREATE_INTERRUPT,
-	REACH_CREATE_INTERRUPT_FAILED,
-	REACH_DELETE_INTERRUPT,
-	REACH_FIRED_WHILE_MASKED,
-	REACH_INTERRUPT_LOST,
-	REACH_INTERRUPT_DELIVERED,
-	REACH_POWER_OFF,
-	REACH_MIGRATE_IRQ,
-	REACH_MSI_RESTORED,
-	REACH_FAULT_INJECTED,
-	REACH_D0_ENTRY_FAILED,
-	REACH_PACKET_DROPPED,
-	REACH__COUNT
-};
 /* "2.058ms", "18.500us" or "999ns": virtual time for people. */
 const char *engine_fmt_time(uint64_t ns, char *buf, size_t len);
-
-const char *reach_name(enum reach_event r);
-int reach_lookup(const char *name); /* -1 if unknown */
-void engine_reach(struct engine *e, enum reach_event r);
-uint64_t engine_reached(const struct engine *e, enum reach_event r);
-
-/* Violations, in the order they were found. */
-struct violation {
-	char *oracle;  /* "delivery", "mask", "remap", "tasks", "atomic", "reach", ... */
-	char *kind;    /* "lost", "stuck-masked", ... */
-	char *subject; /* what it is about, used to report each problem once */
-	char *message;
-	uint64_t time;
-};
-void engine_violation(struct engine *e, const char *oracle, const char *kind, const char *subject,
-                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-unsigned engine_violation_count(const struct engine *e);
-const struct violation *engine_violation_get(const struct engine *e, unsigned i);
 
 /* Tasks still blocked when the world is quiet. Calls fn for each. */
 void engine_for_each_blocked(struct engine *e,

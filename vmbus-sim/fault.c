@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "tracepoint.h"
 #include "fault.h"
 #include "hv-abi.h"
 #include "trace.h"
@@ -35,13 +36,6 @@ static const char *const mode_names[] = {
     [FAULT_PROBABILITY] = "probability",
 };
 
-static const char *const phase_names[PHASE__COUNT] = {
-    [PHASE_BOOT] = "boot",
-    [PHASE_HIBERNATE] = "hibernate",
-    [PHASE_CPU_OFFLINE] = "cpu-offline",
-    [PHASE_RESUME] = "resume",
-};
-
 static int lookup(const char *const *names, int n, const char *name)
 {
 	for (int i = 0; i < n; i++)
@@ -68,16 +62,6 @@ const char *fault_mode_name(enum fault_mode m)
 int fault_mode_lookup(const char *name)
 {
 	return lookup(mode_names, G_N_ELEMENTS(mode_names), name);
-}
-
-const char *phase_name(enum phase p)
-{
-	return phase_names[p];
-}
-
-int phase_lookup(const char *name)
-{
-	return lookup(phase_names, PHASE__COUNT, name);
 }
 
 const char *fault_point_description(enum fault_point p)
@@ -122,19 +106,31 @@ static void rule_state_free(gpointer p)
 	g_free(rs);
 }
 
+static void on_phase(void *ctx, struct engine *e, enum tracepoint tp, const struct tp_args *a)
+{
+	(void)e;
+	if (tp == TP_PHASE_ENTER)
+		faults_phase_enter(ctx, a->phase);
+	else if (tp == TP_PHASE_EXIT)
+		faults_phase_exit(ctx, a->phase);
+}
+
 struct faults *faults_new(struct engine *e)
 {
 	struct faults *f = g_new0(struct faults, 1);
 
 	f->e = e;
 	f->rules = g_ptr_array_new_with_free_func(rule_state_free);
+	g_assert(tp_register(e, on_phase, f) == 0);
 	return f;
 }
 
+/* Before the engine it was made with. */
 void faults_free(struct faults *f)
 {
 	if (!f)
 		return;
+	tp_unregister(f->e, on_phase, f);
 	g_ptr_array_free(f->rules, TRUE);
 	g_free(f);
 }
@@ -193,7 +189,7 @@ bool fault_check(struct faults *f, enum fault_point p, uint64_t *status)
 		rs->fired++;
 		if (status)
 			*status = rs->r.status_set ? rs->r.status : fault_point_default_status(p);
-		engine_reach(f->e, REACH_FAULT_INJECTED);
+		tp_hit(f->e, TP_FAULT_INJECTED, NULL);
 		TRACE(f->e, "fault", "inject", "\"point\":\"%s\",\"rule\":\"%s\",\"hit\":%u",
 		      point_names[p], rs->name, rs->hits);
 		return true;

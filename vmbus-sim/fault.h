@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "engine.h"
+#include "tracepoint.h"
 
 enum fault_point {
 	FP_HYPERCALL_RETARGET,   /* the hypercall returns the rule's status */
@@ -19,8 +20,6 @@ enum fault_point {
 };
 
 enum fault_mode { FAULT_ONCE, FAULT_NTH, FAULT_EVERY, FAULT_PROBABILITY };
-
-enum phase { PHASE_BOOT, PHASE_HIBERNATE, PHASE_CPU_OFFLINE, PHASE_RESUME, PHASE__COUNT };
 
 struct fault_rule {
 	const char *name;
@@ -56,10 +55,9 @@ const char *fault_point_description(enum fault_point p);
 const char *fault_mode_name(enum fault_mode m);
 int fault_mode_lookup(const char *name);
 
-/* Phases are a stack kept by the engine's user (the guest's PM code marks
- * them); a rule limited to a phase matches while that phase is open. */
-const char *phase_name(enum phase p);
-int phase_lookup(const char *name);
+/* Phases are marked by the guest's PM code (tp_phase); the rules follow
+ * them through a tracepoint probe. A rule limited to a phase matches while
+ * that phase is open. */
 void faults_phase_enter(struct faults *f, enum phase p);
 void faults_phase_exit(struct faults *f, enum phase p);
 bool faults_in_phase(const struct faults *f, enum phase p);

@@ -14,8 +14,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fault.h"
-
 struct hv_vm;
 
 /* Platform (what firmware tables tell the guest). */
@@ -62,7 +60,3 @@ void gabi_set_interrupt_entry(struct hv_vm *vm, gabi_intr_fn fn, void *ctx);
 
 /* ACPI S4: the VM powers off; the host keeps nothing of it. */
 void gabi_power_off(struct hv_vm *vm);
-
-/* Simulation annotation (no hardware effect): the guest marks the phase it
- * is in, so fault rules can be limited to it. */
-void gabi_phase(struct hv_vm *vm, enum phase p, bool enter);

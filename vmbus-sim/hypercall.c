@@ -6,6 +6,7 @@
  * var_size 8-byte words (valid_bank_mask and the banks) when the target
  * flags ask for a processor set.
  */
+#include "tracepoint.h"
 #include "hv-abi.h"
 #include "trace.h"
 #include "vm-internal.h"
@@ -132,8 +133,8 @@ uint64_t hv_do_hypercall(struct hv_vm *vm, uint64_t control, const void *in, siz
 			status = HV_STATUS_INVALID_HYPERCALL_INPUT;
 		else
 			status = retarget(vm, in, in_len, var_size);
-		engine_reach(vm->e, status == HV_STATUS_SUCCESS ? REACH_RETARGET_OK
-		                                                : REACH_RETARGET_FAILED);
+		tp_hit(vm->e, status == HV_STATUS_SUCCESS ? TP_RETARGET_OK : TP_RETARGET_FAILED,
+		       NULL);
 		break;
 	default:
 		status = HV_STATUS_INVALID_HYPERCALL_CODE;

@@ -4,6 +4,7 @@
  * trapped to the VSP, BARs straight to device memory), the IOMMU's view of
  * device messages, and interrupt delivery to the guest's entry point.
  */
+#include "tracepoint.h"
 #include "trace.h"
 #include "vm-internal.h"
 #include "vpci-proto.h"
@@ -122,7 +123,7 @@ static void lose(struct hv_vm *vm, struct fire_record *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	g_vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
 	va_end(ap);
-	engine_reach(vm->e, REACH_INTERRUPT_LOST);
+	tp_hit(vm->e, TP_INTERRUPT_LOST, NULL);
 	TRACE(vm->e, "iommu", "lost", "\"fire\":%u,\"dev\":%u,\"vector\":%u", r->id, r->dev,
 	      r->vector);
 }
@@ -151,7 +152,7 @@ static void deliver_interrupt(struct engine *e, void *arg)
 		} else {
 			r->outcome = FIRE_OUT_DELIVERED;
 			r->done_time = engine_now(vm->e);
-			engine_reach(vm->e, REACH_INTERRUPT_DELIVERED);
+			tp_hit(vm->e, TP_INTERRUPT_DELIVERED, NULL);
 			TRACE(vm->e, "apic", "deliver",
 			      "\"fire\":%u,\"vcpu\":%u,\"vector\":\"%#x\"", r->id, d->vcpu,
 			      d->vector);
@@ -249,7 +250,7 @@ unsigned hv_vm_fire(struct hv_vm *vm, unsigned dev, unsigned vector)
 			r->outcome = FIRE_OUT_PENDING;
 			g_strlcpy(r->reason, why, sizeof(r->reason));
 			b->pending_fire[vector] = (int)nr.id;
-			engine_reach(vm->e, REACH_FIRED_WHILE_MASKED);
+			tp_hit(vm->e, TP_FIRED_WHILE_MASKED, NULL);
 		}
 	} else if (res == FIRE_DROPPED) {
 		lose(vm, record(vm, (int)nr.id), "%s", why);
@@ -468,15 +469,6 @@ void gabi_power_off(struct hv_vm *vm)
 	}
 	vm->intr = NULL;
 	vm->intr_ctx = NULL;
-	engine_reach(vm->e, REACH_POWER_OFF);
+	tp_hit(vm->e, TP_POWER_OFF, NULL);
 	TRACE(vm->e, "vm", "power-off", "\"irtes\":0");
-}
-
-void gabi_phase(struct hv_vm *vm, enum phase p, bool enter)
-{
-	if (enter)
-		faults_phase_enter(vm->faults, p);
-	else
-		faults_phase_exit(vm->faults, p);
-	TRACE(vm->e, "phase", enter ? "enter" : "exit", "\"phase\":\"%s\"", phase_name(p));
 }

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "tracepoint.h"
 #include "vmbus.h"
 #include "trace.h"
 #include "vpci-proto.h"
@@ -123,7 +124,7 @@ int vmbus_guest_send(struct vmbus_channel *ch, const void *data, size_t len, uin
 	      "\"channel\":%u,\"dir\":\"g2h\",\"len\":%zu,\"tid\":%" G_GUINT64_FORMAT, ch->id, len,
 	      trans_id);
 	if (fault_check(ch->faults, FP_VMBUS_SEND, &status)) {
-		engine_reach(ch->e, REACH_PACKET_DROPPED);
+		tp_hit(ch->e, TP_PACKET_DROPPED, NULL);
 		g_free(p);
 		return 0; /* the guest believes it was sent */
 	}

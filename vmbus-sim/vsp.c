@@ -4,6 +4,7 @@
  * answers the guest's requests in protocol order, creates and deletes
  * interrupt remapping entries, and emulates the bus's config window.
  */
+#include "tracepoint.h"
 #include "trace.h"
 #include "vm-internal.h"
 #include "vpci-proto.h"
@@ -139,14 +140,14 @@ static void on_d0_entry(struct hv_bus *b, const void *p, uint64_t tid)
 	uint64_t status;
 
 	if (fault_check(b->vm->faults, FP_VSP_D0_ENTRY, &status)) {
-		engine_reach(b->vm->e, REACH_D0_ENTRY_FAILED);
+		tp_hit(b->vm->e, TP_D0_ENTRY_FAILED, NULL);
 		VSP_TRACE(b, "d0-entry", "\"status\":\"%#x\",\"fault\":true", (uint32_t)status);
 		complete_status(b, tid, (uint32_t)status);
 		return;
 	}
 	if (b->vsp.d0) {
 		/* What a kdump kernel meets: the bus never left D0. */
-		engine_reach(b->vm->e, REACH_D0_ENTRY_FAILED);
+		tp_hit(b->vm->e, TP_D0_ENTRY_FAILED, NULL);
 		VSP_TRACE(b, "d0-entry", "\"status\":\"%#x\",\"why\":\"already in D0\"",
 		          STATUS_INVALID_DEVICE_STATE);
 		complete_status(b, tid, STATUS_INVALID_DEVICE_STATE);
@@ -265,9 +266,9 @@ static void on_create_interrupt(struct hv_bus *b, uint32_t type, const void *p, 
 		resp.int_desc.address = e->address;
 	}
 	if (resp.response.status == STATUS_SUCCESS)
-		engine_reach(b->vm->e, REACH_CREATE_INTERRUPT);
+		tp_hit(b->vm->e, TP_CREATE_INTERRUPT, NULL);
 	else
-		engine_reach(b->vm->e, REACH_CREATE_INTERRUPT_FAILED);
+		tp_hit(b->vm->e, TP_CREATE_INTERRUPT_FAILED, NULL);
 	VSP_TRACE(b, "create-interrupt",
 	          "\"form\":\"%s\",\"vector\":\"%#x\",\"vcpu\":%u,\"status\":\"%#x\",\"address\":"
 	          "\"%#" G_GINT64_MODIFIER "x\",\"data\":\"%#x\"",
@@ -281,7 +282,7 @@ static void on_delete_interrupt(struct hv_bus *b, const void *p)
 	const struct pci_delete_interrupt *m = p;
 	bool found = irte_delete(&b->vm->irte, b->device_id, m->int_desc.address, m->int_desc.data);
 
-	engine_reach(b->vm->e, REACH_DELETE_INTERRUPT);
+	tp_hit(b->vm->e, TP_DELETE_INTERRUPT, NULL);
 	VSP_TRACE(b, "delete-interrupt",
 	          "\"address\":\"%#" G_GINT64_MODIFIER "x\",\"data\":\"%#x\",\"found\":%s",
 	          m->int_desc.address, m->int_desc.data, found ? "true" : "false");
