@@ -271,11 +271,14 @@ void oracle_check_progress(struct oracle *o)
 {
 	unsigned n = gk_error_count(o->g);
 
-	if (n > o->guest_errors) {
-		char subject[32];
-		snprintf(subject, sizeof(subject), "%u", n);
-		violation_report(o->vl, V_GUEST_ERROR, subject, "%s", gk_error(o->g));
-		o->guest_errors = n;
+	/* Every guest error is reported, each with where and when it arose. */
+	for (; o->guest_errors < n; o->guest_errors++) {
+		const struct gk_error *err = gk_error_get(o->g, o->guest_errors);
+		char subject[32], t[32];
+		snprintf(subject, sizeof(subject), "%u", o->guest_errors + 1);
+		violation_report(o->vl, V_GUEST_ERROR, subject, "%s (t=%s, %s, task %s)",
+		                 err->message, engine_fmt_time(err->time, t, sizeof(t)), err->phase,
+		                 err->task);
 	}
 	engine_for_each_blocked(o->e, blocked, o);
 }

@@ -11,12 +11,15 @@
 #pragma once
 
 #include <stdbool.h>
+#include <glib.h>
 #include <stdint.h>
 
 #include "behaviours.h"
 #include "drivers.h"
+#include "pcifront.h"
 #include "vmbus-sim/engine.h"
 #include "vmbus-sim/guest-abi.h"
+#include "vmbus-sim/tracepoint.h"
 #include "vmbus-sim/vpci-proto.h"
 
 #define GK_MAX_CPUS        32
@@ -149,34 +152,19 @@ struct gk {
 	behaviour_set beh;
 	struct gk_driver_cfg drv[GK_MAX_BUSES];
 	unsigned ndrv;
-	char error[256];
-	unsigned nerrors;
+	GArray *errors; /* of struct gk_error, every one met */
+	int phase_depth[PHASE__COUNT];
 	struct gk_bus_ctx bus_ctx[GK_MAX_BUSES];
 	struct gk_kernel k;
 	struct gk_kernel image;
 	bool have_image;
 };
 
-struct gk *gk_new(struct engine *e, struct hv_vm *vm, behaviour_set beh);
-void gk_free(struct gk *g);
-/* The driver that binds to the function on bus i (the kernel's build). */
-void gk_set_driver(struct gk *g, unsigned bus, const char *name, enum driver_model model,
-                   unsigned nvec);
-
-/* Guest operations; each must run in a task. 0 or a negative errno; on
- * failure gk_error() says what went wrong. */
-int gk_boot(struct gk *g);
-int gk_hibernate(struct gk *g);
-int gk_resume(struct gk *g);
-int gk_cpu_offline(struct gk *g, unsigned cpu);
-int gk_cpu_online(struct gk *g, unsigned cpu);
-
-const char *gk_error(const struct gk *g);
-unsigned gk_error_count(const struct gk *g);
-bool gk_behaviour(const struct gk *g, enum behaviour b);
-
 /* ---- internal to pcifront/ ---- */
 void gk_fail(struct gk *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The PM core marks its phases through here (a tracepoint, and the phase
+ * recorded with each error). */
+void gk_phase(struct gk *g, enum phase p, bool enter);
 
 /* irq.c: the IRQ core, the x86 vector domain and the PCI/MSI primitives */
 uint32_t pci_cfg_read(struct gk *g, struct gk_pci_dev *d, unsigned off, unsigned size);

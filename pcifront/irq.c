@@ -405,7 +405,7 @@ void gk_cpu_down(struct gk *g, unsigned cpu)
 {
 	if (!g->k.cpu_online[cpu])
 		return;
-	tp_phase(g->e, PHASE_CPU_OFFLINE, true);
+	gk_phase(g, PHASE_CPU_OFFLINE, true);
 	task_atomic_enter(g->e); /* stop_machine: interrupts off on the dying CPU */
 	g->k.cpu_online[cpu] = false;
 	/* Like fixup_irqs(): walk the dying CPU's vector table. */
@@ -418,7 +418,7 @@ void gk_cpu_down(struct gk *g, unsigned cpu)
 	task_atomic_exit(g->e);
 	gabi_vcpu_set_online(g->vm, cpu, false);
 	GK_TRACE(g, "cpu-down", "\"cpu\":%u", cpu);
-	tp_phase(g->e, PHASE_CPU_OFFLINE, false);
+	gk_phase(g, PHASE_CPU_OFFLINE, false);
 }
 
 void gk_cpu_up(struct gk *g, unsigned cpu)

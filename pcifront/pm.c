@@ -28,23 +28,30 @@ struct gk *gk_new(struct engine *e, struct hv_vm *vm, behaviour_set beh)
 	g->e = e;
 	g->vm = vm;
 	g->beh = beh;
+	g->errors = g_array_new(FALSE, TRUE, sizeof(struct gk_error));
 	return g;
 }
 
 void gk_free(struct gk *g)
 {
+	if (!g)
+		return;
+	g_array_free(g->errors, TRUE);
 	g_free(g);
 }
 
-void gk_set_driver(struct gk *g, unsigned bus, const char *name, enum driver_model model,
-                   unsigned nvec)
+int gk_set_driver(struct gk *g, unsigned bus, const char *name, enum driver_model model,
+                  unsigned nvec)
 {
-	g_assert(bus < GK_MAX_BUSES);
+	if (!g || bus >= GK_MAX_BUSES || !name || (unsigned)model >= DRIVER__COUNT || nvec == 0 ||
+	    nvec > GK_MAX_VECS)
+		return -EINVAL;
 	g_strlcpy(g->drv[bus].name, name, sizeof(g->drv[bus].name));
 	g->drv[bus].model = model;
 	g->drv[bus].nvec = nvec;
 	if (bus >= g->ndrv)
 		g->ndrv = bus + 1;
+	return 0;
 }
 
 bool gk_behaviour(const struct gk *g, enum behaviour b)
@@ -52,25 +59,46 @@ bool gk_behaviour(const struct gk *g, enum behaviour b)
 	return g->beh & BEH_BIT(b);
 }
 
-void gk_fail(struct gk *g, const char *fmt, ...)
+void gk_phase(struct gk *g, enum phase p, bool enter)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	g_vsnprintf(g->error, sizeof(g->error), fmt, ap);
-	va_end(ap);
-	g->nerrors++;
-	TRACE(g->e, "guest", "error", "\"n\":%u", g->nerrors);
+	g->phase_depth[p] += enter ? 1 : -1;
+	tp_phase(g->e, p, enter);
 }
 
-const char *gk_error(const struct gk *g)
+/* The innermost open phase: CPU offlining nests in hibernation. */
+static const char *current_phase(const struct gk *g)
 {
-	return g->error;
+	static const enum phase inner_first[] = {PHASE_CPU_OFFLINE, PHASE_BOOT, PHASE_RESUME,
+	                                         PHASE_HIBERNATE};
+
+	for (unsigned i = 0; i < G_N_ELEMENTS(inner_first); i++)
+		if (g->phase_depth[inner_first[i]] > 0)
+			return phase_name(inner_first[i]);
+	return "runtime";
+}
+
+void gk_fail(struct gk *g, const char *fmt, ...)
+{
+	struct gk_error err = {.time = engine_now(g->e), .phase = current_phase(g)};
+	struct task *t = task_current(g->e);
+	va_list ap;
+
+	g_strlcpy(err.task, t ? task_name(t) : "-", sizeof(err.task));
+	va_start(ap, fmt);
+	g_vsnprintf(err.message, sizeof(err.message), fmt, ap);
+	va_end(ap);
+	g_array_append_val(g->errors, err);
+	TRACE(g->e, "guest", "error", "\"n\":%u", g->errors->len);
 }
 
 unsigned gk_error_count(const struct gk *g)
 {
-	return g->nerrors;
+	return g->errors->len;
+}
+
+const struct gk_error *gk_error_get(const struct gk *g, unsigned i)
+{
+	return i < g->errors->len ? &g_array_index(g->errors, struct gk_error, i) : NULL;
 }
 
 /* ---- device PM phases ---- */
@@ -230,9 +258,9 @@ int gk_boot(struct gk *g)
 {
 	int r;
 
-	tp_phase(g->e, PHASE_BOOT, true);
+	gk_phase(g, PHASE_BOOT, true);
 	r = boot_kernel(g, true);
-	tp_phase(g->e, PHASE_BOOT, false);
+	gk_phase(g, PHASE_BOOT, false);
 	return r;
 }
 
@@ -259,7 +287,7 @@ int gk_hibernate(struct gk *g)
 	uint32_t frozen;
 	int ret = 0, r;
 
-	tp_phase(g->e, PHASE_HIBERNATE, true);
+	gk_phase(g, PHASE_HIBERNATE, true);
 	TRACE(g->e, "pm", "step", "\"step\":\"%s\"", "freeze");
 	drivers_callback(g, "freeze");
 	TRACE(g->e, "pm", "step", "\"step\":\"%s\"", "freeze_noirq");
@@ -270,7 +298,7 @@ int gk_hibernate(struct gk *g)
 		bridges_resume(g);
 		pci_resume_noirq(g);
 		drivers_callback(g, "thaw");
-		tp_phase(g->e, PHASE_HIBERNATE, false);
+		gk_phase(g, PHASE_HIBERNATE, false);
 		return r;
 	}
 	frozen = secondary_cpus_down(g);
@@ -298,7 +326,7 @@ int gk_hibernate(struct gk *g)
 	secondary_cpus_down(g);
 	TRACE(g->e, "pm", "step", "\"step\":\"%s\"", "S4");
 	gabi_power_off(g->vm);
-	tp_phase(g->e, PHASE_HIBERNATE, false);
+	gk_phase(g, PHASE_HIBERNATE, false);
 	return ret;
 }
 
@@ -311,7 +339,7 @@ int gk_resume(struct gk *g)
 		gk_fail(g, "resume: there is no hibernation image");
 		return -ENOENT;
 	}
-	tp_phase(g->e, PHASE_RESUME, true);
+	gk_phase(g, PHASE_RESUME, true);
 	TRACE(g->e, "pm", "step", "\"step\":\"%s\"", "boot-kernel");
 	if ((r = boot_kernel(g, false)) < 0)
 		ret = r;
@@ -333,6 +361,6 @@ int gk_resume(struct gk *g)
 	pci_resume_noirq(g);
 	TRACE(g->e, "pm", "step", "\"step\":\"%s\"", "restore");
 	drivers_callback(g, "restore");
-	tp_phase(g->e, PHASE_RESUME, false);
+	gk_phase(g, PHASE_RESUME, false);
 	return ret;
 }

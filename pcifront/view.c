@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The guest's views for the harness: copies of what the kernel believes,
+ * as /proc/interrupts, lspci and debugfs would show it.
+ */
+#include "gk.h"
+#include "vmbus-sim/pci-regs.h"
+
+#include <string.h>
+
+unsigned gk_view_device_count(const struct gk *g)
+{
+	return g->k.nbuses;
+}
+
+bool gk_view_device(const struct gk *g, unsigned dev, struct gk_dev_view *out)
+{
+	const struct gk_pci_dev *d;
+	const struct gk_hbus *hb;
+
+	if (dev >= g->k.nbuses || !out)
+		return false;
+	d = &g->k.dev[dev];
+	hb = &g->k.hbus[dev];
+	memset(out, 0, sizeof(*out));
+	out->present = d->present;
+	g_strlcpy(out->name, d->name, sizeof(out->name));
+	out->bound = d->bound;
+	out->bus_installed = hb->present && hb->state == HV_PCIBUS_INSTALLED;
+	out->d0 = d->current_state == PCI_D0;
+	out->protocol_version = hb->protocol_version;
+	out->invalid_packets = hb->invalid_packets;
+	out->msix_enabled = d->msix_enabled;
+	out->nvec = d->nvec;
+	return true;
+}
+
+bool gk_view_irq(const struct gk *g, unsigned dev, unsigned vector, struct gk_irq_view *out)
+{
+	const struct gk_pci_dev *d;
+	const struct gk_msi_desc *desc;
+	const struct gk_irq *i;
+
+	if (dev >= g->k.nbuses || !out)
+		return false;
+	d = &g->k.dev[dev];
+	if (!d->present || !d->msix_enabled || vector >= d->nvec || !d->desc[vector].in_use)
+		return false;
+	desc = &d->desc[vector];
+	i = &g->k.irq[desc->irq];
+	*out = (struct gk_irq_view){
+	    .irq = desc->irq,
+	    .dev = i->dev,
+	    .msi_index = i->msi_index,
+	    .activated = i->activated,
+	    .requested = i->requested,
+	    .disable_depth = i->disable_depth,
+	    .masked = i->masked,
+	    .pending = i->pending,
+	    .cpu = i->cpu,
+	    .vector = i->vector,
+	    .count = i->count,
+	    .has_chip_data = i->has_chip_data,
+	    .chip_address = i->chip_data.address,
+	    .chip_data = i->chip_data.data,
+	    .msg_address = ((uint64_t)desc->msg.address_hi << 32) | desc->msg.address_lo,
+	    .msg_data = desc->msg.data,
+	    .cached_masked = desc->msix_ctrl & PCI_MSIX_ENTRY_CTRL_MASKBIT,
+	};
+	return true;
+}
+
+int gk_view_vector_owner(const struct gk *g, unsigned cpu, unsigned vector)
+{
+	uint16_t slot;
+
+	if (cpu >= GK_MAX_CPUS || vector > 0xff)
+		return GK_NO_IRQ;
+	slot = g->k.vector_irq[cpu][vector];
+	return slot ? slot - 1 : GK_NO_IRQ;
+}
+
+uint64_t gk_view_handled(const struct gk *g, unsigned dev, unsigned vector)
+{
+	return dev < GK_MAX_BUSES && vector < GK_MAX_VECS ? g->k.dev[dev].handled[vector] : 0;
+}
+
+uint64_t gk_view_spurious(const struct gk *g)
+{
+	return g->k.spurious;
+}
