@@ -10,6 +10,7 @@
 #include "../vmbus-sim/fault.h"
 #include "../vmbus-sim/tracepoint.h"
 #include "scenario.h"
+#include "steps.h"
 #include "violations.h"
 
 /* Adapters from the modules' enum-typed accessors to one signature. */
@@ -93,22 +94,11 @@ static unsigned n_ops(void)
 }
 static const char *op_at(unsigned i)
 {
-	return scn_op_name(i);
+	return step_desc(i)->name;
 }
 static const char *op_about(unsigned i)
 {
-	static const char *const about[OP__COUNT] = {
-	    [OP_BOOT] = "power on, probe every vPCI bus, bind the drivers (the first step)",
-	    [OP_FIRE] = "the device raises its vectors (\"device\", optional \"vectors\")",
-	    [OP_HIBERNATE] = "the whole hibernation sequence down to power-off",
-	    [OP_RESUME] = "power on, boot kernel hands over to the image, restore",
-	    [OP_CPU_OFFLINE] = "take \"cpu\" offline; its irqs migrate",
-	    [OP_CPU_ONLINE] = "bring \"cpu\" back online",
-	    [OP_FAULT] = "arm or disarm fault rule \"name\" (\"enabled\")",
-	    [OP_ADVANCE] = "let \"ns\" nanoseconds of virtual time pass",
-	    [OP_CHECK] = "nothing happens; the oracles check the quiet VM",
-	};
-	return about[i];
+	return step_desc(i)->about;
 }
 /* Reach events are the tracepoints flagged as such, in tracepoint order. */
 static int reach_tp(unsigned i)

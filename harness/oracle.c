@@ -5,6 +5,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "../vmbus-sim/engine.h"
+
 /* Code that may sleep ran where it must not: the tracepoint says what. */
 static void on_tracepoint(void *ctx, struct engine *e, enum tracepoint tp, const struct tp_args *a)
 {
@@ -25,62 +27,71 @@ static void on_tracepoint(void *ctx, struct engine *e, enum tracepoint tp, const
 		    task_name(t), a->what, task_atomic_depth(e));
 }
 
-void oracle_init(struct oracle *o, struct engine *e, struct hv_vm *vm, struct gk *g)
+void oracle_init(struct oracle *o, struct engine *e, const struct observation *obs)
 {
 	memset(o, 0, sizeof(*o));
 	o->e = e;
-	o->vm = vm;
-	o->g = g;
+	o->obs = obs;
 	o->watch = g_array_new(FALSE, FALSE, sizeof(unsigned));
 	o->vl = violation_list_new(e);
+	o->ndev = obs_device_count(obs);
+	o->nvec = g_new0(unsigned, o->ndev);
+	o->handled = g_new0(uint64_t *, o->ndev);
+	o->delivered = g_new0(unsigned *, o->ndev);
+	for (unsigned d = 0; d < o->ndev; d++) {
+		struct obs_device dv;
+		if (obs_device(obs, d, &dv))
+			o->nvec[d] = dv.msix_table_size;
+		o->handled[d] = g_new0(uint64_t, o->nvec[d]);
+		o->delivered[d] = g_new0(unsigned, o->nvec[d]);
+	}
 	g_assert(tp_register(e, on_tracepoint, o) == 0);
 }
 
 void oracle_fini(struct oracle *o)
 {
 	tp_unregister(o->e, on_tracepoint, o);
+	for (unsigned d = 0; d < o->ndev; d++) {
+		g_free(o->handled[d]);
+		g_free(o->delivered[d]);
+	}
+	g_free(o->handled);
+	g_free(o->delivered);
+	g_free(o->nvec);
 	violation_list_free(o->vl);
 	g_array_free(o->watch, TRUE);
 }
 
 void oracle_rebaseline(struct oracle *o)
 {
-	for (unsigned d = 0; d < GK_MAX_BUSES; d++)
-		for (unsigned v = 0; v < GK_MAX_VECS; v++)
-			o->handled[d][v] = o->g->k.dev[d].handled[v];
+	for (unsigned d = 0; d < o->ndev; d++)
+		for (unsigned v = 0; v < o->nvec[d]; v++)
+			o->handled[d][v] = obs_handled(o->obs, d, v);
 }
 
 static const char *dev_name(struct oracle *o, unsigned dev)
 {
-	const char *n = o->g->drv[dev].name;
-	return n[0] ? n : "device";
+	struct obs_device d;
+
+	return obs_device(o->obs, dev, &d) && d.name ? d.name : "device";
 }
 
-/* The guest's irq for (dev, vector), or NULL if the guest has none. */
-static struct gk_irq *guest_irq(struct oracle *o, unsigned dev, unsigned vector)
+static bool wants_interrupts(const struct obs_irq *i)
 {
-	struct gk_pci_dev *d = &o->g->k.dev[dev];
-
-	if (!d->present || !d->msix_enabled || vector >= d->nvec || !d->desc[vector].in_use)
-		return NULL;
-	return &o->g->k.irq[d->desc[vector].irq];
-}
-
-static bool wants_interrupts(const struct gk_irq *i)
-{
-	return i && i->requested && !i->disable_depth;
+	return i->requested && !i->disable_depth;
 }
 
 /* Judges one record; returns true if it must be looked at again later. */
-static bool judge(struct oracle *o, const struct fire_record *r, unsigned *delivered)
+static bool judge(struct oracle *o, const struct obs_fire *r)
 {
 	char subject[64], t[32];
-	struct gk_irq *want = guest_irq(o, r->dev, r->vector);
+	struct obs_irq want;
+	bool have = obs_irq(o->obs, r->dev, r->vector, &want);
 
 	snprintf(subject, sizeof(subject), "%s/%u", dev_name(o, r->dev), r->vector);
 	switch (r->outcome) {
-	case FIRE_OUT_LOST:
-	case FIRE_OUT_IN_FLIGHT: {
+	case OBS_FIRE_LOST:
+	case OBS_FIRE_IN_FLIGHT: {
 		char msg[64] = "";
 		if (r->address || r->data)
 			snprintf(msg, sizeof(msg), " as address %#" PRIx64 " data %#x", r->address,
@@ -88,11 +99,11 @@ static bool judge(struct oracle *o, const struct fire_record *r, unsigned *deliv
 		violation_report(o->vl, V_DELIVERY_LOST, subject,
 		                 "vector %u of %s fired at t=%s%s: %s; interrupt lost", r->vector,
 		                 dev_name(o, r->dev), engine_fmt_time(r->time, t, sizeof(t)), msg,
-		                 r->reason[0] ? r->reason : "it never arrived");
+		                 r->reason && r->reason[0] ? r->reason : "it never arrived");
 		return false;
 	}
-	case FIRE_OUT_PENDING:
-		if (!wants_interrupts(want))
+	case OBS_FIRE_PENDING:
+		if (!have || !wants_interrupts(&want))
 			return true; /* masked because nobody wants it now: legitimate */
 		violation_report(
 		    o->vl, V_DELIVERY_STUCK_PENDING, subject,
@@ -100,27 +111,25 @@ static bool judge(struct oracle *o, const struct fire_record *r, unsigned *deliv
 		    "although the guest has irq %u requested and enabled; it will "
 		    "never be delivered",
 		    r->vector, dev_name(o, r->dev), engine_fmt_time(r->time, t, sizeof(t)),
-		    r->reason, (unsigned)(want - o->g->k.irq));
+		    r->reason, want.irq);
 		return false;
-	case FIRE_OUT_DELIVERED: {
-		uint16_t slot =
-		    r->vcpu < GK_MAX_CPUS ? o->g->k.vector_irq[r->vcpu][r->guest_vector] : 0;
-		if (!want || !slot || &o->g->k.irq[slot - 1] != want) {
-			const struct gk_irq *got = slot ? &o->g->k.irq[slot - 1] : NULL;
+	case OBS_FIRE_DELIVERED: {
+		int got = obs_vector_owner(o->obs, r->vcpu, r->guest_vector);
+		if (!have || got < 0 || (unsigned)got != want.irq) {
 			char to[64] = "nothing (spurious)";
-			if (got)
-				snprintf(to, sizeof(to), "vector %u of %s", got->msi_index,
-				         dev_name(o, got->dev));
-			violation_report(
-			    o->vl, V_DELIVERY_MISROUTED, subject,
-			    "vector %u of %s fired at t=%s reached CPU %u vector %#x, which "
-			    "the guest maps to %s%s",
-			    r->vector, dev_name(o, r->dev), engine_fmt_time(r->time, t, sizeof(t)),
-			    r->vcpu, r->guest_vector, to,
-			    want ? "" : "; the guest has no irq for it");
+			if (got >= 0)
+				snprintf(to, sizeof(to), "irq %d", got);
+			violation_report(o->vl, V_DELIVERY_MISROUTED, subject,
+			                 "vector %u of %s fired at t=%s reached CPU %u vector %#x, "
+			                 "which the guest maps to %s%s",
+			                 r->vector, dev_name(o, r->dev),
+			                 engine_fmt_time(r->time, t, sizeof(t)), r->vcpu,
+			                 r->guest_vector, to,
+			                 have ? "" : "; the guest has no irq for it");
 			return false;
 		}
-		delivered[r->dev * GK_MAX_VECS + r->vector]++;
+		if (r->dev < o->ndev && r->vector < o->nvec[r->dev])
+			o->delivered[r->dev][r->vector]++;
 		return false;
 	}
 	}
@@ -129,158 +138,163 @@ static bool judge(struct oracle *o, const struct fire_record *r, unsigned *deliv
 
 void oracle_check_delivery(struct oracle *o)
 {
-	unsigned n = hv_vm_fire_count(o->vm);
-	g_autofree unsigned *delivered = g_new0(unsigned, GK_MAX_BUSES *GK_MAX_VECS);
+	unsigned n = obs_fire_count(o->obs);
 	g_autoptr(GArray) still = g_array_new(FALSE, FALSE, sizeof(unsigned));
+	struct obs_vm vm;
+	struct obs_fire r;
 
+	obs_vm(o->obs, &vm);
 	for (guint k = 0; k < o->watch->len; k++) {
 		unsigned id = g_array_index(o->watch, unsigned, k);
-		const struct fire_record *r = hv_vm_fire_record(o->vm, id);
-		if (r->outcome == FIRE_OUT_LOST && hv_vm_last_power_off(o->vm) != UINT64_MAX &&
-		    r->done_time == hv_vm_last_power_off(o->vm))
+		if (!obs_fire(o->obs, id, &r))
+			continue;
+		if (r.outcome == OBS_FIRE_LOST && vm.last_power_off != OBS_NEVER &&
+		    r.done_time == vm.last_power_off)
 			continue; /* a legitimately pending vector dies with the VM */
-		if (judge(o, r, delivered))
+		if (judge(o, &r))
 			g_array_append_val(still, id);
 	}
 	for (unsigned id = o->next_record; id < n; id++)
-		if (judge(o, hv_vm_fire_record(o->vm, id), delivered))
+		if (obs_fire(o->obs, id, &r) && judge(o, &r))
 			g_array_append_val(still, id);
 	o->next_record = n;
 	g_array_set_size(o->watch, 0);
 	g_array_append_vals(o->watch, still->data, still->len);
+	/* Judged records are not needed again, but for those still watched. */
+	obs_fire_release(o->obs, n, (const unsigned *)o->watch->data, o->watch->len);
 
-	for (unsigned d = 0; d < o->g->k.nbuses; d++) {
-		for (unsigned v = 0; v < GK_MAX_VECS; v++) {
-			uint64_t now = o->g->k.dev[d].handled[v];
+	for (unsigned d = 0; d < o->ndev; d++) {
+		for (unsigned v = 0; v < o->nvec[d]; v++) {
+			uint64_t now = obs_handled(o->obs, d, v);
 			uint64_t delta = now - o->handled[d][v];
-			if (now >= o->handled[d][v] && delta > delivered[d * GK_MAX_VECS + v]) {
+			if (now >= o->handled[d][v] && delta > o->delivered[d][v]) {
 				char subject[64];
 				snprintf(subject, sizeof(subject), "%s/%u", dev_name(o, d), v);
 				violation_report(o->vl, V_DELIVERY_DUPLICATE, subject,
 				                 "the handler of vector %u of %s ran %" PRIu64
 				                 " times for %u delivered interrupts",
-				                 v, dev_name(o, d), delta,
-				                 delivered[d * GK_MAX_VECS + v]);
+				                 v, dev_name(o, d), delta, o->delivered[d][v]);
 			}
 			o->handled[d][v] = now;
+			o->delivered[d][v] = 0;
 		}
 	}
 }
 
 /* The dedup key of a per-vector violation; formatted only when one is
  * reported, since the checks run after every step. */
-static const char *vector_subject(struct oracle *o, unsigned dev, unsigned v, char *buf, size_t len)
+static const char *vector_subject(const char *dev, unsigned v, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/%u", dev_name(o, dev), v);
+	snprintf(buf, len, "%s/%u", dev, v);
 	return buf;
 }
 
-static void check_vector(struct oracle *o, unsigned dev, unsigned v)
+static void check_vector(struct oracle *o, unsigned dev, const struct obs_device *hw, unsigned v)
 {
-	struct gk_pci_dev *d = &o->g->k.dev[dev];
-	struct pcidev *hw = hv_vm_device(o->vm, dev);
-	struct gk_msi_desc *desc = &d->desc[v];
-	struct gk_irq *i = &o->g->k.irq[desc->irq];
-	bool hw_masked, cache_masked = desc->msix_ctrl & PCI_MSIX_ENTRY_CTRL_MASKBIT;
-	uint64_t address;
-	uint32_t data;
+	struct obs_msix_entry ent;
+	struct obs_irq i;
+	struct obs_remap e;
+	const char *name = hw->name;
 	char subject[64], t[32];
 
-	pcidev_msix_entry(hw, v, &address, &data, &hw_masked);
-	if (hw_masked != cache_masked)
+	if (!obs_irq(o->obs, dev, v, &i) || !obs_msix_entry(o->obs, dev, v, &ent))
+		return;
+	if (ent.masked != i.cached_masked)
 		violation_report(o->vl, V_MASK_CACHE_MISMATCH,
-		                 vector_subject(o, dev, v, subject, sizeof(subject)),
+		                 vector_subject(name, v, subject, sizeof(subject)),
 		                 "vector %u of %s: the guest's cached Vector Control says %s, the "
 		                 "device says %s",
-		                 v, dev_name(o, dev), cache_masked ? "masked" : "unmasked",
-		                 hw_masked ? "masked" : "unmasked");
-	if (!wants_interrupts(i) || i->masked)
+		                 v, name, i.cached_masked ? "masked" : "unmasked",
+		                 ent.masked ? "masked" : "unmasked");
+	if (!wants_interrupts(&i) || i.masked)
 		return;
-	if (hw_masked || cache_masked || pcidev_msix_function_masked(hw) ||
-	    !pcidev_msix_enabled(hw)) {
+	if (ent.masked || i.cached_masked || hw->msix_function_masked || !hw->msix_enabled) {
 		violation_report(
-		    o->vl, V_MASK_STUCK_MASKED, vector_subject(o, dev, v, subject, sizeof(subject)),
+		    o->vl, V_MASK_STUCK_MASKED, vector_subject(name, v, subject, sizeof(subject)),
 		    "vector %u of %s (irq %u) is requested and enabled and the IRQ core believes "
 		    "it unmasked, but %s; its interrupts will stay pending forever",
-		    v, dev_name(o, dev), desc->irq,
-		    !pcidev_msix_enabled(hw)          ? "MSI-X is disabled in the device"
-		    : pcidev_msix_function_masked(hw) ? "MSI-X Function Mask is set in the device"
-		    : hw_masked ? "Vector Control MASKBIT is set in the device"
-		                : "the guest's cached Vector Control has MASKBIT set");
+		    v, name, i.irq,
+		    !hw->msix_enabled          ? "MSI-X is disabled in the device"
+		    : hw->msix_function_masked ? "MSI-X Function Mask is set in the device"
+		    : ent.masked               ? "Vector Control MASKBIT is set in the device"
+		                 : "the guest's cached Vector Control has MASKBIT set");
 		return;
 	}
-	struct irte *e =
-	    irte_lookup(hv_vm_irte(o->vm), hv_vm_device_logical_id(o->vm, dev), address, data);
-	if (!e) {
-		uint64_t off = hv_vm_last_power_off(o->vm);
+	if (!obs_remap_lookup(o->obs, dev, ent.address, ent.data, &e)) {
+		struct obs_vm vm;
 		char why[96] = "";
-		if (off != UINT64_MAX)
+		obs_vm(o->obs, &vm);
+		if (vm.last_power_off != OBS_NEVER)
 			snprintf(why, sizeof(why),
 			         " (all entries were dropped at power-off at t=%s)",
-			         engine_fmt_time(off, t, sizeof(t)));
+			         engine_fmt_time(vm.last_power_off, t, sizeof(t)));
 		violation_report(o->vl, V_REMAP_NO_ENTRY,
-		                 vector_subject(o, dev, v, subject, sizeof(subject)),
+		                 vector_subject(name, v, subject, sizeof(subject)),
 		                 "vector %u of %s is unmasked and programmed with address %#" PRIx64
 		                 " data %#x, but no interrupt remapping entry exists for it%s; "
 		                 "its interrupts will be lost",
-		                 v, dev_name(o, dev), address, data, why);
+		                 v, name, ent.address, ent.data, why);
 		return;
 	}
-	if (!hv_vm_vcpu_online(o->vm, e->vcpu)) {
+	if (!obs_vcpu_online(o->obs, e.vcpu)) {
 		violation_report(o->vl, V_REMAP_OFFLINE_TARGET,
-		                 vector_subject(o, dev, v, subject, sizeof(subject)),
+		                 vector_subject(name, v, subject, sizeof(subject)),
 		                 "vector %u of %s is remapped to vCPU %u, which is offline", v,
-		                 dev_name(o, dev), e->vcpu);
+		                 name, e.vcpu);
 		return;
 	}
-	uint32_t gv = e->vector + (data - e->data);
-	if (gv > 0xff || o->g->k.vector_irq[e->vcpu][gv] != desc->irq + 1)
+	uint32_t gv = e.vector + (ent.data - e.data);
+	int owner = gv > 0xff ? -1 : obs_vector_owner(o->obs, e.vcpu, gv);
+	if (owner < 0 || (unsigned)owner != i.irq)
 		violation_report(o->vl, V_REMAP_WRONG_VECTOR,
-		                 vector_subject(o, dev, v, subject, sizeof(subject)),
+		                 vector_subject(name, v, subject, sizeof(subject)),
 		                 "vector %u of %s is remapped to CPU %u vector %#x, but the guest "
 		                 "handles irq %u on CPU %u vector %#x",
-		                 v, dev_name(o, dev), e->vcpu, gv, desc->irq, i->cpu, i->vector);
+		                 v, name, e.vcpu, gv, i.irq, i.cpu, i.vector);
 }
 
 void oracle_check_quiescent(struct oracle *o)
 {
-	if (!hv_vm_powered(o->vm))
+	struct obs_vm vm;
+
+	obs_vm(o->obs, &vm);
+	if (!vm.powered)
 		return;
-	for (unsigned dev = 0; dev < o->g->k.nbuses; dev++) {
-		struct gk_pci_dev *d = &o->g->k.dev[dev];
-		if (!d->present || !d->msix_enabled || d->current_state != PCI_D0)
+	for (unsigned dev = 0; dev < o->ndev; dev++) {
+		struct obs_device d;
+		if (!obs_device(o->obs, dev, &d) || !d.guest_present || !d.guest_msix_enabled ||
+		    !d.guest_d0 || !d.guest_bus_installed)
 			continue;
-		if (o->g->k.hbus[d->bus].state != HV_PCIBUS_INSTALLED)
-			continue;
-		for (unsigned v = 0; v < d->nvec; v++)
-			if (d->desc[v].in_use)
-				check_vector(o, dev, v);
+		for (unsigned v = 0; v < d.guest_nvec; v++)
+			check_vector(o, dev, &d, v);
 	}
 }
 
-static void blocked(struct task *t, const char *waiting_on, void *arg)
+static void blocked(void *ctx, const char *task, const char *waiting_on)
 {
-	struct oracle *o = arg;
+	struct oracle *o = ctx;
 
-	violation_report(o->vl, V_TASKS_BLOCKED_FOREVER, task_name(t),
+	violation_report(o->vl, V_TASKS_BLOCKED_FOREVER, task,
 	                 "task %s waits for %s and nothing left in the simulation can wake it",
-	                 task_name(t), waiting_on);
+	                 task, waiting_on);
 }
 
 void oracle_check_progress(struct oracle *o)
 {
-	unsigned n = gk_error_count(o->g);
+	unsigned n = obs_guest_error_count(o->obs);
 
 	/* Every guest error is reported, each with where and when it arose. */
 	for (; o->guest_errors < n; o->guest_errors++) {
-		const struct gk_error *err = gk_error_get(o->g, o->guest_errors);
+		struct obs_guest_error err;
 		char subject[32], t[32];
+		if (!obs_guest_error(o->obs, o->guest_errors, &err))
+			continue;
 		snprintf(subject, sizeof(subject), "%u", o->guest_errors + 1);
 		violation_report(o->vl, V_GUEST_ERROR, subject, "%s (t=%s, %s, task %s)",
-		                 err->message, engine_fmt_time(err->time, t, sizeof(t)), err->phase,
-		                 err->task);
+		                 err.message, engine_fmt_time(err.time, t, sizeof(t)), err.phase,
+		                 err.task);
 	}
-	engine_for_each_blocked(o->e, blocked, o);
+	obs_blocked_tasks(o->obs, blocked, o);
 }
 
 void oracle_check_end(struct oracle *o)
@@ -292,17 +306,16 @@ void oracle_check_end(struct oracle *o)
 			    "the run never reached \"%s\", which this scenario exists to "
 			    "reach",
 			    tracepoint_name(r));
-	for (unsigned b = 0; b < hv_vm_device_count(o->vm); b++) {
-		uint64_t rej = hv_vm_bus_rejected(o->vm, b);
-		uint64_t bad = b < GK_MAX_BUSES ? o->g->k.hbus[b].invalid_packets : 0;
-		if (rej || bad) {
-			char subject[16];
-			snprintf(subject, sizeof(subject), "bus%u", b);
-			violation_report(o->vl, V_PROTOCOL_BAD_PACKET, subject,
-			                 "bus %u: the host refused %" PRIu64
-			                 " guest packet(s) and the guest refused %" PRIu64
-			                 " host packet(s) as malformed or out of order",
-			                 b, rej, bad);
-		}
+	for (unsigned b = 0; b < o->ndev; b++) {
+		struct obs_device d;
+		if (!obs_device(o->obs, b, &d) || !(d.host_rejected || d.guest_rejected))
+			continue;
+		char subject[16];
+		snprintf(subject, sizeof(subject), "bus%u", b);
+		violation_report(o->vl, V_PROTOCOL_BAD_PACKET, subject,
+		                 "bus %u: the host refused %" PRIu64
+		                 " guest packet(s) and the guest refused %" PRIu64
+		                 " host packet(s) as malformed or out of order",
+		                 b, d.host_rejected, d.guest_rejected);
 	}
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Oracles: they watch the host and the guest from outside and report
- * violations (violations.h) in the words of the domain. None of them
- * knows which guest behaviours are switched on.
+ * Oracles: they watch the world through the observation API and report
+ * violations (violations.h) in the words of the domain. None of them knows
+ * which guest behaviours are switched on, nor which backend runs the world.
  */
 #pragma once
 
@@ -10,24 +10,27 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "pcifront/gk.h"
-#include "vmbus-sim/tracepoint.h"
-#include "vmbus-sim/vm.h"
+#include "../vmbus-sim/tracepoint.h"
+#include "observe.h"
 #include "violations.h"
 
+struct engine;
+
 struct oracle {
-	struct engine *e;
-	struct hv_vm *vm;
-	struct gk *g;
+	struct engine *e; /* the world's clock, trace and tracepoints */
+	const struct observation *obs;
+	struct violation_list *vl;
+	unsigned ndev;
+	unsigned *nvec;       /* per device: its MSI-X table size */
+	uint64_t **handled;   /* per device and vector: handler count last seen */
+	unsigned **delivered; /* per device and vector: scratch for one check */
 	unsigned next_record; /* fire records not looked at yet start here */
 	GArray *watch;        /* ids of records pending legitimately */
-	uint64_t handled[GK_MAX_BUSES][GK_MAX_VECS];
 	unsigned guest_errors;
 	bool required[TP__COUNT];
-	struct violation_list *vl;
 };
 
-void oracle_init(struct oracle *o, struct engine *e, struct hv_vm *vm, struct gk *g);
+void oracle_init(struct oracle *o, struct engine *e, const struct observation *obs);
 void oracle_fini(struct oracle *o);
 /* Handler counts live in guest memory; after a resume they are the image's. */
 void oracle_rebaseline(struct oracle *o);

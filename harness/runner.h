@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Runs one scenario in the embedded simulator: builds the host and guest,
- * plays the steps, lets the oracles watch, and compares the verdict with
- * what the scenario expects.
+ * Runs one scenario on a backend (the embedded simulator unless told
+ * otherwise): builds the world, plays the steps through the step table,
+ * lets the oracles watch, and compares the verdict with what the scenario
+ * expects.
  */
 #pragma once
 
@@ -13,7 +14,10 @@
 
 #include "scenario.h"
 
+struct backend_ops;
+
 struct run_options {
+	const struct backend_ops *backend; /* NULL: the embedded simulator */
 	bool seed_set;
 	uint64_t seed;            /* overrides the scenario's */
 	FILE *trace;              /* JSON lines, or NULL */

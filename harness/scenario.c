@@ -17,6 +17,7 @@
 #include "../vmbus-sim/vpci-proto.h"
 #include "catalog.h"
 #include "jsonpos.h"
+#include "steps.h"
 #include "violations.h"
 
 GQuark scenario_error_quark(void)
@@ -24,21 +25,11 @@ GQuark scenario_error_quark(void)
 	return g_quark_from_static_string("hvpci-scenario-error-quark");
 }
 
-static const char *const op_names[OP__COUNT] = {
-    [OP_BOOT] = "boot",
-    [OP_FIRE] = "fire",
-    [OP_HIBERNATE] = "hibernate",
-    [OP_RESUME] = "resume",
-    [OP_CPU_OFFLINE] = "cpu-offline",
-    [OP_CPU_ONLINE] = "cpu-online",
-    [OP_FAULT] = "fault",
-    [OP_ADVANCE] = "advance",
-    [OP_CHECK] = "check",
-};
-
 const char *scn_op_name(enum scn_op op)
 {
-	return op < OP__COUNT ? op_names[op] : "?";
+	const struct step_desc *d = step_desc(op);
+
+	return d ? d->name : "?";
 }
 
 /* ---- the loader's state and its error reporting ---------------------- */
@@ -542,48 +533,24 @@ static int fault_index(const struct scenario *s, const char *name)
 	return -1;
 }
 
-/* Which fields each op takes besides "op". */
-static const char *const *op_fields(enum scn_op op)
-{
-	static const char *const none[] = {"op", NULL};
-	static const char *const fire[] = {"op", "device", "vectors", NULL};
-	static const char *const cpu[] = {"op", "cpu", NULL};
-	static const char *const fault[] = {"op", "name", "enabled", NULL};
-	static const char *const adv[] = {"op", "ns", NULL};
-
-	switch (op) {
-	case OP_FIRE:
-		return fire;
-	case OP_CPU_OFFLINE:
-	case OP_CPU_ONLINE:
-		return cpu;
-	case OP_FAULT:
-		return fault;
-	case OP_ADVANCE:
-		return adv;
-	default:
-		return none;
-	}
-}
-
 static bool step_fields(struct loader *ld, const char *path, json_object *st, enum scn_op op)
 {
 	static const char *const all[] = {"op",   "device",  "vectors", "cpu",
 	                                  "name", "enabled", "ns",      NULL};
-	const char *const *mine = op_fields(op);
+	const char *const *mine = step_desc(op)->fields;
 
 	if (!only_fields(ld, path, st, all))
 		return false;
 	json_object_object_foreach(st, key, val)
 	{
-		bool ok = false;
+		bool ok = strcmp(key, "op") == 0;
 		(void)val;
 		for (const char *const *m = mine; *m && !ok; m++)
 			ok = strcmp(*m, key) == 0;
 		if (!ok) {
 			g_autofree char *p = child_path(path, key);
 			return err_at(ld, p, true, "field \"%s\" does not apply to op \"%s\"", key,
-			              op_names[op]);
+			              scn_op_name(op));
 		}
 	}
 	return true;
@@ -672,7 +639,7 @@ static bool load_steps(struct loader *ld, json_object *arr, struct scenario *s)
 		step->op = (enum scn_op)op;
 		if (i == 0 && op != OP_BOOT)
 			return err_at(ld, p, false, "the first step must be \"boot\", not \"%s\"",
-			              op_names[op]);
+			              scn_op_name(op));
 		switch (step->op) {
 		case OP_BOOT:
 			if (i != 0)

@@ -1,0 +1,476 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The embedded simulator as a backend: the host model (vmbus-sim/) and the
+ * guest model (pcifront/) in this process, on one engine. This file is the
+ * only place in the harness that knows both models' headers; it turns
+ * their state into the observation API.
+ */
+#include "backend.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "../pcifront/pcifront.h"
+#include "../vmbus-sim/engine.h"
+#include "../vmbus-sim/fault.h"
+#include "../vmbus-sim/trace.h"
+#include "../vmbus-sim/vm.h"
+
+struct sim {
+	struct engine *e;
+	struct faults *f;
+	struct hv_vm *vm;
+	struct gk *g;
+	unsigned ndevices;
+	char **names;
+	struct observation obs;
+};
+
+static const struct observation_ops sim_observation;
+
+static uint8_t class_of(enum driver_model m, unsigned i)
+{
+	/* display controller for GPU-like drivers, NVMe otherwise */
+	return m == DRIVER_KEEP_VECTORS ? (i == 2 ? 0x03 : 0x00)
+	                                : (i == 2 ? 0x01 : (i == 1 ? 0x08 : 0x02));
+}
+
+static void sim_destroy(void *b)
+{
+	struct sim *s = b;
+
+	if (!s)
+		return;
+	gk_free(s->g);
+	hv_vm_free(s->vm);
+	faults_free(s->f);
+	engine_free(s->e);
+	g_strfreev(s->names);
+	g_free(s);
+}
+
+static void *sim_create(const struct scenario *sc, const struct backend_config *cfg, GError **error)
+{
+	struct sim *s = g_new0(struct sim, 1);
+	struct hv_vm_config vc = {.vcpus = sc->vcpus, .max_protocol = sc->protocol};
+
+	s->e = engine_new(cfg->seed);
+	if (cfg->trace)
+		engine_set_trace(s->e, cfg->trace);
+	s->f = faults_new(s->e);
+	for (unsigned i = 0; i < sc->nfaults; i++)
+		faults_add(s->f, &sc->faults[i].rule);
+	s->vm = hv_vm_new(s->e, s->f, &vc);
+	s->g = gk_new(s->e, s->vm, sc->behaviours);
+	s->names = g_new0(char *, sc->ndevices + 1);
+	for (unsigned i = 0; i < sc->ndevices; i++) {
+		const struct scn_device *d = &sc->devices[i];
+		struct pcidev_config pc = {
+		    .name = d->name,
+		    .vendor_id = d->vendor_id,
+		    .device_id = d->device_id,
+		    .class_code = {class_of(d->driver, 0), class_of(d->driver, 1),
+		                   class_of(d->driver, 2)},
+		    .msix_vectors = d->vectors,
+		    .serial = i + 1,
+		};
+		int r = hv_vm_add_device(s->vm, &pc);
+		if (r >= 0)
+			r = gk_set_driver(s->g, i, d->name, d->driver, d->vectors);
+		if (r < 0) {
+			g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_SCHEMA,
+			            "%s: device %s cannot be built: %s", sc->file, d->name,
+			            g_strerror(-r));
+			sim_destroy(s);
+			return NULL;
+		}
+		s->names[i] = g_strdup(d->name);
+	}
+	s->ndevices = sc->ndevices;
+	s->obs = (struct observation){&sim_observation, s};
+	return s;
+}
+
+static bool sim_supports(void *b, const struct scenario *sc, const struct scn_step *st, char **why)
+{
+	(void)b;
+	(void)sc;
+	(void)st;
+	(void)why;
+	return true; /* the simulator does every step */
+}
+
+static struct engine *sim_engine(void *b)
+{
+	return ((struct sim *)b)->e;
+}
+
+/* ---- guest operations as tasks ---- */
+
+enum guest_call { CALL_BOOT, CALL_HIBERNATE, CALL_RESUME, CALL_CPU_OFFLINE, CALL_CPU_ONLINE };
+
+struct guest_call_arg {
+	struct gk *g;
+	enum guest_call call;
+	unsigned cpu;
+	int result;
+};
+
+static void guest_task(void *arg)
+{
+	struct guest_call_arg *a = arg;
+
+	switch (a->call) {
+	case CALL_BOOT:
+		a->result = gk_boot(a->g);
+		break;
+	case CALL_HIBERNATE:
+		a->result = gk_hibernate(a->g);
+		break;
+	case CALL_RESUME:
+		a->result = gk_resume(a->g);
+		break;
+	case CALL_CPU_OFFLINE:
+		a->result = gk_cpu_offline(a->g, a->cpu);
+		break;
+	case CALL_CPU_ONLINE:
+		a->result = gk_cpu_online(a->g, a->cpu);
+		break;
+	}
+}
+
+/* Runs a guest operation as a task until the world is quiet; false if the
+ * task could not finish. */
+static bool run_guest(struct sim *s, const char *name, enum guest_call call, unsigned cpu,
+                      int *result)
+{
+	struct guest_call_arg arg = {.g = s->g, .call = call, .cpu = cpu, .result = -EINPROGRESS};
+	struct task *t = task_spawn(s->e, name, guest_task, &arg);
+	bool done;
+
+	engine_run(s->e);
+	done = task_done(t);
+	if (done)
+		task_reap(s->e, t);
+	*result = arg.result;
+	return done;
+}
+
+static bool sim_boot(void *b, int *result)
+{
+	struct sim *s = b;
+
+	hv_vm_power_on(s->vm);
+	return run_guest(s, "boot", CALL_BOOT, 0, result);
+}
+
+static bool sim_hibernate(void *b, int *result)
+{
+	return run_guest(b, "hibernate", CALL_HIBERNATE, 0, result);
+}
+
+static bool sim_resume(void *b, int *result)
+{
+	struct sim *s = b;
+
+	hv_vm_power_on(s->vm);
+	return run_guest(s, "resume", CALL_RESUME, 0, result);
+}
+
+static bool sim_cpu_offline(void *b, unsigned cpu, int *result)
+{
+	return run_guest(b, "cpu-offline", CALL_CPU_OFFLINE, cpu, result);
+}
+
+static bool sim_cpu_online(void *b, unsigned cpu, int *result)
+{
+	return run_guest(b, "cpu-online", CALL_CPU_ONLINE, cpu, result);
+}
+
+static void sim_fire(void *b, unsigned dev, unsigned vector)
+{
+	struct sim *s = b;
+
+	if (dev < s->ndevices)
+		hv_vm_fire(s->vm, dev, vector);
+}
+
+static void sim_settle(void *b)
+{
+	engine_run(((struct sim *)b)->e);
+}
+
+static void sim_advance(void *b, uint64_t ns)
+{
+	engine_run_for(((struct sim *)b)->e, ns);
+}
+
+static bool sim_set_fault(void *b, const char *name, bool enabled)
+{
+	return faults_set_enabled(((struct sim *)b)->f, name, enabled);
+}
+
+static const struct observation *sim_observe(void *b)
+{
+	return &((struct sim *)b)->obs;
+}
+
+/* ---- the observation API over both models ---- */
+
+static void obs_sim_vm(void *b, struct obs_vm *out)
+{
+	struct sim *s = b;
+
+	out->powered = hv_vm_powered(s->vm);
+	out->last_power_off = hv_vm_last_power_off(s->vm);
+	out->vcpus = hv_vm_vcpu_count(s->vm);
+}
+
+static bool obs_sim_vcpu_online(void *b, unsigned vcpu)
+{
+	return hv_vm_vcpu_online(((struct sim *)b)->vm, vcpu);
+}
+
+static unsigned obs_sim_device_count(void *b)
+{
+	return ((struct sim *)b)->ndevices;
+}
+
+static bool obs_sim_device(void *b, unsigned dev, struct obs_device *out)
+{
+	struct sim *s = b;
+	struct pcidev *d;
+	struct gk_dev_view gv;
+
+	if (dev >= s->ndevices)
+		return false;
+	d = hv_vm_device(s->vm, dev);
+	memset(out, 0, sizeof(*out));
+	out->name = s->names[dev];
+	out->logical_id = hv_vm_device_logical_id(s->vm, dev);
+	out->pm_state = pcidev_pm_state(d);
+	out->command = pcidev_command(d);
+	out->msix_enabled = pcidev_msix_enabled(d);
+	out->msix_function_masked = pcidev_msix_function_masked(d);
+	out->msi_enabled = pcidev_msi_enabled(d);
+	out->msix_table_size = d->msix_n;
+	out->host_rejected = hv_vm_bus_rejected(s->vm, dev);
+	if (gk_view_device(s->g, dev, &gv)) {
+		out->guest_present = gv.present;
+		out->guest_bound = gv.bound;
+		out->guest_bus_installed = gv.bus_installed;
+		out->guest_d0 = gv.d0;
+		out->protocol_version = gv.protocol_version;
+		out->guest_rejected = gv.invalid_packets;
+		out->guest_msix_enabled = gv.msix_enabled;
+		out->guest_nvec = gv.nvec;
+	}
+	return true;
+}
+
+static bool obs_sim_msix_entry(void *b, unsigned dev, unsigned i, struct obs_msix_entry *out)
+{
+	struct sim *s = b;
+	struct pcidev *d = dev < s->ndevices ? hv_vm_device(s->vm, dev) : NULL;
+
+	if (!d || i >= d->msix_n)
+		return false;
+	pcidev_msix_entry(d, i, &out->address, &out->data, &out->masked);
+	out->pending = pcidev_msix_pending(d, i);
+	return true;
+}
+
+static bool obs_sim_irq(void *b, unsigned dev, unsigned vector, struct obs_irq *out)
+{
+	struct sim *s = b;
+	struct gk_irq_view v;
+
+	if (!gk_view_irq(s->g, dev, vector, &v))
+		return false;
+	*out = (struct obs_irq){
+	    .irq = v.irq,
+	    .activated = v.activated,
+	    .requested = v.requested,
+	    .disable_depth = v.disable_depth,
+	    .masked = v.masked,
+	    .pending = v.pending,
+	    .cpu = v.cpu,
+	    .vector = v.vector,
+	    .count = v.count,
+	    .has_chip_data = v.has_chip_data,
+	    .msg_address = v.msg_address,
+	    .msg_data = v.msg_data,
+	    .cached_masked = v.cached_masked,
+	};
+	return true;
+}
+
+static int obs_sim_vector_owner(void *b, unsigned cpu, unsigned vector)
+{
+	return gk_view_vector_owner(((struct sim *)b)->g, cpu, vector);
+}
+
+static uint64_t obs_sim_handled(void *b, unsigned dev, unsigned vector)
+{
+	return gk_view_handled(((struct sim *)b)->g, dev, vector);
+}
+
+static void remap_from(const struct irte *e, struct obs_remap *out)
+{
+	*out = (struct obs_remap){
+	    .device_id = e->device_id,
+	    .address = e->address,
+	    .data = e->data,
+	    .count = e->count,
+	    .vcpu = e->vcpu,
+	    .vector = e->vector,
+	    .created_at = e->created_at,
+	};
+}
+
+static bool obs_sim_remap_lookup(void *b, unsigned dev, uint64_t address, uint32_t data,
+                                 struct obs_remap *out)
+{
+	struct sim *s = b;
+	struct irte *e;
+
+	if (dev >= s->ndevices)
+		return false;
+	e = irte_lookup(hv_vm_irte(s->vm), hv_vm_device_logical_id(s->vm, dev), address, data);
+	if (!e)
+		return false;
+	remap_from(e, out);
+	return true;
+}
+
+static unsigned obs_sim_remap_count(void *b)
+{
+	return irte_count(hv_vm_irte(((struct sim *)b)->vm));
+}
+
+/* The i-th live entry in table order. */
+static bool obs_sim_remap_get(void *b, unsigned i, struct obs_remap *out)
+{
+	const struct irte_table *t = hv_vm_irte(((struct sim *)b)->vm);
+
+	for (unsigned k = 0; k < t->top; k++) {
+		if (!t->e[k].in_use || i-- != 0)
+			continue;
+		remap_from(&t->e[k], out);
+		return true;
+	}
+	return false;
+}
+
+static unsigned obs_sim_fire_count(void *b)
+{
+	return hv_vm_fire_count(((struct sim *)b)->vm);
+}
+
+static bool obs_sim_fire(void *b, unsigned id, struct obs_fire *out)
+{
+	const struct fire_record *r = hv_vm_fire_record(((struct sim *)b)->vm, id);
+	static const enum obs_fire_outcome outcome[] = {
+	    [FIRE_OUT_PENDING] = OBS_FIRE_PENDING,
+	    [FIRE_OUT_IN_FLIGHT] = OBS_FIRE_IN_FLIGHT,
+	    [FIRE_OUT_DELIVERED] = OBS_FIRE_DELIVERED,
+	    [FIRE_OUT_LOST] = OBS_FIRE_LOST,
+	};
+
+	if (!r)
+		return false;
+	*out = (struct obs_fire){
+	    .id = r->id,
+	    .dev = r->dev,
+	    .vector = r->vector,
+	    .time = r->time,
+	    .outcome = outcome[r->outcome],
+	    .address = r->address,
+	    .data = r->data,
+	    .vcpu = r->vcpu,
+	    .guest_vector = r->guest_vector,
+	    .done_time = r->done_time,
+	    .reason = r->reason,
+	};
+	return true;
+}
+
+static void obs_sim_fire_release(void *b, unsigned below, const unsigned *keep, unsigned nkeep)
+{
+	(void)b;
+	(void)below;
+	(void)keep;
+	(void)nkeep;
+}
+
+static unsigned obs_sim_guest_error_count(void *b)
+{
+	return gk_error_count(((struct sim *)b)->g);
+}
+
+static bool obs_sim_guest_error(void *b, unsigned i, struct obs_guest_error *out)
+{
+	const struct gk_error *err = gk_error_get(((struct sim *)b)->g, i);
+
+	if (!err)
+		return false;
+	*out = (struct obs_guest_error){err->time, err->phase, err->task, err->err, err->message};
+	return true;
+}
+
+struct blocked_ctx {
+	obs_task_fn fn;
+	void *ctx;
+};
+
+static void blocked_one(struct task *t, const char *waiting_on, void *arg)
+{
+	struct blocked_ctx *c = arg;
+
+	c->fn(c->ctx, task_name(t), waiting_on);
+}
+
+static void obs_sim_blocked_tasks(void *b, obs_task_fn fn, void *ctx)
+{
+	struct blocked_ctx c = {fn, ctx};
+
+	engine_for_each_blocked(((struct sim *)b)->e, blocked_one, &c);
+}
+
+static const struct observation_ops sim_observation = {
+    .vm = obs_sim_vm,
+    .vcpu_online = obs_sim_vcpu_online,
+    .device_count = obs_sim_device_count,
+    .device = obs_sim_device,
+    .msix_entry = obs_sim_msix_entry,
+    .irq = obs_sim_irq,
+    .vector_owner = obs_sim_vector_owner,
+    .handled = obs_sim_handled,
+    .remap_lookup = obs_sim_remap_lookup,
+    .remap_count = obs_sim_remap_count,
+    .remap_get = obs_sim_remap_get,
+    .fire_count = obs_sim_fire_count,
+    .fire = obs_sim_fire,
+    .fire_release = obs_sim_fire_release,
+    .guest_error_count = obs_sim_guest_error_count,
+    .guest_error = obs_sim_guest_error,
+    .blocked_tasks = obs_sim_blocked_tasks,
+};
+
+const struct backend_ops backend_sim = {
+    .name = "sim",
+    .create = sim_create,
+    .destroy = sim_destroy,
+    .supports = sim_supports,
+    .engine = sim_engine,
+    .boot = sim_boot,
+    .hibernate = sim_hibernate,
+    .resume = sim_resume,
+    .cpu_offline = sim_cpu_offline,
+    .cpu_online = sim_cpu_online,
+    .fire = sim_fire,
+    .settle = sim_settle,
+    .advance = sim_advance,
+    .set_fault = sim_set_fault,
+    .observe = sim_observe,
+};

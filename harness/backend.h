@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The backend seam: what the runner asks of a world. The embedded
+ * simulator (backend-sim.c) is one backend; a real VM driven through
+ * libvirt can be another. The runner's step logic and the oracles see only
+ * this interface and the observation API (observe.h).
+ *
+ * A backend says before anything runs which steps of a scenario it cannot
+ * do; it never skips a step silently.
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../vmbus-sim/tracepoint.h"
+#include "observe.h"
+#include "scenario.h"
+
+struct engine;
+struct trace;
+
+struct backend_config {
+	uint64_t seed;
+	struct trace *trace; /* where the world traces, or NULL */
+};
+
+struct backend_ops {
+	const char *name;
+	/* Builds the world for s, powered off. NULL and *error when it cannot. */
+	void *(*create)(const struct scenario *s, const struct backend_config *cfg, GError **error);
+	void (*destroy)(void *b);
+	/* False, with a reason, for a step this backend cannot do. */
+	bool (*supports)(void *b, const struct scenario *s, const struct scn_step *st, char **why);
+
+	/* The world's clock and trace (virtual time for the simulator). */
+	struct engine *(*engine)(void *b);
+
+	/* Power and CPU transitions: each runs the guest's side of it until
+	 * the world is quiet. boot and resume power the VM on first. *result
+	 * is the guest's 0 or negative errno; false when the guest could not
+	 * finish (it is stuck). */
+	bool (*boot)(void *b, int *result);
+	bool (*hibernate)(void *b, int *result);
+	bool (*resume)(void *b, int *result);
+	bool (*cpu_offline)(void *b, unsigned cpu, int *result);
+	bool (*cpu_online)(void *b, unsigned cpu, int *result);
+
+	/* The device raises a vector; delivery happens at the next settle. */
+	void (*fire)(void *b, unsigned dev, unsigned vector);
+	/* Runs until nothing more happens. */
+	void (*settle)(void *b);
+	/* Lets ns of time pass. */
+	void (*advance)(void *b, uint64_t ns);
+	/* Arms or disarms the scenario's fault rule `name`; false if unknown. */
+	bool (*set_fault)(void *b, const char *name, bool enabled);
+
+	const struct observation *(*observe)(void *b);
+};
+
+extern const struct backend_ops backend_sim;

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The observation API: one read-only view of the world, host and guest,
+ * for oracles, reports and anything else above the backends. A backend
+ * fills it from whatever evidence it has (the embedded simulator from its
+ * own state; a real VM from what the guest and the hypervisor report).
+ * Nothing above this header reaches into a structure of the guest or the
+ * host. Every call copies into the caller's structure.
+ *
+ * Devices are numbered as the scenario lists them; the guest's view of
+ * device i is the function on the i-th vPCI bus it was offered.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define OBS_NEVER UINT64_MAX
+
+struct obs_vm {
+	bool powered;
+	uint64_t last_power_off; /* virtual ns, OBS_NEVER if it never powered off */
+	unsigned vcpus;
+};
+
+/* One passed-through function: the device's registers (host side) and what
+ * the guest believes of it. */
+struct obs_device {
+	const char *name;
+	uint64_t logical_id; /* the id HVCALL_RETARGET_INTERRUPT names */
+	/* the device */
+	unsigned pm_state; /* 0 = D0 .. 3 = D3hot */
+	uint16_t command;
+	bool msix_enabled;
+	bool msix_function_masked;
+	bool msi_enabled;
+	unsigned msix_table_size;
+	uint64_t host_rejected; /* guest packets the host refused on its bus */
+	/* the guest */
+	bool guest_present;       /* the guest found and scanned it */
+	bool guest_bound;         /* a driver is bound */
+	bool guest_bus_installed; /* its bridge is up */
+	bool guest_d0;            /* the guest's PCI core believes it in D0 */
+	uint32_t protocol_version;
+	uint64_t guest_rejected; /* host packets the guest refused on its bus */
+	bool guest_msix_enabled;
+	unsigned guest_nvec;
+};
+
+/* One MSI-X table entry as the device holds it. */
+struct obs_msix_entry {
+	uint64_t address;
+	uint32_t data;
+	bool masked;
+	bool pending;
+};
+
+/* The guest's irq behind one vector of a device. */
+struct obs_irq {
+	unsigned irq;
+	bool activated;
+	bool requested;
+	unsigned disable_depth;
+	bool masked; /* the IRQ core's view */
+	bool pending;
+	unsigned cpu;
+	uint8_t vector;
+	uint64_t count;
+	bool has_chip_data;
+	uint64_t msg_address; /* cached in the guest's msi descriptor */
+	uint32_t msg_data;
+	bool cached_masked; /* the guest's cached Vector Control MASKBIT */
+};
+
+/* An interrupt remapping entry. */
+struct obs_remap {
+	uint64_t device_id;
+	uint64_t address;
+	uint32_t data;
+	unsigned count; /* data .. data + count - 1 */
+	unsigned vcpu;
+	uint32_t vector;
+	uint64_t created_at;
+};
+
+enum obs_fire_outcome {
+	OBS_FIRE_PENDING,   /* masked in the device: its pending bit is set */
+	OBS_FIRE_IN_FLIGHT, /* remapped, on its way */
+	OBS_FIRE_DELIVERED, /* the guest's interrupt entry ran for it */
+	OBS_FIRE_LOST,      /* dropped; reason says where and why */
+};
+
+/* What became of one interrupt a device raised. */
+struct obs_fire {
+	unsigned id;
+	unsigned dev;
+	unsigned vector;
+	uint64_t time;
+	enum obs_fire_outcome outcome;
+	uint64_t address;
+	uint32_t data;
+	unsigned vcpu;
+	uint32_t guest_vector;
+	uint64_t done_time;
+	const char *reason; /* valid until the next call into the observation */
+};
+
+struct obs_guest_error {
+	uint64_t time;
+	const char *phase;
+	const char *task;
+	int err;
+	const char *message;
+};
+
+typedef void (*obs_task_fn)(void *ctx, const char *task, const char *waiting_on);
+
+struct observation_ops {
+	void (*vm)(void *b, struct obs_vm *out);
+	bool (*vcpu_online)(void *b, unsigned vcpu);
+	unsigned (*device_count)(void *b);
+	bool (*device)(void *b, unsigned dev, struct obs_device *out);
+	bool (*msix_entry)(void *b, unsigned dev, unsigned i, struct obs_msix_entry *out);
+	bool (*irq)(void *b, unsigned dev, unsigned vector, struct obs_irq *out);
+	/* The irq the guest maps (cpu, vector) to, or -1. */
+	int (*vector_owner)(void *b, unsigned cpu, unsigned vector);
+	uint64_t (*handled)(void *b, unsigned dev, unsigned vector);
+	bool (*remap_lookup)(void *b, unsigned dev, uint64_t address, uint32_t data,
+	                     struct obs_remap *out);
+	unsigned (*remap_count)(void *b);
+	bool (*remap_get)(void *b, unsigned i, struct obs_remap *out);
+	/* Fire records are numbered from 0; the backend may forget those
+	 * released (then fire() returns false for them). */
+	unsigned (*fire_count)(void *b);
+	bool (*fire)(void *b, unsigned id, struct obs_fire *out);
+	void (*fire_release)(void *b, unsigned below, const unsigned *keep, unsigned nkeep);
+	unsigned (*guest_error_count)(void *b);
+	bool (*guest_error)(void *b, unsigned i, struct obs_guest_error *out);
+	/* Tasks that wait and that nothing left in the world can wake. */
+	void (*blocked_tasks)(void *b, obs_task_fn fn, void *ctx);
+};
+
+struct observation {
+	const struct observation_ops *ops;
+	void *b;
+};
+
+static inline void obs_vm(const struct observation *o, struct obs_vm *out)
+{
+	o->ops->vm(o->b, out);
+}
+static inline bool obs_vcpu_online(const struct observation *o, unsigned vcpu)
+{
+	return o->ops->vcpu_online(o->b, vcpu);
+}
+static inline unsigned obs_device_count(const struct observation *o)
+{
+	return o->ops->device_count(o->b);
+}
+static inline bool obs_device(const struct observation *o, unsigned dev, struct obs_device *out)
+{
+	return o->ops->device(o->b, dev, out);
+}
+static inline bool obs_msix_entry(const struct observation *o, unsigned dev, unsigned i,
+                                  struct obs_msix_entry *out)
+{
+	return o->ops->msix_entry(o->b, dev, i, out);
+}
+static inline bool obs_irq(const struct observation *o, unsigned dev, unsigned vector,
+                           struct obs_irq *out)
+{
+	return o->ops->irq(o->b, dev, vector, out);
+}
+static inline int obs_vector_owner(const struct observation *o, unsigned cpu, unsigned vector)
+{
+	return o->ops->vector_owner(o->b, cpu, vector);
+}
+static inline uint64_t obs_handled(const struct observation *o, unsigned dev, unsigned vector)
+{
+	return o->ops->handled(o->b, dev, vector);
+}
+static inline bool obs_remap_lookup(const struct observation *o, unsigned dev, uint64_t address,
+                                    uint32_t data, struct obs_remap *out)
+{
+	return o->ops->remap_lookup(o->b, dev, address, data, out);
+}
+static inline unsigned obs_remap_count(const struct observation *o)
+{
+	return o->ops->remap_count(o->b);
+}
+static inline bool obs_remap_get(const struct observation *o, unsigned i, struct obs_remap *out)
+{
+	return o->ops->remap_get(o->b, i, out);
+}
+static inline unsigned obs_fire_count(const struct observation *o)
+{
+	return o->ops->fire_count(o->b);
+}
+static inline bool obs_fire(const struct observation *o, unsigned id, struct obs_fire *out)
+{
+	return o->ops->fire(o->b, id, out);
+}
+static inline void obs_fire_release(const struct observation *o, unsigned below,
+                                    const unsigned *keep, unsigned nkeep)
+{
+	o->ops->fire_release(o->b, below, keep, nkeep);
+}
+static inline unsigned obs_guest_error_count(const struct observation *o)
+{
+	return o->ops->guest_error_count(o->b);
+}
+static inline bool obs_guest_error(const struct observation *o, unsigned i,
+                                   struct obs_guest_error *out)
+{
+	return o->ops->guest_error(o->b, i, out);
+}
+static inline void obs_blocked_tasks(const struct observation *o, obs_task_fn fn, void *ctx)
+{
+	o->ops->blocked_tasks(o->b, fn, ctx);
+}

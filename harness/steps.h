@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The one step vocabulary: every step op declared once, with its name, the
+ * fields it takes, what it means and what it does to a world through the
+ * backend seam. The loader, `list`, the schema test, the runner and (later)
+ * the console read this table.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "backend.h"
+#include "scenario.h"
+
+/* What a step handler works on. */
+struct step_world {
+	const struct backend_ops *ops;
+	void *b;
+	const struct scenario *s;
+};
+
+enum step_after {
+	STEP_QUIET,   /* the guest runs and is quiet: all oracles may look */
+	STEP_MOVING,  /* the world may be mid-way (powered off, a fault armed): no coherence checks
+	               */
+	STEP_STUCK,   /* the guest could not finish: the run stops here */
+	STEP_REBASED, /* quiet, and the guest is a new kernel: handler counts start over */
+};
+
+struct step_desc {
+	const char *name;
+	const char *const *fields; /* besides "op", NULL-terminated */
+	const char *about;
+	enum step_after (*run)(const struct step_world *w, const struct scn_step *st);
+};
+
+const struct step_desc *step_desc(enum scn_op op);
+int step_lookup(const char *name); /* -1 if unknown */
