@@ -91,9 +91,8 @@ static void *sim_create(const struct scenario *sc, const struct backend_config *
 	return s;
 }
 
-static bool sim_supports(void *b, const struct scenario *sc, const struct scn_step *st, char **why)
+static bool sim_supports(const struct scenario *sc, const struct scn_step *st, char **why)
 {
-	(void)b;
 	(void)sc;
 	(void)st;
 	(void)why;

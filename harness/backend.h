@@ -32,8 +32,9 @@ struct backend_ops {
 	/* Builds the world for s, powered off. NULL and *error when it cannot. */
 	void *(*create)(const struct scenario *s, const struct backend_config *cfg, GError **error);
 	void (*destroy)(void *b);
-	/* False, with a reason, for a step this backend cannot do. */
-	bool (*supports)(void *b, const struct scenario *s, const struct scn_step *st, char **why);
+	/* False, with a reason (g_free it), for a step of s this backend
+	 * cannot do; asked of every step before anything runs. */
+	bool (*supports)(const struct scenario *s, const struct scn_step *st, char **why);
 
 	/* The world's clock and trace (virtual time for the simulator). */
 	struct engine *(*engine)(void *b);
@@ -61,3 +62,8 @@ struct backend_ops {
 };
 
 extern const struct backend_ops backend_sim;
+
+/* Every step of s the backend can do; otherwise false and an error naming
+ * the file, line and step. */
+bool backend_check_scenario(const struct backend_ops *ops, const struct scenario *s,
+                            GError **error);

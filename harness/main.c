@@ -4,6 +4,7 @@
  *   hvpci-sim run [OPTION...] PATH...   run scenario files (or every *.json under a directory)
  *   hvpci-sim list [WHAT]               list the names scenarios use (profiles, ops, ...)
  */
+#include "backend.h"
 #include "report.h"
 #include "runner.h"
 #include "catalog.h"
@@ -158,6 +159,8 @@ static int cmd_run(int argc, char **argv)
 	for (guint i = 0; i < files->len; i++) {
 		struct scenario *s =
 		    scenario_load(g_ptr_array_index(files, i), (const char *const *)sets, &error);
+		if (s && !backend_check_scenario(&backend_sim, s, &error))
+			g_clear_pointer(&s, scenario_free);
 		if (!s) {
 			fprintf(stderr, "%s\n", error->message);
 			g_clear_error(&error);

@@ -88,12 +88,13 @@ struct run_result *run_scenario(const struct scenario *s, const struct run_optio
 		cfg.trace = opt->trace_sink;
 	else if (opt && opt->trace)
 		cfg.trace = trace = trace_new_file(opt->trace);
-	w.b = ops->create(s, &cfg, &error);
+	if (backend_check_scenario(ops, s, &error))
+		w.b = ops->create(s, &cfg, &error);
 	if (!w.b) {
 		struct run_violation *rv = g_new0(struct run_violation, 1);
 		rv->name = g_strdup(violation_kind_of(V_GUEST_ERROR)->name);
-		rv->message = g_strdup_printf("the %s backend cannot build this VM: %s", ops->name,
-		                              error->message);
+		rv->message = g_strdup_printf("the %s backend cannot run this scenario: %s",
+		                              ops->name, error->message);
 		g_ptr_array_add(r->violations, rv);
 		judge(r);
 		trace_free(trace);

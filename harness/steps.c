@@ -118,3 +118,20 @@ int step_lookup(const char *name)
 			return i;
 	return -1;
 }
+
+bool backend_check_scenario(const struct backend_ops *ops, const struct scenario *s, GError **error)
+{
+	for (unsigned i = 0; i < s->nsteps; i++) {
+		g_autofree char *why = NULL;
+
+		if (ops->supports(s, &s->steps[i], &why))
+			continue;
+		g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_SCHEMA,
+		            "%s:%u:%u: steps[%u]: \"%s\" is unsupported by the %s backend: %s",
+		            s->file, s->steps[i].line, s->steps[i].col, i,
+		            scn_op_name(s->steps[i].op), ops->name,
+		            why ? why : "it cannot do this step");
+		return false;
+	}
+	return true;
+}

@@ -22,11 +22,27 @@ struct faults {
 	unsigned phase_depth[PHASE__COUNT];
 };
 
-static const char *const point_names[FP__COUNT] = {
-    [FP_HYPERCALL_RETARGET] = "hypercall.retarget",
-    [FP_VSP_CREATE_INTERRUPT] = "vsp.create-interrupt",
-    [FP_VSP_D0_ENTRY] = "vsp.d0-entry",
-    [FP_VMBUS_SEND] = "vmbus.send",
+/* Each fault point once: its name, what a hit does, the status it reports
+ * unless the rule names one. */
+static const struct {
+	const char *name;
+	const char *description;
+	uint64_t default_status;
+} points[FP__COUNT] = {
+    [FP_HYPERCALL_RETARGET] = {"hypercall.retarget",
+                               "HVCALL_RETARGET_INTERRUPT returns the status (default 0x5 "
+                               "HV_STATUS_INVALID_PARAMETER)",
+                               HV_STATUS_INVALID_PARAMETER},
+    [FP_VSP_CREATE_INTERRUPT] = {"vsp.create-interrupt",
+                                 "the host completes CREATE_INTERRUPT with the status (default "
+                                 "0xC0000001 STATUS_UNSUCCESSFUL)",
+                                 STATUS_UNSUCCESSFUL},
+    [FP_VSP_D0_ENTRY] = {"vsp.d0-entry",
+                         "the host completes BUS_D0ENTRY with the status (default 0xC0000184 "
+                         "STATUS_INVALID_DEVICE_STATE)",
+                         STATUS_INVALID_DEVICE_STATE},
+    [FP_VMBUS_SEND] = {"vmbus.send", "a packet the guest sends is lost before the host reads it",
+                       0},
 };
 
 static const char *const mode_names[] = {
@@ -46,12 +62,15 @@ static int lookup(const char *const *names, int n, const char *name)
 
 const char *fault_point_name(enum fault_point p)
 {
-	return point_names[p];
+	return (unsigned)p < FP__COUNT ? points[p].name : "?";
 }
 
 int fault_point_lookup(const char *name)
 {
-	return lookup(point_names, FP__COUNT, name);
+	for (int i = 0; i < FP__COUNT; i++)
+		if (strcmp(points[i].name, name) == 0)
+			return i;
+	return -1;
 }
 
 const char *fault_mode_name(enum fault_mode m)
@@ -66,36 +85,12 @@ int fault_mode_lookup(const char *name)
 
 const char *fault_point_description(enum fault_point p)
 {
-	switch (p) {
-	case FP_HYPERCALL_RETARGET:
-		return "HVCALL_RETARGET_INTERRUPT returns the status (default 0x5 "
-		       "HV_STATUS_INVALID_PARAMETER)";
-	case FP_VSP_CREATE_INTERRUPT:
-		return "the host completes CREATE_INTERRUPT with the status (default 0xC0000001 "
-		       "STATUS_UNSUCCESSFUL)";
-	case FP_VSP_D0_ENTRY:
-		return "the host completes BUS_D0ENTRY with the status (default 0xC0000184 "
-		       "STATUS_INVALID_DEVICE_STATE)";
-	case FP_VMBUS_SEND:
-		return "a packet the guest sends is lost before the host reads it";
-	case FP__COUNT:
-		break;
-	}
-	return "";
+	return (unsigned)p < FP__COUNT ? points[p].description : "";
 }
 
 uint64_t fault_point_default_status(enum fault_point p)
 {
-	switch (p) {
-	case FP_HYPERCALL_RETARGET:
-		return HV_STATUS_INVALID_PARAMETER;
-	case FP_VSP_CREATE_INTERRUPT:
-		return STATUS_UNSUCCESSFUL;
-	case FP_VSP_D0_ENTRY:
-		return STATUS_INVALID_DEVICE_STATE;
-	default:
-		return 0;
-	}
+	return (unsigned)p < FP__COUNT ? points[p].default_status : 0;
 }
 
 static void rule_state_free(gpointer p)
@@ -140,7 +135,7 @@ void faults_add(struct faults *f, const struct fault_rule *rule)
 	struct rule_state *rs = g_new0(struct rule_state, 1);
 
 	rs->r = *rule;
-	rs->name = g_strdup(rule->name ? rule->name : point_names[rule->point]);
+	rs->name = g_strdup(rule->name ? rule->name : points[rule->point].name);
 	rs->r.name = rs->name;
 	g_ptr_array_add(f->rules, rs);
 }
@@ -191,7 +186,7 @@ bool fault_check(struct faults *f, enum fault_point p, uint64_t *status)
 			*status = rs->r.status_set ? rs->r.status : fault_point_default_status(p);
 		tp_hit(f->e, TP_FAULT_INJECTED, NULL);
 		TRACE(f->e, "fault", "inject", "\"point\":\"%s\",\"rule\":\"%s\",\"hit\":%u",
-		      point_names[p], rs->name, rs->hits);
+		      points[p].name, rs->name, rs->hits);
 		return true;
 	}
 	return false;
