@@ -110,10 +110,20 @@ struct run_result *run_scenario(const struct scenario *s, const struct run_optio
 	for (unsigned i = 0; i < s->nsteps && !stuck; i++) {
 		const struct scn_step *st = &s->steps[i];
 		enum step_after after;
+		int result = 0;
 
 		TRACE(e, "run", "step", "\"index\":%u,\"op\":\"%s\",\"line\":%u", i,
 		      scn_op_name(st->op), st->line);
-		after = step_desc(st->op)->run(&w, st);
+		after = step_desc(st->op)->run(&w, st, &result);
+		if (result < 0 && after != STEP_STUCK) { /* stuck: tasks.blocked-forever says why */
+			char subject[32];
+			snprintf(subject, sizeof(subject), "step %u", i);
+			violation_report(
+			    o.vl, V_GUEST_ERROR, subject,
+			    "step %u (\"%s\", line %u): the guest's operation failed with "
+			    "%d (%s)",
+			    i, scn_op_name(st->op), st->line, result, g_strerror(-result));
+		}
 		stuck = after == STEP_STUCK;
 		if (after == STEP_REBASED)
 			oracle_rebaseline(&o);

@@ -8,46 +8,38 @@ static enum step_after after_guest(bool finished, enum step_after quiet)
 	return finished ? quiet : STEP_STUCK;
 }
 
-static enum step_after run_boot(const struct step_world *w, const struct scn_step *st)
+static enum step_after run_boot(const struct step_world *w, const struct scn_step *st, int *r)
 {
-	int r;
-
 	(void)st;
-	return after_guest(w->ops->boot(w->b, &r), STEP_REBASED);
+	return after_guest(w->ops->boot(w->b, r), STEP_REBASED);
 }
 
-static enum step_after run_hibernate(const struct step_world *w, const struct scn_step *st)
+static enum step_after run_hibernate(const struct step_world *w, const struct scn_step *st, int *r)
 {
-	int r;
-
 	(void)st;
-	return after_guest(w->ops->hibernate(w->b, &r), STEP_MOVING);
+	return after_guest(w->ops->hibernate(w->b, r), STEP_MOVING);
 }
 
-static enum step_after run_resume(const struct step_world *w, const struct scn_step *st)
+static enum step_after run_resume(const struct step_world *w, const struct scn_step *st, int *r)
 {
-	int r;
-
 	(void)st;
-	return after_guest(w->ops->resume(w->b, &r), STEP_REBASED);
+	return after_guest(w->ops->resume(w->b, r), STEP_REBASED);
 }
 
-static enum step_after run_cpu_offline(const struct step_world *w, const struct scn_step *st)
+static enum step_after run_cpu_offline(const struct step_world *w, const struct scn_step *st,
+                                       int *r)
 {
-	int r;
-
-	return after_guest(w->ops->cpu_offline(w->b, st->cpu, &r), STEP_QUIET);
+	return after_guest(w->ops->cpu_offline(w->b, st->cpu, r), STEP_QUIET);
 }
 
-static enum step_after run_cpu_online(const struct step_world *w, const struct scn_step *st)
+static enum step_after run_cpu_online(const struct step_world *w, const struct scn_step *st, int *r)
 {
-	int r;
-
-	return after_guest(w->ops->cpu_online(w->b, st->cpu, &r), STEP_QUIET);
+	return after_guest(w->ops->cpu_online(w->b, st->cpu, r), STEP_QUIET);
 }
 
-static enum step_after run_fire(const struct step_world *w, const struct scn_step *st)
+static enum step_after run_fire(const struct step_world *w, const struct scn_step *st, int *r)
 {
+	(void)r; /* nothing the guest does */
 	if (st->all_vectors) {
 		for (unsigned v = 0; v < w->s->devices[st->device].vectors; v++)
 			w->ops->fire(w->b, st->device, v);
@@ -59,8 +51,9 @@ static enum step_after run_fire(const struct step_world *w, const struct scn_ste
 	return STEP_QUIET;
 }
 
-static enum step_after run_fault(const struct step_world *w, const struct scn_step *st)
+static enum step_after run_fault(const struct step_world *w, const struct scn_step *st, int *r)
 {
+	(void)r; /* nothing the guest does */
 	/* The loader checked the name against the scenario's rules. */
 	bool known = w->ops->set_fault(w->b, w->s->faults[st->fault].name, st->enabled);
 
@@ -68,14 +61,16 @@ static enum step_after run_fault(const struct step_world *w, const struct scn_st
 	return STEP_MOVING;
 }
 
-static enum step_after run_advance(const struct step_world *w, const struct scn_step *st)
+static enum step_after run_advance(const struct step_world *w, const struct scn_step *st, int *r)
 {
+	(void)r; /* nothing the guest does */
 	w->ops->advance(w->b, st->ns);
 	return STEP_MOVING;
 }
 
-static enum step_after run_check(const struct step_world *w, const struct scn_step *st)
+static enum step_after run_check(const struct step_world *w, const struct scn_step *st, int *r)
 {
+	(void)r; /* nothing the guest does */
 	(void)w;
 	(void)st;
 	return STEP_QUIET;

@@ -31,7 +31,8 @@ struct step_desc {
 	const char *name;
 	const char *const *fields; /* besides "op", NULL-terminated */
 	const char *about;
-	enum step_after (*run)(const struct step_world *w, const struct scn_step *st);
+	/* *result: 0, or the negative errno the guest's operation returned. */
+	enum step_after (*run)(const struct step_world *w, const struct scn_step *st, int *result);
 };
 
 const struct step_desc *step_desc(enum scn_op op);

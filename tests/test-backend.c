@@ -11,6 +11,7 @@
 #include "harness/scenario.h"
 #include "harness/steps.h"
 
+#include <errno.h>
 #include <glib.h>
 #include <string.h>
 
@@ -67,8 +68,20 @@ static struct engine *rec_engine(void *b)
 		return backend_sim.fn(((struct rec *)b)->inner, result);                           \
 	}
 FORWARD_OP(boot)
-FORWARD_OP(hibernate)
 FORWARD_OP(resume)
+
+static int hibernate_result; /* what the recorder says the guest returned */
+
+static bool rec_hibernate(void *b, int *result)
+{
+	bool done;
+
+	g_string_append(calls, "hibernate ");
+	done = backend_sim.hibernate(((struct rec *)b)->inner, result);
+	if (hibernate_result)
+		*result = hibernate_result;
+	return done;
+}
 
 static bool rec_cpu_offline(void *b, unsigned cpu, int *result)
 {
@@ -168,6 +181,32 @@ static void test_runner_drives_backend(void)
 	g_string_free(calls, TRUE);
 }
 
+/* A guest operation that returns an error is reported as such, with the
+ * step that ran it, even when the guest recorded nothing. */
+static void test_operation_error_reported(void)
+{
+	struct scenario *s = load(cycle);
+	struct run_options opt = {.backend = &recorder};
+	struct run_result *r;
+	bool found = false;
+
+	calls = g_string_new(NULL);
+	hibernate_result = -EBUSY;
+	r = run_scenario(s, &opt);
+	hibernate_result = 0;
+	for (guint i = 0; i < r->violations->len; i++) {
+		const struct run_violation *v = g_ptr_array_index(r->violations, i);
+		if (strcmp(v->name, "guest.error") == 0 &&
+		    strstr(v->message, "step 3 (\"hibernate\", line 4)") &&
+		    strstr(v->message, "-16"))
+			found = true;
+	}
+	g_assert_true(found);
+	run_result_free(r);
+	scenario_free(s);
+	g_string_free(calls, TRUE);
+}
+
 /* A step the backend cannot do stops the scenario before anything runs,
  * with the file, line and column of the step. */
 static void test_unsupported_before_anything_runs(void)
@@ -261,6 +300,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/backend/runner-drives-backend", test_runner_drives_backend);
 	g_test_add_func("/backend/unsupported-before-anything-runs",
 	                test_unsupported_before_anything_runs);
+	g_test_add_func("/backend/operation-error-reported", test_operation_error_reported);
 	g_test_add_func("/backend/observation-consistent", test_observation_consistent);
 	return g_test_run();
 }
