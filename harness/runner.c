@@ -65,85 +65,151 @@ static void judge(struct run_result *r)
 	}
 }
 
-struct run_result *run_scenario(const struct scenario *s, const struct run_options *opt)
+struct run {
+	const struct scenario *s;
+	const struct backend_ops *ops;
+	struct step_world w;
+	struct engine *e;
+	struct trace *trace; /* ours to free, or NULL */
+	struct oracle o;
+	uint64_t seed;
+	unsigned steps_run;
+	bool stuck;
+};
+
+struct run *run_begin(const struct scenario *s, const struct run_options *opt, GError **error)
 {
-	struct run_result *r = g_new0(struct run_result, 1);
 	const struct backend_ops *ops = opt && opt->backend ? opt->backend : &backend_sim;
 	struct backend_config cfg = {.seed = opt && opt->seed_set ? opt->seed : s->seed};
-	g_autoptr(GError) error = NULL;
-	struct trace *trace = NULL;
-	struct step_world w = {.ops = ops, .s = s};
-	struct engine *e;
-	struct oracle o;
-	bool stuck = false;
+	struct run *run;
+	void *b;
 
-	r->name = g_strdup(s->name);
-	r->file = g_strdup(s->file);
-	r->seed = cfg.seed;
-	r->expect_pass = s->expect_pass;
-	r->expect_violations = g_strdupv(s->expect_violations);
-	r->violations = g_ptr_array_new_with_free_func(run_violation_free);
-
+	g_return_val_if_fail(s != NULL, NULL);
+	if (!backend_check_scenario(ops, s, error))
+		return NULL;
+	run = g_new0(struct run, 1);
 	if (opt && opt->trace_sink)
 		cfg.trace = opt->trace_sink;
 	else if (opt && opt->trace)
-		cfg.trace = trace = trace_new_file(opt->trace);
-	if (backend_check_scenario(ops, s, &error))
-		w.b = ops->create(s, &cfg, &error);
-	if (!w.b) {
-		struct run_violation *rv = g_new0(struct run_violation, 1);
-		rv->name = g_strdup(violation_kind_of(V_GUEST_ERROR)->name);
-		rv->message = g_strdup_printf("the %s backend cannot run this scenario: %s",
-		                              ops->name, error->message);
-		g_ptr_array_add(r->violations, rv);
-		judge(r);
-		trace_free(trace);
-		return r;
+		cfg.trace = run->trace = trace_new_file(opt->trace);
+	b = ops->create(s, &cfg, error);
+	if (!b) {
+		trace_free(run->trace);
+		g_free(run);
+		return NULL;
 	}
-	e = ops->engine(w.b);
-	TRACE(e, "run", "scenario", "\"name\":\"%s\",\"seed\":%" G_GUINT64_FORMAT, s->name,
+	run->s = s;
+	run->ops = ops;
+	run->w = (struct step_world){.ops = ops, .b = b, .s = s};
+	run->e = ops->engine(b);
+	run->seed = cfg.seed;
+	TRACE(run->e, "run", "scenario", "\"name\":\"%s\",\"seed\":%" G_GUINT64_FORMAT, s->name,
 	      cfg.seed);
-	oracle_init(&o, e, ops->observe(w.b));
+	oracle_init(&run->o, run->e, ops->observe(b));
 	for (unsigned i = 0; i < TP__COUNT; i++)
-		o.required[i] = s->reach[i];
+		run->o.required[i] = s->reach[i];
+	return run;
+}
 
-	for (unsigned i = 0; i < s->nsteps && !stuck; i++) {
-		const struct scn_step *st = &s->steps[i];
-		enum step_after after;
-		int result = 0;
+bool run_step(struct run *run, const struct scn_step *st)
+{
+	unsigned i = run->steps_run;
+	enum step_after after;
+	int result = 0;
 
-		TRACE(e, "run", "step", "\"index\":%u,\"op\":\"%s\",\"line\":%u", i,
-		      scn_op_name(st->op), st->line);
-		after = step_desc(st->op)->run(&w, st, &result);
-		if (result < 0 && after != STEP_STUCK) { /* stuck: tasks.blocked-forever says why */
-			char subject[32];
-			snprintf(subject, sizeof(subject), "step %u", i);
-			violation_report(
-			    o.vl, V_GUEST_ERROR, subject,
-			    "step %u (\"%s\", line %u): the guest's operation failed with "
-			    "%d (%s)",
-			    i, scn_op_name(st->op), st->line, result, g_strerror(-result));
-		}
-		stuck = after == STEP_STUCK;
-		if (after == STEP_REBASED)
-			oracle_rebaseline(&o);
-		r->steps_run = i + 1;
-		oracle_check_progress(&o);
-		oracle_check_delivery(&o);
-		if (after == STEP_QUIET || after == STEP_REBASED)
-			oracle_check_quiescent(&o);
+	if (run->stuck)
+		return false;
+	TRACE(run->e, "run", "step", "\"index\":%u,\"op\":\"%s\",\"line\":%u", i,
+	      scn_op_name(st->op), st->line);
+	after = step_desc(st->op)->run(&run->w, st, &result);
+	run->stuck = after == STEP_STUCK;
+	if (result < 0 && !run->stuck) { /* stuck: tasks.blocked-forever says why */
+		char subject[32];
+		snprintf(subject, sizeof(subject), "step %u", i);
+		violation_report(
+		    run->o.vl, V_GUEST_ERROR, subject,
+		    "step %u (\"%s\", line %u): the guest's operation failed with %d (%s)", i,
+		    scn_op_name(st->op), st->line, result, g_strerror(-result));
 	}
-	if (!stuck) {
-		ops->settle(w.b);
-		oracle_check_delivery(&o);
-		oracle_check_quiescent(&o);
-	}
-	oracle_check_progress(&o);
-	oracle_check_end(&o);
-	r->end_time = engine_now(e);
+	if (after == STEP_REBASED)
+		oracle_rebaseline(&run->o);
+	run->steps_run = i + 1;
+	oracle_check_progress(&run->o);
+	oracle_check_delivery(&run->o);
+	if (after == STEP_QUIET || after == STEP_REBASED)
+		oracle_check_quiescent(&run->o);
+	return !run->stuck;
+}
 
-	for (unsigned i = 0; i < violation_list_count(o.vl); i++) {
-		const struct violation *v = violation_list_get(o.vl, i);
+bool run_stuck(const struct run *run)
+{
+	return run->stuck;
+}
+
+unsigned run_steps_run(const struct run *run)
+{
+	return run->steps_run;
+}
+
+struct engine *run_engine(struct run *run)
+{
+	return run->e;
+}
+
+const struct observation *run_observation(struct run *run)
+{
+	return run->o.obs;
+}
+
+const struct backend_ops *run_backend(struct run *run, void **handle)
+{
+	if (handle)
+		*handle = run->w.b;
+	return run->ops;
+}
+
+const struct violation_list *run_violations(struct run *run)
+{
+	return run->o.vl;
+}
+
+void run_check_now(struct run *run)
+{
+	oracle_check_progress(&run->o);
+	oracle_check_delivery(&run->o);
+	if (!run->stuck)
+		oracle_check_quiescent(&run->o);
+}
+
+static struct run_result *result_new(const struct scenario *s, uint64_t seed)
+{
+	struct run_result *r = g_new0(struct run_result, 1);
+
+	r->name = g_strdup(s->name);
+	r->file = g_strdup(s->file);
+	r->seed = seed;
+	r->expect_pass = s->expect_pass;
+	r->expect_violations = g_strdupv(s->expect_violations);
+	r->violations = g_ptr_array_new_with_free_func(run_violation_free);
+	return r;
+}
+
+struct run_result *run_end(struct run *run)
+{
+	struct run_result *r = result_new(run->s, run->seed);
+	struct oracle *o = &run->o;
+
+	if (!run->stuck) {
+		run->ops->settle(run->w.b);
+		oracle_check_delivery(o);
+		oracle_check_quiescent(o);
+	}
+	oracle_check_progress(o);
+	oracle_check_end(o);
+	r->end_time = engine_now(run->e);
+	r->steps_run = run->steps_run;
+	for (unsigned i = 0; i < violation_list_count(o->vl); i++) {
+		const struct violation *v = violation_list_get(o->vl, i);
 		struct run_violation *rv = g_new0(struct run_violation, 1);
 		rv->name = g_strdup(violation_kind_of(v->id)->name);
 		rv->message = g_strdup(v->message);
@@ -151,11 +217,34 @@ struct run_result *run_scenario(const struct scenario *s, const struct run_optio
 		g_ptr_array_add(r->violations, rv);
 	}
 	judge(r);
-	TRACE(e, "run", "verdict", "\"verdict\":\"%s\",\"violations\":%u",
+	TRACE(run->e, "run", "verdict", "\"verdict\":\"%s\",\"violations\":%u",
 	      r->pass ? "pass" : "fail", r->violations->len);
-
-	oracle_fini(&o);
-	ops->destroy(w.b);
-	trace_free(trace);
+	oracle_fini(o);
+	run->ops->destroy(run->w.b);
+	trace_free(run->trace);
+	g_free(run);
 	return r;
+}
+
+struct run_result *run_scenario(const struct scenario *s, const struct run_options *opt)
+{
+	g_autoptr(GError) error = NULL;
+	struct run *run = run_begin(s, opt, &error);
+	struct run_result *r;
+
+	if (!run) {
+		struct run_violation *rv = g_new0(struct run_violation, 1);
+		const struct backend_ops *ops = opt && opt->backend ? opt->backend : &backend_sim;
+
+		r = result_new(s, opt && opt->seed_set ? opt->seed : s->seed);
+		rv->name = g_strdup(violation_kind_of(V_GUEST_ERROR)->name);
+		rv->message = g_strdup_printf("the %s backend cannot run this scenario: %s",
+		                              ops->name, error->message);
+		g_ptr_array_add(r->violations, rv);
+		judge(r);
+		return r;
+	}
+	for (unsigned i = 0; i < s->nsteps && run_step(run, &s->steps[i]); i++)
+		;
+	return run_end(run);
 }

@@ -44,6 +44,30 @@ struct run_result {
 	unsigned steps_run;
 };
 
+/* Runs every step of s and judges the run. */
 struct run_result *run_scenario(const struct scenario *s, const struct run_options *opt);
+
+/* The same, a step at a time (the console): run_begin builds the world
+ * (NULL and *error when the backend cannot do a step of s or cannot build
+ * it), run_step plays any step — one of s's or one made up on the spot —
+ * and runs the oracles, run_end settles, judges and frees the world. s
+ * must outlive the run. */
+struct run;
+struct backend_ops;
+struct engine;
+struct observation;
+struct violation_list;
+struct run *run_begin(const struct scenario *s, const struct run_options *opt, GError **error);
+/* False once the guest is stuck (then no further step runs). */
+bool run_step(struct run *run, const struct scn_step *st);
+bool run_stuck(const struct run *run);
+unsigned run_steps_run(const struct run *run);
+struct engine *run_engine(struct run *run);
+const struct observation *run_observation(struct run *run);
+const struct backend_ops *run_backend(struct run *run, void **handle);
+const struct violation_list *run_violations(struct run *run);
+/* The oracles, now (the console's "check"). */
+void run_check_now(struct run *run);
+struct run_result *run_end(struct run *run);
 void run_result_free(struct run_result *r);
 bool run_result_has(const struct run_result *r, const char *violation);
