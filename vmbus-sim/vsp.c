@@ -121,15 +121,23 @@ static void on_query_resources(struct hv_bus *b, const void *p, uint64_t tid)
 {
 	const struct pci_child_message *m = p;
 	struct pci_q_res_req_response r = {0};
+	char bars[PCIDEV_NUM_BARS * 24] = "";
+	size_t n = 0;
 
 	if (m->wslot.slot != 0) {
 		complete_status(b, tid, STATUS_BAD_DATA);
 		return;
 	}
 	r.status = STATUS_SUCCESS;
-	r.probed_bar[0] = ~(uint32_t)(PCIDEV_BAR0_SIZE - 1) | PCI_BASE_ADDRESS_MEM_TYPE_64;
-	r.probed_bar[1] = 0xffffffffu;
-	VSP_TRACE(b, "resource-requirements", "\"bar0\":\"%#x\"", r.probed_bar[0]);
+	/* What the guest would read back after writing all ones to each BAR. */
+	for (unsigned i = 0; i < PCIDEV_NUM_BARS; i++)
+		r.probed_bar[i] = pcidev_bar_probe(&b->dev, i);
+	/* One "barN" per implemented BAR (its lower dword for a 64-bit one). */
+	for (unsigned i = 0; i < PCIDEV_NUM_BARS; i++)
+		if (pcidev_bar_size(&b->dev, i))
+			n += (size_t)g_snprintf(bars + n, sizeof(bars) - n, "%s\"bar%u\":\"%#x\"",
+			                        n ? "," : "", i, r.probed_bar[i]);
+	VSP_TRACE(b, "resource-requirements", "%s", bars);
 	send_completion(b, tid, &r, sizeof(r));
 }
 
