@@ -157,6 +157,7 @@ struct run_result *run_scenario(const struct scenario *s, const struct run_optio
 		                   class_of(d->driver, 2)},
 		    .msix_vectors = d->vectors,
 		    .serial = i + 1,
+		    .layout = d->layout,
 		};
 		hv_vm_add_device(vm, &pc);
 		gk_set_driver(g, i, d->name, d->driver, d->vectors);
