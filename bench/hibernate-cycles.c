@@ -28,9 +28,17 @@ static struct scenario *canonical(unsigned cycles)
 	s->behaviours = profile_default()->behaviours;
 	s->ndevices = 2;
 	s->devices = g_new0(struct scn_device, 2);
-	s->devices[0] = (struct scn_device){g_strdup("gpu0"), DRIVER_KEEP_VECTORS, 8, 0x10de, 0x1eb8};
-	s->devices[1] = (struct scn_device){g_strdup("nvme0"), DRIVER_RECREATE_VECTORS, 8, 0x1414,
-					    0xb111};
+	/* default layouts */
+	s->devices[0] = (struct scn_device){.name = g_strdup("gpu0"),
+	                                    .driver = DRIVER_KEEP_VECTORS,
+	                                    .vectors = 8,
+	                                    .vendor_id = 0x10de,
+	                                    .device_id = 0x1eb8};
+	s->devices[1] = (struct scn_device){.name = g_strdup("nvme0"),
+	                                    .driver = DRIVER_RECREATE_VECTORS,
+	                                    .vectors = 8,
+	                                    .vendor_id = 0x1414,
+	                                    .device_id = 0xb111};
 	s->steps = g_new0(struct scn_step, 1 + 4 * (size_t)cycles);
 	s->steps[n++].op = OP_BOOT;
 	for (unsigned c = 0; c < cycles; c++) {
@@ -74,7 +82,8 @@ int main(int argc, char **argv)
 			       "2000)\nand prints one JSON object with cycles per second.\n");
 			return 0;
 		} else {
-			fprintf(stderr, "hibernate-cycles: unknown argument %s (try --help)\n", argv[i]);
+			fprintf(stderr, "hibernate-cycles: unknown argument %s (try --help)\n",
+			        argv[i]);
 			return 2;
 		}
 	}
@@ -93,8 +102,7 @@ int main(int argc, char **argv)
 	       "\"vectors_per_device\": 8, \"cycles\": %u, \"seconds\": %.4f, "
 	       "\"cycles_per_second\": %.0f, \"seconds_traced\": %.4f, "
 	       "\"cycles_per_second_traced\": %.0f, \"violations\": %u}\n",
-	       cycles, t_plain, cycles / t_plain, t_traced, cycles / t_traced,
-	       v_plain + v_traced);
+	       cycles, t_plain, cycles / t_plain, t_traced, cycles / t_traced, v_plain + v_traced);
 	scenario_free(s);
 	return v_plain + v_traced ? 1 : 0;
 }

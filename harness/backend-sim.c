@@ -73,6 +73,7 @@ static void *sim_create(const struct scenario *sc, const struct backend_config *
 		                   class_of(d->driver, 2)},
 		    .msix_vectors = d->vectors,
 		    .serial = i + 1,
+		    .layout = d->layout,
 		};
 		int r = hv_vm_add_device(s->vm, &pc);
 		if (r >= 0)

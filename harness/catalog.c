@@ -9,6 +9,7 @@
 #include "../vmbus-sim/engine.h"
 #include "../vmbus-sim/fault.h"
 #include "../vmbus-sim/tracepoint.h"
+#include "../vmbus-sim/pcidev.h"
 #include "scenario.h"
 #include "steps.h"
 #include "violations.h"
@@ -49,6 +50,23 @@ static const char *driver_at(unsigned i)
 static const char *driver_about(unsigned i)
 {
 	return driver_model_description(i);
+}
+static unsigned n_caps(void)
+{
+	return PCIDEV_NCAPS;
+}
+static const char *cap_at(unsigned i)
+{
+	return pcidev_cap_name((enum pcidev_cap)(PCIDEV_CAP_NONE + 1 + i));
+}
+static const char *cap_about(unsigned i)
+{
+	static const char *const about[PCIDEV_NCAPS] = {
+	    "power management (PMCSR: D0 and D3hot), 8 bytes",
+	    "MSI, 64-bit with per-vector masking, one vector, 24 bytes",
+	    "MSI-X: table size, and where the table and the PBA are (BAR and offset), 12 bytes",
+	};
+	return about[i];
 }
 static unsigned n_points(void)
 {
@@ -135,6 +153,8 @@ static const struct catalog catalogs[CAT__COUNT] = {
                         behaviour_about},
     [CAT_DRIVERS] = {"drivers", "driver models", "driver model", n_drivers, driver_at,
                      driver_about},
+    [CAT_CAPABILITIES] = {"capabilities", "PCI capabilities (devices[].layout.capabilities)",
+                          "capability", n_caps, cap_at, cap_about},
     [CAT_FAULT_POINTS] = {"faults", "fault points", "fault point", n_points, point_at, point_about},
     [CAT_FAULT_MODES] = {"modes", "fault modes", "fault mode", n_modes, mode_at, mode_about},
     [CAT_PHASES] = {"phases", "phases", "phase", n_phases, phase_at, NULL},

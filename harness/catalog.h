@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The named values a scenario can use (profiles, behaviours, driver models,
- * fault points and modes, phases, step ops, reach events, violations), in
+ * PCI capabilities, fault points and modes, phases, step ops, reach events,
+ * violations), in
  * one table: the loader looks names up here and lists them in its errors,
  * `hvpci-sim list` prints them, and the schema test compares them with
  * scenarios/schema.json.
@@ -12,6 +13,7 @@ enum catalog_id {
 	CAT_PROFILES,
 	CAT_BEHAVIOURS,
 	CAT_DRIVERS,
+	CAT_CAPABILITIES,
 	CAT_FAULT_POINTS,
 	CAT_FAULT_MODES,
 	CAT_PHASES,

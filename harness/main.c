@@ -39,7 +39,8 @@ static const char *main_help =
     "Commands:\n"
     "  run [OPTION...] PATH...   run scenario files or directories of them\n"
     "  list [WHAT]               list the names scenarios use: profiles, behaviours,\n"
-    "                            drivers, faults, modes, phases, ops, reach, violations\n"
+    "                            drivers, capabilities, faults, modes, phases, ops,\n"
+    "                            reach, violations\n"
     "\n"
     "Run 'hvpci-sim run --help' for the options of run.\n";
 

@@ -380,9 +380,88 @@ static bool unique_name(struct loader *ld, const char *path, const char *name, c
 	return true;
 }
 
+/* devices[i].layout: the capability order, the MSI-X table's BAR and
+ * offset. The rules are pcidev's; each field is checked here so that an
+ * error can name it. */
+static bool load_layout(struct loader *ld, const char *dev_path, json_object *d,
+                        struct pcidev_layout *l)
+{
+	static const char *const fields[] = {"capabilities", "msix-bar", "msix-table-offset", NULL};
+	g_autofree char *p = child_path(dev_path, "layout");
+	g_autofree char *cp = child_path(p, "capabilities");
+	g_autofree char *op = child_path(p, "msix-table-offset");
+	g_autofree char *why = NULL;
+	json_object *lo = member(d, "layout"), *caps;
+	uint64_t bar = 0, offset = 0;
+	int listed[PCIDEV_CAP__END];
+
+	memset(l, 0, sizeof(*l));
+	if (!lo)
+		return true;
+	if (!want_type(ld, p, lo, json_type_object, "an object") || !only_fields(ld, p, lo, fields))
+		return false;
+	caps = member(lo, "capabilities");
+	if (caps) {
+		size_t n;
+		if (!want_type(ld, cp, caps, json_type_array, "an array of capability names"))
+			return false;
+		n = json_object_array_length(caps);
+		for (unsigned c = 0; c < PCIDEV_CAP__END; c++)
+			listed[c] = -1;
+		for (size_t i = 0; i < n; i++) {
+			g_autofree char *ep = g_strdup_printf("%s[%zu]", cp, i);
+			json_object *e = json_object_array_get_idx(caps, i);
+			int c;
+			if (!want_type(ld, ep, e, json_type_string, "a capability name"))
+				return false;
+			c = catalog_lookup(CAT_CAPABILITIES, json_object_get_string(e));
+			if (c < 0) {
+				g_autofree char *list = catalog_names(CAT_CAPABILITIES);
+				return err_at(ld, ep, false,
+				              "unknown capability \"%s\" (one of: %s)",
+				              json_object_get_string(e), list);
+			}
+			c += PCIDEV_CAP_NONE + 1;
+			if (listed[c] >= 0)
+				return err_at(ld, ep, false,
+				              "capability \"%s\" is already listed as "
+				              "capabilities[%d]",
+				              json_object_get_string(e), listed[c]);
+			listed[c] = (int)i;
+			l->caps[i] = (enum pcidev_cap)c;
+		}
+		for (unsigned c = PCIDEV_CAP_NONE + 1; c < PCIDEV_CAP__END; c++)
+			if (listed[c] < 0)
+				return err_at(ld, cp, false,
+				              "must list each of pm, msi and msix once; \"%s\" is "
+				              "missing",
+				              pcidev_cap_name((enum pcidev_cap)c));
+	}
+	if (!get_uint(ld, p, lo, "msix-bar", false, 0, PCIDEV_NUM_BARS - 1, &bar) ||
+	    !get_hex(ld, p, lo, "msix-table-offset", UINT32_MAX, &offset))
+		return false;
+	if (offset >= PCIDEV_MAX_TABLE_OFFSET)
+		return err_at(ld, op, false,
+		              "%#" G_GINT64_MODIFIER "x is too far: the MSI-X table must start "
+		              "below 1 MiB (0x%x)",
+		              offset, PCIDEV_MAX_TABLE_OFFSET);
+	if (offset % 8)
+		return err_at(ld, op, false,
+		              "%#" G_GINT64_MODIFIER "x is not a multiple of 8 (the low 3 bits of "
+		              "Table Offset/BIR hold the BAR index)",
+		              offset);
+	l->msix_bar = (unsigned)bar;
+	l->msix_table_offset = (uint32_t)offset;
+	/* Nothing above leaves an invalid layout; pcidev has the last word. */
+	if (!pcidev_layout_validate(l, &why))
+		return err_at(ld, p, false, "%s", why);
+	return true;
+}
+
 static bool load_devices(struct loader *ld, json_object *arr, struct scenario *s)
 {
-	static const char *const fields[] = {"name", "driver", "vectors", "vendor", "device", NULL};
+	static const char *const fields[] = {"name",   "driver", "vectors", "vendor",
+	                                     "device", "layout", NULL};
 	size_t n;
 
 	if (!arr)
@@ -415,7 +494,8 @@ static bool load_devices(struct loader *ld, json_object *arr, struct scenario *s
 			return false;
 		if (!get_uint(ld, p, d, "vectors", false, 1, SCN_MAX_VECTORS, &vectors) ||
 		    !get_hex(ld, p, d, "vendor", 0xFFFF, &vendor) ||
-		    !get_hex(ld, p, d, "device", 0xFFFF, &device))
+		    !get_hex(ld, p, d, "device", 0xFFFF, &device) ||
+		    !load_layout(ld, p, d, &dev->layout))
 			return false;
 		dev->driver = (enum driver_model)drv;
 		dev->vectors = (unsigned)vectors;

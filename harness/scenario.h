@@ -15,6 +15,7 @@
 #include "../vmbus-sim/engine.h"
 #include "../vmbus-sim/fault.h"
 #include "../vmbus-sim/tracepoint.h"
+#include "../vmbus-sim/pcidev.h"
 
 #define SCN_MAX_VCPUS   32
 #define SCN_MAX_VECTORS 64
@@ -35,6 +36,7 @@ struct scn_device {
 	unsigned vectors;
 	uint16_t vendor_id;
 	uint16_t device_id;
+	struct pcidev_layout layout; /* all zero: the default */
 };
 
 struct scn_fault {

@@ -36,7 +36,26 @@ bad = [
                               "steps": [{"op": "boot"}],
                               "expect": {"verdict": "pass", "violations": ["delivery.lost"]}}),
 ]
-print("1..%d" % (len(files) + len(bad)))
+good = [
+    ("every layout field", {"devices": [{"name": "a", "driver": "keep-vectors",
+                                         "layout": {"capabilities": ["msix", "pm", "msi"],
+                                                    "msix-bar": 5, "msix-table-offset": "0xFFFF8"}},
+                                        {"name": "b", "driver": "keep-vectors",
+                                         "layout": {"msix-bar": 2, "msix-table-offset": 2048}}],
+                            "steps": [{"op": "boot"}], "expect": {"verdict": "pass"}}),
+]
+def with_layout(layout):
+    return {"devices": [{"name": "a", "driver": "keep-vectors", "layout": layout}],
+            "steps": [{"op": "boot"}], "expect": {"verdict": "pass"}}
+bad += [
+    ("capability twice", with_layout({"capabilities": ["pm", "pm", "msix"]})),
+    ("capability missing", with_layout({"capabilities": ["pm", "msix"]})),
+    ("msix-bar 6", with_layout({"msix-bar": 6})),
+    ("offset not 8-aligned", with_layout({"msix-table-offset": 2052})),
+    ("hex offset not 8-aligned", with_layout({"msix-table-offset": "0x7ff"})),
+    ("offset at 1 MiB", with_layout({"msix-table-offset": "0x100000"})),
+]
+print("1..%d" % (len(files) + len(good) + len(bad)))
 n = 0
 failed = 0
 for f in files:
@@ -50,6 +69,16 @@ for f in files:
             print("# %s: %s" % ("/".join(map(str, e.path)), e.message))
     else:
         print("ok %d - %s is valid" % (n, rel))
+for what, doc in good:
+    n += 1
+    errors = list(validator.iter_errors(doc))
+    if errors:
+        failed += 1
+        print("not ok %d - schema rejects: %s" % (n, what))
+        for e in errors:
+            print("# %s: %s" % ("/".join(map(str, e.path)), e.message))
+    else:
+        print("ok %d - schema accepts: %s" % (n, what))
 for what, doc in bad:
     n += 1
     if validator.is_valid(doc):

@@ -7,7 +7,11 @@
  * table and PBA in BAR0, BAR sizing, MSI-X enable, function mask and
  * per-vector mask, firing with and without masks, pending bits and their
  * delivery on unmask, MSI, bus mastering, reset, PMCSR and D-states, and
- * config/BAR accesses out of range or unaligned).
+ * config/BAR accesses out of range or unaligned), all with the default
+ * layout; then other layouts (capabilities reordered, the MSI-X table in
+ * another BAR at another offset, a 32-bit BAR 5) seen the way a guest sees
+ * them, the placement rules, the all-ones BAR probe at every index, and
+ * invalid layouts refused with a reason.
  */
 #include "vmbus-sim/irte.h"
 #include "vmbus-sim/pcidev.h"
@@ -341,6 +345,15 @@ static void record_msg(void *ctx, struct pcidev *d, uint64_t address, uint32_t d
 
 #define BAR0_GPA UINT64_C(0xfe000000)
 
+/* The default layout (pcidev.h), written out: the tests below up to the
+ * layout tests assume it, and a change to the default must show here. */
+#define DEF_PM_CAP    0x40
+#define DEF_MSI_CAP   0x50
+#define DEF_MSIX_CAP  0x70
+#define DEF_TABLE_OFF 0x0000
+#define DEF_PBA_OFF   0x2000
+#define DEF_BAR_SIZE  0x4000
+
 static const struct pcidev_config default_cfg = {
     .name = "nic0",
     .vendor_id = 0x1414,
@@ -381,27 +394,27 @@ static void dev_enable(struct pcidev *d)
 
 static void msix_program(struct pcidev *d, unsigned i, uint64_t address, uint32_t data)
 {
-	unsigned base = PCIDEV_TABLE_OFF + i * PCI_MSIX_ENTRY_SIZE;
+	unsigned base = DEF_TABLE_OFF + i * PCI_MSIX_ENTRY_SIZE;
 
-	pcidev_bar_write(d, base + PCI_MSIX_ENTRY_LOWER_ADDR, (uint32_t)address, 4);
-	pcidev_bar_write(d, base + PCI_MSIX_ENTRY_UPPER_ADDR, (uint32_t)(address >> 32), 4);
-	pcidev_bar_write(d, base + PCI_MSIX_ENTRY_DATA, data, 4);
+	pcidev_bar_write(d, 0, base + PCI_MSIX_ENTRY_LOWER_ADDR, (uint32_t)address, 4);
+	pcidev_bar_write(d, 0, base + PCI_MSIX_ENTRY_UPPER_ADDR, (uint32_t)(address >> 32), 4);
+	pcidev_bar_write(d, 0, base + PCI_MSIX_ENTRY_DATA, data, 4);
 }
 
 static void msix_set_mask(struct pcidev *d, unsigned i, bool masked)
 {
-	pcidev_bar_write(d, PCIDEV_TABLE_OFF + i * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL,
+	pcidev_bar_write(d, 0, DEF_TABLE_OFF + i * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL,
 	                 masked ? PCI_MSIX_ENTRY_CTRL_MASKBIT : 0, 4);
 }
 
 static void msix_ctrl_write(struct pcidev *d, uint16_t v)
 {
-	pcidev_cfg_write(d, PCIDEV_MSIX_CAP + PCI_MSIX_FLAGS, v, 2);
+	pcidev_cfg_write(d, DEF_MSIX_CAP + PCI_MSIX_FLAGS, v, 2);
 }
 
 static bool pba_bit(struct pcidev *d, unsigned i)
 {
-	return pcidev_bar_read(d, PCIDEV_PBA_OFF + (i / 32) * 4, 4) & (1u << (i % 32));
+	return pcidev_bar_read(d, 0, DEF_PBA_OFF + (i / 32) * 4, 4) & (1u << (i % 32));
 }
 
 /* A device set up the way a driver leaves it: BAR, bus master, MSI-X on,
@@ -445,7 +458,7 @@ static void test_pcidev_header(void)
 	g_assert_false(pcidev_msix_enabled(d));
 	g_assert_false(pcidev_msix_function_masked(d));
 	g_assert_false(pcidev_msi_enabled(d));
-	g_assert_cmpuint(pcidev_bar0_base(d), ==, 0);
+	g_assert_cmpuint(pcidev_bar_base(d, 0), ==, 0);
 	/* Read-only header fields ignore writes. */
 	pcidev_cfg_write(d, PCI_VENDOR_ID, 0xffffffff, 4);
 	pcidev_cfg_write(d, PCI_CLASS_REVISION, 0, 4);
@@ -496,9 +509,9 @@ static void test_pcidev_cap_list(void)
 	pm = find_cap(d, PCI_CAP_ID_PM);
 	msi = find_cap(d, PCI_CAP_ID_MSI);
 	msix = find_cap(d, PCI_CAP_ID_MSIX);
-	g_assert_cmphex(pm, ==, PCIDEV_PM_CAP);
-	g_assert_cmphex(msi, ==, PCIDEV_MSI_CAP);
-	g_assert_cmphex(msix, ==, PCIDEV_MSIX_CAP);
+	g_assert_cmphex(pm, ==, DEF_PM_CAP);
+	g_assert_cmphex(msi, ==, DEF_MSI_CAP);
+	g_assert_cmphex(msix, ==, DEF_MSIX_CAP);
 	g_assert_cmpuint(find_cap(d, 0x10), ==, 0); /* no PCIe cap */
 	/* PM: version 3 in PMC. */
 	g_assert_cmphex(pcidev_cfg_read(d, pm + 2, 2) & 7, ==, 3);
@@ -509,7 +522,7 @@ static void test_pcidev_cap_list(void)
 	/* The next pointers are read-only. */
 	pcidev_cfg_write(d, PCI_CAPABILITY_LIST, 0, 1);
 	pcidev_cfg_write(d, pm + 1, 0, 1);
-	g_assert_cmphex(find_cap(d, PCI_CAP_ID_MSIX), ==, PCIDEV_MSIX_CAP);
+	g_assert_cmphex(find_cap(d, PCI_CAP_ID_MSIX), ==, DEF_MSIX_CAP);
 	g_free(d);
 }
 
@@ -536,11 +549,11 @@ static void check_msix_layout(unsigned vectors, unsigned want_n)
 	/* Both live in BAR0 (BIR 0), at qword-aligned offsets. */
 	g_assert_cmpuint(table & 7, ==, 0);
 	g_assert_cmpuint(pba & 7, ==, 0);
-	g_assert_cmphex(table & ~7u, ==, PCIDEV_TABLE_OFF);
-	g_assert_cmphex(pba & ~7u, ==, PCIDEV_PBA_OFF);
+	g_assert_cmphex(table & ~7u, ==, DEF_TABLE_OFF);
+	g_assert_cmphex(pba & ~7u, ==, DEF_PBA_OFF);
 	/* The table and the PBA fit in the BAR and do not overlap. */
-	g_assert_cmpuint((table & ~7u) + n * PCI_MSIX_ENTRY_SIZE, <=, PCIDEV_BAR0_SIZE);
-	g_assert_cmpuint((pba & ~7u) + (n + 63) / 64 * 8, <=, PCIDEV_BAR0_SIZE);
+	g_assert_cmpuint((table & ~7u) + n * PCI_MSIX_ENTRY_SIZE, <=, DEF_BAR_SIZE);
+	g_assert_cmpuint((pba & ~7u) + (n + 63) / 64 * 8, <=, DEF_BAR_SIZE);
 	g_assert_true((table & ~7u) + n * PCI_MSIX_ENTRY_SIZE <= (pba & ~7u) ||
 	              (pba & ~7u) + (n + 63) / 64 * 8 <= (table & ~7u));
 	/* The table size is read-only. */
@@ -555,7 +568,7 @@ static void check_msix_layout(unsigned vectors, unsigned want_n)
 
 		pcidev_msix_entry(d, i, NULL, NULL, &masked);
 		g_assert_true(masked);
-		g_assert_true(pcidev_bar_read(d,
+		g_assert_true(pcidev_bar_read(d, 0,
 		                              (table & ~7u) + i * PCI_MSIX_ENTRY_SIZE +
 		                                  PCI_MSIX_ENTRY_VECTOR_CTRL,
 		                              4) &
@@ -592,15 +605,15 @@ static void test_pcidev_bar_sizing(void)
 	g_assert_cmphex(lo & 1, ==, 0);
 	g_assert_cmphex(lo & 6, ==, PCI_BASE_ADDRESS_MEM_TYPE_64);
 	size = ~((((uint64_t)hi << 32) | (lo & ~0xfu))) + 1;
-	g_assert_cmphex(size, ==, PCIDEV_BAR0_SIZE);
+	g_assert_cmphex(size, ==, DEF_BAR_SIZE);
 
 	/* Decoding needs the address and Memory Space Enable. */
 	dev_enable(d);
-	g_assert_cmphex(pcidev_bar0_base(d), ==, BAR0_GPA);
+	g_assert_cmphex(pcidev_bar_base(d, 0), ==, BAR0_GPA);
 	pcidev_cfg_write(d, PCI_BASE_ADDRESS_1, 0x2, 4);
-	g_assert_cmphex(pcidev_bar0_base(d), ==, BAR0_GPA | (UINT64_C(2) << 32));
+	g_assert_cmphex(pcidev_bar_base(d, 0), ==, BAR0_GPA | (UINT64_C(2) << 32));
 	pcidev_cfg_write(d, PCI_COMMAND, PCI_COMMAND_MASTER, 2);
-	g_assert_cmphex(pcidev_bar0_base(d), ==, 0);
+	g_assert_cmphex(pcidev_bar_base(d, 0), ==, 0);
 	/* Only MEMORY, MASTER and INTX_DISABLE are writable in COMMAND. */
 	pcidev_cfg_write(d, PCI_COMMAND, 0xffff, 2);
 	g_assert_cmphex(pcidev_command(d), ==,
@@ -635,7 +648,7 @@ static void test_pcidev_vector_mask(void)
 {
 	struct bus b;
 	struct pcidev *d = dev_ready(&b);
-	unsigned vc = PCIDEV_TABLE_OFF + 3 * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL;
+	unsigned vc = DEF_TABLE_OFF + 3 * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL;
 	uint64_t address;
 	uint32_t data;
 	bool masked;
@@ -647,7 +660,7 @@ static void test_pcidev_vector_mask(void)
 	msix_set_mask(d, 3, false);
 	pcidev_msix_entry(d, 3, NULL, NULL, &masked);
 	g_assert_false(masked);
-	g_assert_cmphex(pcidev_bar_read(d, vc, 4), ==, 0);
+	g_assert_cmphex(pcidev_bar_read(d, 0, vc, 4), ==, 0);
 	/* Only vector 3 changed. */
 	pcidev_msix_entry(d, 2, NULL, NULL, &masked);
 	g_assert_true(masked);
@@ -656,7 +669,7 @@ static void test_pcidev_vector_mask(void)
 	msix_set_mask(d, 3, true);
 	pcidev_msix_entry(d, 3, NULL, NULL, &masked);
 	g_assert_true(masked);
-	g_assert_cmphex(pcidev_bar_read(d, vc, 4), ==, PCI_MSIX_ENTRY_CTRL_MASKBIT);
+	g_assert_cmphex(pcidev_bar_read(d, 0, vc, 4), ==, PCI_MSIX_ENTRY_CTRL_MASKBIT);
 	/* A 64-bit address round-trips through the table. */
 	msix_program(d, 5, UINT64_C(0x12345678fee0c000), 0xabcd);
 	pcidev_msix_entry(d, 5, &address, &data, NULL);
@@ -711,7 +724,7 @@ static void test_pcidev_fire_masked(void)
 	g_assert_cmpint(pcidev_fire(d, 1, NULL), ==, FIRE_PENDING);
 	g_assert_cmpuint(b.n, ==, 0);
 	/* The PBA is read-only. */
-	pcidev_bar_write(d, PCIDEV_PBA_OFF, 0, 4);
+	pcidev_bar_write(d, 0, DEF_PBA_OFF, 0, 4);
 	g_assert_true(pba_bit(d, 1));
 	/* Unmasking another vector does not deliver this one. */
 	msix_set_mask(d, 0, false);
@@ -906,7 +919,7 @@ static void test_pcidev_reset(void)
 		msix_set_mask(d, i, false);
 	msix_ctrl_write(d, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
 	g_assert_cmpint(pcidev_fire(d, 3, NULL), ==, FIRE_PENDING);
-	pcidev_cfg_write(d, PCIDEV_MSI_CAP + PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE, 2);
+	pcidev_cfg_write(d, DEF_MSI_CAP + PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE, 2);
 
 	pcidev_reset(d);
 	/* MSI-X and MSI off, function mask clear, decoding off. */
@@ -914,7 +927,7 @@ static void test_pcidev_reset(void)
 	g_assert_false(pcidev_msix_function_masked(d));
 	g_assert_false(pcidev_msi_enabled(d));
 	g_assert_cmphex(pcidev_command(d), ==, 0);
-	g_assert_cmpuint(pcidev_bar0_base(d), ==, 0);
+	g_assert_cmpuint(pcidev_bar_base(d, 0), ==, 0);
 	g_assert_cmpuint(pcidev_pm_state(d), ==, 0);
 	/* Every vector masked (PCI: Mask Bit set at reset), nothing pending,
 	 * address and data cleared. */
@@ -927,10 +940,10 @@ static void test_pcidev_reset(void)
 	}
 	/* The identity and the capability layout survive. */
 	g_assert_cmphex(pcidev_cfg_read(d, PCI_VENDOR_ID, 4), ==, 0xb1111414);
-	g_assert_cmphex(find_cap(d, PCI_CAP_ID_MSIX), ==, PCIDEV_MSIX_CAP);
+	g_assert_cmphex(find_cap(d, PCI_CAP_ID_MSIX), ==, DEF_MSIX_CAP);
 	g_assert_cmpuint(
-	    (pcidev_cfg_read(d, PCIDEV_MSIX_CAP + PCI_MSIX_FLAGS, 2) & PCI_MSIX_FLAGS_QSIZE) + 1,
-	    ==, default_cfg.msix_vectors);
+	    (pcidev_cfg_read(d, DEF_MSIX_CAP + PCI_MSIX_FLAGS, 2) & PCI_MSIX_FLAGS_QSIZE) + 1, ==,
+	    default_cfg.msix_vectors);
 	/* The reset sent nothing. */
 	g_assert_cmpuint(b.n, ==, 0);
 	g_free(d);
@@ -938,7 +951,7 @@ static void test_pcidev_reset(void)
 
 static void pm_write(struct pcidev *d, unsigned state)
 {
-	pcidev_cfg_write(d, PCIDEV_PM_CAP + PCI_PM_CTRL, state, 2);
+	pcidev_cfg_write(d, DEF_PM_CAP + PCI_PM_CTRL, state, 2);
 }
 
 static void test_pcidev_pm(void)
@@ -949,13 +962,13 @@ static void test_pcidev_pm(void)
 
 	msix_set_mask(d, 0, false);
 	g_assert_cmpuint(pcidev_pm_state(d), ==, 0);
-	g_assert_cmphex(pcidev_bar0_base(d), ==, BAR0_GPA);
+	g_assert_cmphex(pcidev_bar_base(d, 0), ==, BAR0_GPA);
 
 	pm_write(d, 3);
 	g_assert_cmpuint(pcidev_pm_state(d), ==, 3);
-	g_assert_cmphex(pcidev_cfg_read(d, PCIDEV_PM_CAP + PCI_PM_CTRL, 2) & 3, ==, 3);
+	g_assert_cmphex(pcidev_cfg_read(d, DEF_PM_CAP + PCI_PM_CTRL, 2) & 3, ==, 3);
 	/* In D3hot the BAR claims nothing and interrupts are dropped. */
-	g_assert_cmpuint(pcidev_bar0_base(d), ==, 0);
+	g_assert_cmpuint(pcidev_bar_base(d, 0), ==, 0);
 	g_assert_cmpint(pcidev_fire(d, 0, &why), ==, FIRE_DROPPED);
 	g_assert_nonnull(why);
 	g_assert_false(pcidev_msix_pending(d, 0));
@@ -963,12 +976,12 @@ static void test_pcidev_pm(void)
 	/* Config space still answers in D3hot. */
 	g_assert_cmphex(pcidev_cfg_read(d, PCI_VENDOR_ID, 2), ==, 0x1414);
 	/* Only the state field of PMCSR is writable here. */
-	pcidev_cfg_write(d, PCIDEV_PM_CAP + PCI_PM_CTRL, 0xfffc | 3, 2);
-	g_assert_cmphex(pcidev_cfg_read(d, PCIDEV_PM_CAP + PCI_PM_CTRL, 2), ==, 3);
+	pcidev_cfg_write(d, DEF_PM_CAP + PCI_PM_CTRL, 0xfffc | 3, 2);
+	g_assert_cmphex(pcidev_cfg_read(d, DEF_PM_CAP + PCI_PM_CTRL, 2), ==, 3);
 
 	/* D3hot -> D0 without No_Soft_Reset resets the function: MSI-X is off
 	 * and every vector masked again. */
-	g_assert_false(pcidev_cfg_read(d, PCIDEV_PM_CAP + PCI_PM_CTRL, 2) & 0x8);
+	g_assert_false(pcidev_cfg_read(d, DEF_PM_CAP + PCI_PM_CTRL, 2) & 0x8);
 	pm_write(d, 0);
 	g_assert_cmpuint(pcidev_pm_state(d), ==, 0);
 	g_assert_false(pcidev_msix_enabled(d));
@@ -983,7 +996,7 @@ static void test_pcidev_pm(void)
 	/* D0 -> D0 is no reset. */
 	dev_enable(d);
 	pm_write(d, 0);
-	g_assert_cmphex(pcidev_bar0_base(d), ==, BAR0_GPA);
+	g_assert_cmphex(pcidev_bar_base(d, 0), ==, BAR0_GPA);
 	g_free(d);
 }
 
@@ -994,7 +1007,7 @@ static void test_pcidev_pm_unsupported_state(void)
 {
 	struct bus b;
 	struct pcidev *d = dev_ready(&b);
-	unsigned pmc = pcidev_cfg_read(d, PCIDEV_PM_CAP + 2, 2);
+	unsigned pmc = pcidev_cfg_read(d, DEF_PM_CAP + 2, 2);
 	unsigned bad = 0;
 
 	g_assert_false(pmc & (1u << 9));
@@ -1015,10 +1028,12 @@ static void test_pcidev_out_of_range(void)
 {
 	struct bus b;
 	struct pcidev *d = dev_ready(&b);
-	uint8_t before[PCI_CFG_SPACE_SIZE], bar_before[PCIDEV_BAR0_SIZE];
+	uint8_t before[PCI_CFG_SPACE_SIZE], table_before[sizeof(d->msix_table)],
+	    pba_before[sizeof(d->msix_pba)];
 
 	memcpy(before, d->config, sizeof(before));
-	memcpy(bar_before, d->bar0, sizeof(bar_before));
+	memcpy(table_before, d->msix_table, sizeof(table_before));
+	memcpy(pba_before, d->msix_pba, sizeof(pba_before));
 	/* Reads beyond config space read as all ones. */
 	g_assert_cmphex(pcidev_cfg_read(d, PCI_CFG_SPACE_SIZE, 4), ==, 0xffffffff);
 	g_assert_cmphex(pcidev_cfg_read(d, PCI_CFG_SPACE_SIZE - 2, 4), ==, 0xffffffff);
@@ -1046,17 +1061,18 @@ static void test_pcidev_out_of_range(void)
 	                PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE);
 
 	/* BAR: beyond the end reads all ones, writes are ignored. */
-	g_assert_cmphex(pcidev_bar_read(d, PCIDEV_BAR0_SIZE, 4), ==, 0xffffffff);
-	g_assert_cmphex(pcidev_bar_read(d, PCIDEV_BAR0_SIZE - 2, 4), ==, 0xffffffff);
-	pcidev_bar_write(d, PCIDEV_BAR0_SIZE, 0xffffffff, 4);
-	pcidev_bar_write(d, PCIDEV_BAR0_SIZE - 2, 0xffffffff, 4);
+	g_assert_cmphex(pcidev_bar_read(d, 0, DEF_BAR_SIZE, 4), ==, 0xffffffff);
+	g_assert_cmphex(pcidev_bar_read(d, 0, DEF_BAR_SIZE - 2, 4), ==, 0xffffffff);
+	pcidev_bar_write(d, 0, DEF_BAR_SIZE, 0xffffffff, 4);
+	pcidev_bar_write(d, 0, DEF_BAR_SIZE - 2, 0xffffffff, 4);
 	/* Past the table (the PBA and the rest) is read-only. */
-	pcidev_bar_write(d, PCIDEV_TABLE_OFF + d->msix_n * PCI_MSIX_ENTRY_SIZE, 0xffffffff, 4);
-	pcidev_bar_write(d, PCIDEV_TABLE_OFF + d->msix_n * PCI_MSIX_ENTRY_SIZE - 2, 0xffffffff, 4);
-	pcidev_bar_write(d, PCIDEV_PBA_OFF, 0xffffffff, 4);
-	g_assert_cmpmem(d->bar0, sizeof(bar_before), bar_before, sizeof(bar_before));
+	pcidev_bar_write(d, 0, DEF_TABLE_OFF + d->msix_n * PCI_MSIX_ENTRY_SIZE, 0xffffffff, 4);
+	pcidev_bar_write(d, 0, DEF_TABLE_OFF + d->msix_n * PCI_MSIX_ENTRY_SIZE - 2, 0xffffffff, 4);
+	pcidev_bar_write(d, 0, DEF_PBA_OFF, 0xffffffff, 4);
+	g_assert_cmpmem(d->msix_table, sizeof(table_before), table_before, sizeof(table_before));
+	g_assert_cmpmem(d->msix_pba, sizeof(pba_before), pba_before, sizeof(pba_before));
 	/* Unaligned BAR read inside the table. */
-	g_assert_cmphex(pcidev_bar_read(d, PCIDEV_TABLE_OFF + PCI_MSIX_ENTRY_DATA + 1, 2), ==,
+	g_assert_cmphex(pcidev_bar_read(d, 0, DEF_TABLE_OFF + PCI_MSIX_ENTRY_DATA + 1, 2), ==,
 	                (0x4000u >> 8) & 0xffff);
 	g_assert_cmpuint(b.n, ==, 0);
 	g_free(d);
@@ -1071,13 +1087,505 @@ static void test_pcidev_huge_offset(void)
 
 		g_assert_cmphex(pcidev_cfg_read(d, UINT_MAX - 1, 4), ==, 0xffffffff);
 		pcidev_cfg_write(d, UINT_MAX - 1, 0xffffffff, 4);
-		g_assert_cmphex(pcidev_bar_read(d, UINT_MAX - 1, 4), ==, 0xffffffff);
-		pcidev_bar_write(d, UINT_MAX - 1, 0xffffffff, 4);
+		g_assert_cmphex(pcidev_bar_read(d, 0, UINT_MAX - 1, 4), ==, 0xffffffff);
+		pcidev_bar_write(d, 0, UINT_MAX - 1, 0xffffffff, 4);
 		g_free(d);
 		return;
 	}
 	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
 	g_test_trap_assert_passed();
+}
+
+/* ---- layouts ---- */
+
+struct layout_case {
+	const char *what;
+	struct pcidev_layout layout;
+	unsigned vectors;
+	uint64_t gpa; /* where the test puts the MSI-X BAR */
+	/* what a guest must find */
+	uint8_t cap_ids[3];
+	uint64_t bar_size;
+};
+
+static const struct layout_case layout_cases[] = {
+    {"default",
+     {{PCIDEV_CAP_NONE}, 0, 0},
+     8,
+     BAR0_GPA,
+     {PCI_CAP_ID_PM, PCI_CAP_ID_MSI, PCI_CAP_ID_MSIX},
+     0x4000},
+    {"caps-reordered",
+     {{PCIDEV_CAP_MSIX, PCIDEV_CAP_PM, PCIDEV_CAP_MSI}, 0, 0},
+     8,
+     UINT64_C(0x2fe000000),
+     {PCI_CAP_ID_MSIX, PCI_CAP_ID_PM, PCI_CAP_ID_MSI},
+     0x4000},
+    {"bar2-offset-0x800",
+     {{PCIDEV_CAP_NONE}, 2, 0x800},
+     16,
+     UINT64_C(0x1000004000),
+     {PCI_CAP_ID_PM, PCI_CAP_ID_MSI, PCI_CAP_ID_MSIX},
+     0x4000},
+    {"bar5-32bit",
+     {{PCIDEV_CAP_MSI, PCIDEV_CAP_MSIX, PCIDEV_CAP_PM}, 5, 0x1ff8},
+     64,
+     0xfd000000,
+     {PCI_CAP_ID_MSI, PCI_CAP_ID_MSIX, PCI_CAP_ID_PM},
+     0x8000},
+    {"bar4-near-1mib",
+     {{PCIDEV_CAP_PM, PCIDEV_CAP_MSIX, PCIDEV_CAP_MSI}, 4, 0xffff8},
+     3,
+     UINT64_C(0x1000200000),
+     {PCI_CAP_ID_PM, PCI_CAP_ID_MSIX, PCI_CAP_ID_MSI},
+     0x200000},
+    {"bar1",
+     {{PCIDEV_CAP_MSI, PCIDEV_CAP_PM, PCIDEV_CAP_MSIX}, 1, 0x10},
+     1,
+     UINT64_C(0x1000010000),
+     {PCI_CAP_ID_MSI, PCI_CAP_ID_PM, PCI_CAP_ID_MSIX},
+     0x4000},
+};
+
+static struct pcidev *layout_dev(const struct layout_case *c, struct bus *b)
+{
+	struct pcidev_config cfg = default_cfg;
+	struct pcidev *d = g_new(struct pcidev, 1);
+
+	cfg.layout = c->layout;
+	cfg.msix_vectors = c->vectors;
+	memset(b, 0, sizeof(*b));
+	g_assert_true(pcidev_init(d, &cfg, record_msg, b));
+	return d;
+}
+
+/* A guest's BAR memory access: whichever BAR decodes gpa gets it. */
+static uint32_t mmio_read(struct pcidev *d, uint64_t gpa, unsigned size)
+{
+	unsigned bar, off;
+
+	if (!pcidev_bar_claims(d, gpa, size, &bar, &off))
+		return 0xffffffffu;
+	return pcidev_bar_read(d, bar, off, size);
+}
+
+static void mmio_write(struct pcidev *d, uint64_t gpa, uint32_t val, unsigned size)
+{
+	unsigned bar, off;
+
+	if (pcidev_bar_claims(d, gpa, size, &bar, &off))
+		pcidev_bar_write(d, bar, off, val, size);
+}
+
+struct found_bar {
+	uint64_t size;
+	bool is64, io;
+};
+
+/* Sizes every BAR the way a PCI core does: save, write all ones, read the
+ * mask back (and the upper dword of a 64-bit BAR), restore. */
+static void size_bars(struct pcidev *d, struct found_bar bars[PCIDEV_NUM_BARS])
+{
+	memset(bars, 0, PCIDEV_NUM_BARS * sizeof(*bars));
+	for (unsigned i = 0; i < PCIDEV_NUM_BARS; i++) {
+		unsigned reg = PCI_BASE_ADDRESS_0 + 4 * i;
+		uint32_t saved = pcidev_cfg_read(d, reg, 4), lo, hi = 0, saved_hi = 0;
+		uint64_t mask;
+
+		pcidev_cfg_write(d, reg, 0xffffffff, 4);
+		lo = pcidev_cfg_read(d, reg, 4);
+		g_assert_cmphex(lo, ==, pcidev_bar_probe(d, i));
+		pcidev_cfg_write(d, reg, saved, 4);
+		if (!lo)
+			continue;
+		bars[i].io = lo & PCI_BASE_ADDRESS_SPACE_IO;
+		bars[i].is64 =
+		    (lo & PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PCI_BASE_ADDRESS_MEM_TYPE_64;
+		if (bars[i].is64) {
+			g_assert_cmpuint(i, <, PCIDEV_NUM_BARS - 1);
+			saved_hi = pcidev_cfg_read(d, reg + 4, 4);
+			pcidev_cfg_write(d, reg + 4, 0xffffffff, 4);
+			hi = pcidev_cfg_read(d, reg + 4, 4);
+			g_assert_cmphex(hi, ==, pcidev_bar_probe(d, i + 1));
+			pcidev_cfg_write(d, reg + 4, saved_hi, 4);
+			mask = ((uint64_t)hi << 32) | (lo & PCI_BASE_ADDRESS_MEM_MASK);
+		} else {
+			mask = UINT64_C(0xffffffff00000000) | (lo & PCI_BASE_ADDRESS_MEM_MASK);
+		}
+		bars[i].size = ~mask + 1;
+		if (bars[i].is64)
+			i++; /* the upper half is no BAR of its own */
+	}
+}
+
+/* A guest's view of a function with any layout: walk the capability list,
+ * size every BAR, find the table and the PBA through Table Offset/BIR and
+ * PBA Offset/BIR, program a vector through BAR memory and fire it. */
+static void test_layout_guest_walk(gconstpointer data)
+{
+	const struct layout_case *c = data;
+	struct bus b;
+	struct pcidev *d = layout_dev(c, &b);
+	struct found_bar bars[PCIDEV_NUM_BARS];
+	unsigned pos, n = 0, caps[8] = {0}, ids[8] = {0};
+	unsigned pm = 0, msi = 0, msix = 0, bir, pba_bir, nvec, implemented = 0, v;
+	uint32_t table, pba;
+	uint64_t table_gpa, pba_gpa, address;
+	uint32_t msg_data;
+	bool masked;
+
+	/* The capability list, in the layout's order, without overlaps. */
+	g_assert_true(pcidev_cfg_read(d, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST);
+	for (pos = pcidev_cfg_read(d, PCI_CAPABILITY_LIST, 1); pos;
+	     pos = pcidev_cfg_read(d, pos + PCI_CAP_LIST_NEXT, 1)) {
+		g_assert_cmpuint(n, <, G_N_ELEMENTS(caps));
+		g_assert_cmpuint(pos & 3, ==, 0);
+		g_assert_cmpuint(pos, >=, 0x40);
+		g_assert_cmpuint(pos, <, 0x100);
+		caps[n] = pos;
+		ids[n++] = pcidev_cfg_read(d, pos + PCI_CAP_LIST_ID, 1);
+	}
+	g_assert_cmpuint(n, ==, 3);
+	for (unsigned i = 0; i < n; i++) {
+		g_assert_cmphex(ids[i], ==, c->cap_ids[i]);
+		if (ids[i] == PCI_CAP_ID_PM)
+			pm = caps[i];
+		else if (ids[i] == PCI_CAP_ID_MSI)
+			msi = caps[i];
+		else if (ids[i] == PCI_CAP_ID_MSIX)
+			msix = caps[i];
+	}
+	g_assert_true(pm && msi && msix);
+	/* PM is 8 bytes, MSI (64-bit, maskable) 24, MSI-X 12: no overlap. */
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned j = 0; j < n; j++) {
+			unsigned len = ids[i] == PCI_CAP_ID_PM    ? 8
+			               : ids[i] == PCI_CAP_ID_MSI ? 24
+			                                          : 12;
+			if (i != j)
+				g_assert_true(caps[j] >= caps[i] + len || caps[j] < caps[i]);
+		}
+	g_assert_true(pcidev_cfg_read(d, msi + PCI_MSI_FLAGS, 2) & PCI_MSI_FLAGS_64BIT);
+	g_assert_cmphex(pcidev_cfg_read(d, pm + 2, 2) & 7, ==, 3);
+
+	/* Exactly one BAR: memory, 64-bit unless it is BAR 5. */
+	size_bars(d, bars);
+	for (unsigned i = 0; i < PCIDEV_NUM_BARS; i++) {
+		if (!bars[i].size)
+			continue;
+		implemented++;
+		g_assert_cmpuint(i, ==, c->layout.msix_bar);
+		g_assert_false(bars[i].io);
+		g_assert_cmpint(bars[i].is64, ==, i != 5);
+		g_assert_cmphex(bars[i].size, ==, c->bar_size);
+		g_assert_cmphex(pcidev_bar_size(d, i), ==, c->bar_size);
+	}
+	g_assert_cmpuint(implemented, ==, 1);
+	/* Sizing left every BAR as it was. */
+	for (unsigned i = 0; i < PCIDEV_NUM_BARS; i++)
+		g_assert_cmphex(pcidev_cfg_read(d, PCI_BASE_ADDRESS_0 + 4 * i, 4) &
+		                    PCI_BASE_ADDRESS_MEM_MASK,
+		                ==, 0);
+
+	/* The table and the PBA, from the MSI-X capability alone. */
+	nvec = (pcidev_cfg_read(d, msix + PCI_MSIX_FLAGS, 2) & PCI_MSIX_FLAGS_QSIZE) + 1;
+	g_assert_cmpuint(nvec, ==, c->vectors);
+	table = pcidev_cfg_read(d, msix + PCI_MSIX_TABLE, 4);
+	pba = pcidev_cfg_read(d, msix + PCI_MSIX_PBA, 4);
+	bir = table & PCI_MSIX_TABLE_BIR;
+	pba_bir = pba & PCI_MSIX_PBA_BIR;
+	g_assert_cmpuint(bir, ==, c->layout.msix_bar);
+	g_assert_cmpuint(pba_bir, ==, bir);
+	g_assert_cmphex(table & PCI_MSIX_TABLE_OFFSET, ==, c->layout.msix_table_offset);
+	g_assert_cmpuint((table & PCI_MSIX_TABLE_OFFSET) + nvec * PCI_MSIX_ENTRY_SIZE, <=,
+	                 pba & PCI_MSIX_PBA_OFFSET);
+	g_assert_cmpuint((pba & PCI_MSIX_PBA_OFFSET) + (nvec + 63) / 64 * 8, <=, bars[bir].size);
+	/* They never share a 4 KiB page. */
+	g_assert_cmphex(((table & PCI_MSIX_TABLE_OFFSET) + nvec * PCI_MSIX_ENTRY_SIZE - 1) >> 12, <,
+	                (pba & PCI_MSIX_PBA_OFFSET) >> 12);
+
+	/* Program the BAR, decode, master; MSI-X on with the function masked. */
+	pcidev_cfg_write(d, PCI_BASE_ADDRESS_0 + 4 * bir, (uint32_t)c->gpa, 4);
+	if (bars[bir].is64)
+		pcidev_cfg_write(d, PCI_BASE_ADDRESS_0 + 4 * bir + 4, (uint32_t)(c->gpa >> 32), 4);
+	g_assert_cmpuint(mmio_read(d, c->gpa, 4), ==, 0xffffffffu); /* decoding off */
+	pcidev_cfg_write(d, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 2);
+	g_assert_cmphex(pcidev_bar_base(d, bir), ==, c->gpa);
+	for (unsigned i = 0; i < PCIDEV_NUM_BARS; i++)
+		if (i != bir)
+			g_assert_cmphex(pcidev_bar_base(d, i), ==, 0);
+	pcidev_cfg_write(d, msix + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL,
+	                 2);
+	table_gpa = c->gpa + (table & PCI_MSIX_TABLE_OFFSET);
+	pba_gpa = c->gpa + (pba & PCI_MSIX_PBA_OFFSET);
+	/* Nothing answers just past the BAR. */
+	g_assert_cmphex(mmio_read(d, c->gpa + bars[bir].size, 4), ==, 0xffffffffu);
+	g_assert_cmphex(mmio_read(d, c->gpa - 4, 4), ==, 0xffffffffu);
+
+	/* The last vector: every entry is masked out of reset. */
+	v = nvec - 1;
+	g_assert_cmphex(mmio_read(d, table_gpa + v * 16 + PCI_MSIX_ENTRY_VECTOR_CTRL, 4), ==,
+	                PCI_MSIX_ENTRY_CTRL_MASKBIT);
+	mmio_write(d, table_gpa + v * 16 + PCI_MSIX_ENTRY_LOWER_ADDR, 0xfee01000, 4);
+	mmio_write(d, table_gpa + v * 16 + PCI_MSIX_ENTRY_UPPER_ADDR, 0, 4);
+	mmio_write(d, table_gpa + v * 16 + PCI_MSIX_ENTRY_DATA, 0x4041, 4);
+	mmio_write(d, table_gpa + v * 16 + PCI_MSIX_ENTRY_VECTOR_CTRL, 0, 4);
+	pcidev_cfg_write(d, msix + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
+	/* The oracles' inspection sees what the guest wrote. */
+	pcidev_msix_entry(d, v, &address, &msg_data, &masked);
+	g_assert_cmphex(address, ==, 0xfee01000);
+	g_assert_cmphex(msg_data, ==, 0x4041);
+	g_assert_false(masked);
+	g_assert_cmpint(pcidev_fire(d, v, NULL), ==, FIRE_SENT);
+	g_assert_cmpuint(b.n, ==, 1);
+	g_assert_cmphex(b.m[0].address, ==, 0xfee01000);
+	g_assert_cmphex(b.m[0].data, ==, 0x4041);
+	g_assert_cmpuint(b.m[0].vector, ==, v);
+
+	/* Masked: pending in the PBA the capability points at, sent on unmask. */
+	mmio_write(d, table_gpa + v * 16 + PCI_MSIX_ENTRY_VECTOR_CTRL, PCI_MSIX_ENTRY_CTRL_MASKBIT,
+	           4);
+	g_assert_cmpint(pcidev_fire(d, v, NULL), ==, FIRE_PENDING);
+	g_assert_true(pcidev_msix_pending(d, v));
+	g_assert_true(mmio_read(d, pba_gpa + v / 32 * 4, 4) & (1u << (v % 32)));
+	mmio_write(d, pba_gpa, 0, 4); /* read-only */
+	g_assert_true(pcidev_msix_pending(d, v));
+	mmio_write(d, table_gpa + v * 16 + PCI_MSIX_ENTRY_VECTOR_CTRL, 0, 4);
+	g_assert_cmpuint(b.n, ==, 2);
+	g_assert_cmphex(b.m[1].data, ==, 0x4041);
+	g_assert_false(mmio_read(d, pba_gpa + v / 32 * 4, 4) & (1u << (v % 32)));
+
+	/* The other vectors were not touched. */
+	for (unsigned i = 0; i + 1 < nvec; i++) {
+		pcidev_msix_entry(d, i, &address, NULL, &masked);
+		g_assert_true(masked);
+		g_assert_cmphex(address, ==, 0);
+	}
+	/* D3hot through the PM capability found: the BAR stops decoding. */
+	pcidev_cfg_write(d, pm + PCI_PM_CTRL, 3, 2);
+	g_assert_cmpuint(pcidev_pm_state(d), ==, 3);
+	g_assert_cmphex(pcidev_bar_base(d, bir), ==, 0);
+	g_assert_cmphex(mmio_read(d, table_gpa, 4), ==, 0xffffffffu);
+	g_free(d);
+}
+
+/* The all-ones probe for every BAR index the table can live in. */
+static void test_layout_bar_probe(void)
+{
+	for (unsigned bar = 0; bar < PCIDEV_NUM_BARS; bar++) {
+		struct pcidev_config cfg = default_cfg;
+		struct pcidev *d = g_new(struct pcidev, 1);
+		struct bus b;
+
+		cfg.layout.msix_bar = bar;
+		g_assert_true(pcidev_init(d, &cfg, record_msg, &b));
+		for (unsigned i = 0; i < PCIDEV_NUM_BARS; i++) {
+			unsigned reg = PCI_BASE_ADDRESS_0 + 4 * i;
+			uint32_t want, type = 0;
+
+			if (i == bar) {
+				type = bar == 5 ? 0 : PCI_BASE_ADDRESS_MEM_TYPE_64;
+				want = 0xffffc000u | type;
+			} else if (i == bar + 1 && bar != 5) {
+				want = 0xffffffffu;
+			} else {
+				want = 0;
+			}
+			g_test_message("msix_bar %u, BAR%u: want %#x", bar, i, want);
+			g_assert_cmphex(pcidev_bar_probe(d, i), ==, want);
+			/* the probe is only a look: nothing was written */
+			g_assert_cmphex(pcidev_cfg_read(d, reg, 4), ==, type);
+			pcidev_cfg_write(d, reg, 0xffffffff, 4);
+			g_assert_cmphex(pcidev_cfg_read(d, reg, 4), ==, want);
+			/* the type bits are read-only */
+			pcidev_cfg_write(d, reg, 0, 4);
+			g_assert_cmphex(pcidev_cfg_read(d, reg, 4), ==, type);
+			/* byte writes size too */
+			for (unsigned k = 0; k < 4; k++)
+				pcidev_cfg_write(d, reg + k, 0xff, 1);
+			g_assert_cmphex(pcidev_cfg_read(d, reg, 4), ==, want);
+			pcidev_cfg_write(d, reg, 0, 4);
+			g_assert_cmphex(pcidev_bar_size(d, i), ==, i == bar ? 0x4000 : 0);
+		}
+		g_assert_cmphex(pcidev_bar_probe(d, PCIDEV_NUM_BARS), ==, 0);
+		/* An unimplemented BAR's memory does not exist. */
+		for (unsigned i = 0; i < PCIDEV_NUM_BARS; i++) {
+			if (i == bar)
+				continue;
+			g_assert_cmphex(pcidev_bar_read(d, i, 0, 4), ==, 0xffffffffu);
+			pcidev_bar_write(d, i, PCI_MSIX_ENTRY_VECTOR_CTRL, 0, 4);
+		}
+		{
+			bool masked = false;
+			pcidev_msix_entry(d, 0, NULL, NULL, &masked);
+			g_assert_true(masked);
+		}
+		g_free(d);
+	}
+}
+
+static const enum pcidev_cap perms[6][3] = {
+    {PCIDEV_CAP_PM, PCIDEV_CAP_MSI, PCIDEV_CAP_MSIX},
+    {PCIDEV_CAP_PM, PCIDEV_CAP_MSIX, PCIDEV_CAP_MSI},
+    {PCIDEV_CAP_MSI, PCIDEV_CAP_PM, PCIDEV_CAP_MSIX},
+    {PCIDEV_CAP_MSI, PCIDEV_CAP_MSIX, PCIDEV_CAP_PM},
+    {PCIDEV_CAP_MSIX, PCIDEV_CAP_PM, PCIDEV_CAP_MSI},
+    {PCIDEV_CAP_MSIX, PCIDEV_CAP_MSI, PCIDEV_CAP_PM},
+};
+
+/* The placement rules of pcidev.h hold for every permutation, BAR, vector
+ * count and a spread of offsets up to the largest allowed. */
+static void test_layout_placement(void)
+{
+	static const uint32_t offsets[] = {0,      8,      0x7f8,   0x800,   0x1000,  0x1ff8,
+	                                   0x2000, 0x3ff8, 0x12340, 0xfeff8, 0xff000, 0xffff8};
+	static const unsigned counts[] = {1, 2, 8, 33, 63, 64};
+	static const uint8_t cap_len[PCIDEV_CAP__END] = {0, 8, 24, 12};
+	unsigned checked = 0;
+
+	for (unsigned p = 0; p < G_N_ELEMENTS(perms); p++)
+		for (unsigned bar = 0; bar < PCIDEV_NUM_BARS; bar++)
+			for (unsigned o = 0; o < G_N_ELEMENTS(offsets); o++)
+				for (unsigned k = 0; k < G_N_ELEMENTS(counts); k++) {
+					struct pcidev_layout l = {
+					    {perms[p][0], perms[p][1], perms[p][2]},
+					    bar,
+					    offsets[o]};
+					struct pcidev_placement at;
+					uint32_t table_end = offsets[o] + counts[k] * 16;
+					char *why = NULL;
+
+					g_assert_true(pcidev_layout_validate(&l, &why));
+					g_assert_null(why);
+					g_assert_true(
+					    pcidev_layout_place(&l, counts[k], &at, &why));
+					g_assert_null(why);
+					/* capabilities: in order, 16-byte aligned, packed from 0x40
+					 */
+					g_assert_cmphex(at.cap[perms[p][0]], ==, 0x40);
+					for (unsigned i = 0; i < 3; i++) {
+						g_assert_cmpuint(at.order[i], ==, perms[p][i]);
+						g_assert_cmphex(at.cap[perms[p][i]] % 16, ==, 0);
+						if (i)
+							g_assert_cmphex(at.cap[perms[p][i]], ==,
+							                (at.cap[perms[p][i - 1]] +
+							                 cap_len[perms[p][i - 1]] +
+							                 15) &
+							                    ~15u);
+					}
+					g_assert_cmpuint(at.cap[perms[p][2]] + cap_len[perms[p][2]],
+					                 <=, 0x100);
+					/* the BAR */
+					g_assert_cmpuint(at.msix_bar, ==, bar);
+					g_assert_cmpint(at.bar64, ==, bar != 5);
+					g_assert_cmpuint(at.bar_size & (at.bar_size - 1), ==, 0);
+					g_assert_cmpuint(at.bar_size, >=, 0x4000);
+					g_assert_cmpuint(at.bar_size, <=, 0x200000);
+					/* the table where asked, the PBA on the next 8 KiB
+					 * boundary, both inside, apart */
+					g_assert_cmphex(at.table_off, ==, offsets[o]);
+					g_assert_cmphex(at.pba_off, ==,
+					                (table_end + 0x1fff) & ~0x1fffu);
+					g_assert_cmpuint(at.pba_off + 8, <=, at.bar_size);
+					g_assert_cmpuint(at.bar_size / 2, <,
+					                 MAX(0x4000u, at.pba_off + 8));
+					checked++;
+				}
+	g_assert_cmpuint(checked, ==, 6 * 6 * 12 * 6);
+	/* A zeroed layout is the explicit default order. */
+	{
+		struct pcidev_layout zero = {{PCIDEV_CAP_NONE}, 0, 0},
+		                     explicit = {
+		                         {PCIDEV_CAP_PM, PCIDEV_CAP_MSI, PCIDEV_CAP_MSIX}, 0, 0};
+		struct pcidev_placement a, b;
+
+		g_assert_true(pcidev_layout_place(&zero, 8, &a, NULL));
+		g_assert_true(pcidev_layout_place(&explicit, 8, &b, NULL));
+		g_assert_cmpmem(&a, sizeof(a), &b, sizeof(b));
+		g_assert_cmphex(a.cap[PCIDEV_CAP_PM], ==, DEF_PM_CAP);
+		g_assert_cmphex(a.cap[PCIDEV_CAP_MSI], ==, DEF_MSI_CAP);
+		g_assert_cmphex(a.cap[PCIDEV_CAP_MSIX], ==, DEF_MSIX_CAP);
+		g_assert_cmphex(a.table_off, ==, DEF_TABLE_OFF);
+		g_assert_cmphex(a.pba_off, ==, DEF_PBA_OFF);
+		g_assert_cmphex(a.bar_size, ==, DEF_BAR_SIZE);
+	}
+}
+
+struct bad_layout {
+	const char *what;
+	struct pcidev_layout layout;
+	const char *says;
+};
+
+static const struct bad_layout bad_layouts[] = {
+    {"duplicate-cap",
+     {{PCIDEV_CAP_PM, PCIDEV_CAP_MSI, PCIDEV_CAP_PM}, 0, 0},
+     "capability \"pm\" is listed twice"},
+    {"missing-cap",
+     {{PCIDEV_CAP_MSIX, PCIDEV_CAP_NONE, PCIDEV_CAP_NONE}, 0, 0},
+     "capability 1 of the list is missing"},
+    {"unknown-cap",
+     {{PCIDEV_CAP_PM, PCIDEV_CAP_MSI, 7}, 0, 0},
+     "capability 2 of the list is unknown"},
+    {"bar-6", {{PCIDEV_CAP_NONE}, 6, 0}, "BAR must be 0 to 5, got 6"},
+    {"bar-huge", {{PCIDEV_CAP_NONE}, UINT_MAX, 0}, "BAR must be 0 to 5"},
+    {"offset-unaligned", {{PCIDEV_CAP_NONE}, 0, 0x804}, "0x804 is not 8-byte aligned"},
+    {"offset-odd", {{PCIDEV_CAP_NONE}, 2, 1}, "0x1 is not 8-byte aligned"},
+    {"offset-1mib", {{PCIDEV_CAP_NONE}, 0, 0x100000}, "0x100000 is not below 0x100000"},
+    {"offset-huge", {{PCIDEV_CAP_NONE}, 0, 0xfffffff8u}, "is not below 0x100000"},
+};
+
+static void test_layout_invalid(gconstpointer data)
+{
+	const struct bad_layout *bl = data;
+	struct pcidev_config cfg = default_cfg;
+	struct pcidev_placement at;
+	struct pcidev *d = g_new(struct pcidev, 1);
+	struct bus b;
+	char *why = NULL;
+
+	g_assert_false(pcidev_layout_validate(&bl->layout, &why));
+	g_assert_nonnull(why);
+	g_test_message("%s -> %s", bl->what, why);
+	g_assert_nonnull(strstr(why, bl->says));
+	g_free(why);
+	g_assert_false(pcidev_layout_validate(&bl->layout, NULL)); /* why is optional */
+	why = NULL;
+	g_assert_false(pcidev_layout_place(&bl->layout, 8, &at, &why));
+	g_assert_nonnull(strstr(why, bl->says));
+	g_free(why);
+	/* A function given it falls back to the default layout. */
+	cfg.layout = bl->layout;
+	g_assert_false(pcidev_init(d, &cfg, record_msg, &b));
+	g_assert_cmphex(find_cap(d, PCI_CAP_ID_MSIX), ==, DEF_MSIX_CAP);
+	g_assert_cmphex(pcidev_bar_probe(d, 0), ==, 0xffffc000u | PCI_BASE_ADDRESS_MEM_TYPE_64);
+	g_assert_cmpuint(d->cfg.layout.msix_bar, ==, 0);
+	g_free(d);
+}
+
+static void test_layout_cap_names(void)
+{
+	g_assert_cmpstr(pcidev_cap_name(PCIDEV_CAP_PM), ==, "pm");
+	g_assert_cmpstr(pcidev_cap_name(PCIDEV_CAP_MSI), ==, "msi");
+	g_assert_cmpstr(pcidev_cap_name(PCIDEV_CAP_MSIX), ==, "msix");
+	g_assert_null(pcidev_cap_name(PCIDEV_CAP_NONE));
+	g_assert_null(pcidev_cap_name(PCIDEV_CAP__END));
+	for (unsigned c = PCIDEV_CAP_NONE + 1; c < PCIDEV_CAP__END; c++)
+		g_assert_cmpuint(pcidev_cap_lookup(pcidev_cap_name(c)), ==, c);
+	g_assert_cmpuint(pcidev_cap_lookup("msi-x"), ==, PCIDEV_CAP_NONE);
+	g_assert_cmpuint(pcidev_cap_lookup(""), ==, PCIDEV_CAP_NONE);
+	g_assert_cmpuint(pcidev_cap_lookup(NULL), ==, PCIDEV_CAP_NONE);
+	/* Vectors beyond 1..64 cannot be placed. */
+	{
+		struct pcidev_layout l = {{PCIDEV_CAP_NONE}, 0, 0};
+		struct pcidev_placement at;
+		char *why = NULL;
+
+		g_assert_false(pcidev_layout_place(&l, 0, &at, &why));
+		g_assert_nonnull(why);
+		g_free(why);
+		g_assert_false(pcidev_layout_place(&l, 65, &at, NULL));
+	}
 }
 
 int main(int argc, char **argv)
@@ -1112,5 +1620,18 @@ int main(int argc, char **argv)
 	g_test_add_func("/pcidev/pm-unsupported-state", test_pcidev_pm_unsupported_state);
 	g_test_add_func("/pcidev/out-of-range", test_pcidev_out_of_range);
 	g_test_add_func("/pcidev/huge-offset", test_pcidev_huge_offset);
+	for (unsigned i = 0; i < G_N_ELEMENTS(layout_cases); i++) {
+		g_autofree char *name =
+		    g_strdup_printf("/pcidev/layout/guest-walk/%s", layout_cases[i].what);
+		g_test_add_data_func(name, &layout_cases[i], test_layout_guest_walk);
+	}
+	g_test_add_func("/pcidev/layout/bar-probe", test_layout_bar_probe);
+	g_test_add_func("/pcidev/layout/placement", test_layout_placement);
+	g_test_add_func("/pcidev/layout/cap-names", test_layout_cap_names);
+	for (unsigned i = 0; i < G_N_ELEMENTS(bad_layouts); i++) {
+		g_autofree char *name =
+		    g_strdup_printf("/pcidev/layout/invalid/%s", bad_layouts[i].what);
+		g_test_add_data_func(name, &bad_layouts[i], test_layout_invalid);
+	}
 	return g_test_run();
 }

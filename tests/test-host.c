@@ -9,7 +9,9 @@
  * hypercall is called with the reference input layout (vp_mask and VP-set
  * forms), and each of its failure cases is checked. Power-off must drop every
  * remapping entry; a fault rule on vsp.create-interrupt must reach the guest
- * as CREATE_INTERRUPT's completion status.
+ * as CREATE_INTERRUPT's completion status. For functions with other layouts
+ * QUERY_RESOURCE_REQUIREMENTS must report the BARs a guest would probe, and
+ * the MMIO router must reach the MSI-X table in whichever BAR holds it.
  */
 #include "vmbus-sim/engine.h"
 #include "vmbus-sim/fault.h"
@@ -60,8 +62,9 @@ static const struct pcidev_config test_dev = {
     .serial = TEST_SERIAL,
 };
 
-/* A powered-on VM with `ndev` copies of test_dev and channel 0 open. */
-static void host_init_n(struct host *h, unsigned vcpus, uint32_t max_protocol, unsigned ndev)
+/* A powered-on VM with `ndev` copies of dev and channel 0 open. */
+static void host_init_dev(struct host *h, unsigned vcpus, uint32_t max_protocol, unsigned ndev,
+                          const struct pcidev_config *dev)
 {
 	struct hv_vm_config vc = {.vcpus = vcpus, .max_protocol = max_protocol};
 	struct gabi_offer offer;
@@ -72,7 +75,7 @@ static void host_init_n(struct host *h, unsigned vcpus, uint32_t max_protocol, u
 	h->f = faults_new(h->e);
 	h->vm = hv_vm_new(h->e, h->f, &vc);
 	for (unsigned i = 0; i < ndev; i++)
-		g_assert_cmpint(hv_vm_add_device(h->vm, &test_dev), ==, (int)i);
+		g_assert_cmpint(hv_vm_add_device(h->vm, dev), ==, (int)i);
 	hv_vm_power_on(h->vm);
 	h->pkts = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
 	h->next_tid = 1;
@@ -87,6 +90,11 @@ static void host_init_n(struct host *h, unsigned vcpus, uint32_t max_protocol, u
 	h->mmio_base = low_base; /* the 8 KiB config window */
 	g_assert_cmpuint(h->mmio_base & 0xfff, ==, 0);
 	g_assert_cmpuint(h->mmio_base, !=, 0);
+}
+
+static void host_init_n(struct host *h, unsigned vcpus, uint32_t max_protocol, unsigned ndev)
+{
+	host_init_dev(h, vcpus, max_protocol, ndev, &test_dev);
 }
 
 static void host_init(struct host *h, unsigned vcpus, uint32_t max_protocol)
@@ -329,15 +337,21 @@ static unsigned irtes(struct host *h)
 
 /* Negotiates `version` and brings the bus to where interrupts can be
  * created: relations queried, D0 entered, resources assigned. */
-static void host_setup(struct host *h, unsigned vcpus, uint32_t version)
+static void host_setup_dev(struct host *h, unsigned vcpus, uint32_t version,
+                           const struct pcidev_config *dev)
 {
 	struct pci_message q = {.type = PCI_QUERY_BUS_RELATIONS};
 
-	host_init(h, vcpus, PCI_PROTOCOL_VERSION_1_4);
+	host_init_dev(h, vcpus, PCI_PROTOCOL_VERSION_1_4, 1, dev);
 	g_assert_cmphex(negotiate(h, version), ==, STATUS_SUCCESS);
 	host_send(h, &q, sizeof(q), false);
 	g_assert_cmphex(d0_entry(h, h->mmio_base), ==, STATUS_SUCCESS);
 	g_assert_cmphex(resources_assigned(h), ==, STATUS_SUCCESS);
+}
+
+static void host_setup(struct host *h, unsigned vcpus, uint32_t version)
+{
+	host_setup_dev(h, vcpus, version, &test_dev);
 }
 
 /* ---- channel ---- */
@@ -1847,6 +1861,167 @@ static void test_linux_sequence(void)
 	}
 }
 
+/* ---- function layouts ---- */
+
+/* The function's layout decides the BARs the host reports: the values a
+ * guest reads back after writing all ones to each BAR. */
+struct res_layout {
+	const char *what;
+	struct pcidev_layout layout;
+	unsigned vectors;
+	uint32_t bars[6];
+};
+
+static const struct res_layout res_layouts[] = {
+    {"default", {{PCIDEV_CAP_NONE}, 0, 0}, 8, {0xffffc004u, 0xffffffffu, 0, 0, 0, 0}},
+    {"bar2-offset-0x800", {{PCIDEV_CAP_NONE}, 2, 0x800}, 8, {0, 0, 0xffffc004u, 0xffffffffu, 0, 0}},
+    {"bar5-32bit",
+     {{PCIDEV_CAP_MSIX, PCIDEV_CAP_MSI, PCIDEV_CAP_PM}, 5, 0x1ff8},
+     64,
+     {0, 0, 0, 0, 0, 0xffff8000u}},
+    {"bar4-2mib", {{PCIDEV_CAP_NONE}, 4, 0xff000}, 8, {0, 0, 0, 0, 0xffe00004u, 0xffffffffu}},
+    {"bar1", {{PCIDEV_CAP_NONE}, 1, 0}, 1, {0, 0xffffc004u, 0xffffffffu, 0, 0, 0}},
+};
+
+static uint32_t window_read(struct host *h, unsigned off, unsigned size)
+{
+	gabi_mmio_write(h->vm, h->mmio_base, 0, 4); /* select wslot 0 */
+	return gabi_mmio_read(h->vm, h->mmio_base + CFG_PAGE_OFFSET + off, size);
+}
+
+static void window_write(struct host *h, unsigned off, uint32_t val, unsigned size)
+{
+	gabi_mmio_write(h->vm, h->mmio_base, 0, 4);
+	gabi_mmio_write(h->vm, h->mmio_base + CFG_PAGE_OFFSET + off, val, size);
+}
+
+static void test_resource_requirements_layout(gconstpointer data)
+{
+	const struct res_layout *rl = data;
+	struct pcidev_config dev = test_dev;
+	struct pci_child_message m = {.message_type.type = PCI_QUERY_RESOURCE_REQUIREMENTS};
+	const struct pci_q_res_req_response *r;
+	struct host h;
+	uint64_t tid;
+	size_t len;
+
+	dev.layout = rl->layout;
+	dev.msix_vectors = rl->vectors;
+	host_setup_dev(&h, 1, PCI_PROTOCOL_VERSION_1_4, &dev);
+	tid = host_send(&h, &m, sizeof(m), true);
+	r = completion(&h, tid, &len);
+	g_assert_cmpuint(len, >=, 44);
+	g_assert_cmphex((uint32_t)r->status, ==, STATUS_SUCCESS);
+	for (unsigned b = 0; b < 6; b++) {
+		uint32_t reg = PCI_BASE_ADDRESS_0 + 4 * b, saved, probed;
+
+		g_test_message("%s: BAR%u %#x", rl->what, b, r->probed_bar[b]);
+		g_assert_cmphex(r->probed_bar[b], ==, rl->bars[b]);
+		/* what the guest would read itself through the config window */
+		saved = window_read(&h, reg, 4);
+		window_write(&h, reg, 0xffffffffu, 4);
+		probed = window_read(&h, reg, 4);
+		window_write(&h, reg, saved, 4);
+		g_assert_cmphex(probed, ==, r->probed_bar[b]);
+	}
+	host_fini(&h);
+}
+
+/* Through the guest ABI alone: with the MSI-X table in BAR 2 at 0x800, the
+ * guest sizes the BAR, places it, finds the table through the capability
+ * and programs a vector in BAR memory (untrapped); the host's MMIO router
+ * sends those writes to the device, and a fire reaches the vCPU. */
+static void test_msix_bar_elsewhere(void)
+{
+	struct pcidev_config dev = test_dev;
+	struct pci_create_int_response c;
+	const struct fire_record *fr;
+	uint64_t low, low_size, high, high_size, bar, table;
+	unsigned cap, bir, id;
+	uint32_t t;
+
+	struct host h;
+	dev.layout =
+	    (struct pcidev_layout){{PCIDEV_CAP_MSIX, PCIDEV_CAP_PM, PCIDEV_CAP_MSI}, 2, 0x800};
+	host_setup_dev(&h, 2, PCI_PROTOCOL_VERSION_1_4, &dev);
+	gabi_mmio_ranges(h.vm, &low, &low_size, &high, &high_size);
+	bar = high + 0x8000;
+
+	/* the capability list leads to MSI-X */
+	for (cap = window_read(&h, PCI_CAPABILITY_LIST, 1); cap;
+	     cap = window_read(&h, cap + PCI_CAP_LIST_NEXT, 1))
+		if (window_read(&h, cap, 1) == PCI_CAP_ID_MSIX)
+			break;
+	g_assert_cmphex(cap, ==, 0x40); /* first in this layout's list */
+	t = window_read(&h, cap + PCI_MSIX_TABLE, 4);
+	bir = t & PCI_MSIX_TABLE_BIR;
+	g_assert_cmpuint(bir, ==, 2);
+	table = bar + (t & PCI_MSIX_TABLE_OFFSET);
+	g_assert_cmphex(table, ==, bar + 0x800);
+
+	/* place BAR 2 (64-bit: BARs 2 and 3), decode, master, MSI-X masked */
+	window_write(&h, PCI_BASE_ADDRESS_0 + 4 * bir, (uint32_t)bar, 4);
+	window_write(&h, PCI_BASE_ADDRESS_0 + 4 * bir + 4, (uint32_t)(bar >> 32), 4);
+	window_write(&h, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 2);
+	window_write(&h, cap + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL, 2);
+	g_assert_cmphex(pcidev_bar_base(hv_vm_device(h.vm, 0), 2), ==, bar);
+	/* BAR 0 is not implemented: writing it decodes nothing */
+	window_write(&h, PCI_BASE_ADDRESS_0, (uint32_t)high, 4);
+	g_assert_cmphex(window_read(&h, PCI_BASE_ADDRESS_0, 4), ==, 0);
+	g_assert_cmphex(gabi_mmio_read(h.vm, high, 4), ==, 0xffffffffu);
+
+	/* vector 3: the message the host composed, unmasked, in BAR memory */
+	c = create_simple(&h, 1, 0x41, 1);
+	check_created(&h, &c, 1, 0x41, 1);
+	gabi_vcpu_set_online(h.vm, 1, true);
+	g_assert_cmphex(gabi_mmio_read(h.vm, table + 3 * 16 + PCI_MSIX_ENTRY_VECTOR_CTRL, 4), ==,
+	                PCI_MSIX_ENTRY_CTRL_MASKBIT);
+	gabi_mmio_write(h.vm, table + 3 * 16 + PCI_MSIX_ENTRY_LOWER_ADDR,
+	                (uint32_t)c.int_desc.address, 4);
+	gabi_mmio_write(h.vm, table + 3 * 16 + PCI_MSIX_ENTRY_UPPER_ADDR,
+	                (uint32_t)(c.int_desc.address >> 32), 4);
+	gabi_mmio_write(h.vm, table + 3 * 16 + PCI_MSIX_ENTRY_DATA, c.int_desc.data, 4);
+	gabi_mmio_write(h.vm, table + 3 * 16 + PCI_MSIX_ENTRY_VECTOR_CTRL, 0, 4);
+	window_write(&h, cap + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
+	g_assert_cmphex(gabi_mmio_read(h.vm, table + 3 * 16 + PCI_MSIX_ENTRY_DATA, 4), ==,
+	                c.int_desc.data);
+
+	id = hv_vm_fire(h.vm, 0, 3);
+	engine_run(h.e);
+	fr = hv_vm_fire_record(h.vm, id);
+	g_assert_nonnull(fr);
+	g_test_message("fire: outcome %d, %s", fr->outcome, fr->reason);
+	g_assert_cmpint(fr->outcome, ==, FIRE_OUT_DELIVERED);
+	g_assert_cmpuint(fr->vcpu, ==, 1);
+	g_assert_cmphex(fr->guest_vector, ==, 0x41);
+	g_assert_cmphex(fr->address, ==, c.int_desc.address);
+	host_fini(&h);
+}
+
+/* A layout no function can have is refused when the device is added. */
+static void test_add_device_bad_layout(void)
+{
+	struct hv_vm_config vc = {.vcpus = 1};
+	struct engine *e = engine_new(1);
+	struct faults *f = faults_new(e);
+	struct hv_vm *vm = hv_vm_new(e, f, &vc);
+	struct pcidev_config dev = test_dev;
+
+	dev.layout.msix_table_offset = 0x804;
+	g_assert_cmpint(hv_vm_add_device(vm, &dev), ==, -EINVAL);
+	dev.layout = (struct pcidev_layout){{PCIDEV_CAP_PM, PCIDEV_CAP_PM, PCIDEV_CAP_MSIX}, 0, 0};
+	g_assert_cmpint(hv_vm_add_device(vm, &dev), ==, -EINVAL);
+	dev.layout = (struct pcidev_layout){{PCIDEV_CAP_NONE}, 6, 0};
+	g_assert_cmpint(hv_vm_add_device(vm, &dev), ==, -EINVAL);
+	g_assert_cmpuint(hv_vm_device_count(vm), ==, 0);
+	dev.layout.msix_bar = 5;
+	g_assert_cmpint(hv_vm_add_device(vm, &dev), ==, 0);
+	g_assert_cmpuint(hv_vm_device_count(vm), ==, 1);
+	hv_vm_free(vm);
+	faults_free(f);
+	engine_free(e);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -1858,6 +2033,13 @@ int main(int argc, char **argv)
 	g_test_add_func("/host/bus-relations", test_bus_relations);
 	g_test_add_func("/host/config-window", test_config_window);
 	g_test_add_func("/host/resource-requirements", test_resource_requirements);
+	for (unsigned i = 0; i < G_N_ELEMENTS(res_layouts); i++) {
+		g_autofree char *name =
+		    g_strdup_printf("/host/resource-requirements/layout/%s", res_layouts[i].what);
+		g_test_add_data_func(name, &res_layouts[i], test_resource_requirements_layout);
+	}
+	g_test_add_func("/host/layout/msix-bar-elsewhere", test_msix_bar_elsewhere);
+	g_test_add_func("/host/layout/add-device-invalid", test_add_device_bad_layout);
 	g_test_add_func("/host/d0-entry", test_d0_entry);
 	g_test_add_func("/host/d0-exit", test_d0_exit);
 	g_test_add_func("/host/resources-assigned", test_resources_assigned);

@@ -6,8 +6,10 @@
  * --set; defaults are what doc/scenario-format.md promises.
  */
 #include "harness/catalog.h"
+#include "harness/runner.h"
 #include "harness/scenario.h"
 #include "harness/violations.h"
+#include "vmbus-sim/trace.h"
 #include "vmbus-sim/vpci-proto.h"
 
 #include <glib.h>
@@ -589,6 +591,219 @@ static void test_violation_table(void)
 	g_assert_null(violation_kind_get(violation_kind_count()));
 }
 
+/* ---- devices[].layout ---- */
+
+/* A device whose "layout" value starts at line 3, column 26. */
+#define LAYOUT(x)                                                                                  \
+	"{\n  \"devices\": [{\"name\": \"g\", \"driver\": \"keep-vectors\",\n"                     \
+	"               \"layout\": " x "}],\n" OK_TAIL
+
+static const struct bad bad_layouts[] = {
+    {"not an object", LAYOUT("3"), "t.json:3:26:",
+     "devices[0].layout: expected an object, got an integer", SCENARIO_ERROR_SCHEMA},
+    {"unknown field", LAYOUT("{\"caps\": []}"), "t.json:3:27:",
+     "devices[0].layout.caps: unknown field \"caps\" (expected one of: capabilities, msix-bar, "
+     "msix-table-offset)",
+     SCENARIO_ERROR_SCHEMA},
+    {"capabilities not an array", LAYOUT("{\"capabilities\": \"pm\"}"), "t.json:3:43:",
+     "devices[0].layout.capabilities: expected an array of capability names, got a string",
+     SCENARIO_ERROR_SCHEMA},
+    {"capability not a string", LAYOUT("{\"capabilities\": [\"pm\", 2, \"msix\"]}"), "t.json:3:50:",
+     "devices[0].layout.capabilities[1]: expected a capability name, got an integer",
+     SCENARIO_ERROR_SCHEMA},
+    {"unknown capability", LAYOUT("{\"capabilities\": [\"pm\", \"msi\", \"msi-x\"]}"),
+     "t.json:3:57:",
+     "devices[0].layout.capabilities[2]: unknown capability \"msi-x\" (one of: pm, msi, msix)",
+     SCENARIO_ERROR_SCHEMA},
+    {"capability twice", LAYOUT("{\"capabilities\": [\"msi\", \"pm\", \"msi\"]}"), "t.json:3:57:",
+     "devices[0].layout.capabilities[2]: capability \"msi\" is already listed as "
+     "capabilities[0]",
+     SCENARIO_ERROR_SCHEMA},
+    {"capability missing", LAYOUT("{\"capabilities\": [\"msix\", \"pm\"]}"), "t.json:3:43:",
+     "devices[0].layout.capabilities: must list each of pm, msi and msix once; \"msi\" is "
+     "missing",
+     SCENARIO_ERROR_SCHEMA},
+    {"no capabilities", LAYOUT("{\"capabilities\": []}"), "t.json:3:43:",
+     "devices[0].layout.capabilities: must list each of pm, msi and msix once; \"pm\" is missing",
+     SCENARIO_ERROR_SCHEMA},
+    {"bar 6", LAYOUT("{\"msix-bar\": 6}"), "t.json:3:39:",
+     "devices[0].layout.msix-bar: must be between 0 and 5, got 6", SCENARIO_ERROR_SCHEMA},
+    {"negative bar", LAYOUT("{\"msix-bar\": -1}"), "t.json:3:39:",
+     "devices[0].layout.msix-bar: must be between 0 and 5, got -1", SCENARIO_ERROR_SCHEMA},
+    {"bar as a string", LAYOUT("{\"msix-bar\": \"2\"}"), "t.json:3:39:",
+     "devices[0].layout.msix-bar: expected an integer, got a string", SCENARIO_ERROR_SCHEMA},
+    {"offset not 8-aligned", LAYOUT("{\"msix-bar\": 2, \"msix-table-offset\": 2052}"),
+     "t.json:3:63:",
+     "devices[0].layout.msix-table-offset: 0x804 is not a multiple of 8 (the low 3 bits of "
+     "Table Offset/BIR hold the BAR index)",
+     SCENARIO_ERROR_SCHEMA},
+    {"hex offset not 8-aligned", LAYOUT("{\"msix-table-offset\": \"0x7ff\"}"), "t.json:3:48:",
+     "devices[0].layout.msix-table-offset: 0x7ff is not a multiple of 8", SCENARIO_ERROR_SCHEMA},
+    {"offset at 1 MiB", LAYOUT("{\"msix-table-offset\": 1048576}"), "t.json:3:48:",
+     "devices[0].layout.msix-table-offset: 0x100000 is too far: the MSI-X table must start "
+     "below 1 MiB (0x100000)",
+     SCENARIO_ERROR_SCHEMA},
+    {"offset beyond 32 bits", LAYOUT("{\"msix-table-offset\": \"0x100000000\"}"),
+     "t.json:3:48:", "devices[0].layout.msix-table-offset: 0x100000000 is larger than 0xFFFFFFFF",
+     SCENARIO_ERROR_SCHEMA},
+    {"offset fraction", LAYOUT("{\"msix-table-offset\": 8.5}"), "t.json:3:48:",
+     "devices[0].layout.msix-table-offset: expected a hex string", SCENARIO_ERROR_SCHEMA},
+    {"offset bad hex", LAYOUT("{\"msix-table-offset\": \"800\"}"), "t.json:3:48:",
+     "devices[0].layout.msix-table-offset: \"800\" is not a hex number", SCENARIO_ERROR_SCHEMA},
+    {"second device's layout",
+     "{\n  \"devices\": [{\"name\": \"a\", \"driver\": \"keep-vectors\"},\n"
+     "              {\"name\": \"b\", \"driver\": \"keep-vectors\", \"layout\": "
+     "{\"msix-bar\": 9}}],\n" OK_TAIL,
+     "t.json:3:78:", "devices[1].layout.msix-bar: must be between 0 and 5, got 9",
+     SCENARIO_ERROR_SCHEMA},
+};
+
+static void test_layout_fields(void)
+{
+	static const char text[] =
+	    "{\n"
+	    "  \"devices\": [\n"
+	    "    {\"name\": \"a\", \"driver\": \"keep-vectors\"},\n"
+	    "    {\"name\": \"b\", \"driver\": \"keep-vectors\", \"layout\": {}},\n"
+	    "    {\"name\": \"c\", \"driver\": \"keep-vectors\", \"layout\": {\"capabilities\": "
+	    "[\"msix\", \"pm\", \"msi\"], \"msix-bar\": 2, \"msix-table-offset\": 2048}},\n"
+	    "    {\"name\": \"d\", \"driver\": \"recreate-vectors\", \"layout\": {\"msix-bar\": 5, "
+	    "\"msix-table-offset\": \"0xFF000\"}},\n"
+	    "    {\"name\": \"e\", \"driver\": \"recreate-vectors\", \"layout\": "
+	    "{\"capabilities\": "
+	    "[\"pm\", \"msi\", \"msix\"], \"msix-table-offset\": 1048568}}\n"
+	    "  ],\n" OK_TAIL;
+	static const struct pcidev_layout zero = {{PCIDEV_CAP_NONE}, 0, 0};
+	g_autoptr(GError) error = NULL;
+	struct scenario *s = load(text, NULL, &error);
+	const struct pcidev_layout *l;
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(s->ndevices, ==, 5);
+	/* absent and empty: the default */
+	g_assert_cmpmem(&s->devices[0].layout, sizeof(zero), &zero, sizeof(zero));
+	g_assert_cmpmem(&s->devices[1].layout, sizeof(zero), &zero, sizeof(zero));
+	l = &s->devices[2].layout;
+	g_assert_cmpuint(l->caps[0], ==, PCIDEV_CAP_MSIX);
+	g_assert_cmpuint(l->caps[1], ==, PCIDEV_CAP_PM);
+	g_assert_cmpuint(l->caps[2], ==, PCIDEV_CAP_MSI);
+	g_assert_cmpuint(l->msix_bar, ==, 2);
+	g_assert_cmphex(l->msix_table_offset, ==, 0x800);
+	l = &s->devices[3].layout;
+	g_assert_cmpuint(l->caps[0], ==, PCIDEV_CAP_NONE); /* default order */
+	g_assert_cmpuint(l->msix_bar, ==, 5);
+	g_assert_cmphex(l->msix_table_offset, ==, 0xff000);
+	l = &s->devices[4].layout;
+	g_assert_cmpuint(l->caps[0], ==, PCIDEV_CAP_PM);
+	g_assert_cmpuint(l->caps[1], ==, PCIDEV_CAP_MSI);
+	g_assert_cmpuint(l->caps[2], ==, PCIDEV_CAP_MSIX);
+	g_assert_cmpuint(l->msix_bar, ==, 0);
+	g_assert_cmphex(l->msix_table_offset, ==, 0xffff8);
+	for (unsigned i = 0; i < s->ndevices; i++)
+		g_assert_true(pcidev_layout_validate(&s->devices[i].layout, NULL));
+	scenario_free(s);
+}
+
+static void test_layout_set(void)
+{
+	g_autoptr(GError) error = NULL;
+	const char *sets[] = {"devices.0.layout.msix-bar=2",
+	                      "devices[0].layout.msix-table-offset=0x800", /* a bare hex string */
+	                      "devices.0.layout.capabilities=[\"msi\",\"msix\",\"pm\"]", NULL};
+	const char *over[] = {"devices.0.layout.msix-bar=4", NULL};
+	struct scenario *s = load(OK_HEAD OK_TAIL, sets, &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(s->devices[0].layout.msix_bar, ==, 2);
+	g_assert_cmphex(s->devices[0].layout.msix_table_offset, ==, 0x800);
+	g_assert_cmpuint(s->devices[0].layout.caps[0], ==, PCIDEV_CAP_MSI);
+	g_assert_cmpuint(s->devices[0].layout.caps[1], ==, PCIDEV_CAP_MSIX);
+	g_assert_cmpuint(s->devices[0].layout.caps[2], ==, PCIDEV_CAP_PM);
+	scenario_free(s);
+	/* over a layout in the file: only the field set changes */
+	s = load(LAYOUT("{\"msix-bar\": 2, \"msix-table-offset\": 4096}"), over, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(s->devices[0].layout.msix_bar, ==, 4);
+	g_assert_cmphex(s->devices[0].layout.msix_table_offset, ==, 0x1000);
+	scenario_free(s);
+}
+
+static const struct bad_set bad_layout_sets[] = {
+    {"devices.0.layout.msix-bar=6",
+     "t.json: devices[0].layout.msix-bar: must be between 0 and 5, got 6 (set by --set "
+     "devices.0.layout.msix-bar=6)",
+     SCENARIO_ERROR_SCHEMA},
+    {"devices.0.layout.msix-table-offset=12",
+     "t.json: devices[0].layout.msix-table-offset: 0xc is not a multiple of 8 (the low 3 bits "
+     "of Table Offset/BIR hold the BAR index) (set by --set "
+     "devices.0.layout.msix-table-offset=12)",
+     SCENARIO_ERROR_SCHEMA},
+    {"devices.0.layout.capabilities=[\"pm\",\"pm\",\"msi\"]",
+     "t.json: devices[0].layout.capabilities[1]: capability \"pm\" is already listed as "
+     "capabilities[0] (set by --set",
+     SCENARIO_ERROR_SCHEMA},
+    {"devices.0.layout.bar=1",
+     "t.json: devices[0].layout.bar: unknown field \"bar\" (expected one of: capabilities, "
+     "msix-bar, msix-table-offset) (set by --set devices.0.layout.bar=1)",
+     SCENARIO_ERROR_SCHEMA},
+};
+
+/* The runner hands the layout to the host: the BAR the host reports is
+ * the one the scenario asked for. */
+static void test_layout_reaches_host(void)
+{
+	static const struct {
+		const char *set;
+		const char *bar;
+	} cases[] = {
+	    {"devices.0.vectors=8", "\"resource-requirements\",\"bus\":0,\"bar0\":\"0xffffc004\"}"},
+	    {"devices.0.layout.msix-bar=2",
+	     "\"resource-requirements\",\"bus\":0,\"bar2\":\"0xffffc004\"}"},
+	    {"devices.0.layout.msix-bar=5",
+	     "\"resource-requirements\",\"bus\":0,\"bar5\":\"0xffffc000\"}"},
+	};
+
+	for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+		const char *sets[] = {cases[i].set, NULL};
+		g_autoptr(GError) error = NULL;
+		struct scenario *s = load(OK_HEAD OK_TAIL, sets, &error);
+		struct trace *t = trace_new_memory();
+		struct run_options opt = {.trace_sink = t};
+		struct run_result *r;
+
+		g_assert_no_error(error);
+		r = run_scenario(s, &opt);
+		g_test_message("--set %s", cases[i].set);
+		g_assert_nonnull(strstr(trace_contents(t), cases[i].bar));
+		run_result_free(r);
+		trace_free(t);
+		scenario_free(s);
+	}
+}
+
+/* scenarios/schema.json describes the same layout fields the loader
+ * accepts. */
+static void test_schema_layout(void)
+{
+	g_autofree char *path = g_build_filename(SOURCE_ROOT, "scenarios", "schema.json", NULL);
+	json_object *root = json_object_from_file(path);
+	json_object *layout, *bar, *v;
+
+	g_assert_nonnull(root);
+	layout = schema_at(root, (const char *const[]){"properties", "devices", "items",
+	                                               "properties", "layout", "properties", NULL});
+	g_assert_cmpuint(json_object_object_length(layout), ==, 3);
+	assert_enum(root,
+	            (const char *const[]){"properties", "devices", "items", "properties", "layout",
+	                                  "properties", "capabilities", "items", "enum", NULL},
+	            CAT_CAPABILITIES);
+	bar = schema_at(layout, (const char *const[]){"msix-bar", NULL});
+	g_assert_true(json_object_object_get_ex(bar, "maximum", &v));
+	g_assert_cmpint(json_object_get_int(v), ==, PCIDEV_NUM_BARS - 1);
+	g_assert_true(json_object_object_get_ex(layout, "msix-table-offset", NULL));
+	json_object_put(root);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -611,5 +826,19 @@ int main(int argc, char **argv)
 	g_test_add_func("/violations/dedup", test_violation_dedup);
 	g_test_add_func("/violations/time", test_violation_time);
 	g_test_add_func("/violations/table", test_violation_table);
+	for (unsigned i = 0; i < G_N_ELEMENTS(bad_layouts); i++) {
+		g_autofree char *name =
+		    g_strdup_printf("/scenario/layout/bad/%s", bad_layouts[i].what);
+		g_strdelimit(name + strlen("/scenario/layout/bad/"), " '/", '-');
+		g_test_add_data_func(name, &bad_layouts[i], test_bad_file);
+	}
+	for (unsigned i = 0; i < G_N_ELEMENTS(bad_layout_sets); i++) {
+		g_autofree char *name = g_strdup_printf("/scenario/layout/bad-set/%02u", i);
+		g_test_add_data_func(name, &bad_layout_sets[i], test_bad_set);
+	}
+	g_test_add_func("/scenario/layout/fields", test_layout_fields);
+	g_test_add_func("/scenario/layout/set", test_layout_set);
+	g_test_add_func("/scenario/layout/reaches-host", test_layout_reaches_host);
+	g_test_add_func("/scenario/layout/schema", test_schema_layout);
 	return g_test_run();
 }

@@ -24,25 +24,191 @@ static void set_wmask(struct pcidev *d, unsigned off, uint32_t mask, unsigned si
 	wr(&d->wmask[off], mask, size);
 }
 
-void pcidev_init(struct pcidev *d, const struct pcidev_config *cfg, pcidev_msg_fn send, void *ctx)
+/* ---- layouts ---- */
+
+#define FIRST_CAP    0x40   /* right after the standard header */
+#define CAP_ALIGN    0x10   /* each capability starts on a 16-byte boundary */
+#define PBA_ALIGN    0x2000 /* the PBA on an 8 KiB boundary after the table */
+#define MIN_BAR_SIZE 0x4000
+
+static const char *const cap_names[PCIDEV_CAP__END] = {
+    [PCIDEV_CAP_PM] = "pm",
+    [PCIDEV_CAP_MSI] = "msi",
+    [PCIDEV_CAP_MSIX] = "msix",
+};
+
+/* Bytes each capability structure takes in config space. */
+static const uint8_t cap_len[PCIDEV_CAP__END] = {
+    [PCIDEV_CAP_PM] = 8,    /* ID, next, PMC, PMCSR, BSE, Data */
+    [PCIDEV_CAP_MSI] = 24,  /* 64-bit with per-vector masking */
+    [PCIDEV_CAP_MSIX] = 12, /* ID, next, control, table, PBA */
+};
+
+static const enum pcidev_cap default_order[PCIDEV_NCAPS] = {PCIDEV_CAP_PM, PCIDEV_CAP_MSI,
+                                                            PCIDEV_CAP_MSIX};
+
+const char *pcidev_cap_name(enum pcidev_cap c)
 {
+	return c > PCIDEV_CAP_NONE && c < PCIDEV_CAP__END ? cap_names[c] : NULL;
+}
+
+enum pcidev_cap pcidev_cap_lookup(const char *name)
+{
+	for (unsigned c = PCIDEV_CAP_NONE + 1; name && c < PCIDEV_CAP__END; c++)
+		if (strcmp(cap_names[c], name) == 0)
+			return (enum pcidev_cap)c;
+	return PCIDEV_CAP_NONE;
+}
+
+static bool G_GNUC_PRINTF(2, 3) invalid(char **why, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why) {
+		va_start(ap, fmt);
+		*why = g_strdup_vprintf(fmt, ap);
+		va_end(ap);
+	}
+	return false;
+}
+
+static bool default_caps(const struct pcidev_layout *l)
+{
+	for (unsigned i = 0; i < PCIDEV_NCAPS; i++)
+		if (l->caps[i] != PCIDEV_CAP_NONE)
+			return false;
+	return true;
+}
+
+/* What the layout says, field by field. */
+static bool check_fields(const struct pcidev_layout *l, char **why)
+{
+	bool seen[PCIDEV_CAP__END] = {false};
+
+	for (unsigned i = 0; i < PCIDEV_NCAPS && !default_caps(l); i++) {
+		enum pcidev_cap c = l->caps[i];
+		if (c == PCIDEV_CAP_NONE)
+			return invalid(why,
+			               "capability %u of the list is missing: pm, msi and msix "
+			               "must each be listed once",
+			               i);
+		if ((unsigned)c >= PCIDEV_CAP__END)
+			return invalid(why, "capability %u of the list is unknown (%d)", i, (int)c);
+		if (seen[c])
+			return invalid(why, "capability \"%s\" is listed twice", cap_names[c]);
+		seen[c] = true;
+	}
+	if (l->msix_bar >= PCIDEV_NUM_BARS)
+		return invalid(why, "the MSI-X table's BAR must be 0 to %d, got %u",
+		               PCIDEV_NUM_BARS - 1, l->msix_bar);
+	if (l->msix_table_offset % 8)
+		return invalid(why, "the MSI-X table offset %#x is not 8-byte aligned",
+		               l->msix_table_offset);
+	if (l->msix_table_offset >= PCIDEV_MAX_TABLE_OFFSET)
+		return invalid(why, "the MSI-X table offset %#x is not below %#x (1 MiB)",
+		               l->msix_table_offset, PCIDEV_MAX_TABLE_OFFSET);
+	return true;
+}
+
+static uint32_t align_up(uint32_t v, uint32_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+/* Where everything goes, and a check that it fits: the rules in pcidev.h
+ * make the last checks hold for every valid layout; they stay so that a
+ * change of rules cannot make an overlapping layout quietly. */
+static bool place(const struct pcidev_layout *l, unsigned n, struct pcidev_placement *at,
+                  char **why)
+{
+	const enum pcidev_cap *order = default_caps(l) ? default_order : l->caps;
+	uint32_t pos = FIRST_CAP, table_end, pba_end;
+
+	memset(at, 0, sizeof(*at));
+	for (unsigned i = 0; i < PCIDEV_NCAPS; i++) {
+		at->order[i] = order[i];
+		at->cap[order[i]] = (uint8_t)pos;
+		pos = align_up(pos + cap_len[order[i]], CAP_ALIGN);
+	}
+	at->msix_bar = l->msix_bar;
+	at->bar64 = l->msix_bar + 1 < PCIDEV_NUM_BARS;
+	at->table_off = l->msix_table_offset;
+	table_end = at->table_off + n * PCI_MSIX_ENTRY_SIZE;
+	at->pba_off = align_up(table_end, PBA_ALIGN);
+	pba_end = at->pba_off + (n + 63) / 64 * 8;
+	at->bar_size = MIN_BAR_SIZE;
+	while (at->bar_size < pba_end)
+		at->bar_size <<= 1;
+	if (pos > 0x100)
+		return invalid(why, "the capabilities do not fit in the standard header");
+	if (table_end > at->bar_size)
+		return invalid(why, "the MSI-X table ends at %#x, outside its %#x-byte BAR",
+		               table_end, at->bar_size);
+	if (at->pba_off < table_end)
+		return invalid(why, "the PBA at %#x overlaps the MSI-X table (%#x to %#x)",
+		               at->pba_off, at->table_off, table_end);
+	if (pba_end > at->bar_size)
+		return invalid(why, "the PBA ends at %#x, outside its %#x-byte BAR", pba_end,
+		               at->bar_size);
+	if (!at->bar64 && at->bar_size > 0x80000000u)
+		return invalid(why, "a %#x-byte BAR does not fit a 32-bit BAR", at->bar_size);
+	return true;
+}
+
+bool pcidev_layout_validate(const struct pcidev_layout *l, char **why)
+{
+	struct pcidev_placement at;
+
+	return check_fields(l, why) && place(l, PCIDEV_MAX_VECTORS, &at, why);
+}
+
+bool pcidev_layout_place(const struct pcidev_layout *l, unsigned nvectors,
+                         struct pcidev_placement *out, char **why)
+{
+	if (nvectors < 1 || nvectors > PCIDEV_MAX_VECTORS)
+		return invalid(why, "%u vectors: a function has 1 to %d", nvectors,
+		               PCIDEV_MAX_VECTORS);
+	return check_fields(l, why) && place(l, nvectors, out, why);
+}
+
+/* ---- the function ---- */
+
+static unsigned bar_reg(unsigned bar)
+{
+	return PCI_BASE_ADDRESS_0 + 4 * bar;
+}
+
+bool pcidev_init(struct pcidev *d, const struct pcidev_config *cfg, pcidev_msg_fn send, void *ctx)
+{
+	bool ok;
+
 	memset(d, 0, sizeof(*d));
 	g_strlcpy(d->name, cfg->name ? cfg->name : "dev", sizeof(d->name));
 	d->cfg = *cfg;
 	d->cfg.name = d->name;
 	d->msix_n = CLAMP(cfg->msix_vectors, 1, PCIDEV_MAX_VECTORS);
+	ok = pcidev_layout_place(&d->cfg.layout, d->msix_n, &d->at, NULL);
+	if (!ok) {
+		memset(&d->cfg.layout, 0, sizeof(d->cfg.layout));
+		pcidev_layout_place(&d->cfg.layout, d->msix_n, &d->at, NULL);
+	}
 	d->send = send;
 	d->send_ctx = ctx;
 	pcidev_reset(d);
+	return ok;
 }
 
 void pcidev_reset(struct pcidev *d)
 {
+	const struct pcidev_placement *at = &d->at;
 	uint8_t *c = d->config;
+	unsigned pm = at->cap[PCIDEV_CAP_PM], msi = at->cap[PCIDEV_CAP_MSI],
+	         msix = at->cap[PCIDEV_CAP_MSIX], bar = bar_reg(at->msix_bar);
 
 	memset(d->config, 0, sizeof(d->config));
 	memset(d->wmask, 0, sizeof(d->wmask));
-	memset(d->bar0, 0, sizeof(d->bar0));
+	memset(d->msix_table, 0, sizeof(d->msix_table));
+	memset(d->msix_pba, 0, sizeof(d->msix_pba));
 
 	wr(&c[PCI_VENDOR_ID], d->cfg.vendor_id, 2);
 	wr(&c[PCI_DEVICE_ID], d->cfg.device_id, 2);
@@ -51,51 +217,73 @@ void pcidev_reset(struct pcidev *d)
 	c[PCI_CLASS_REVISION + 1] = d->cfg.class_code[0];
 	c[PCI_CLASS_REVISION + 2] = d->cfg.class_code[1];
 	c[PCI_CLASS_REVISION + 3] = d->cfg.class_code[2];
-	wr(&c[PCI_BASE_ADDRESS_0], PCI_BASE_ADDRESS_MEM_TYPE_64, 4);
 	wr(&c[PCI_SUBSYSTEM_VENDOR_ID], d->cfg.vendor_id, 2);
 	wr(&c[PCI_SUBSYSTEM_ID], d->cfg.device_id, 2);
-	c[PCI_CAPABILITY_LIST] = PCIDEV_PM_CAP;
 	c[PCI_INTERRUPT_PIN] = 1; /* INTA */
 	set_wmask(d, PCI_COMMAND,
 	          PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE, 2);
-	set_wmask(d, PCI_BASE_ADDRESS_0, ~(uint32_t)(PCIDEV_BAR0_SIZE - 1) & ~0xfu, 4);
-	set_wmask(d, PCI_BASE_ADDRESS_1, 0xffffffffu, 4);
 	set_wmask(d, PCI_INTERRUPT_LINE, 0xff, 1);
 
+	/* The one implemented BAR: only the address bits above its size are
+	 * writable, so all ones read back as the size mask with the type. */
+	wr(&c[bar], at->bar64 ? PCI_BASE_ADDRESS_MEM_TYPE_64 : 0, 4);
+	set_wmask(d, bar, ~(at->bar_size - 1) & PCI_BASE_ADDRESS_MEM_MASK, 4);
+	if (at->bar64)
+		set_wmask(d, bar + 4, 0xffffffffu, 4);
+
+	/* The capability list, in the layout's order. */
+	c[PCI_CAPABILITY_LIST] = at->cap[at->order[0]];
+	for (unsigned i = 0; i < PCIDEV_NCAPS; i++) {
+		unsigned pos = at->cap[at->order[i]];
+		c[pos + PCI_CAP_LIST_NEXT] = i + 1 < PCIDEV_NCAPS ? at->cap[at->order[i + 1]] : 0;
+	}
+
 	/* Power management, version 3. */
-	c[PCIDEV_PM_CAP] = PCI_CAP_ID_PM;
-	c[PCIDEV_PM_CAP + 1] = PCIDEV_MSI_CAP;
-	wr(&c[PCIDEV_PM_CAP + 2], 0x0003, 2);
-	set_wmask(d, PCIDEV_PM_CAP + PCI_PM_CTRL, PCI_PM_CTRL_STATE_MASK, 2);
+	c[pm] = PCI_CAP_ID_PM;
+	wr(&c[pm + 2], 0x0003, 2);
+	set_wmask(d, pm + PCI_PM_CTRL, PCI_PM_CTRL_STATE_MASK, 2);
 
 	/* MSI: 64-bit, per-vector masking, one vector. */
-	c[PCIDEV_MSI_CAP] = PCI_CAP_ID_MSI;
-	c[PCIDEV_MSI_CAP + 1] = PCIDEV_MSIX_CAP;
-	wr(&c[PCIDEV_MSI_CAP + PCI_MSI_FLAGS], PCI_MSI_FLAGS_64BIT | PCI_MSI_FLAGS_MASKBIT, 2);
-	set_wmask(d, PCIDEV_MSI_CAP + PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE, 2);
-	set_wmask(d, PCIDEV_MSI_CAP + PCI_MSI_ADDRESS_LO, 0xfffffffc, 4);
-	set_wmask(d, PCIDEV_MSI_CAP + PCI_MSI_ADDRESS_HI, 0xffffffff, 4);
-	set_wmask(d, PCIDEV_MSI_CAP + PCI_MSI_DATA_64, 0xffff, 2);
-	set_wmask(d, PCIDEV_MSI_CAP + PCI_MSI_MASK_64, 0x1, 4);
+	c[msi] = PCI_CAP_ID_MSI;
+	wr(&c[msi + PCI_MSI_FLAGS], PCI_MSI_FLAGS_64BIT | PCI_MSI_FLAGS_MASKBIT, 2);
+	set_wmask(d, msi + PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE, 2);
+	set_wmask(d, msi + PCI_MSI_ADDRESS_LO, 0xfffffffc, 4);
+	set_wmask(d, msi + PCI_MSI_ADDRESS_HI, 0xffffffff, 4);
+	set_wmask(d, msi + PCI_MSI_DATA_64, 0xffff, 2);
+	set_wmask(d, msi + PCI_MSI_MASK_64, 0x1, 4);
 
-	/* MSI-X: table at BAR0 + 0, PBA at BAR0 + 0x2000. */
-	c[PCIDEV_MSIX_CAP] = PCI_CAP_ID_MSIX;
-	c[PCIDEV_MSIX_CAP + 1] = 0;
-	wr(&c[PCIDEV_MSIX_CAP + PCI_MSIX_FLAGS], (d->msix_n - 1) & PCI_MSIX_FLAGS_QSIZE, 2);
-	wr(&c[PCIDEV_MSIX_CAP + PCI_MSIX_TABLE], PCIDEV_TABLE_OFF | 0, 4);
-	wr(&c[PCIDEV_MSIX_CAP + PCI_MSIX_PBA], PCIDEV_PBA_OFF | 0, 4);
-	set_wmask(d, PCIDEV_MSIX_CAP + PCI_MSIX_FLAGS,
-	          PCI_MSIX_FLAGS_MASKALL | PCI_MSIX_FLAGS_ENABLE, 2);
+	/* MSI-X: the table and the PBA in the layout's BAR. */
+	c[msix] = PCI_CAP_ID_MSIX;
+	wr(&c[msix + PCI_MSIX_FLAGS], (d->msix_n - 1) & PCI_MSIX_FLAGS_QSIZE, 2);
+	wr(&c[msix + PCI_MSIX_TABLE], at->table_off | at->msix_bar, 4);
+	wr(&c[msix + PCI_MSIX_PBA], at->pba_off | at->msix_bar, 4);
+	set_wmask(d, msix + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_MASKALL | PCI_MSIX_FLAGS_ENABLE, 2);
 
 	/* Every MSI-X vector comes out of reset masked. */
 	for (unsigned i = 0; i < d->msix_n; i++)
-		d->bar0[PCIDEV_TABLE_OFF + i * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL] =
+		d->msix_table[i * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL] =
 		    PCI_MSIX_ENTRY_CTRL_MASKBIT;
+}
+
+/* Offset of a capability's register in config space. */
+static unsigned pm_reg(const struct pcidev *d, unsigned reg)
+{
+	return d->at.cap[PCIDEV_CAP_PM] + reg;
+}
+
+static unsigned msi_reg(const struct pcidev *d, unsigned reg)
+{
+	return d->at.cap[PCIDEV_CAP_MSI] + reg;
+}
+
+static unsigned msix_reg(const struct pcidev *d, unsigned reg)
+{
+	return d->at.cap[PCIDEV_CAP_MSIX] + reg;
 }
 
 unsigned pcidev_pm_state(const struct pcidev *d)
 {
-	return rd(&d->config[PCIDEV_PM_CAP + PCI_PM_CTRL], 2) & PCI_PM_CTRL_STATE_MASK;
+	return rd(&d->config[pm_reg(d, PCI_PM_CTRL)], 2) & PCI_PM_CTRL_STATE_MASK;
 }
 
 uint16_t pcidev_command(const struct pcidev *d)
@@ -105,12 +293,12 @@ uint16_t pcidev_command(const struct pcidev *d)
 
 static uint16_t msix_ctrl(const struct pcidev *d)
 {
-	return (uint16_t)rd(&d->config[PCIDEV_MSIX_CAP + PCI_MSIX_FLAGS], 2);
+	return (uint16_t)rd(&d->config[msix_reg(d, PCI_MSIX_FLAGS)], 2);
 }
 
 static uint16_t msi_flags(const struct pcidev *d)
 {
-	return (uint16_t)rd(&d->config[PCIDEV_MSI_CAP + PCI_MSI_FLAGS], 2);
+	return (uint16_t)rd(&d->config[msi_reg(d, PCI_MSI_FLAGS)], 2);
 }
 
 bool pcidev_msix_enabled(const struct pcidev *d)
@@ -131,7 +319,9 @@ bool pcidev_msi_enabled(const struct pcidev *d)
 void pcidev_msix_entry(const struct pcidev *d, unsigned i, uint64_t *address, uint32_t *data,
                        bool *masked)
 {
-	const uint8_t *e = &d->bar0[PCIDEV_TABLE_OFF + i * PCI_MSIX_ENTRY_SIZE];
+	static const uint8_t none[PCI_MSIX_ENTRY_SIZE];
+	/* Entries past the table size read as zeros, as they always did. */
+	const uint8_t *e = i < d->msix_n ? &d->msix_table[i * PCI_MSIX_ENTRY_SIZE] : none;
 
 	if (address)
 		*address = rd(e + PCI_MSIX_ENTRY_LOWER_ADDR, 4) |
@@ -144,12 +334,12 @@ void pcidev_msix_entry(const struct pcidev *d, unsigned i, uint64_t *address, ui
 
 bool pcidev_msix_pending(const struct pcidev *d, unsigned i)
 {
-	return d->bar0[PCIDEV_PBA_OFF + i / 8] & (1u << (i % 8));
+	return i < d->msix_n && (d->msix_pba[i / 8] & (1u << (i % 8)));
 }
 
 static void set_pending(struct pcidev *d, unsigned i, bool on)
 {
-	uint8_t *b = &d->bar0[PCIDEV_PBA_OFF + i / 8];
+	uint8_t *b = &d->msix_pba[i / 8];
 
 	if (on)
 		*b |= (uint8_t)(1u << (i % 8));
@@ -159,12 +349,12 @@ static void set_pending(struct pcidev *d, unsigned i, bool on)
 
 static bool msi_masked(const struct pcidev *d, unsigned i)
 {
-	return rd(&d->config[PCIDEV_MSI_CAP + PCI_MSI_MASK_64], 4) & (1u << i);
+	return rd(&d->config[msi_reg(d, PCI_MSI_MASK_64)], 4) & (1u << i);
 }
 
 static void msi_set_pending(struct pcidev *d, unsigned i, bool on)
 {
-	uint8_t *p = &d->config[PCIDEV_MSI_CAP + PCI_MSI_PENDING_64];
+	uint8_t *p = &d->config[msi_reg(d, PCI_MSI_PENDING_64)];
 	uint32_t v = rd(p, 4);
 
 	wr(p, on ? v | (1u << i) : v & ~(1u << i), 4);
@@ -181,9 +371,9 @@ static void send_msix(struct pcidev *d, unsigned i)
 
 static void send_msi(struct pcidev *d, unsigned i)
 {
-	uint64_t address = rd(&d->config[PCIDEV_MSI_CAP + PCI_MSI_ADDRESS_LO], 4) |
-	                   ((uint64_t)rd(&d->config[PCIDEV_MSI_CAP + PCI_MSI_ADDRESS_HI], 4) << 32);
-	uint32_t data = rd(&d->config[PCIDEV_MSI_CAP + PCI_MSI_DATA_64], 2) | i;
+	uint64_t address = rd(&d->config[msi_reg(d, PCI_MSI_ADDRESS_LO)], 4) |
+	                   ((uint64_t)rd(&d->config[msi_reg(d, PCI_MSI_ADDRESS_HI)], 4) << 32);
+	uint32_t data = rd(&d->config[msi_reg(d, PCI_MSI_DATA_64)], 2) | i;
 
 	d->send(d->send_ctx, d, address, data, i);
 }
@@ -206,7 +396,7 @@ static void deliver_unmasked_pending(struct pcidev *d)
 			send_msix(d, i);
 		}
 	} else if (pcidev_msi_enabled(d)) {
-		uint32_t pend = rd(&d->config[PCIDEV_MSI_CAP + PCI_MSI_PENDING_64], 4);
+		uint32_t pend = rd(&d->config[msi_reg(d, PCI_MSI_PENDING_64)], 4);
 		if ((pend & 1) && !msi_masked(d, 0)) {
 			msi_set_pending(d, 0, false);
 			send_msi(d, 0);
@@ -234,7 +424,7 @@ void pcidev_cfg_write(struct pcidev *d, unsigned off, uint32_t val, unsigned siz
 	}
 	/* D1 and D2 are not advertised in PMC: such a write is discarded. */
 	if (pcidev_pm_state(d) == 1 || pcidev_pm_state(d) == 2) {
-		uint8_t *pm = &d->config[PCIDEV_PM_CAP + PCI_PM_CTRL];
+		uint8_t *pm = &d->config[pm_reg(d, PCI_PM_CTRL)];
 		wr(pm, (rd(pm, 2) & ~PCI_PM_CTRL_STATE_MASK) | old_pm, 2);
 	}
 	/* D3hot -> D0 resets a function without No_Soft_Reset. */
@@ -243,32 +433,92 @@ void pcidev_cfg_write(struct pcidev *d, unsigned off, uint32_t val, unsigned siz
 	deliver_unmasked_pending(d);
 }
 
-uint64_t pcidev_bar0_base(const struct pcidev *d)
+uint64_t pcidev_bar_size(const struct pcidev *d, unsigned bar)
 {
-	if (!(pcidev_command(d) & PCI_COMMAND_MEMORY) || pcidev_pm_state(d) != 0)
+	return bar == d->at.msix_bar ? d->at.bar_size : 0;
+}
+
+uint32_t pcidev_bar_probe(const struct pcidev *d, unsigned bar)
+{
+	uint32_t v, m;
+
+	if (bar >= PCIDEV_NUM_BARS)
 		return 0;
-	return (rd(&d->config[PCI_BASE_ADDRESS_0], 4) & ~0xfu) |
-	       ((uint64_t)rd(&d->config[PCI_BASE_ADDRESS_1], 4) << 32);
+	v = rd(&d->config[bar_reg(bar)], 4);
+	m = rd(&d->wmask[bar_reg(bar)], 4);
+	return (v & ~m) | m;
 }
 
-uint32_t pcidev_bar_read(struct pcidev *d, unsigned off, unsigned size)
+uint64_t pcidev_bar_base(const struct pcidev *d, unsigned bar)
 {
-	if (off >= PCIDEV_BAR0_SIZE || size > PCIDEV_BAR0_SIZE - off)
+	uint64_t base;
+
+	if (bar != d->at.msix_bar || !(pcidev_command(d) & PCI_COMMAND_MEMORY) ||
+	    pcidev_pm_state(d) != 0)
+		return 0;
+	base = rd(&d->config[bar_reg(bar)], 4) & PCI_BASE_ADDRESS_MEM_MASK;
+	if (d->at.bar64)
+		base |= (uint64_t)rd(&d->config[bar_reg(bar + 1)], 4) << 32;
+	return base;
+}
+
+bool pcidev_bar_claims(const struct pcidev *d, uint64_t gpa, unsigned size, unsigned *bar,
+                       unsigned *off)
+{
+	unsigned b = d->at.msix_bar;
+	uint64_t base = pcidev_bar_base(d, b);
+
+	if (!base || gpa < base || size > d->at.bar_size || gpa - base > d->at.bar_size - size)
+		return false;
+	*bar = b;
+	*off = (unsigned)(gpa - base);
+	return true;
+}
+
+/* The byte at off in the MSI-X BAR: in the table, in the PBA, or NULL for
+ * the rest (reads 0). */
+static uint8_t *bar_byte(struct pcidev *d, unsigned off)
+{
+	unsigned t = off - d->at.table_off, p = off - d->at.pba_off;
+
+	if (off >= d->at.table_off && t < d->msix_n * PCI_MSIX_ENTRY_SIZE)
+		return &d->msix_table[t];
+	if (off >= d->at.pba_off && p < (d->msix_n + 63) / 64 * 8)
+		return &d->msix_pba[p];
+	return NULL;
+}
+
+static bool in_bar(const struct pcidev *d, unsigned bar, unsigned off, unsigned size)
+{
+	uint64_t n = pcidev_bar_size(d, bar);
+
+	return off < n && size <= n - off;
+}
+
+uint32_t pcidev_bar_read(struct pcidev *d, unsigned bar, unsigned off, unsigned size)
+{
+	uint32_t v = 0;
+
+	if (!in_bar(d, bar, off, size))
 		return 0xffffffffu;
-	return rd(&d->bar0[off], size);
+	for (unsigned i = 0; i < size; i++) {
+		const uint8_t *p = bar_byte(d, off + i);
+		v |= (uint32_t)(p ? *p : 0) << (8 * i);
+	}
+	return v;
 }
 
-void pcidev_bar_write(struct pcidev *d, unsigned off, uint32_t val, unsigned size)
+void pcidev_bar_write(struct pcidev *d, unsigned bar, unsigned off, uint32_t val, unsigned size)
 {
-	unsigned table_end = PCIDEV_TABLE_OFF + d->msix_n * PCI_MSIX_ENTRY_SIZE;
+	unsigned table_len = d->msix_n * PCI_MSIX_ENTRY_SIZE, t = off - d->at.table_off;
 
-	if (off >= PCIDEV_BAR0_SIZE || size > PCIDEV_BAR0_SIZE - off)
+	if (!in_bar(d, bar, off, size))
 		return;
-	/* The PBA is read-only; so is the rest of the BAR beyond the table. */
-	if (off >= table_end || size > table_end - off)
+	/* Only the table is writable: the PBA and the rest are read-only. */
+	if (off < d->at.table_off || t >= table_len || size > table_len - t)
 		return;
-	wr(&d->bar0[off], val, size);
-	if ((off - PCIDEV_TABLE_OFF) % PCI_MSIX_ENTRY_SIZE == PCI_MSIX_ENTRY_VECTOR_CTRL)
+	wr(&d->msix_table[t], val, size);
+	if (t % PCI_MSIX_ENTRY_SIZE == PCI_MSIX_ENTRY_VECTOR_CTRL)
 		deliver_unmasked_pending(d);
 }
 

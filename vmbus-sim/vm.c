@@ -57,6 +57,8 @@ int hv_vm_add_device(struct hv_vm *vm, const struct pcidev_config *cfg)
 
 	if (vm->nbuses >= HV_VM_MAX_BUSES)
 		return -ENOSPC;
+	if (!pcidev_layout_validate(&cfg->layout, NULL))
+		return -EINVAL;
 	b = g_new0(struct hv_bus, 1);
 	b->vm = vm;
 	b->index = vm->nbuses;
@@ -407,12 +409,11 @@ uint32_t gabi_mmio_read(struct hv_vm *vm, uint64_t gpa, unsigned size)
 
 	for (unsigned i = 0; i < vm->nbuses; i++) {
 		struct hv_bus *b = vm->bus[i];
-		uint64_t base;
+		unsigned bar, off;
 		if (vsp_mmio_read(b, gpa, size, &val))
 			return val;
-		base = pcidev_bar0_base(&b->dev);
-		if (base && gpa >= base && gpa + size <= base + PCIDEV_BAR0_SIZE)
-			return pcidev_bar_read(&b->dev, (unsigned)(gpa - base), size);
+		if (pcidev_bar_claims(&b->dev, gpa, size, &bar, &off))
+			return pcidev_bar_read(&b->dev, bar, off, size);
 	}
 	return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
 }
@@ -421,13 +422,12 @@ void gabi_mmio_write(struct hv_vm *vm, uint64_t gpa, uint32_t value, unsigned si
 {
 	for (unsigned i = 0; i < vm->nbuses; i++) {
 		struct hv_bus *b = vm->bus[i];
-		uint64_t base;
+		unsigned bar, off;
 		if (vsp_mmio_write(b, gpa, value, size))
 			return;
-		base = pcidev_bar0_base(&b->dev);
-		if (base && gpa >= base && gpa + size <= base + PCIDEV_BAR0_SIZE) {
+		if (pcidev_bar_claims(&b->dev, gpa, size, &bar, &off)) {
 			/* Untrapped: the device sees the write, the hypervisor does not. */
-			pcidev_bar_write(&b->dev, (unsigned)(gpa - base), value, size);
+			pcidev_bar_write(&b->dev, bar, off, value, size);
 			return;
 		}
 	}

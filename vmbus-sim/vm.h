@@ -27,7 +27,8 @@ struct hv_vm_config {
 
 struct hv_vm *hv_vm_new(struct engine *e, struct faults *f, const struct hv_vm_config *cfg);
 void hv_vm_free(struct hv_vm *vm);
-/* Adds a vPCI bus holding one function; returns its index. */
+/* Adds a vPCI bus holding one function; returns its index, -ENOSPC when
+ * every bus is taken, -EINVAL for an invalid layout. */
 int hv_vm_add_device(struct hv_vm *vm, const struct pcidev_config *cfg);
 
 /* Power on: devices reset, channels offered, the boot vCPU online. */

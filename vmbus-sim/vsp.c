@@ -106,39 +106,50 @@ static void send_relations(struct hv_bus *b)
 	VSP_TRACE(b, "bus-relations", "\"devices\":1");
 }
 
-static void on_query_version(struct hv_bus *b, const void *p, uint64_t tid)
+static void on_query_version(struct hv_bus *b, uint32_t type, const void *p, uint64_t tid)
 {
 	const struct pci_version_request *req = p;
 	uint32_t v = req->protocol_version;
 	bool ok = v >= PCI_PROTOCOL_VERSION_1_1 && v <= b->vm->max_protocol;
 
+	(void)type;
 	VSP_TRACE(b, "query-version", "\"version\":\"%#x\",\"ok\":%s", v, ok ? "true" : "false");
 	if (ok)
 		b->vsp.version = v;
 	complete_status(b, tid, ok ? STATUS_SUCCESS : STATUS_REVISION_MISMATCH);
 }
 
-static void on_query_resources(struct hv_bus *b, const void *p, uint64_t tid)
+static void on_query_resources(struct hv_bus *b, uint32_t type, const void *p, uint64_t tid)
 {
 	const struct pci_child_message *m = p;
 	struct pci_q_res_req_response r = {0};
+	char bars[PCIDEV_NUM_BARS * 24] = "";
+	size_t n = 0;
 
+	(void)type;
 	if (m->wslot.slot != 0) {
 		complete_status(b, tid, STATUS_BAD_DATA);
 		return;
 	}
 	r.status = STATUS_SUCCESS;
-	r.probed_bar[0] = ~(uint32_t)(PCIDEV_BAR0_SIZE - 1) | PCI_BASE_ADDRESS_MEM_TYPE_64;
-	r.probed_bar[1] = 0xffffffffu;
-	VSP_TRACE(b, "resource-requirements", "\"bar0\":\"%#x\"", r.probed_bar[0]);
+	/* What the guest would read back after writing all ones to each BAR. */
+	for (unsigned i = 0; i < PCIDEV_NUM_BARS; i++)
+		r.probed_bar[i] = pcidev_bar_probe(&b->dev, i);
+	/* One "barN" per implemented BAR (its lower dword for a 64-bit one). */
+	for (unsigned i = 0; i < PCIDEV_NUM_BARS; i++)
+		if (pcidev_bar_size(&b->dev, i))
+			n += (size_t)g_snprintf(bars + n, sizeof(bars) - n, "%s\"bar%u\":\"%#x\"",
+			                        n ? "," : "", i, r.probed_bar[i]);
+	VSP_TRACE(b, "resource-requirements", "%s", bars);
 	send_completion(b, tid, &r, sizeof(r));
 }
 
-static void on_d0_entry(struct hv_bus *b, const void *p, uint64_t tid)
+static void on_d0_entry(struct hv_bus *b, uint32_t type, const void *p, uint64_t tid)
 {
 	const struct pci_bus_d0_entry *m = p;
 	uint64_t status;
 
+	(void)type;
 	if (fault_check(b->vm->faults, FP_VSP_D0_ENTRY, &status)) {
 		tp_hit(b->vm->e, TP_D0_ENTRY_FAILED, NULL);
 		VSP_TRACE(b, "d0-entry", "\"status\":\"%#x\",\"fault\":true", (uint32_t)status);
@@ -164,8 +175,9 @@ static void on_d0_entry(struct hv_bus *b, const void *p, uint64_t tid)
 	complete_status(b, tid, STATUS_SUCCESS);
 }
 
-static void on_d0_exit(struct hv_bus *b, uint64_t tid)
+static void on_d0_exit(struct hv_bus *b, uint32_t type, const void *p, uint64_t tid)
 {
+	(void)type, (void)p;
 	b->vsp.d0 = false;
 	b->vsp.resources_assigned = false;
 	b->vsp.slot_selected = false;
@@ -173,10 +185,11 @@ static void on_d0_exit(struct hv_bus *b, uint64_t tid)
 	complete_status(b, tid, STATUS_SUCCESS);
 }
 
-static void on_resources_assigned(struct hv_bus *b, const void *p, uint64_t tid)
+static void on_resources_assigned(struct hv_bus *b, uint32_t type, const void *p, uint64_t tid)
 {
 	const struct pci_child_message *m = p;
 
+	(void)type;
 	if (!b->vsp.d0) {
 		complete_status(b, tid, STATUS_INVALID_DEVICE_STATE);
 		return;
@@ -277,73 +290,90 @@ static void on_create_interrupt(struct hv_bus *b, uint32_t type, const void *p, 
 	send_completion(b, tid, &resp, sizeof(resp));
 }
 
-static void on_delete_interrupt(struct hv_bus *b, const void *p)
+static void on_delete_interrupt(struct hv_bus *b, uint32_t type, const void *p, uint64_t tid)
 {
 	const struct pci_delete_interrupt *m = p;
 	bool found = irte_delete(&b->vm->irte, b->device_id, m->int_desc.address, m->int_desc.data);
 
+	(void)type, (void)tid; /* DELETE_INTERRUPT is never completed */
 	tp_hit(b->vm->e, TP_DELETE_INTERRUPT, NULL);
 	VSP_TRACE(b, "delete-interrupt",
 	          "\"address\":\"%#" G_GINT64_MODIFIER "x\",\"data\":\"%#x\",\"found\":%s",
 	          m->int_desc.address, m->int_desc.data, found ? "true" : "false");
 }
 
-/* The smallest packet payload each request may have, and the versions that
- * may send it (0 = any). */
-static bool request_shape(uint32_t type, uint32_t version, size_t *min, bool *version_ok)
+static void on_query_relations(struct hv_bus *b, uint32_t type, const void *p, uint64_t tid)
 {
-	*version_ok = true;
-	switch (type) {
-	case PCI_QUERY_PROTOCOL_VERSION:
-		*min = sizeof(struct pci_version_request);
-		return true;
-	case PCI_QUERY_BUS_RELATIONS:
-	case PCI_BUS_D0EXIT:
-		*min = sizeof(struct pci_message);
-		return true;
-	case PCI_QUERY_RESOURCE_REQUIREMENTS:
-	case PCI_RESOURCES_RELEASED:
-		*min = sizeof(struct pci_child_message);
-		return true;
-	case PCI_BUS_D0ENTRY:
-		*min = sizeof(struct pci_bus_d0_entry);
-		return true;
-	case PCI_RESOURCES_ASSIGNED:
-		*min = sizeof(struct pci_resources_assigned);
-		*version_ok = version == PCI_PROTOCOL_VERSION_1_1;
-		return true;
-	case PCI_RESOURCES_ASSIGNED2:
-		*min = sizeof(struct pci_resources_assigned2);
-		*version_ok = version >= PCI_PROTOCOL_VERSION_1_2;
-		return true;
-	case PCI_CREATE_INTERRUPT_MESSAGE:
-		*min = sizeof(struct pci_create_interrupt);
-		*version_ok = version == PCI_PROTOCOL_VERSION_1_1;
-		return true;
-	case PCI_CREATE_INTERRUPT_MESSAGE2:
-		*min = sizeof(struct pci_create_interrupt2);
-		*version_ok =
-		    version == PCI_PROTOCOL_VERSION_1_2 || version == PCI_PROTOCOL_VERSION_1_3;
-		return true;
-	case PCI_CREATE_INTERRUPT_MESSAGE3:
-		*min = sizeof(struct pci_create_interrupt3);
-		*version_ok = version >= PCI_PROTOCOL_VERSION_1_4;
-		return true;
-	case PCI_DELETE_INTERRUPT_MESSAGE:
-		*min = sizeof(struct pci_delete_interrupt);
-		return true;
-	default:
-		return false;
-	}
+	(void)type, (void)p, (void)tid; /* answered by a BUS_RELATIONS packet */
+	b->vsp.relations_queried = true;
+	send_relations(b);
+}
+
+static void on_resources_released(struct hv_bus *b, uint32_t type, const void *p, uint64_t tid)
+{
+	(void)type, (void)p, (void)tid; /* never completed */
+	b->vsp.resources_assigned = false;
+	VSP_TRACE(b, "resources-released", "\"wslot\":0");
+}
+
+#define ANY_VERSION 0, UINT32_MAX
+
+/* Every request the host accepts, one descriptor each: the smallest
+ * payload it may have, the negotiated versions that may send it
+ * (inclusive; QUERY_PROTOCOL_VERSION comes before there is one), and its
+ * handler. Indexed by type - PCI_MESSAGE_BASE; an empty slot is a type the
+ * host does not support. Names come from vpci_message_name(). */
+struct vsp_request {
+	size_t min_len;
+	uint32_t min_version, max_version;
+	void (*handle)(struct hv_bus *b, uint32_t type, const void *payload, uint64_t tid);
+};
+
+#define REQ(type) [(type)-PCI_MESSAGE_BASE]
+
+static const struct vsp_request requests[] = {
+    REQ(PCI_QUERY_PROTOCOL_VERSION) = {sizeof(struct pci_version_request), ANY_VERSION,
+                                       on_query_version},
+    REQ(PCI_QUERY_BUS_RELATIONS) = {sizeof(struct pci_message), ANY_VERSION, on_query_relations},
+    REQ(PCI_QUERY_RESOURCE_REQUIREMENTS) = {sizeof(struct pci_child_message), ANY_VERSION,
+                                            on_query_resources},
+    REQ(PCI_BUS_D0ENTRY) = {sizeof(struct pci_bus_d0_entry), ANY_VERSION, on_d0_entry},
+    REQ(PCI_BUS_D0EXIT) = {sizeof(struct pci_message), ANY_VERSION, on_d0_exit},
+    REQ(PCI_RESOURCES_ASSIGNED) = {sizeof(struct pci_resources_assigned), PCI_PROTOCOL_VERSION_1_1,
+                                   PCI_PROTOCOL_VERSION_1_1, on_resources_assigned},
+    REQ(PCI_RESOURCES_ASSIGNED2) = {sizeof(struct pci_resources_assigned2),
+                                    PCI_PROTOCOL_VERSION_1_2, UINT32_MAX, on_resources_assigned},
+    REQ(PCI_RESOURCES_RELEASED) = {sizeof(struct pci_child_message), ANY_VERSION,
+                                   on_resources_released},
+    REQ(PCI_CREATE_INTERRUPT_MESSAGE) = {sizeof(struct pci_create_interrupt),
+                                         PCI_PROTOCOL_VERSION_1_1, PCI_PROTOCOL_VERSION_1_1,
+                                         on_create_interrupt},
+    REQ(PCI_CREATE_INTERRUPT_MESSAGE2) = {sizeof(struct pci_create_interrupt2),
+                                          PCI_PROTOCOL_VERSION_1_2, PCI_PROTOCOL_VERSION_1_3,
+                                          on_create_interrupt},
+    REQ(PCI_CREATE_INTERRUPT_MESSAGE3) = {sizeof(struct pci_create_interrupt3),
+                                          PCI_PROTOCOL_VERSION_1_4, UINT32_MAX,
+                                          on_create_interrupt},
+    REQ(PCI_DELETE_INTERRUPT_MESSAGE) = {sizeof(struct pci_delete_interrupt), ANY_VERSION,
+                                         on_delete_interrupt},
+};
+
+static const struct vsp_request *request_of(uint32_t type)
+{
+	uint32_t n = type - PCI_MESSAGE_BASE;
+
+	if (type < PCI_MESSAGE_BASE || n >= G_N_ELEMENTS(requests) || !requests[n].handle)
+		return NULL;
+	return &requests[n];
 }
 
 void vsp_receive(void *bus, const void *pkt, size_t len)
 {
 	struct hv_bus *b = bus;
 	const struct vmbus_pkt_hdr *hdr = pkt;
+	const struct vsp_request *req;
 	const uint8_t *payload;
-	size_t off, plen, min;
-	bool version_ok;
+	size_t off, plen;
 	uint64_t tid;
 	uint32_t type;
 
@@ -366,13 +396,13 @@ void vsp_receive(void *bus, const void *pkt, size_t len)
 		return;
 	}
 	memcpy(&type, payload, sizeof(type));
-	if (!request_shape(type, b->vsp.version, &min, &version_ok)) {
+	if (!(req = request_of(type))) {
 		b->vsp.rejected++;
 		VSP_TRACE(b, "unsupported", "\"type\":\"%#x\"", type);
 		complete_status(b, tid, STATUS_NOT_SUPPORTED);
 		return;
 	}
-	if (plen < min) {
+	if (plen < req->min_len) {
 		reject(b, tid, type, "packet shorter than its message");
 		return;
 	}
@@ -384,45 +414,11 @@ void vsp_receive(void *bus, const void *pkt, size_t len)
 		reject(b, tid, type, "protocol version already negotiated");
 		return;
 	}
-	if (!version_ok) {
+	if (b->vsp.version < req->min_version || b->vsp.version > req->max_version) {
 		reject(b, tid, type, "message not valid in the negotiated version");
 		return;
 	}
-
-	switch (type) {
-	case PCI_QUERY_PROTOCOL_VERSION:
-		on_query_version(b, payload, tid);
-		break;
-	case PCI_QUERY_BUS_RELATIONS:
-		b->vsp.relations_queried = true;
-		send_relations(b);
-		break;
-	case PCI_QUERY_RESOURCE_REQUIREMENTS:
-		on_query_resources(b, payload, tid);
-		break;
-	case PCI_BUS_D0ENTRY:
-		on_d0_entry(b, payload, tid);
-		break;
-	case PCI_BUS_D0EXIT:
-		on_d0_exit(b, tid);
-		break;
-	case PCI_RESOURCES_ASSIGNED:
-	case PCI_RESOURCES_ASSIGNED2:
-		on_resources_assigned(b, payload, tid);
-		break;
-	case PCI_RESOURCES_RELEASED:
-		b->vsp.resources_assigned = false;
-		VSP_TRACE(b, "resources-released", "\"wslot\":0");
-		break;
-	case PCI_CREATE_INTERRUPT_MESSAGE:
-	case PCI_CREATE_INTERRUPT_MESSAGE2:
-	case PCI_CREATE_INTERRUPT_MESSAGE3:
-		on_create_interrupt(b, type, payload, tid);
-		break;
-	case PCI_DELETE_INTERRUPT_MESSAGE:
-		on_delete_interrupt(b, payload);
-		break;
-	}
+	req->handle(b, type, payload, tid);
 }
 
 static bool in_window(struct hv_bus *b, uint64_t gpa, unsigned size, unsigned *off)
