@@ -161,7 +161,10 @@ struct gk {
 };
 
 /* ---- internal to pcifront/ ---- */
-void gk_fail(struct gk *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* core.c. Records an error: err is the negative errno the failing call met
+ * (or 0), with the time, the innermost PM phase and the task. */
+void gk_fail(struct gk *g, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* The PM core marks its phases through here (a tracepoint, and the phase
  * recorded with each error). */
 void gk_phase(struct gk *g, enum phase p, bool enter);

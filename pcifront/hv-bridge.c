@@ -204,12 +204,13 @@ static int negotiate(struct gk *g, struct gk_hbus *hb, bool resume)
 			return 0;
 		}
 		if ((uint32_t)status != STATUS_REVISION_MISMATCH) {
-			gk_fail(g, "vPCI bus %u: protocol negotiation failed with status %#x",
+			gk_fail(g, -EPROTO,
+			        "vPCI bus %u: protocol negotiation failed with status %#x",
 			        (unsigned)(hb - g->k.hbus), (uint32_t)status);
 			return -EPROTO;
 		}
 	}
-	gk_fail(g, "vPCI bus %u: PCI pass-through VSP failed to find supported version",
+	gk_fail(g, -EPROTO, "vPCI bus %u: PCI pass-through VSP failed to find supported version",
 	        (unsigned)(hb - g->k.hbus));
 	return -EPROTO;
 }
@@ -237,7 +238,7 @@ static int query_relations(struct gk *g, struct gk_hbus *hb)
 			resp.status = -1;
 		}
 		if (resp.status < 0) {
-			gk_fail(g, "vPCI bus %u: resource requirements query failed: %#x",
+			gk_fail(g, -EPROTO, "vPCI bus %u: resource requirements query failed: %#x",
 			        (unsigned)(hb - g->k.hbus), (uint32_t)resp.status);
 			return -EPROTO;
 		}
@@ -264,7 +265,7 @@ static int bus_exit(struct gk *g, struct gk_hbus *hb)
 	}
 	r = simple_request(g, hb, &exit_msg, sizeof(exit_msg), D0EXIT_TIMEOUT_NS, &status);
 	if (r == -ETIMEDOUT)
-		gk_fail(g, "vPCI bus %u: D0 exit timed out", (unsigned)(hb - g->k.hbus));
+		gk_fail(g, r, "vPCI bus %u: D0 exit timed out", (unsigned)(hb - g->k.hbus));
 	return r;
 }
 
@@ -284,7 +285,8 @@ static int enter_d0(struct gk *g, struct gk_hbus *hb, bool retry)
 		return enter_d0(g, hb, false);
 	}
 	if (status < 0) {
-		gk_fail(g, "vPCI bus %u: PCI Pass-through VSP failed D0 Entry with status %#x",
+		gk_fail(g, -EPROTO,
+		        "vPCI bus %u: PCI Pass-through VSP failed D0 Entry with status %#x",
 		        (unsigned)(hb - g->k.hbus), (uint32_t)status);
 		return -EPROTO;
 	}
@@ -312,7 +314,7 @@ static int send_resources_assigned(struct gk *g, struct gk_hbus *hb)
 	if (r < 0)
 		return r;
 	if (status < 0) {
-		gk_fail(g, "vPCI bus %u: resources assigned failed: %#x",
+		gk_fail(g, -EPROTO, "vPCI bus %u: resources assigned failed: %#x",
 		        (unsigned)(hb - g->k.hbus), (uint32_t)status);
 		return -EPROTO;
 	}
@@ -347,7 +349,7 @@ static int open_channel(struct gk *g, unsigned bus)
 	int r = gabi_vmbus_open(g->vm, hb->channel, on_channel, ctx_for(g, bus));
 
 	if (r < 0) {
-		gk_fail(g, "vPCI bus %u: cannot open its VMBus channel (%d)", bus, r);
+		gk_fail(g, r, "vPCI bus %u: cannot open its VMBus channel (%d)", bus, r);
 		return r;
 	}
 	hb->channel_open = true;
@@ -426,7 +428,8 @@ int hv_pci_suspend(struct gk *g, unsigned bus)
 	if (old == HV_PCIBUS_INSTALLED)
 		hb->state = HV_PCIBUS_REMOVING;
 	if (old != HV_PCIBUS_INSTALLED) {
-		gk_fail(g, "vPCI bus %u: suspend while not installed (state %d)", bus, old);
+		gk_fail(g, -EINVAL, "vPCI bus %u: suspend while not installed (state %d)", bus,
+		        old);
 		return -EINVAL;
 	}
 	r = bus_exit(g, hb);
@@ -553,11 +556,11 @@ int hv_compose_msi_msg(struct gk *g, unsigned irq, struct msi_msg *msg)
 		resp.response.status = -1;
 	}
 	if (r < 0) {
-		gk_fail(g, "irq %u: CREATE_INTERRUPT got no answer (%d)", irq, r);
+		gk_fail(g, r, "irq %u: CREATE_INTERRUPT got no answer (%d)", irq, r);
 		return r;
 	}
 	if (resp.response.status < 0) {
-		gk_fail(g, "irq %u: Request for interrupt failed: %#x", irq,
+		gk_fail(g, -EPROTO, "irq %u: Request for interrupt failed: %#x", irq,
 		        (uint32_t)resp.response.status);
 		return -EPROTO;
 	}

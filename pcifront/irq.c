@@ -196,7 +196,7 @@ static int activate(struct gk *g, unsigned irq)
 
 	r = assign_vector(g, i, i->affinity);
 	if (r < 0) {
-		gk_fail(g, "%s: no vector for irq %u on CPUs %#x", d->name, irq, i->affinity);
+		gk_fail(g, r, "%s: no vector for irq %u on CPUs %#x", d->name, irq, i->affinity);
 		return r;
 	}
 	task_atomic_enter(g->e);
@@ -232,8 +232,8 @@ int pci_alloc_irq_vectors(struct gk *g, struct gk_pci_dev *d, unsigned nvec)
 	qsize =
 	    (uint16_t)(pci_cfg_read(g, d, msix_cap() + PCI_MSIX_FLAGS, 2) & PCI_MSIX_FLAGS_QSIZE);
 	if (nvec == 0 || nvec > (unsigned)qsize + 1 || nvec > GK_MAX_VECS) {
-		gk_fail(g, "%s: cannot allocate %u MSI-X vectors (table size %u)", d->name, nvec,
-		        qsize + 1);
+		gk_fail(g, -ENOSPC, "%s: cannot allocate %u MSI-X vectors (table size %u)", d->name,
+		        nvec, qsize + 1);
 		return -ENOSPC;
 	}
 	msix_flags_update(g, d, 0, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
@@ -386,6 +386,7 @@ static void migrate_one_irq(struct gk *g, unsigned irq)
 	uint32_t affinity = i->affinity & online_mask(g);
 	unsigned old_cpu = i->cpu;
 	uint8_t old_vector = i->vector;
+	int r;
 
 	tp_hit(g->e, TP_MIGRATE_IRQ, NULL);
 	if (maskchip)
@@ -393,8 +394,8 @@ static void migrate_one_irq(struct gk *g, unsigned irq)
 	if (!affinity)
 		affinity = online_mask(g); /* no longer affine */
 	free_vector(g, i);
-	if (assign_vector(g, i, affinity) < 0)
-		gk_fail(g, "IRQ%u: set affinity failed", irq);
+	if ((r = assign_vector(g, i, affinity)) < 0)
+		gk_fail(g, r, "IRQ%u: set affinity failed", irq);
 	GK_TRACE(g, "migrate-irq", "\"irq\":%u,\"from\":\"%u/%#x\",\"to\":\"%u/%#x\"", irq, old_cpu,
 	         old_vector, i->cpu, i->vector);
 	if (maskchip)

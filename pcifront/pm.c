@@ -13,93 +13,12 @@
 
 #include <errno.h>
 #include <glib.h>
-#include <stdarg.h>
 #include <string.h>
 
 #define IMAGE_WRITE_NS (2 * NSEC_PER_MSEC)
 
 static const uint8_t vpci_class[16] = {0x1d, 0xf6, 0xc4, 0x44, 0x44, 0x44, 0x00, 0x44,
                                        0x9d, 0x52, 0x80, 0x2e, 0x27, 0xed, 0xe1, 0x9f};
-
-struct gk *gk_new(struct engine *e, struct hv_vm *vm, behaviour_set beh)
-{
-	struct gk *g = g_new0(struct gk, 1);
-
-	g->e = e;
-	g->vm = vm;
-	g->beh = beh;
-	g->errors = g_array_new(FALSE, TRUE, sizeof(struct gk_error));
-	return g;
-}
-
-void gk_free(struct gk *g)
-{
-	if (!g)
-		return;
-	g_array_free(g->errors, TRUE);
-	g_free(g);
-}
-
-int gk_set_driver(struct gk *g, unsigned bus, const char *name, enum driver_model model,
-                  unsigned nvec)
-{
-	if (!g || bus >= GK_MAX_BUSES || !name || (unsigned)model >= DRIVER__COUNT || nvec == 0 ||
-	    nvec > GK_MAX_VECS)
-		return -EINVAL;
-	g_strlcpy(g->drv[bus].name, name, sizeof(g->drv[bus].name));
-	g->drv[bus].model = model;
-	g->drv[bus].nvec = nvec;
-	if (bus >= g->ndrv)
-		g->ndrv = bus + 1;
-	return 0;
-}
-
-bool gk_behaviour(const struct gk *g, enum behaviour b)
-{
-	return g->beh & BEH_BIT(b);
-}
-
-void gk_phase(struct gk *g, enum phase p, bool enter)
-{
-	g->phase_depth[p] += enter ? 1 : -1;
-	tp_phase(g->e, p, enter);
-}
-
-/* The innermost open phase: CPU offlining nests in hibernation. */
-static const char *current_phase(const struct gk *g)
-{
-	static const enum phase inner_first[] = {PHASE_CPU_OFFLINE, PHASE_BOOT, PHASE_RESUME,
-	                                         PHASE_HIBERNATE};
-
-	for (unsigned i = 0; i < G_N_ELEMENTS(inner_first); i++)
-		if (g->phase_depth[inner_first[i]] > 0)
-			return phase_name(inner_first[i]);
-	return "runtime";
-}
-
-void gk_fail(struct gk *g, const char *fmt, ...)
-{
-	struct gk_error err = {.time = engine_now(g->e), .phase = current_phase(g)};
-	struct task *t = task_current(g->e);
-	va_list ap;
-
-	g_strlcpy(err.task, t ? task_name(t) : "-", sizeof(err.task));
-	va_start(ap, fmt);
-	g_vsnprintf(err.message, sizeof(err.message), fmt, ap);
-	va_end(ap);
-	g_array_append_val(g->errors, err);
-	TRACE(g->e, "guest", "error", "\"n\":%u", g->errors->len);
-}
-
-unsigned gk_error_count(const struct gk *g)
-{
-	return g->errors->len;
-}
-
-const struct gk_error *gk_error_get(const struct gk *g, unsigned i)
-{
-	return i < g->errors->len ? &g_array_index(g->errors, struct gk_error, i) : NULL;
-}
 
 /* ---- device PM phases ---- */
 
@@ -258,6 +177,8 @@ int gk_boot(struct gk *g)
 {
 	int r;
 
+	if (!g)
+		return -EINVAL;
 	gk_phase(g, PHASE_BOOT, true);
 	r = boot_kernel(g, true);
 	gk_phase(g, PHASE_BOOT, false);
@@ -266,7 +187,7 @@ int gk_boot(struct gk *g)
 
 int gk_cpu_offline(struct gk *g, unsigned cpu)
 {
-	if (cpu == 0 || cpu >= g->k.ncpus)
+	if (!g || cpu == 0 || cpu >= g->k.ncpus)
 		return -EINVAL;
 	gk_cpu_down(g, cpu);
 	return 0;
@@ -274,7 +195,7 @@ int gk_cpu_offline(struct gk *g, unsigned cpu)
 
 int gk_cpu_online(struct gk *g, unsigned cpu)
 {
-	if (cpu >= g->k.ncpus)
+	if (!g || cpu >= g->k.ncpus)
 		return -EINVAL;
 	gk_cpu_up(g, cpu);
 	return 0;
@@ -287,6 +208,8 @@ int gk_hibernate(struct gk *g)
 	uint32_t frozen;
 	int ret = 0, r;
 
+	if (!g)
+		return -EINVAL;
 	gk_phase(g, PHASE_HIBERNATE, true);
 	TRACE(g->e, "pm", "step", "\"step\":\"%s\"", "freeze");
 	drivers_callback(g, "freeze");
@@ -335,8 +258,10 @@ int gk_resume(struct gk *g)
 	uint32_t frozen = 0;
 	int ret = 0, r;
 
+	if (!g)
+		return -EINVAL;
 	if (!g->have_image) {
-		gk_fail(g, "resume: there is no hibernation image");
+		gk_fail(g, -ENOENT, "resume: there is no hibernation image");
 		return -ENOENT;
 	}
 	gk_phase(g, PHASE_RESUME, true);

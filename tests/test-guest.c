@@ -3,13 +3,15 @@
  * Unit tests of the guest model's IRQ core and front driver against the
  * real host: boot, compose, mask/unmask, the D0 gate on message writes,
  * CPU-offline migration, save/restore of MSI-X state, the interrupt entry,
- * atomic-context checks, and the snapshot taken by hibernation.
+ * atomic-context checks, the snapshot taken by hibernation, the checks of
+ * the public entry points, and every error kept.
  */
 #include "pcifront/gk.h"
 #include "vmbus-sim/hv-abi.h"
 #include "vmbus-sim/pcidev.h"
 #include "vmbus-sim/vm.h"
 
+#include <errno.h>
 #include <glib.h>
 #include <string.h>
 
@@ -400,6 +402,113 @@ static void test_hibernate_resume_image(void)
 	world_fini(&w);
 }
 
+/* ---- the public entry points refuse what is out of range ---- */
+
+static void test_argument_checks(void)
+{
+	struct world w;
+	struct gk_dev_view dv;
+	struct gk_irq_view iv;
+
+	world_init(&w, 4, PCI_PROTOCOL_VERSION_1_4, DRIVER_KEEP_VECTORS, 2,
+	           profile_default()->behaviours);
+	g_assert_null(gk_new(NULL, w.vm, 0));
+	g_assert_null(gk_new(w.e, NULL, 0));
+	g_assert_cmpint(gk_set_driver(NULL, 0, "x", DRIVER_KEEP_VECTORS, 1), ==, -EINVAL);
+	g_assert_cmpint(gk_set_driver(w.g, GK_MAX_BUSES, "x", DRIVER_KEEP_VECTORS, 1), ==, -EINVAL);
+	g_assert_cmpint(gk_set_driver(w.g, 0, NULL, DRIVER_KEEP_VECTORS, 1), ==, -EINVAL);
+	g_assert_cmpint(gk_set_driver(w.g, 0, "x", DRIVER__COUNT, 1), ==, -EINVAL);
+	g_assert_cmpint(gk_set_driver(w.g, 0, "x", (enum driver_model) - 1, 1), ==, -EINVAL);
+	g_assert_cmpint(gk_set_driver(w.g, 0, "x", DRIVER_KEEP_VECTORS, 0), ==, -EINVAL);
+	g_assert_cmpint(gk_set_driver(w.g, 0, "x", DRIVER_KEEP_VECTORS, GK_MAX_VECS + 1), ==,
+	                -EINVAL);
+	g_assert_cmpint(gk_set_driver(w.g, GK_MAX_BUSES - 1, "x", DRIVER_KEEP_VECTORS, GK_MAX_VECS),
+	                ==, 0);
+	/* none of the refused calls changed bus 0's driver */
+	g_assert_cmpstr(w.g->drv[0].name, ==, "dev0");
+	g_assert_cmpuint(w.g->drv[0].nvec, ==, 2);
+
+	/* before boot no CPU exists for the guest */
+	g_assert_cmpint(gk_cpu_offline(w.g, 1), ==, -EINVAL);
+	g_assert_cmpint(gk_cpu_online(w.g, 1), ==, -EINVAL);
+	g_assert_cmpint(gk_cpu_offline(NULL, 1), ==, -EINVAL);
+	g_assert_cmpint(gk_cpu_online(NULL, 1), ==, -EINVAL);
+	g_assert_cmpint(gk_boot(NULL), ==, -EINVAL);
+	g_assert_cmpint(gk_hibernate(NULL), ==, -EINVAL);
+	g_assert_cmpint(gk_resume(NULL), ==, -EINVAL);
+	boot(&w);
+	g_assert_cmpint(gk_cpu_offline(w.g, 0), ==, -EINVAL); /* the boot CPU stays */
+	g_assert_cmpint(gk_cpu_offline(w.g, 4), ==, -EINVAL);
+	g_assert_cmpint(gk_cpu_offline(w.g, ~0u), ==, -EINVAL);
+	g_assert_cmpint(gk_cpu_online(w.g, 4), ==, -EINVAL);
+	g_assert_cmpint(in_task(&w, do_offline, GUINT_TO_POINTER(3)), ==, 0);
+	g_assert_false(w.g->k.cpu_online[3]);
+
+	g_assert_false(gk_behaviour(NULL, BEH_RESTORE_MSI_ON_RESUME));
+	g_assert_false(gk_behaviour(w.g, BEH__COUNT));
+	g_assert_cmpuint(gk_error_count(NULL), ==, 0);
+	g_assert_null(gk_error_get(NULL, 0));
+	g_assert_null(gk_error_get(w.g, 0));
+	g_assert_cmpuint(gk_view_device_count(NULL), ==, 0);
+	g_assert_false(gk_view_device(NULL, 0, &dv));
+	g_assert_false(gk_view_device(w.g, 1, &dv));
+	g_assert_false(gk_view_device(w.g, 0, NULL));
+	g_assert_true(gk_view_device(w.g, 0, &dv));
+	g_assert_false(gk_view_irq(NULL, 0, 0, &iv));
+	g_assert_false(gk_view_irq(w.g, 0, 2, &iv));
+	g_assert_false(gk_view_irq(w.g, 0, GK_MAX_VECS, &iv));
+	g_assert_true(gk_view_irq(w.g, 0, 1, &iv));
+	g_assert_cmpint(gk_view_vector_owner(NULL, 0, GK_FIRST_VECTOR), ==, GK_NO_IRQ);
+	g_assert_cmpint(gk_view_vector_owner(w.g, 4, GK_FIRST_VECTOR), ==, GK_NO_IRQ);
+	g_assert_cmpint(gk_view_vector_owner(w.g, iv.cpu, iv.vector), ==, (int)iv.irq);
+	g_assert_cmpuint(gk_view_handled(NULL, 0, 0), ==, 0);
+	g_assert_cmpuint(gk_view_handled(w.g, 1, 0), ==, 0);
+	g_assert_cmpuint(gk_view_spurious(NULL), ==, 0);
+	g_assert_cmpuint(gk_error_count(w.g), ==, 0);
+	world_fini(&w);
+}
+
+/* ---- every error is kept ---- */
+
+/* The host refuses every CREATE_INTERRUPT: each of the 4 composes at boot
+ * is an error of its own, with its errno, phase and task, and the guest
+ * goes on as the kernel does (no message, vectors still requested). */
+static void test_errors_all_kept(void)
+{
+	struct world w;
+	struct fault_rule rule = {.name = "refuse",
+	                          .point = FP_VSP_CREATE_INTERRUPT,
+	                          .mode = FAULT_EVERY,
+	                          .phase = -1,
+	                          .enabled = true};
+	uint64_t last = 0;
+
+	world_init(&w, 2, PCI_PROTOCOL_VERSION_1_4, DRIVER_KEEP_VECTORS, 4,
+	           profile_default()->behaviours);
+	faults_add(w.f, &rule);
+	hv_vm_power_on(w.vm);
+	g_assert_cmpint(in_task(&w, do_boot, NULL), ==, 0);
+	g_assert_cmpuint(gk_error_count(w.g), ==, 4);
+	for (unsigned i = 0; i < 4; i++) {
+		const struct gk_error *e = gk_error_get(w.g, i);
+		char want[64];
+
+		g_assert_nonnull(e);
+		g_assert_cmpint(e->err, ==, -EPROTO);
+		g_assert_cmpstr(e->phase, ==, "boot");
+		g_assert_cmpstr(e->task, ==, "test");
+		g_snprintf(want, sizeof(want), "irq %u: Request for interrupt failed",
+		           gk_dev_irq(w.g, 0, i));
+		g_assert_nonnull(strstr(e->message, want));
+		g_assert_cmpuint(e->time, >=, last);
+		last = e->time;
+		g_assert_true(irq_of(&w, i)->requested);
+		g_assert_false(irq_of(&w, i)->has_chip_data);
+	}
+	g_assert_null(gk_error_get(w.g, 4));
+	world_fini(&w);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -412,5 +521,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/guest/sleep-in-atomic-caught", test_sleep_in_atomic_caught);
 	g_test_add_func("/guest/interrupt-entry", test_interrupt_entry);
 	g_test_add_func("/guest/hibernate-resume-image", test_hibernate_resume_image);
+	g_test_add_func("/guest/argument-checks", test_argument_checks);
+	g_test_add_func("/guest/errors-all-kept", test_errors_all_kept);
 	return g_test_run();
 }
