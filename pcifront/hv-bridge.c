@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The Hyper-V vPCI front driver: protocol negotiation, the probe handshake,
- * compose (CREATE_INTERRUPT and wait), unmask (HVCALL_RETARGET_INTERRUPT,
- * then the PCI-level unmask), suspend and resume. Packets from the host are
- * checked before they are believed.
+ * BAR placement, config access for the PCI core,
+ * the MSI irq chip (compose = CREATE_INTERRUPT and wait; unmask =
+ * HVCALL_RETARGET_INTERRUPT, then the PCI-level unmask), suspend and
+ * resume. Packets from the host are checked before they are believed.
  */
-#include "vmbus-sim/tracepoint.h"
-#include "gk.h"
+#include "hv-bridge.h"
+#include "init.h"
+#include "irq.h"
+#include "pci.h"
 #include "vmbus-sim/hv-abi.h"
-#include "vmbus-sim/pcidev.h"
+#include "vmbus-sim/pci-regs.h"
 #include "vmbus-sim/trace.h"
 
 #include <errno.h>
@@ -17,14 +20,18 @@
 #include <string.h>
 
 #define BUS_TRACE(g, hb, ev, fmt, ...)                                                             \
-	TRACE((g)->e, "hv_pci", ev, "\"bus\":%u," fmt, (unsigned)((hb) - (g)->k.hbus),             \
-	      ##__VA_ARGS__)
+	TRACE((g)->e, "hv_pci", ev, "\"bus\":%u," fmt, bus_nr(g, hb), ##__VA_ARGS__)
 
 #define D0EXIT_TIMEOUT_NS (10 * NSEC_PER_SEC)
 #define COMPOSE_POLL_NS   (100 * NSEC_PER_USEC)
 
 static const uint32_t versions[] = {PCI_PROTOCOL_VERSION_1_4, PCI_PROTOCOL_VERSION_1_3,
                                     PCI_PROTOCOL_VERSION_1_2, PCI_PROTOCOL_VERSION_1_1};
+
+static unsigned bus_nr(const struct gk *g, const struct gk_hbus *hb)
+{
+	return (unsigned)(hb - g->k.hbus);
+}
 
 /* ---- the receive path (the channel callback, in event context) ---- */
 
@@ -172,8 +179,8 @@ static int32_t response_status(const void *resp)
 	return s;
 }
 
-/* A request whose answer is a plain pci_response. Returns the status, or a
- * negative errno wrapped as INT32_MIN when no answer came. */
+/* A request whose answer is a plain pci_response: 0 and its status, or
+ * -errno when no answer came. */
 static int simple_request(struct gk *g, struct gk_hbus *hb, const void *msg, size_t len,
                           uint64_t timeout_ns, int32_t *status)
 {
@@ -206,12 +213,12 @@ static int negotiate(struct gk *g, struct gk_hbus *hb, bool resume)
 		if ((uint32_t)status != STATUS_REVISION_MISMATCH) {
 			gk_fail(g, -EPROTO,
 			        "vPCI bus %u: protocol negotiation failed with status %#x",
-			        (unsigned)(hb - g->k.hbus), (uint32_t)status);
+			        bus_nr(g, hb), (uint32_t)status);
 			return -EPROTO;
 		}
 	}
 	gk_fail(g, -EPROTO, "vPCI bus %u: PCI pass-through VSP failed to find supported version",
-	        (unsigned)(hb - g->k.hbus));
+	        bus_nr(g, hb));
 	return -EPROTO;
 }
 
@@ -239,7 +246,7 @@ static int query_relations(struct gk *g, struct gk_hbus *hb)
 		}
 		if (resp.status < 0) {
 			gk_fail(g, -EPROTO, "vPCI bus %u: resource requirements query failed: %#x",
-			        (unsigned)(hb - g->k.hbus), (uint32_t)resp.status);
+			        bus_nr(g, hb), (uint32_t)resp.status);
 			return -EPROTO;
 		}
 		memcpy(hb->probed_bar, resp.probed_bar, sizeof(hb->probed_bar));
@@ -265,7 +272,7 @@ static int bus_exit(struct gk *g, struct gk_hbus *hb)
 	}
 	r = simple_request(g, hb, &exit_msg, sizeof(exit_msg), D0EXIT_TIMEOUT_NS, &status);
 	if (r == -ETIMEDOUT)
-		gk_fail(g, r, "vPCI bus %u: D0 exit timed out", (unsigned)(hb - g->k.hbus));
+		gk_fail(g, r, "vPCI bus %u: D0 exit timed out", bus_nr(g, hb));
 	return r;
 }
 
@@ -287,7 +294,7 @@ static int enter_d0(struct gk *g, struct gk_hbus *hb, bool retry)
 	if (status < 0) {
 		gk_fail(g, -EPROTO,
 		        "vPCI bus %u: PCI Pass-through VSP failed D0 Entry with status %#x",
-		        (unsigned)(hb - g->k.hbus), (uint32_t)status);
+		        bus_nr(g, hb), (uint32_t)status);
 		return -EPROTO;
 	}
 	return 0;
@@ -314,34 +321,108 @@ static int send_resources_assigned(struct gk *g, struct gk_hbus *hb)
 	if (r < 0)
 		return r;
 	if (status < 0) {
-		gk_fail(g, -EPROTO, "vPCI bus %u: resources assigned failed: %#x",
-		        (unsigned)(hb - g->k.hbus), (uint32_t)status);
+		gk_fail(g, -EPROTO, "vPCI bus %u: resources assigned failed: %#x", bus_nr(g, hb),
+		        (uint32_t)status);
 		return -EPROTO;
 	}
 	hb->child_resourced = true;
 	return 0;
 }
 
-static uint64_t bar0_size(const struct gk_hbus *hb)
-{
-	uint64_t probed = ((uint64_t)hb->probed_bar[1] << 32) | (hb->probed_bar[0] & ~0xfu);
+/* ---- config space (struct pci_ops of the bus) ---- */
 
-	return probed ? ~probed + 1 : 0;
+static unsigned child_devfn(const struct gk_hbus *hb)
+{
+	return (hb->child.win_slot.bits.dev << 3) | hb->child.win_slot.bits.func;
 }
 
-/* Clears memory decoding first: Hyper-V ignores BAR writes while it is on. */
+/* The two-page config window: the function's slot selects it in the first
+ * page, its config space shows in the second. The config lock is held with
+ * interrupts off. */
+static uint32_t window_read(struct gk *g, struct gk_hbus *hb, unsigned where, unsigned size)
+{
+	uint32_t v;
+
+	task_atomic_enter(g->e);
+	gabi_mmio_write(g->vm, hb->cfg_gpa, hb->child.win_slot.slot, 4);
+	v = gabi_mmio_read(g->vm, hb->cfg_gpa + CFG_PAGE_OFFSET + where, size);
+	task_atomic_exit(g->e);
+	return v;
+}
+
+static void window_write(struct gk *g, struct gk_hbus *hb, unsigned where, uint32_t val,
+                         unsigned size)
+{
+	task_atomic_enter(g->e);
+	gabi_mmio_write(g->vm, hb->cfg_gpa, hb->child.win_slot.slot, 4);
+	gabi_mmio_write(g->vm, hb->cfg_gpa + CFG_PAGE_OFFSET + where, val, size);
+	task_atomic_exit(g->e);
+}
+
+static struct gk_hbus *config_target(struct gk *g, unsigned bus, unsigned devfn, unsigned where,
+                                     unsigned size, int *err)
+{
+	struct gk_hbus *hb = bus < GK_MAX_BUSES ? &g->k.hbus[bus] : NULL;
+
+	if (!hb || !hb->child_present || devfn != child_devfn(hb)) {
+		gk_fail(g, -ENODEV, "vPCI bus %u: config access to %02x.%u: no such function", bus,
+		        devfn >> 3, devfn & 7);
+		*err = -ENODEV;
+		return NULL;
+	}
+	if ((size != 1 && size != 2 && size != 4) || where % size ||
+	    where + size > PCI_CONFIG_MMIO_LENGTH - CFG_PAGE_OFFSET) {
+		gk_fail(g, -EINVAL, "vPCI bus %u: config access of %u bytes at %#x", bus, size,
+		        where);
+		*err = -EINVAL;
+		return NULL;
+	}
+	return hb;
+}
+
+static int hv_pcifront_read_config(struct gk *g, unsigned bus, unsigned devfn, unsigned where,
+                                   unsigned size, uint32_t *val)
+{
+	int err = 0;
+	struct gk_hbus *hb = config_target(g, bus, devfn, where, size, &err);
+
+	*val = hb ? window_read(g, hb, where, size) : ~0u;
+	return err;
+}
+
+static int hv_pcifront_write_config(struct gk *g, unsigned bus, unsigned devfn, unsigned where,
+                                    unsigned size, uint32_t val)
+{
+	int err = 0;
+	struct gk_hbus *hb = config_target(g, bus, devfn, where, size, &err);
+
+	if (hb)
+		window_write(g, hb, where, val, size);
+	return err;
+}
+
+const struct pci_ops hv_pcifront_ops = {
+    .read = hv_pcifront_read_config,
+    .write = hv_pcifront_write_config,
+};
+
+/* ---- MMIO: the BAR ---- */
+
+/* prepopulate_bars(): the function's BAR0 gets its address. Memory decoding
+ * goes off first (Hyper-V ignores BAR writes while it is on) and stays off. */
 static void prepopulate_bars(struct gk *g, struct gk_hbus *hb)
 {
-	struct gk_pci_dev *d = &g->k.dev[hb->pci_dev];
-	uint16_t cmd;
+	uint32_t cmd;
 
 	if (!hb->child_present)
 		return;
-	cmd = (uint16_t)pci_cfg_read(g, d, PCI_COMMAND, 2);
-	pci_cfg_write(g, d, PCI_COMMAND, cmd & ~PCI_COMMAND_MEMORY, 2);
-	pci_cfg_write(g, d, PCI_BASE_ADDRESS_0, (uint32_t)d->bar0_gpa, 4);
-	pci_cfg_write(g, d, PCI_BASE_ADDRESS_1, (uint32_t)(d->bar0_gpa >> 32), 4);
+	cmd = window_read(g, hb, PCI_COMMAND, 2);
+	window_write(g, hb, PCI_COMMAND, cmd & ~PCI_COMMAND_MEMORY, 2);
+	window_write(g, hb, PCI_BASE_ADDRESS_0, (uint32_t)hb->bar0_gpa, 4);
+	window_write(g, hb, PCI_BASE_ADDRESS_1, (uint32_t)(hb->bar0_gpa >> 32), 4);
 }
+
+/* ---- probe, suspend, resume ---- */
 
 static int open_channel(struct gk *g, unsigned bus)
 {
@@ -364,62 +445,69 @@ static void close_channel(struct gk *g, struct gk_hbus *hb)
 		hb->rqstor[i].in_use = false;
 }
 
-int hv_pci_probe(struct gk *g, unsigned bus, bool bind_drivers)
+/* create_root_hv_pci_bus(): the PCI core's root bus with this bridge's
+ * config access and MSI domain, the scan, then driver binding. */
+static int create_root_bus(struct gk *g, struct gk_hbus *hb, unsigned bus)
+{
+	struct gk_pci_dev *d = &g->k.dev[bus];
+	int r;
+
+	if ((r = pci_create_root_bus(g, bus, &hv_pcifront_ops, bus)) < 0)
+		return r;
+	if (!hb->child_present)
+		return 0;
+	r = pci_scan_device(g, bus, child_devfn(hb), d);
+	if (r == -ENODEV)
+		return 0;
+	if (r < 0)
+		return r;
+	BUS_TRACE(g, hb, "scan", "\"dev\":\"%s\",\"vendor\":\"%#x\",\"device\":\"%#x\"", d->name,
+	          d->vendor_id, d->device_id);
+	pci_bus_add_device(g, d);
+	return 0;
+}
+
+static int hv_pci_probe(struct gk *g, unsigned bus)
 {
 	struct gk_hbus *hb = &g->k.hbus[bus];
-	struct gk_pci_dev *d;
+	const struct gk_hv_dev *hdev = &g->k.hv_dev[bus];
 	uint64_t low, low_size, high, high_size;
 	int r;
 
+	hb->present = true;
+	hb->pci_dev = bus;
+	hb->channel = hdev->channel;
+	memcpy(hb->instance_guid, hdev->instance_guid, sizeof(hb->instance_guid));
 	hb->state = HV_PCIBUS_INIT;
 	if ((r = open_channel(g, bus)) < 0)
-		return r;
+		goto out;
 	if ((r = negotiate(g, hb, false)) < 0)
 		goto fail;
 	gabi_mmio_ranges(g->vm, &low, &low_size, &high, &high_size);
 	hb->cfg_gpa = low + (uint64_t)bus * PCI_CONFIG_MMIO_LENGTH;
+	if ((r = irq_domain_create(g, bus, &hv_msi_irq_chip)) < 0)
+		goto fail;
 	if ((r = query_relations(g, hb)) < 0)
 		goto fail;
 	if ((r = enter_d0(g, hb, true)) < 0)
 		goto fail;
-	d = &g->k.dev[bus];
-	hb->pci_dev = bus;
-	memset(d, 0, sizeof(*d));
-	d->bus = bus;
-	d->bar0_size = bar0_size(hb);
-	d->bar0_gpa = high + (uint64_t)bus * 0x100000;
+	hb->bar0_gpa = high + (uint64_t)bus * 0x100000;
 	if ((r = send_resources_assigned(g, hb)) < 0)
 		goto fail;
-	if (hb->child_present) {
-		d->wslot = hb->child.win_slot.slot;
-		prepopulate_bars(g, hb);
-	}
+	prepopulate_bars(g, hb);
 	hb->state = HV_PCIBUS_PROBED;
-	/* create_root_hv_pci_bus(): scan, then let drivers probe */
-	if (hb->child_present) {
-		uint16_t vendor = (uint16_t)pci_cfg_read(g, d, PCI_VENDOR_ID, 2);
-		if (vendor != 0xffff) {
-			d->present = true;
-			d->vendor_id = vendor;
-			d->device_id = (uint16_t)pci_cfg_read(g, d, PCI_DEVICE_ID, 2);
-			d->current_state = PCI_D0;
-			g_strlcpy(d->name, g->drv[bus].name[0] ? g->drv[bus].name : "pci",
-			          sizeof(d->name));
-			BUS_TRACE(g, hb, "scan",
-			          "\"dev\":\"%s\",\"vendor\":\"%#x\",\"device\":\"%#x\"", d->name,
-			          vendor, d->device_id);
-			if (bind_drivers && bus < g->ndrv && (r = driver_probe(g, d)) < 0)
-				goto fail;
-		}
-	}
+	if ((r = create_root_bus(g, hb, bus)) < 0)
+		goto fail;
 	hb->state = HV_PCIBUS_INSTALLED;
 	return 0;
 fail:
 	close_channel(g, hb);
+out:
+	hb->present = false;
 	return r;
 }
 
-int hv_pci_suspend(struct gk *g, unsigned bus)
+static int hv_pci_suspend(struct gk *g, unsigned bus)
 {
 	struct gk_hbus *hb = &g->k.hbus[bus];
 	enum hv_pcibus_state old = hb->state;
@@ -438,6 +526,8 @@ int hv_pci_suspend(struct gk *g, unsigned bus)
 	return 0;
 }
 
+static int hv_compose_msi_msg(struct gk *g, unsigned irq, struct msi_msg *msg);
+
 /* hv_pci_restore_msi_state(): the host does not trap MSI-X table writes, so
  * every message is composed again and the host re-creates its entries. */
 static void restore_msi_state(struct gk *g, struct gk_pci_dev *d)
@@ -453,7 +543,7 @@ static void restore_msi_state(struct gk *g, struct gk_pci_dev *d)
 	tp_hit(g->e, TP_MSI_RESTORED, NULL);
 }
 
-int hv_pci_resume(struct gk *g, unsigned bus)
+static int hv_pci_resume(struct gk *g, unsigned bus)
 {
 	struct gk_hbus *hb = &g->k.hbus[bus];
 	int r;
@@ -480,13 +570,24 @@ fail:
 	return r;
 }
 
-/* ---- the irq chip ---- */
+/* The vPCI device class: 44C4F61D-4444-4400-9D52-802E27EDE19F. */
+const struct hv_driver hv_pci_drv = {
+    .name = "hv_pci",
+    .class_guid = {0x1d, 0xf6, 0xc4, 0x44, 0x44, 0x44, 0x00, 0x44, 0x9d, 0x52, 0x80, 0x2e, 0x27,
+                   0xed, 0xe1, 0x9f},
+    .probe = hv_pci_probe,
+    .suspend = hv_pci_suspend,
+    .resume = hv_pci_resume,
+};
+
+/* ---- the MSI irq chip ---- */
 
 static struct gk_hbus *irq_hbus(struct gk *g, unsigned irq)
 {
 	return &g->k.hbus[g->k.dev[g->k.irq[irq].dev].bus];
 }
 
+/* Sends DELETE_INTERRUPT for what CREATE_INTERRUPT gave the irq. */
 static void send_delete(struct gk *g, struct gk_hbus *hb, struct gk_irq *i)
 {
 	struct pci_delete_interrupt m = {0};
@@ -502,7 +603,7 @@ static void send_delete(struct gk *g, struct gk_hbus *hb, struct gk_irq *i)
 	gabi_vmbus_send(g->vm, hb->channel, &m, sizeof(m), 0, 0);
 }
 
-int hv_compose_msi_msg(struct gk *g, unsigned irq, struct msi_msg *msg)
+static int hv_compose_msi_msg(struct gk *g, unsigned irq, struct msi_msg *msg)
 {
 	struct gk_irq *i = &g->k.irq[irq];
 	struct gk_hbus *hb = irq_hbus(g, irq);
@@ -512,7 +613,7 @@ int hv_compose_msi_msg(struct gk *g, unsigned irq, struct msi_msg *msg)
 		struct pci_create_interrupt2 v2;
 		struct pci_create_interrupt3 v3;
 	} m;
-	size_t len;
+	size_t len, got = 0;
 	int r;
 
 	memset(msg, 0, sizeof(*msg));
@@ -549,15 +650,14 @@ int hv_compose_msi_msg(struct gk *g, unsigned irq, struct msi_msg *msg)
 		len = sizeof(m.v3);
 	}
 	/* Called with the irq descriptor locked: poll, never sleep. */
-	size_t got = 0;
 	r = send_request(g, hb, &m, len, &resp, sizeof(resp), &got, true, 0);
-	if (r == 0 && got < sizeof(resp)) {
-		hb->invalid_packets++;
-		resp.response.status = -1;
-	}
 	if (r < 0) {
 		gk_fail(g, r, "irq %u: CREATE_INTERRUPT got no answer (%d)", irq, r);
 		return r;
+	}
+	if (got < sizeof(resp)) {
+		hb->invalid_packets++;
+		resp.response.status = -1;
 	}
 	if (resp.response.status < 0) {
 		gk_fail(g, -EPROTO, "irq %u: Request for interrupt failed: %#x", irq,
@@ -574,12 +674,12 @@ int hv_compose_msi_msg(struct gk *g, unsigned irq, struct msi_msg *msg)
 	return 0;
 }
 
-void hv_msi_free(struct gk *g, unsigned irq)
+static void hv_msi_free(struct gk *g, unsigned irq)
 {
 	send_delete(g, irq_hbus(g, irq), &g->k.irq[irq]);
 }
 
-void hv_irq_mask(struct gk *g, unsigned irq)
+static void hv_irq_mask(struct gk *g, unsigned irq)
 {
 	pci_msi_mask_irq(g, irq);
 }
@@ -592,7 +692,7 @@ static uint64_t device_id(const struct gk_hbus *hb)
 	       (b[6] & 0xf8) | hb->child.win_slot.bits.func;
 }
 
-void hv_irq_unmask(struct gk *g, unsigned irq)
+static void hv_irq_unmask(struct gk *g, unsigned irq)
 {
 	struct gk_irq *i = &g->k.irq[irq];
 	struct gk_hbus *hb = irq_hbus(g, irq);
@@ -640,3 +740,12 @@ void hv_irq_unmask(struct gk *g, unsigned irq)
 	}
 	pci_msi_unmask_irq(g, irq);
 }
+
+const struct irq_chip hv_msi_irq_chip = {
+    .name = "HV-PCI-MSI",
+    .irq_compose_msi_msg = hv_compose_msi_msg,
+    .irq_write_msi_msg = pci_msi_domain_write_msg,
+    .irq_mask = hv_irq_mask,
+    .irq_unmask = hv_irq_unmask,
+    .irq_free = hv_msi_free,
+};

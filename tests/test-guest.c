@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Unit tests of the guest model's IRQ core and front driver against the
- * real host: boot, compose, mask/unmask, the D0 gate on message writes,
- * CPU-offline migration, save/restore of MSI-X state, the interrupt entry,
- * atomic-context checks, the snapshot taken by hibernation, the checks of
- * the public entry points, and every error kept.
+ * Unit tests of the guest model. Against the real host: boot, the bridge's
+ * chip and config ops, compose,
+ * mask/unmask, the D0 gate on message writes, CPU-offline migration,
+ * save/restore of MSI-X state, the interrupt entry, atomic-context checks,
+ * the snapshot taken by hibernation, and every error kept. With no host:
+ * the IRQ core calling only through its chip.
  */
 #include "pcifront/gk.h"
+#include "pcifront/hv-bridge.h"
+#include "pcifront/init.h"
+#include "pcifront/irq.h"
+#include "pcifront/pci-drivers.h"
+#include "pcifront/pci.h"
 #include "vmbus-sim/hv-abi.h"
 #include "vmbus-sim/pcidev.h"
 #include "vmbus-sim/vm.h"
@@ -103,9 +109,14 @@ static void boot(struct world *w)
 	g_assert_cmpuint(gk_error_count(w->g), ==, 0);
 }
 
+static unsigned irq_nr(struct world *w, unsigned v)
+{
+	return pci_irq_vector(&w->g->k.dev[0], v);
+}
+
 static struct gk_irq *irq_of(struct world *w, unsigned v)
 {
-	return &w->g->k.irq[gk_dev_irq(w->g, 0, v)];
+	return &w->g->k.irq[irq_nr(w, v)];
 }
 
 static struct irte *irte_of(struct world *w, unsigned v)
@@ -145,7 +156,7 @@ static void test_boot_programs_every_vector(void)
 			g_assert_cmpuint(e->vcpu, ==, i->cpu);
 			g_assert_cmpuint(e->vector, ==, i->vector);
 			g_assert_cmpuint(w.g->k.vector_irq[i->cpu][i->vector], ==,
-			                 gk_dev_irq(w.g, 0, v) + 1);
+			                 irq_nr(&w, v) + 1);
 			cpus_used |= 1u << i->cpu;
 		}
 		/* the vector domain spreads over the least loaded CPUs */
@@ -228,9 +239,10 @@ static int do_suspend_then_unmask(struct world *w, void *arg)
 {
 	unsigned irq = GPOINTER_TO_UINT(arg);
 
-	hv_pci_suspend(w->g, 0); /* D0 exit: the retarget must fail now */
+	/* D0 exit: the retarget must fail now */
+	g_assert_cmpint(hv_pci_drv.suspend(w->g, 0), ==, 0);
 	pci_msi_mask_irq(w->g, irq);
-	hv_irq_unmask(w->g, irq);
+	irq_get_chip(w->g, irq)->irq_unmask(w->g, irq);
 	return 0;
 }
 
@@ -245,7 +257,7 @@ static void test_unmask_after_failed_retarget(void)
 		world_init(&w, 2, PCI_PROTOCOL_VERSION_1_4, DRIVER_KEEP_VECTORS, 2,
 		           fixed ? BEH_BIT(BEH_UNMASK_DESPITE_RETARGET_FAILURE) : 0);
 		boot(&w);
-		irq = gk_dev_irq(w.g, 0, 1);
+		irq = irq_nr(&w, 1);
 		in_task(&w, do_suspend_then_unmask, GUINT_TO_POINTER(irq));
 		g_assert_cmpuint(tp_count(w.e, TP_RETARGET_FAILED), ==, 1);
 		pcidev_msix_entry(hv_vm_device(w.vm, 0), 1, NULL, NULL, &masked);
@@ -259,11 +271,10 @@ static void test_unmask_after_failed_retarget(void)
 static int do_restore(struct world *w, void *arg)
 {
 	(void)arg;
-	pci_save_state(w->g, &w->g->k.dev[0]);
+	g_assert_cmpint(pci_save_state(w->g, &w->g->k.dev[0]), ==, 0);
 	/* the device forgets everything, as across a power cycle */
 	pcidev_reset(hv_vm_device(w->vm, 0));
-	pci_restore_state(w->g, &w->g->k.dev[0]);
-	return 0;
+	return pci_restore_state(w->g, &w->g->k.dev[0]);
 }
 
 static void test_restore_writes_cache(void)
@@ -275,7 +286,7 @@ static void test_restore_writes_cache(void)
 	           profile_default()->behaviours);
 	boot(&w);
 	w.g->k.dev[0].desc[2].msix_ctrl |= PCI_MSIX_ENTRY_CTRL_MASKBIT; /* a cached mask */
-	in_task(&w, do_restore, NULL);
+	g_assert_cmpint(in_task(&w, do_restore, NULL), ==, 0);
 	hw = hv_vm_device(w.vm, 0);
 	g_assert_true(pcidev_msix_enabled(hw));
 	g_assert_false(pcidev_msix_function_masked(hw));
@@ -298,10 +309,13 @@ static void test_restore_writes_cache(void)
 
 static int do_recompose(struct world *w, void *arg)
 {
+	unsigned irq = irq_nr(w, 0);
 	struct msi_msg m;
+	int r;
+
 	(void)arg;
 	task_atomic_enter(w->e);
-	int r = hv_compose_msi_msg(w->g, gk_dev_irq(w->g, 0, 0), &m);
+	r = irq_get_chip(w->g, irq)->irq_compose_msi_msg(w->g, irq, &m);
 	task_atomic_exit(w->e);
 	return r;
 }
@@ -330,7 +344,7 @@ static int do_request_in_atomic(struct world *w, void *arg)
 {
 	(void)arg;
 	task_atomic_enter(w->e);
-	free_irq(w->g, gk_dev_irq(w->g, 0, 0));
+	free_irq(w->g, irq_nr(w, 0));
 	task_atomic_exit(w->e);
 	return 0;
 }
@@ -399,6 +413,29 @@ static void test_hibernate_resume_image(void)
 	}
 	g_assert_cmpuint(tp_count(w.e, TP_MSI_RESTORED), ==, 2); /* thaw and restore */
 	g_assert_cmpuint(tp_count(w.e, TP_SLEEP_IN_ATOMIC), ==, 0);
+	world_fini(&w);
+}
+
+/* The bridge installs its operations on what it probes: config access on
+ * the root bus, its MSI chip on the domain and so on every irq. */
+static void test_bridge_installs_chip(void)
+{
+	struct world w;
+
+	world_init(&w, 2, PCI_PROTOCOL_VERSION_1_3, DRIVER_KEEP_VECTORS, 4,
+	           profile_default()->behaviours);
+	g_assert_null(irq_get_chip(w.g, 0));
+	g_assert_null(w.g->k.pbus[0].ops);
+	boot(&w);
+	g_assert_true(w.g->k.pbus[0].ops == &hv_pcifront_ops);
+	g_assert_true(w.g->k.domain[w.g->k.pbus[0].msi_domain].chip == &hv_msi_irq_chip);
+	for (unsigned v = 0; v < 4; v++)
+		g_assert_true(irq_get_chip(w.g, irq_nr(&w, v)) == &hv_msi_irq_chip);
+	g_assert_true(w.g->k.dev[0].driver == &keep_vectors_driver);
+	/* the names the trace shows are the models' */
+	g_assert_cmpstr(keep_vectors_driver.name, ==, driver_model_name(DRIVER_KEEP_VECTORS));
+	g_assert_cmpstr(recreate_vectors_driver.name, ==,
+	                driver_model_name(DRIVER_RECREATE_VECTORS));
 	world_fini(&w);
 }
 
@@ -498,7 +535,7 @@ static void test_errors_all_kept(void)
 		g_assert_cmpstr(e->phase, ==, "boot");
 		g_assert_cmpstr(e->task, ==, "test");
 		g_snprintf(want, sizeof(want), "irq %u: Request for interrupt failed",
-		           gk_dev_irq(w.g, 0, i));
+		           irq_nr(&w, i));
 		g_assert_nonnull(strstr(e->message, want));
 		g_assert_cmpuint(e->time, >=, last);
 		last = e->time;
@@ -507,6 +544,240 @@ static void test_errors_all_kept(void)
 	}
 	g_assert_null(gk_error_get(w.g, 4));
 	world_fini(&w);
+}
+
+/* Three buses whose drivers ask for more vectors than the table has: three
+ * errors; each driver stays unbound, each bridge is up. */
+static void test_failed_driver_probes_all_kept(void)
+{
+	struct world w;
+
+	world_init(&w, 2, PCI_PROTOCOL_VERSION_1_4, DRIVER_RECREATE_VECTORS, 2,
+	           profile_default()->behaviours);
+	for (unsigned b = 1; b < 3; b++) {
+		struct pcidev_config pc = {.name = "devN",
+		                           .vendor_id = 0x1af4,
+		                           .device_id = 0x1000,
+		                           .msix_vectors = 2,
+		                           .serial = 10 + b};
+		hv_vm_add_device(w.vm, &pc);
+	}
+	for (unsigned b = 0; b < 3; b++)
+		g_assert_cmpint(gk_set_driver(w.g, b, "devN", DRIVER_RECREATE_VECTORS, 3), ==, 0);
+	hv_vm_power_on(w.vm);
+	g_assert_cmpint(in_task(&w, do_boot, NULL), ==, 0);
+	g_assert_cmpuint(gk_error_count(w.g), ==, 3);
+	for (unsigned b = 0; b < 3; b++) {
+		const struct gk_error *e = gk_error_get(w.g, b);
+		struct gk_dev_view dv;
+
+		g_assert_cmpint(e->err, ==, -ENOSPC);
+		g_assert_cmpstr(e->phase, ==, "boot");
+		g_assert_cmpstr(e->task, ==, "test");
+		g_assert_true(gk_view_device(w.g, b, &dv));
+		g_assert_true(dv.present && dv.bus_installed);
+		g_assert_false(dv.bound);
+		g_assert_false(dv.msix_enabled);
+	}
+	world_fini(&w);
+}
+
+/* ---- a fake config space, no host ---- */
+
+static struct {
+	uint8_t cfg[256];
+	uint8_t wmask[256];
+	unsigned reads;
+	bool probed_while_decoding; /* a BAR got all ones with decoding on */
+} fake;
+
+static uint32_t fake_get(unsigned where, unsigned size)
+{
+	uint32_t v = 0;
+
+	for (unsigned i = 0; i < size; i++)
+		v |= (uint32_t)fake.cfg[where + i] << (8 * i);
+	return v;
+}
+
+static int fake_read(struct gk *g, unsigned bus, unsigned devfn, unsigned where, unsigned size,
+                     uint32_t *val)
+{
+	(void)g;
+	if (bus != 0 || devfn != 0 || where + size > sizeof(fake.cfg)) {
+		*val = ~0u;
+		return -ENODEV;
+	}
+	fake.reads++;
+	*val = fake_get(where, size);
+	return 0;
+}
+
+static int fake_write(struct gk *g, unsigned bus, unsigned devfn, unsigned where, unsigned size,
+                      uint32_t val)
+{
+	(void)g;
+	if (bus != 0 || devfn != 0 || where + size > sizeof(fake.cfg))
+		return -ENODEV;
+	if (where >= PCI_BASE_ADDRESS_0 && where <= PCI_BASE_ADDRESS_5 && val == 0xffffffffu &&
+	    (fake_get(PCI_COMMAND, 2) & 0x3))
+		fake.probed_while_decoding = true;
+	for (unsigned i = 0; i < size; i++) {
+		uint8_t m = fake.wmask[where + i];
+		fake.cfg[where + i] =
+		    (uint8_t)((fake.cfg[where + i] & ~m) | ((val >> (8 * i)) & m));
+	}
+	return 0;
+}
+
+static const struct pci_ops fake_ops = {.read = fake_read, .write = fake_write};
+
+/* A guest with no machine under it: bus 0 reads the fake config space. */
+struct bare {
+	struct engine *e;
+	struct faults *f;
+	struct hv_vm *vm;
+	struct gk *g;
+	struct gk_pci_dev *d;
+};
+
+static void bare_init(struct bare *b)
+{
+	struct hv_vm_config vc = {.vcpus = 2};
+
+	memset(&fake, 0, sizeof(fake));
+	b->e = engine_new(1);
+	b->f = faults_new(b->e);
+	b->vm = hv_vm_new(b->e, b->f, &vc);
+	b->g = gk_new(b->e, b->vm, profile_default()->behaviours);
+	g_assert_cmpint(pci_create_root_bus(b->g, 0, &fake_ops, 0), ==, 0);
+	b->d = &b->g->k.dev[0];
+	b->d->bus = 0;
+	b->d->devfn = 0;
+}
+
+static void bare_fini(struct bare *b)
+{
+	gk_free(b->g);
+	hv_vm_free(b->vm);
+	faults_free(b->f);
+	engine_free(b->e);
+}
+
+/* ---- the IRQ core through a fake chip ---- */
+
+static struct {
+	unsigned compose, write, mask, unmask, free, handled;
+	int compose_ret;
+	struct msi_msg written;
+} chip_calls;
+
+static int fake_compose(struct gk *g, unsigned irq, struct msi_msg *msg)
+{
+	g_assert_true(task_in_atomic(g->e)); /* with the descriptor locked */
+	chip_calls.compose++;
+	*msg = (struct msi_msg){.address_lo = 0xfee00000, .data = 0x4000 + irq};
+	return chip_calls.compose_ret;
+}
+
+static void fake_write_msg(struct gk *g, unsigned irq, const struct msi_msg *msg)
+{
+	(void)g;
+	(void)irq;
+	chip_calls.write++;
+	chip_calls.written = *msg;
+}
+
+static void fake_mask(struct gk *g, unsigned irq)
+{
+	(void)g;
+	(void)irq;
+	chip_calls.mask++;
+}
+
+static void fake_unmask(struct gk *g, unsigned irq)
+{
+	(void)g;
+	(void)irq;
+	chip_calls.unmask++;
+}
+
+static void fake_free(struct gk *g, unsigned irq)
+{
+	(void)g;
+	(void)irq;
+	chip_calls.free++;
+}
+
+static void fake_handler(struct gk *g, unsigned irq)
+{
+	(void)g;
+	(void)irq;
+	chip_calls.handled++;
+}
+
+static const struct irq_chip fake_chip = {
+    .name = "fake",
+    .irq_compose_msi_msg = fake_compose,
+    .irq_write_msi_msg = fake_write_msg,
+    .irq_mask = fake_mask,
+    .irq_unmask = fake_unmask,
+    .irq_free = fake_free,
+};
+
+static void irq_core_task(void *arg)
+{
+	struct gk *g = arg;
+	int irq = irq_domain_alloc_irq(g, 1, 5, 1);
+	struct gk_irq *i;
+
+	g_assert_cmpint(irq, ==, GK_MAX_VECS + 5);
+	g_assert_true(irq_get_chip(g, (unsigned)irq) == &fake_chip);
+	g_assert_cmpint(irq_domain_alloc_irq(g, 1, 5, 1), ==, -EBUSY);
+	i = &g->k.irq[irq];
+	g_assert_cmpint(irq_domain_activate_irq(g, (unsigned)irq), ==, 0);
+	g_assert_cmpuint(chip_calls.compose, ==, 1);
+	g_assert_cmpuint(chip_calls.write, ==, 1);
+	g_assert_cmphex(chip_calls.written.data, ==, 0x4000 + (unsigned)irq);
+	g_assert_cmpint(request_irq(g, (unsigned)irq, fake_handler), ==, 0);
+	g_assert_cmpuint(chip_calls.unmask, ==, 1);
+	g_assert_false(i->masked);
+	gk_interrupt(g, i->cpu, i->vector);
+	g_assert_cmpuint(chip_calls.handled, ==, 1);
+	free_irq(g, (unsigned)irq);
+	g_assert_cmpuint(chip_calls.mask, ==, 1);
+	g_assert_true(i->masked);
+	/* a compose that fails leaves the irq without a message, activated */
+	chip_calls.compose_ret = -EIO;
+	g_assert_cmpint(request_irq(g, (unsigned)irq, fake_handler), ==, 0);
+	g_assert_cmpuint(chip_calls.compose, ==, 2);
+	g_assert_cmpuint(chip_calls.write, ==, 1);
+	free_irq(g, (unsigned)irq);
+	irq_domain_free_irq(g, (unsigned)irq);
+	g_assert_cmpuint(chip_calls.free, ==, 1);
+	g_assert_null(irq_get_chip(g, (unsigned)irq));
+}
+
+static void test_irq_core_uses_chip(void)
+{
+	static const struct irq_chip half_chip = {.name = "half", .irq_mask = fake_mask};
+	struct bare b;
+	struct task *t;
+
+	bare_init(&b);
+	memset(&chip_calls, 0, sizeof(chip_calls));
+	b.g->k.ncpus = 2;
+	b.g->k.cpu_online[0] = b.g->k.cpu_online[1] = true;
+	g_assert_cmpint(irq_domain_create(b.g, 1, &half_chip), ==, -EINVAL);
+	g_assert_cmpint(irq_domain_alloc_irq(b.g, 1, 0, 1), ==, -ENODEV);
+	g_assert_cmpuint(gk_error_count(b.g), ==, 2);
+	g_assert_cmpint(irq_domain_create(b.g, 1, &fake_chip), ==, 0);
+	t = task_spawn(b.e, "irq-core", irq_core_task, b.g);
+	engine_run(b.e);
+	g_assert_true(task_done(t));
+	g_assert_cmpuint(gk_error_count(b.g), ==, 3); /* the second allocation of hwirq 5 */
+	g_assert_cmpint(gk_error_get(b.g, 2)->err, ==, -EBUSY);
+	bare_fini(&b);
 }
 
 int main(int argc, char **argv)
@@ -521,7 +792,10 @@ int main(int argc, char **argv)
 	g_test_add_func("/guest/sleep-in-atomic-caught", test_sleep_in_atomic_caught);
 	g_test_add_func("/guest/interrupt-entry", test_interrupt_entry);
 	g_test_add_func("/guest/hibernate-resume-image", test_hibernate_resume_image);
+	g_test_add_func("/guest/bridge-installs-chip", test_bridge_installs_chip);
 	g_test_add_func("/guest/argument-checks", test_argument_checks);
 	g_test_add_func("/guest/errors-all-kept", test_errors_all_kept);
+	g_test_add_func("/guest/failed-driver-probes-all-kept", test_failed_driver_probes_all_kept);
+	g_test_add_func("/guest/irq-core-uses-chip", test_irq_core_uses_chip);
 	return g_test_run();
 }
