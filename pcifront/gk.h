@@ -177,8 +177,13 @@ struct gk_hbus {
 	bool child_has_requirements;
 	uint32_t probed_bar[PCI_STD_NUM_BARS];
 	bool child_resourced;
-	uint64_t bar0_gpa; /* where the bridge places the function's BAR0 */
-	unsigned pci_dev;  /* index into gk_kernel.dev */
+	/* the bridge windows its BARs are placed in (0 size: none) */
+	uint64_t low_mmio_base;
+	uint64_t low_mmio_size;
+	uint64_t high_mmio_base;
+	uint64_t high_mmio_size;
+	bool windows_allocated;
+	unsigned pci_dev; /* index into gk_kernel.dev */
 	struct completion survey;
 	struct gk_request rqstor[HV_PCI_RQSTOR_SIZE];
 	uint64_t invalid_packets; /* host packets rejected as malformed */
@@ -196,6 +201,9 @@ struct gk_kernel {
 	struct gk_hbus hbus[GK_MAX_BUSES];
 	struct gk_pci_bus pbus[GK_MAX_BUSES];
 	struct gk_pci_dev dev[GK_MAX_BUSES];
+	/* the VMBus MMIO allocator: bytes handed out above each range's base */
+	uint64_t mmio_low_used;
+	uint64_t mmio_high_used;
 	bool pci_drivers_loaded; /* false in the boot kernel of a resume */
 	uint64_t spurious;
 	bool is_image_kernel; /* runs the image (restored) rather than a fresh boot */

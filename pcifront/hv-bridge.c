@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The Hyper-V vPCI front driver: protocol negotiation, the probe handshake,
- * BAR placement, config access for the PCI core,
+ * the bridge windows and BAR placement, config access for the PCI core,
  * the MSI irq chip (compose = CREATE_INTERRUPT and wait; unmask =
  * HVCALL_RETARGET_INTERRUPT, then the PCI-level unmask), suspend and
  * resume. Packets from the host are checked before they are believed.
@@ -24,6 +24,7 @@
 
 #define D0EXIT_TIMEOUT_NS (10 * NSEC_PER_SEC)
 #define COMPOSE_POLL_NS   (100 * NSEC_PER_USEC)
+#define HV_PAGE_SIZE      UINT64_C(4096)
 
 static const uint32_t versions[] = {PCI_PROTOCOL_VERSION_1_4, PCI_PROTOCOL_VERSION_1_3,
                                     PCI_PROTOCOL_VERSION_1_2, PCI_PROTOCOL_VERSION_1_1};
@@ -406,20 +407,137 @@ const struct pci_ops hv_pcifront_ops = {
     .write = hv_pcifront_write_config,
 };
 
-/* ---- MMIO: the BAR ---- */
+/* ---- MMIO: the bridge windows and the BARs in them ---- */
 
-/* prepopulate_bars(): the function's BAR0 gets its address. Memory decoding
- * goes off first (Hyper-V ignores BAR writes while it is on) and stays off. */
+/* What probed_bar[i] (with [i+1] for a 64-bit BAR) asks for: its size, 0
+ * for none. Sets *is64 and returns the registers it took in *regs. */
+static uint64_t probed_bar_size(const struct gk_hbus *hb, unsigned i, bool *is64, unsigned *regs)
+{
+	uint32_t v = hb->probed_bar[i];
+	uint64_t mask;
+
+	*is64 = false;
+	*regs = 1;
+	if (!v || (v & PCI_BASE_ADDRESS_SPACE_IO))
+		return 0;
+	mask = v & PCI_BASE_ADDRESS_MEM_MASK;
+	if ((v & PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PCI_BASE_ADDRESS_MEM_TYPE_64 &&
+	    i + 1 < PCI_STD_NUM_BARS) {
+		mask |= (uint64_t)hb->probed_bar[i + 1] << 32;
+		*is64 = true;
+		*regs = 2;
+	}
+	return mask & (~mask + 1);
+}
+
+static uint64_t page_round(uint64_t size)
+{
+	return (size + HV_PAGE_SIZE - 1) & ~(HV_PAGE_SIZE - 1);
+}
+
+/* vmbus_allocate_mmio(), simply: aligned blocks handed out upwards from the
+ * base of the low or high range, never given back. The low range starts
+ * with a config window per bus. */
+static int allocate_mmio(struct gk *g, bool high, uint64_t size, uint64_t align, uint64_t *out)
+{
+	uint64_t low, low_size, high_base, high_size, base, limit, start, *used;
+
+	gabi_mmio_ranges(g->vm, &low, &low_size, &high_base, &high_size);
+	base = high ? high_base : low + GK_MAX_BUSES * PCI_CONFIG_MMIO_LENGTH;
+	limit = high ? high_base + high_size : low + low_size;
+	used = high ? &g->k.mmio_high_used : &g->k.mmio_low_used;
+	start = (base + *used + align - 1) & ~(align - 1);
+	if (start < base || start > limit || size > limit - start)
+		return -ENOSPC;
+	*used = start + size - base;
+	*out = start;
+	return 0;
+}
+
+static uint64_t pow2_floor(uint64_t x)
+{
+	return x ? UINT64_C(1) << (63 - __builtin_clzll(x)) : 0;
+}
+
+/* hv_allocate_bridge_windows(): one window for the 32-bit BARs below 4 GiB
+ * and one for the 64-bit BARs above, each sized for its BARs and aligned so
+ * that the largest sits naturally aligned at its start. Kept for resume. */
+static int allocate_bridge_windows(struct gk *g, struct gk_hbus *hb)
+{
+	uint64_t low = 0, high = 0;
+	int r;
+
+	if (hb->windows_allocated || !hb->child_present)
+		return 0;
+	for (unsigned i = 0, regs; i < PCI_STD_NUM_BARS; i += regs) {
+		bool is64;
+		uint64_t size = probed_bar_size(hb, i, &is64, &regs);
+		if (hb->probed_bar[i] & PCI_BASE_ADDRESS_SPACE_IO)
+			BUS_TRACE(g, hb, "dev_err",
+			          "\"msg\":\"BAR %u is an I/O BAR: not supported\"", i);
+		if (is64)
+			high += page_round(size);
+		else
+			low += page_round(size);
+	}
+	if (low && (r = allocate_mmio(g, false, low, pow2_floor(low), &hb->low_mmio_base)) < 0) {
+		gk_fail(g, r, "vPCI bus %u: need %#" G_GINT64_MODIFIER "x of low MMIO space",
+		        bus_nr(g, hb), low);
+		return r;
+	}
+	if (high && (r = allocate_mmio(g, true, high, pow2_floor(high), &hb->high_mmio_base)) < 0) {
+		gk_fail(g, r, "vPCI bus %u: need %#" G_GINT64_MODIFIER "x of high MMIO space",
+		        bus_nr(g, hb), high);
+		return r;
+	}
+	hb->low_mmio_size = low;
+	hb->high_mmio_size = high;
+	hb->windows_allocated = true;
+	return 0;
+}
+
+/* prepopulate_bars(): every BAR the host reported gets an address in its
+ * window, largest first, so each is naturally aligned. Memory decoding goes
+ * off first (Hyper-V ignores BAR writes while it is on) and stays off. */
 static void prepopulate_bars(struct gk *g, struct gk_hbus *hb)
 {
+	struct {
+		unsigned bar;
+		bool is64;
+		uint64_t size;
+	} order[PCI_STD_NUM_BARS];
+	unsigned n = 0;
+	uint64_t low = hb->low_mmio_base, high = hb->high_mmio_base;
 	uint32_t cmd;
 
 	if (!hb->child_present)
 		return;
+	for (unsigned i = 0, regs; i < PCI_STD_NUM_BARS; i += regs) {
+		bool is64;
+		uint64_t size = probed_bar_size(hb, i, &is64, &regs);
+		unsigned at = n;
+		if (!size)
+			continue;
+		n++;
+		while (at > 0 && order[at - 1].size < size) {
+			order[at] = order[at - 1];
+			at--;
+		}
+		order[at].bar = i;
+		order[at].is64 = is64;
+		order[at].size = size;
+	}
 	cmd = window_read(g, hb, PCI_COMMAND, 2);
 	window_write(g, hb, PCI_COMMAND, cmd & ~PCI_COMMAND_MEMORY, 2);
-	window_write(g, hb, PCI_BASE_ADDRESS_0, (uint32_t)hb->bar0_gpa, 4);
-	window_write(g, hb, PCI_BASE_ADDRESS_1, (uint32_t)(hb->bar0_gpa >> 32), 4);
+	for (unsigned k = 0; k < n; k++) {
+		uint64_t *next = order[k].is64 ? &high : &low;
+		unsigned reg = PCI_BASE_ADDRESS_0 + 4 * order[k].bar;
+
+		window_write(g, hb, reg, (uint32_t)*next, 4);
+		if (order[k].is64)
+			window_write(g, hb, reg + 4, (uint32_t)(*next >> 32), 4);
+		*next += page_round(order[k].size);
+	}
 }
 
 /* ---- probe, suspend, resume ---- */
@@ -491,7 +609,8 @@ static int hv_pci_probe(struct gk *g, unsigned bus)
 		goto fail;
 	if ((r = enter_d0(g, hb, true)) < 0)
 		goto fail;
-	hb->bar0_gpa = high + (uint64_t)bus * 0x100000;
+	if ((r = allocate_bridge_windows(g, hb)) < 0)
+		goto fail;
 	if ((r = send_resources_assigned(g, hb)) < 0)
 		goto fail;
 	prepopulate_bars(g, hb);

@@ -1,22 +1,36 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The guest PCI core. Config space is reached only through the pci_ops of
- * the device's root bus; the scan caches what a device has, so later
- * accesses never look again. MSI-X messages go to the table with a D0 gate;
- * masking has none. Save and
+ * the device's root bus; the scan finds what a device has (capabilities by
+ * walking the list, BARs by the all-ones probe, the MSI-X table through its
+ * BIR and offset) and caches it, so later accesses never walk again. MSI-X
+ * messages go to the table with a D0 gate; masking has none. Save and
  * restore follow the PCI core: config dwords highest first, then MSI-X with
  * ENABLE+MASKALL around the table writes.
  */
 #include "pci.h"
 #include "init.h"
 #include "irq.h"
-#include "vmbus-sim/pcidev.h"
+#include "vmbus-sim/pci-regs.h"
 #include "vmbus-sim/trace.h"
 
 #include <errno.h>
 #include <string.h>
 
 #define GK_TRACE(g, ev, ...) TRACE((g)->e, "guest", ev, __VA_ARGS__)
+
+/* Spec facts pci-regs.h does not carry (PCI Local Bus 3.0, 6.2 and 6.7). */
+#ifndef PCI_COMMAND_IO
+#define PCI_COMMAND_IO 0x0001
+#endif
+#ifndef PCI_BASE_ADDRESS_MEM_PREFETCH
+#define PCI_BASE_ADDRESS_MEM_PREFETCH 0x08
+#endif
+#ifndef PCI_BASE_ADDRESS_IO_MASK
+#define PCI_BASE_ADDRESS_IO_MASK (~0x03u)
+#endif
+#define PCI_HEADER_LAYOUT_MASK 0x7f
+#define PCI_CAP_LIST_MIN       0x40 /* capabilities live after the header */
 
 /* ---- config space ---- */
 
@@ -70,36 +84,183 @@ static int config_update(struct gk *g, const struct gk_pci_dev *d, unsigned wher
 	return pci_write_config(g, d, where, size, (v & ~clear) | set);
 }
 
-/* ---- the scan and driver binding ---- */
+/* ---- capabilities ---- */
 
-/* For now the layout is the device model's: its capabilities, and the
- * MSI-X table and PBA in a 64-bit BAR0. */
-static int read_layout(struct gk *g, struct gk_pci_dev *d)
+int pci_find_capability(struct gk *g, const struct gk_pci_dev *d, uint8_t cap_id)
 {
-	uint32_t lo, hi, flags;
+	uint32_t status, pos, hdr;
 	int r;
 
-	if ((r = pci_read_config(g, d, PCI_BASE_ADDRESS_0, 4, &lo)) < 0 ||
-	    (r = pci_read_config(g, d, PCI_BASE_ADDRESS_1, 4, &hi)) < 0 ||
-	    (r = pci_read_config(g, d, PCIDEV_MSIX_CAP + PCI_MSIX_FLAGS, 2, &flags)) < 0)
+	if ((r = pci_read_config(g, d, PCI_STATUS, 2, &status)) < 0)
 		return r;
-	d->bar[0] = (struct gk_pci_bar){.kind = PCI_BAR_MEM64,
-	                                .start = ((uint64_t)hi << 32) | (lo & ~0xfu),
-	                                .size = PCIDEV_BAR0_SIZE};
-	d->pm_cap = PCIDEV_PM_CAP;
-	d->msi_cap = PCIDEV_MSI_CAP;
-	d->msix_cap = PCIDEV_MSIX_CAP;
-	d->msix_table_size = (flags & PCI_MSIX_FLAGS_QSIZE) + 1;
-	d->msix_table_offset = PCIDEV_TABLE_OFF;
-	d->msix_pba_offset = PCIDEV_PBA_OFF;
-	d->msix_table_gpa = d->bar[0].start + PCIDEV_TABLE_OFF;
-	d->msix_pba_gpa = d->bar[0].start + PCIDEV_PBA_OFF;
+	if (!(status & PCI_STATUS_CAP_LIST))
+		return 0;
+	if ((r = pci_read_config(g, d, PCI_CAPABILITY_LIST, 1, &pos)) < 0)
+		return r;
+	/* A list that loops is cut off after as many entries as fit in
+	 * config space, as the PCI core does. */
+	for (unsigned ttl = PCI_FIND_CAP_TTL; ttl; ttl--) {
+		pos &= ~3u;
+		if (pos < PCI_CAP_LIST_MIN)
+			return 0;
+		if ((r = pci_read_config(g, d, pos, 2, &hdr)) < 0)
+			return r;
+		if ((hdr & 0xff) == 0xff)
+			return 0;
+		if ((hdr & 0xff) == cap_id)
+			return (int)pos;
+		pos = (hdr >> 8) & 0xff;
+	}
 	return 0;
+}
+
+/* ---- BARs ---- */
+
+/* Writes all ones, reads what sticks, puts the old value back. */
+static int probe_register(struct gk *g, const struct gk_pci_dev *d, unsigned reg, uint32_t *orig,
+                          uint32_t *mask)
+{
+	int r;
+
+	if ((r = pci_read_config(g, d, reg, 4, orig)) < 0 ||
+	    (r = pci_write_config(g, d, reg, 4, 0xffffffffu)) < 0 ||
+	    (r = pci_read_config(g, d, reg, 4, mask)) < 0)
+		return r;
+	return pci_write_config(g, d, reg, 4, *orig);
+}
+
+/* The size a probe mask decodes: its lowest address bit that stuck. */
+static uint64_t decoded_size(uint64_t mask)
+{
+	return mask & (~mask + 1);
+}
+
+/* Sizes BAR i. Returns how many more registers it used (1 for the upper
+ * half of a 64-bit BAR, else 0), or -errno. */
+static int size_bar(struct gk *g, struct gk_pci_dev *d, unsigned i, unsigned nbars)
+{
+	struct gk_pci_bar *bar = &d->bar[i];
+	unsigned reg = PCI_BASE_ADDRESS_0 + 4 * i;
+	uint32_t orig, mask, orig_hi, mask_hi;
+	int r;
+
+	memset(bar, 0, sizeof(*bar));
+	if ((r = probe_register(g, d, reg, &orig, &mask)) < 0)
+		return r;
+	if (mask == 0 || mask == 0xffffffffu)
+		return 0; /* not implemented (or nothing answered) */
+	if (mask & PCI_BASE_ADDRESS_SPACE_IO) {
+		/* Sized, never placed: no Hyper-V bridge forwards I/O space. */
+		bar->kind = PCI_BAR_IO;
+		bar->start = orig & PCI_BASE_ADDRESS_IO_MASK;
+		bar->size = decoded_size((mask & PCI_BASE_ADDRESS_IO_MASK) & 0xffff);
+		return 0;
+	}
+	bar->prefetch = mask & PCI_BASE_ADDRESS_MEM_PREFETCH;
+	if ((mask & PCI_BASE_ADDRESS_MEM_TYPE_MASK) != PCI_BASE_ADDRESS_MEM_TYPE_64) {
+		bar->size = decoded_size(mask & PCI_BASE_ADDRESS_MEM_MASK);
+		bar->start = orig & PCI_BASE_ADDRESS_MEM_MASK;
+		bar->kind = bar->size ? PCI_BAR_MEM32 : PCI_BAR_NONE;
+		return 0;
+	}
+	if (i + 1 >= nbars) {
+		gk_fail(g, -EINVAL, "%s: BAR %u is 64-bit but has no register for its upper half",
+		        d->name, i);
+		return 0;
+	}
+	if ((r = probe_register(g, d, reg + 4, &orig_hi, &mask_hi)) < 0)
+		return r;
+	bar->size = decoded_size(((uint64_t)mask_hi << 32) | (mask & PCI_BASE_ADDRESS_MEM_MASK));
+	bar->start = ((uint64_t)orig_hi << 32) | (orig & PCI_BASE_ADDRESS_MEM_MASK);
+	bar->kind = bar->size ? PCI_BAR_MEM64 : PCI_BAR_NONE;
+	memset(&d->bar[i + 1], 0, sizeof(d->bar[i + 1]));
+	return 1;
+}
+
+int pci_read_bases(struct gk *g, struct gk_pci_dev *d, unsigned nbars)
+{
+	uint32_t cmd, decode;
+	int r, rr;
+
+	if (nbars > PCI_STD_NUM_BARS)
+		nbars = PCI_STD_NUM_BARS;
+	if ((r = pci_read_config(g, d, PCI_COMMAND, 2, &cmd)) < 0)
+		return r;
+	/* Half-written BARs must not decode: decoding stays off meanwhile. */
+	decode = cmd & (PCI_COMMAND_MEMORY | PCI_COMMAND_IO);
+	if (decode && (r = pci_write_config(g, d, PCI_COMMAND, 2, cmd & ~decode)) < 0)
+		return r;
+	for (unsigned i = 0; i < nbars; i++) {
+		if ((r = size_bar(g, d, i, nbars)) < 0)
+			break;
+		i += (unsigned)r;
+	}
+	if (decode && (rr = pci_write_config(g, d, PCI_COMMAND, 2, cmd)) < 0 && r >= 0)
+		r = rr;
+	return r < 0 ? r : 0;
+}
+
+/* ---- MSI-X discovery ---- */
+
+/* The guest-physical address of offset `off` (and len bytes after it) in
+ * memory BAR `bir`, or 0 if the BAR does not hold it. */
+static uint64_t bar_gpa(const struct gk_pci_dev *d, unsigned bir, uint64_t off, uint64_t len)
+{
+	const struct gk_pci_bar *bar;
+
+	if (bir >= PCI_STD_NUM_BARS)
+		return 0;
+	bar = &d->bar[bir];
+	if ((bar->kind != PCI_BAR_MEM32 && bar->kind != PCI_BAR_MEM64) || !bar->start ||
+	    off > bar->size || len > bar->size - off)
+		return 0;
+	return bar->start + off;
+}
+
+int pci_msix_init(struct gk *g, struct gk_pci_dev *d)
+{
+	uint32_t flags, table, pba;
+	int r = pci_find_capability(g, d, PCI_CAP_ID_MSIX);
+
+	d->msix_cap = 0;
+	d->msix_table_gpa = d->msix_pba_gpa = 0;
+	if (r <= 0)
+		return r;
+	d->msix_cap = (uint8_t)r;
+	if ((r = pci_read_config(g, d, d->msix_cap + PCI_MSIX_FLAGS, 2, &flags)) < 0 ||
+	    (r = pci_read_config(g, d, d->msix_cap + PCI_MSIX_TABLE, 4, &table)) < 0 ||
+	    (r = pci_read_config(g, d, d->msix_cap + PCI_MSIX_PBA, 4, &pba)) < 0)
+		return r;
+	d->msix_table_size = (flags & PCI_MSIX_FLAGS_QSIZE) + 1;
+	d->msix_table_bir = (uint8_t)(table & PCI_MSIX_TABLE_BIR);
+	d->msix_table_offset = table & PCI_MSIX_TABLE_OFFSET;
+	d->msix_pba_bir = (uint8_t)(pba & PCI_MSIX_PBA_BIR);
+	d->msix_pba_offset = pba & PCI_MSIX_PBA_OFFSET;
+	/* A table outside its BAR is found out when a driver enables MSI-X. */
+	d->msix_table_gpa = bar_gpa(d, d->msix_table_bir, d->msix_table_offset,
+	                            (uint64_t)d->msix_table_size * PCI_MSIX_ENTRY_SIZE);
+	d->msix_pba_gpa = bar_gpa(d, d->msix_pba_bir, d->msix_pba_offset,
+	                          ((uint64_t)d->msix_table_size + 63) / 64 * 8);
+	return 0;
+}
+
+/* ---- the scan and driver binding ---- */
+
+static unsigned bars_of_header(uint32_t header_type)
+{
+	switch (header_type & PCI_HEADER_LAYOUT_MASK) {
+	case 0:
+		return 6; /* a function */
+	case 1:
+		return 2; /* a PCI-to-PCI bridge */
+	default:
+		return 0;
+	}
 }
 
 int pci_scan_device(struct gk *g, unsigned bus, unsigned devfn, struct gk_pci_dev *d)
 {
-	uint32_t vendor, device;
+	uint32_t vendor, device, hdr;
 	int r;
 
 	memset(d, 0, sizeof(*d));
@@ -112,7 +273,16 @@ int pci_scan_device(struct gk *g, unsigned bus, unsigned devfn, struct gk_pci_de
 	g_strlcpy(d->name, bus < GK_MAX_BUSES && g->drv[bus].name[0] ? g->drv[bus].name : "pci",
 	          sizeof(d->name));
 	if ((r = pci_read_config(g, d, PCI_DEVICE_ID, 2, &device)) < 0 ||
-	    (r = read_layout(g, d)) < 0)
+	    (r = pci_read_config(g, d, PCI_HEADER_TYPE, 1, &hdr)) < 0 ||
+	    (r = pci_read_bases(g, d, bars_of_header(hdr))) < 0)
+		return r;
+	if ((r = pci_find_capability(g, d, PCI_CAP_ID_PM)) < 0)
+		return r;
+	d->pm_cap = (uint8_t)r;
+	if ((r = pci_find_capability(g, d, PCI_CAP_ID_MSI)) < 0)
+		return r;
+	d->msi_cap = (uint8_t)r;
+	if ((r = pci_msix_init(g, d)) < 0)
 		return r;
 	d->vendor_id = (uint16_t)vendor;
 	d->device_id = (uint16_t)device;

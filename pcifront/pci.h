@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The PCI core: config access through the bus's operations, the device scan,
- * driver binding, MSI-X
+ * The PCI core: config access through the bus's operations, the device scan
+ * (capability walk, BAR sizing, MSI-X discovery), driver binding, MSI-X
  * enable/disable/mask/message writes, save/restore of config and MSI-X
  * state, and the PCI side of the hibernation phases. It knows no bridge: a
  * bridge creates the root bus with its pci_ops and MSI domain.
@@ -9,6 +9,9 @@
 #pragma once
 
 #include "gk.h"
+
+/* How far a capability walk goes before it gives up on a looping list. */
+#define PCI_FIND_CAP_TTL 48
 
 /* struct pci_ops: config space of function `devfn` on root bus `bus`.
  * 0 or -errno; a failed read leaves all ones in *val. */
@@ -42,6 +45,14 @@ int pci_write_config(struct gk *g, const struct gk_pci_dev *d, unsigned where, u
 
 /* ---- the scan ---- */
 
+/* Offset of the first capability with that ID, 0 if there is none (or the
+ * device has no list, or the list loops), or -errno. */
+int pci_find_capability(struct gk *g, const struct gk_pci_dev *d, uint8_t cap_id);
+/* Sizes BARs 0..nbars-1 by the all-ones probe, with decoding off around it. */
+int pci_read_bases(struct gk *g, struct gk_pci_dev *d, unsigned nbars);
+/* Reads the MSI-X capability and locates the table and PBA in their BARs
+ * (after pci_read_bases). */
+int pci_msix_init(struct gk *g, struct gk_pci_dev *d);
 /* Scans function devfn of the bus into d. 0, -ENODEV if nothing answers,
  * or -errno. */
 int pci_scan_device(struct gk *g, unsigned bus, unsigned devfn, struct gk_pci_dev *d);

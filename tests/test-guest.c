@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Unit tests of the guest model. Against the real host: boot, the bridge's
- * chip and config ops, compose,
+ * Unit tests of the guest model. Against the real host: boot, discovery of
+ * the device's layout, the bridge's chip and config ops, compose,
  * mask/unmask, the D0 gate on message writes, CPU-offline migration,
  * save/restore of MSI-X state, the interrupt entry, atomic-context checks,
- * the snapshot taken by hibernation, and every error kept. With no host:
- * the IRQ core calling only through its chip.
+ * the snapshot taken by hibernation, and every error kept. Against fake
+ * config space and a fake chip, with no host: the capability walk, BAR
+ * sizing, MSI-X location, and the IRQ core calling only through its chip.
  */
 #include "pcifront/gk.h"
 #include "pcifront/hv-bridge.h"
@@ -416,6 +417,49 @@ static void test_hibernate_resume_image(void)
 	world_fini(&w);
 }
 
+/* ---- discovery against the real host ---- */
+
+/* The guest finds the host's layout by itself: the caps, the one 64-bit
+ * BAR, the table and PBA in it; and the bridge placed the BAR naturally
+ * aligned in the high range, one window per bus. */
+static void test_scan_discovers_host_layout(void)
+{
+	struct world w;
+	struct pcidev_config pc = {.name = "dev1",
+	                           .vendor_id = 0x1414,
+	                           .device_id = 0xb111,
+	                           .msix_vectors = 4,
+	                           .serial = 2};
+
+	world_init(&w, 2, PCI_PROTOCOL_VERSION_1_4, DRIVER_KEEP_VECTORS, 4,
+	           profile_default()->behaviours);
+	hv_vm_add_device(w.vm, &pc);
+	gk_set_driver(w.g, 1, "dev1", DRIVER_RECREATE_VECTORS, 4);
+	boot(&w);
+	for (unsigned b = 0; b < 2; b++) {
+		const struct gk_pci_dev *d = &w.g->k.dev[b];
+
+		g_assert_true(d->present && d->bound);
+		g_assert_cmpuint(d->pm_cap, ==, PCIDEV_PM_CAP);
+		g_assert_cmpuint(d->msi_cap, ==, PCIDEV_MSI_CAP);
+		g_assert_cmpuint(d->msix_cap, ==, PCIDEV_MSIX_CAP);
+		g_assert_cmpuint(d->msix_table_size, ==, 4);
+		g_assert_cmpint(d->bar[0].kind, ==, PCI_BAR_MEM64);
+		g_assert_cmphex(d->bar[0].size, ==, PCIDEV_BAR0_SIZE);
+		for (unsigned i = 1; i < PCI_STD_NUM_BARS; i++)
+			g_assert_cmpint(d->bar[i].kind, ==, PCI_BAR_NONE);
+		g_assert_cmphex(d->bar[0].start, >=, UINT64_C(1) << 32);
+		g_assert_cmphex(d->bar[0].start % d->bar[0].size, ==, 0);
+		/* what the scan read back is where the device decodes */
+		g_assert_cmphex(d->bar[0].start, ==, pcidev_bar0_base(hv_vm_device(w.vm, b)));
+		g_assert_cmphex(d->msix_table_gpa, ==, d->bar[0].start + PCIDEV_TABLE_OFF);
+		g_assert_cmphex(d->msix_pba_gpa, ==, d->bar[0].start + PCIDEV_PBA_OFF);
+	}
+	g_assert_cmphex(w.g->k.dev[1].bar[0].start, >=,
+	                w.g->k.dev[0].bar[0].start + w.g->k.dev[0].bar[0].size);
+	world_fini(&w);
+}
+
 /* The bridge installs its operations on what it probes: config access on
  * the root bus, its MSI chip on the domain and so on every irq. */
 static void test_bridge_installs_chip(void)
@@ -600,6 +644,12 @@ static uint32_t fake_get(unsigned where, unsigned size)
 	return v;
 }
 
+static void fake_put(unsigned where, uint32_t v, unsigned size)
+{
+	for (unsigned i = 0; i < size; i++)
+		fake.cfg[where + i] = (uint8_t)(v >> (8 * i));
+}
+
 static int fake_read(struct gk *g, unsigned bus, unsigned devfn, unsigned where, unsigned size,
                      uint32_t *val)
 {
@@ -632,6 +682,19 @@ static int fake_write(struct gk *g, unsigned bus, unsigned devfn, unsigned where
 
 static const struct pci_ops fake_ops = {.read = fake_read, .write = fake_write};
 
+static void fake_cap(unsigned at, uint8_t id, uint8_t next)
+{
+	fake.cfg[at] = id;
+	fake.cfg[at + 1] = next;
+}
+
+static void fake_bar(unsigned i, uint32_t value, uint32_t wmask)
+{
+	fake_put(PCI_BASE_ADDRESS_0 + 4 * i, value, 4);
+	for (unsigned b = 0; b < 4; b++)
+		fake.wmask[PCI_BASE_ADDRESS_0 + 4 * i + b] = (uint8_t)(wmask >> (8 * b));
+}
+
 /* A guest with no machine under it: bus 0 reads the fake config space. */
 struct bare {
 	struct engine *e;
@@ -662,6 +725,154 @@ static void bare_fini(struct bare *b)
 	hv_vm_free(b->vm);
 	faults_free(b->f);
 	engine_free(b->e);
+}
+
+static void test_capability_walk(void)
+{
+	struct bare b;
+
+	bare_init(&b);
+	/* any order: MSI-X first, then PM, then MSI */
+	fake_put(PCI_STATUS, PCI_STATUS_CAP_LIST, 2);
+	fake.cfg[PCI_CAPABILITY_LIST] = 0x48;
+	fake_cap(0x48, PCI_CAP_ID_MSIX, 0xa0);
+	fake_cap(0xa0, PCI_CAP_ID_PM, 0x64);
+	fake_cap(0x64, PCI_CAP_ID_MSI, 0);
+	g_assert_cmpint(pci_find_capability(b.g, b.d, PCI_CAP_ID_MSIX), ==, 0x48);
+	g_assert_cmpint(pci_find_capability(b.g, b.d, PCI_CAP_ID_PM), ==, 0xa0);
+	g_assert_cmpint(pci_find_capability(b.g, b.d, PCI_CAP_ID_MSI), ==, 0x64);
+	g_assert_cmpint(pci_find_capability(b.g, b.d, 0x10), ==, 0);
+	/* the low two bits of a pointer are reserved */
+	fake_cap(0xa0, PCI_CAP_ID_PM, 0x66);
+	g_assert_cmpint(pci_find_capability(b.g, b.d, PCI_CAP_ID_MSI), ==, 0x64);
+	/* a pointer into the header ends the list */
+	fake_cap(0xa0, PCI_CAP_ID_PM, 0x3c);
+	g_assert_cmpint(pci_find_capability(b.g, b.d, PCI_CAP_ID_MSI), ==, 0);
+	/* no list without the status bit */
+	fake_put(PCI_STATUS, 0, 2);
+	g_assert_cmpint(pci_find_capability(b.g, b.d, PCI_CAP_ID_MSIX), ==, 0);
+
+	/* a list that loops is walked a bounded number of times */
+	fake_put(PCI_STATUS, PCI_STATUS_CAP_LIST, 2);
+	fake_cap(0x48, PCI_CAP_ID_MSIX, 0xa0);
+	fake_cap(0xa0, PCI_CAP_ID_PM, 0x48);
+	fake.reads = 0;
+	g_assert_cmpint(pci_find_capability(b.g, b.d, PCI_CAP_ID_MSI), ==, 0);
+	g_assert_cmpuint(fake.reads, ==, 2 + PCI_FIND_CAP_TTL);
+	fake_cap(0x48, PCI_CAP_ID_MSIX, 0x48); /* pointing at itself */
+	fake.reads = 0;
+	g_assert_cmpint(pci_find_capability(b.g, b.d, PCI_CAP_ID_PM), ==, 0);
+	g_assert_cmpuint(fake.reads, ==, 2 + PCI_FIND_CAP_TTL);
+	/* ... and still finds what is in the loop */
+	g_assert_cmpint(pci_find_capability(b.g, b.d, PCI_CAP_ID_MSIX), ==, 0x48);
+	g_assert_cmpuint(gk_error_count(b.g), ==, 0);
+	bare_fini(&b);
+}
+
+/* BAR0 I/O (256 ports), BAR1 unimplemented, BAR2+3 64-bit prefetchable
+ * 1 MiB above 4 GiB, BAR4 unimplemented, BAR5 32-bit 8 KiB. */
+static void fake_bars(void)
+{
+	fake_bar(0, 0x0000e001, 0xffffff00);
+	fake_bar(1, 0, 0);
+	fake_bar(2, 0x0020000c, 0xfff00000);
+	fake_bar(3, 0x10, 0xffffffff);
+	fake_bar(4, 0, 0);
+	fake_bar(5, 0xf8012000, 0xffffe000);
+	fake_put(PCI_COMMAND, PCI_COMMAND_MEMORY | 0x1 | PCI_COMMAND_MASTER, 2);
+	fake.wmask[PCI_COMMAND] = 0xff;
+	fake.wmask[PCI_COMMAND + 1] = 0xff;
+}
+
+static void test_bar_sizing(void)
+{
+	struct bare b;
+	const struct gk_pci_bar *bar;
+	uint8_t before[256];
+
+	bare_init(&b);
+	fake_bars();
+	memcpy(before, fake.cfg, sizeof(before));
+	g_assert_cmpint(pci_read_bases(b.g, b.d, PCI_STD_NUM_BARS), ==, 0);
+	bar = b.d->bar;
+	g_assert_cmpint(bar[0].kind, ==, PCI_BAR_IO);
+	g_assert_cmphex(bar[0].size, ==, 0x100);
+	g_assert_cmphex(bar[0].start, ==, 0xe000);
+	g_assert_cmpint(bar[1].kind, ==, PCI_BAR_NONE);
+	g_assert_cmpint(bar[2].kind, ==, PCI_BAR_MEM64);
+	g_assert_true(bar[2].prefetch);
+	g_assert_cmphex(bar[2].size, ==, 0x100000);
+	g_assert_cmphex(bar[2].start, ==, UINT64_C(0x1000200000));
+	g_assert_cmpint(bar[3].kind, ==, PCI_BAR_NONE); /* BAR2's upper half */
+	g_assert_cmpint(bar[4].kind, ==, PCI_BAR_NONE);
+	g_assert_cmpint(bar[5].kind, ==, PCI_BAR_MEM32);
+	g_assert_false(bar[5].prefetch);
+	g_assert_cmphex(bar[5].size, ==, 0x2000);
+	g_assert_cmphex(bar[5].start, ==, 0xf8012000);
+	/* decoding was off while the BARs held all ones, and everything is
+	 * as it was afterwards */
+	g_assert_false(fake.probed_while_decoding);
+	g_assert_cmpmem(fake.cfg, sizeof(fake.cfg), before, sizeof(before));
+
+	/* a 64-bit BAR in the last register has no upper half: an error */
+	fake_bar(5, 0xf8012004, 0xffffe000);
+	g_assert_cmpint(pci_read_bases(b.g, b.d, PCI_STD_NUM_BARS), ==, 0);
+	g_assert_cmpint(b.d->bar[5].kind, ==, PCI_BAR_NONE);
+	g_assert_cmpuint(gk_error_count(b.g), ==, 1);
+	g_assert_cmpint(gk_error_get(b.g, 0)->err, ==, -EINVAL);
+	bare_fini(&b);
+}
+
+/* The MSI-X table and PBA are found through BIR and offset, wherever they
+ * are; a table that does not fit its BAR is refused when MSI-X is asked
+ * for. */
+static void test_msix_table_location(void)
+{
+	struct bare b;
+	unsigned errors;
+
+	bare_init(&b);
+	fake_put(PCI_VENDOR_ID, 0x1af4, 2);
+	fake_put(PCI_DEVICE_ID, 0x1042, 2);
+	fake_put(PCI_STATUS, PCI_STATUS_CAP_LIST, 2);
+	fake.cfg[PCI_CAPABILITY_LIST] = 0x80;
+	fake_cap(0x80, PCI_CAP_ID_MSIX, 0x90);
+	fake_put(0x80 + PCI_MSIX_FLAGS, 15, 2); /* 16 entries */
+	fake_put(0x80 + PCI_MSIX_TABLE, 0x1000 | 5, 4);
+	fake_put(0x80 + PCI_MSIX_PBA, 0x80008 | 2, 4);
+	fake_cap(0x90, PCI_CAP_ID_PM, 0);
+	fake_bars();
+	g_assert_cmpint(pci_scan_device(b.g, 0, 0, b.d), ==, 0);
+	g_assert_true(b.d->present);
+	g_assert_cmphex(b.d->vendor_id, ==, 0x1af4);
+	g_assert_cmpuint(b.d->msix_cap, ==, 0x80);
+	g_assert_cmpuint(b.d->pm_cap, ==, 0x90);
+	g_assert_cmpuint(b.d->msi_cap, ==, 0);
+	g_assert_cmpuint(b.d->msix_table_size, ==, 16);
+	g_assert_cmpuint(b.d->msix_table_bir, ==, 5);
+	g_assert_cmphex(b.d->msix_table_gpa, ==, 0xf8012000 + 0x1000);
+	g_assert_cmpuint(b.d->msix_pba_bir, ==, 2);
+	g_assert_cmphex(b.d->msix_pba_gpa, ==, UINT64_C(0x1000200000) + 0x80008);
+
+	/* 16 entries at 0x1f08 overrun the 8 KiB BAR */
+	fake_put(0x80 + PCI_MSIX_TABLE, 0x1f08 | 5, 4);
+	g_assert_cmpint(pci_scan_device(b.g, 0, 0, b.d), ==, 0);
+	g_assert_cmphex(b.d->msix_table_gpa, ==, 0);
+	/* a BIR naming the I/O BAR holds nothing either */
+	fake_put(0x80 + PCI_MSIX_TABLE, 0x0 | 0, 4);
+	g_assert_cmpint(pci_scan_device(b.g, 0, 0, b.d), ==, 0);
+	g_assert_cmphex(b.d->msix_table_gpa, ==, 0);
+	errors = gk_error_count(b.g);
+	g_assert_cmpint(pci_alloc_irq_vectors(b.g, b.d, 2), ==, -ENOMEM);
+	g_assert_cmpuint(gk_error_count(b.g), ==, errors + 1);
+	g_assert_cmpint(gk_error_get(b.g, errors)->err, ==, -ENOMEM);
+	g_assert_false(b.d->msix_enabled);
+
+	/* nothing answers at all */
+	fake_put(PCI_VENDOR_ID, 0xffff, 2);
+	g_assert_cmpint(pci_scan_device(b.g, 0, 0, b.d), ==, -ENODEV);
+	g_assert_false(b.d->present);
+	bare_fini(&b);
 }
 
 /* ---- the IRQ core through a fake chip ---- */
@@ -792,10 +1003,14 @@ int main(int argc, char **argv)
 	g_test_add_func("/guest/sleep-in-atomic-caught", test_sleep_in_atomic_caught);
 	g_test_add_func("/guest/interrupt-entry", test_interrupt_entry);
 	g_test_add_func("/guest/hibernate-resume-image", test_hibernate_resume_image);
+	g_test_add_func("/guest/scan-discovers-host-layout", test_scan_discovers_host_layout);
 	g_test_add_func("/guest/bridge-installs-chip", test_bridge_installs_chip);
 	g_test_add_func("/guest/argument-checks", test_argument_checks);
 	g_test_add_func("/guest/errors-all-kept", test_errors_all_kept);
 	g_test_add_func("/guest/failed-driver-probes-all-kept", test_failed_driver_probes_all_kept);
+	g_test_add_func("/guest/capability-walk", test_capability_walk);
+	g_test_add_func("/guest/bar-sizing", test_bar_sizing);
+	g_test_add_func("/guest/msix-table-location", test_msix_table_location);
 	g_test_add_func("/guest/irq-core-uses-chip", test_irq_core_uses_chip);
 	return g_test_run();
 }
