@@ -34,6 +34,16 @@ static unsigned bus_nr(const struct gk *g, const struct gk_hbus *hb)
 	return (unsigned)(hb - g->k.hbus);
 }
 
+static const char *message_name(const void *msg)
+{
+	uint32_t type;
+	const char *name;
+
+	memcpy(&type, msg, sizeof(type));
+	name = vpci_message_name(type);
+	return name ? name : "an unknown message";
+}
+
 /* ---- the receive path (the channel callback, in event context) ---- */
 
 static void *ctx_for(struct gk *g, unsigned bus)
@@ -133,6 +143,9 @@ static void on_channel(void *ctx, const void *data, size_t len)
 
 /* ---- requests ---- */
 
+/* Sends msg with a completion requested and waits for the answer. Every
+ * failure of the exchange itself (no id, send, wait, short answer) is
+ * recorded here; the status inside the answer is the caller's. */
 static int send_request(struct gk *g, struct gk_hbus *hb, const void *msg, size_t len, void *resp,
                         size_t resp_cap, size_t *resp_len, bool poll, uint64_t timeout_ns)
 {
@@ -145,8 +158,11 @@ static int send_request(struct gk *g, struct gk_hbus *hb, const void *msg, size_
 			break;
 		}
 	}
-	if (slot < 0)
+	if (slot < 0) {
+		gk_fail(g, -EAGAIN, "vPCI bus %u: no request id free for %s", bus_nr(g, hb),
+		        message_name(msg));
 		return -EAGAIN;
+	}
 	completion_init(&done, vpci_message_name(*(const uint32_t *)msg));
 	hb->rqstor[slot] =
 	    (struct gk_request){.in_use = true, .done = &done, .resp = resp, .resp_cap = resp_cap};
@@ -154,6 +170,8 @@ static int send_request(struct gk *g, struct gk_hbus *hb, const void *msg, size_
 	                    VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED);
 	if (r < 0) {
 		hb->rqstor[slot].in_use = false;
+		gk_fail(g, r, "vPCI bus %u: cannot send %s (%d)", bus_nr(g, hb), message_name(msg),
+		        r);
 		return r;
 	}
 	if (poll)
@@ -163,12 +181,17 @@ static int send_request(struct gk *g, struct gk_hbus *hb, const void *msg, size_
 	if (r < 0) {
 		/* Give the id back so a late completion finds nothing. */
 		hb->rqstor[slot].in_use = false;
+		gk_fail(g, r, "vPCI bus %u: no answer to %s (%d)", bus_nr(g, hb), message_name(msg),
+		        r);
 		return r;
 	}
 	if (resp_len)
 		*resp_len = hb->rqstor[slot].resp_len;
-	if (hb->rqstor[slot].resp_len < sizeof(struct pci_response))
+	if (hb->rqstor[slot].resp_len < sizeof(struct pci_response)) {
+		gk_fail(g, -EIO, "vPCI bus %u: the answer to %s is too short (%zu bytes)",
+		        bus_nr(g, hb), message_name(msg), hb->rqstor[slot].resp_len);
 		return -EIO;
+	}
 	return 0;
 }
 
@@ -192,6 +215,17 @@ static int simple_request(struct gk *g, struct gk_hbus *hb, const void *msg, siz
 		return r;
 	*status = response_status(resp);
 	return 0;
+}
+
+/* A packet that asks for no completion. */
+static int send_message(struct gk *g, struct gk_hbus *hb, const void *msg, size_t len)
+{
+	int r = gabi_vmbus_send(g->vm, hb->channel, msg, len, 0, 0);
+
+	if (r < 0)
+		gk_fail(g, r, "vPCI bus %u: cannot send %s (%d)", bus_nr(g, hb), message_name(msg),
+		        r);
+	return r;
 }
 
 static int negotiate(struct gk *g, struct gk_hbus *hb, bool resume)
@@ -229,10 +263,12 @@ static int query_relations(struct gk *g, struct gk_hbus *hb)
 	int r;
 
 	completion_init(&hb->survey, "BUS_RELATIONS");
-	r = gabi_vmbus_send(g->vm, hb->channel, &m, sizeof(m), 0, 0);
-	if (r < 0)
+	if ((r = send_message(g, hb, &m, sizeof(m))) < 0)
 		return r;
-	completion_wait(g->e, &hb->survey, 0);
+	if ((r = completion_wait(g->e, &hb->survey, 0)) < 0) {
+		gk_fail(g, r, "vPCI bus %u: no BUS_RELATIONS came (%d)", bus_nr(g, hb), r);
+		return r;
+	}
 	if (hb->child_present && !hb->child_has_requirements) {
 		struct pci_child_message q = {.message_type.type = PCI_QUERY_RESOURCE_REQUIREMENTS,
 		                              .wslot.slot = hb->child.win_slot.slot};
@@ -268,13 +304,13 @@ static int bus_exit(struct gk *g, struct gk_hbus *hb)
 	if (hb->child_present && hb->child_resourced) {
 		struct pci_child_message rel = {.message_type.type = PCI_RESOURCES_RELEASED,
 		                                .wslot.slot = hb->child.win_slot.slot};
-		gabi_vmbus_send(g->vm, hb->channel, &rel, sizeof(rel), 0, 0);
+		if ((r = send_message(g, hb, &rel, sizeof(rel))) < 0)
+			return r;
 		hb->child_resourced = false;
 	}
-	r = simple_request(g, hb, &exit_msg, sizeof(exit_msg), D0EXIT_TIMEOUT_NS, &status);
-	if (r == -ETIMEDOUT)
-		gk_fail(g, r, "vPCI bus %u: D0 exit timed out", bus_nr(g, hb));
-	return r;
+	/* The status D0EXIT answers with is not looked at, as in pci-hyperv:
+	 * an answer is all the bus waits for. */
+	return simple_request(g, hb, &exit_msg, sizeof(exit_msg), D0EXIT_TIMEOUT_NS, &status);
 }
 
 static int enter_d0(struct gk *g, struct gk_hbus *hb, bool retry)
@@ -289,7 +325,8 @@ static int enter_d0(struct gk *g, struct gk_hbus *hb, bool retry)
 	if (status < 0 && retry) {
 		/* What a kdump kernel does: leave D0 and try once more. */
 		BUS_TRACE(g, hb, "d0-entry-retry", "\"status\":\"%#x\"", (uint32_t)status);
-		bus_exit(g, hb);
+		if ((r = bus_exit(g, hb)) < 0)
+			return r;
 		return enter_d0(g, hb, false);
 	}
 	if (status < 0) {
@@ -642,7 +679,7 @@ static int hv_pci_suspend(struct gk *g, unsigned bus)
 	r = bus_exit(g, hb);
 	close_channel(g, hb);
 	BUS_TRACE(g, hb, "suspended", "\"d0exit\":%d", r);
-	return 0;
+	return r;
 }
 
 static int hv_compose_msi_msg(struct gk *g, unsigned irq, struct msi_msg *msg);
@@ -657,7 +694,9 @@ static void restore_msi_state(struct gk *g, struct gk_pci_dev *d)
 		struct gk_msi_desc *desc = &d->desc[v];
 		if (!desc->in_use || !g->k.irq[desc->irq].activated)
 			continue;
-		hv_compose_msi_msg(g, desc->irq, &desc->msg);
+		/* Composing cannot fail in the kernel; here a failure has been
+		 * recorded and the resume goes on with the rest. */
+		(void)hv_compose_msi_msg(g, desc->irq, &desc->msg);
 	}
 	tp_hit(g->e, TP_MSI_RESTORED, NULL);
 }
@@ -719,7 +758,9 @@ static void send_delete(struct gk *g, struct gk_hbus *hb, struct gk_irq *i)
 	m.message_type.type = PCI_DELETE_INTERRUPT_MESSAGE;
 	m.wslot.slot = hb->child.win_slot.slot;
 	m.int_desc = i->chip_data;
-	gabi_vmbus_send(g->vm, hb->channel, &m, sizeof(m), 0, 0);
+	/* Nothing waits for it: a failed send has been recorded, and the
+	 * chip data is gone either way, as in the kernel. */
+	(void)send_message(g, hb, &m, sizeof(m));
 }
 
 static int hv_compose_msi_msg(struct gk *g, unsigned irq, struct msi_msg *msg)
@@ -770,10 +811,8 @@ static int hv_compose_msi_msg(struct gk *g, unsigned irq, struct msi_msg *msg)
 	}
 	/* Called with the irq descriptor locked: poll, never sleep. */
 	r = send_request(g, hb, &m, len, &resp, sizeof(resp), &got, true, 0);
-	if (r < 0) {
-		gk_fail(g, r, "irq %u: CREATE_INTERRUPT got no answer (%d)", irq, r);
+	if (r < 0)
 		return r;
-	}
 	if (got < sizeof(resp)) {
 		hb->invalid_packets++;
 		resp.response.status = -1;

@@ -127,7 +127,7 @@ static int pci_resume_noirq(struct gk *g)
  * (one async job per device) and waits for all of them before the next
  * phase. Each bridge's callback is a task of its own here, so when two
  * bridges' replies arrive at the same instant, which runs first is a choice
- * point decided by the seed.
+ * point decided by the seed. Bridges record their own failures.
  */
 struct bridge_job {
 	struct gk *g;

@@ -626,6 +626,40 @@ static void test_failed_driver_probes_all_kept(void)
 	world_fini(&w);
 }
 
+/* D0EXIT is lost while the bridges suspend for the image: the wait ends
+ * after 10 s with an error of its own, and hibernation is abandoned with
+ * the machine still running. */
+static void test_lost_d0_exit_aborts_hibernation(void)
+{
+	struct world w;
+	struct fault_rule rule = {.name = "lose-d0-exit",
+	                          .point = FP_VMBUS_SEND,
+	                          .mode = FAULT_NTH,
+	                          .n = 2, /* RESOURCES_RELEASED, then D0EXIT */
+	                          .phase = PHASE_HIBERNATE,
+	                          .enabled = true};
+	const struct gk_error *e;
+
+	world_init(&w, 2, PCI_PROTOCOL_VERSION_1_4, DRIVER_KEEP_VECTORS, 2,
+	           profile_default()->behaviours);
+	faults_add(w.f, &rule);
+	boot(&w);
+	g_assert_cmpint(in_task(&w, do_hibernate, NULL), ==, -ETIMEDOUT);
+	g_assert_true(hv_vm_powered(w.vm));
+	g_assert_false(w.g->have_image);
+	g_assert_cmpuint(gk_error_count(w.g), >=, 1);
+	e = gk_error_get(w.g, 0);
+	g_assert_cmpint(e->err, ==, -ETIMEDOUT);
+	g_assert_nonnull(strstr(e->message, "BUS_D0EXIT"));
+	g_assert_cmpstr(e->phase, ==, "hibernate");
+	g_assert_cmpstr(e->task, ==, "hv_pci suspend");
+	g_assert_cmpuint(e->time, >=, 10 * NSEC_PER_SEC);
+	/* what the abort meets after it (the host never left D0) is kept too */
+	for (unsigned k = 1; k < gk_error_count(w.g); k++)
+		g_assert_cmpstr(gk_error_get(w.g, k)->phase, ==, "hibernate");
+	world_fini(&w);
+}
+
 /* ---- a fake config space, no host ---- */
 
 static struct {
@@ -1008,6 +1042,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/guest/argument-checks", test_argument_checks);
 	g_test_add_func("/guest/errors-all-kept", test_errors_all_kept);
 	g_test_add_func("/guest/failed-driver-probes-all-kept", test_failed_driver_probes_all_kept);
+	g_test_add_func("/guest/lost-d0-exit-aborts-hibernation",
+	                test_lost_d0_exit_aborts_hibernation);
 	g_test_add_func("/guest/capability-walk", test_capability_walk);
 	g_test_add_func("/guest/bar-sizing", test_bar_sizing);
 	g_test_add_func("/guest/msix-table-location", test_msix_table_location);
