@@ -68,13 +68,13 @@ struct gk_irq {
 	unsigned disable_depth;
 	uint32_t affinity; /* CPU mask */
 	unsigned cpu;      /* effective affinity */
-	const struct irq_chip *chip;
 	irq_handler_t handler;
 	struct tran_int_desc chip_data; /* the Hyper-V chip's: what CREATE_INTERRUPT returned */
 	uint64_t count;                 /* /proc/interrupts */
 };
 
-/* A PCI/MSI irq domain: irqs [index * GK_MAX_VECS, +GK_MAX_VECS), one chip. */
+/* A PCI/MSI irq domain: irqs [index * GK_MAX_VECS, +GK_MAX_VECS), all with
+ * its chip (so the snapshot holds one chip pointer per domain, not per irq). */
 struct gk_irq_domain {
 	const struct irq_chip *chip; /* NULL: no such domain */
 };

@@ -408,7 +408,7 @@ static struct gk_hbus *config_target(struct gk *g, unsigned bus, unsigned devfn,
 		*err = -ENODEV;
 		return NULL;
 	}
-	if ((size != 1 && size != 2 && size != 4) || where % size ||
+	if ((size != 1 && size != 2 && size != 4) || (where & (size - 1)) ||
 	    where + size > PCI_CONFIG_MMIO_LENGTH - CFG_PAGE_OFFSET) {
 		gk_fail(g, -EINVAL, "vPCI bus %u: config access of %u bytes at %#x", bus, size,
 		        where);

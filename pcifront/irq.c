@@ -70,6 +70,11 @@ static int assign_vector(struct gk *g, struct gk_irq *irq, uint32_t mask)
 
 /* ---- domains, activation ---- */
 
+static const struct irq_chip *chip_of(const struct gk *g, unsigned irq)
+{
+	return g->k.domain[irq / GK_MAX_VECS].chip;
+}
+
 int irq_domain_create(struct gk *g, unsigned domain, const struct irq_chip *chip)
 {
 	if (domain >= GK_MAX_BUSES || !chip || !chip->irq_compose_msi_msg ||
@@ -102,13 +107,12 @@ int irq_domain_alloc_irq(struct gk *g, unsigned domain, unsigned hwirq, unsigned
 	i->msi_index = hwirq;
 	i->masked = true;
 	i->affinity = (uint32_t)((1ull << g->k.ncpus) - 1);
-	i->chip = g->k.domain[domain].chip;
 	return (int)irq;
 }
 
 const struct irq_chip *irq_get_chip(const struct gk *g, unsigned irq)
 {
-	return irq < GK_MAX_IRQS && g->k.irq[irq].allocated ? g->k.irq[irq].chip : NULL;
+	return irq < GK_MAX_IRQS && g->k.irq[irq].allocated ? chip_of(g, irq) : NULL;
 }
 
 /* irq_domain_activate_irq(): the vector, then the message, with the
@@ -116,6 +120,7 @@ const struct irq_chip *irq_get_chip(const struct gk *g, unsigned irq)
 int irq_domain_activate_irq(struct gk *g, unsigned irq)
 {
 	struct gk_irq *i = &g->k.irq[irq];
+	const struct irq_chip *chip = chip_of(g, irq);
 	struct msi_msg msg;
 	int r;
 
@@ -127,8 +132,8 @@ int irq_domain_activate_irq(struct gk *g, unsigned irq)
 	task_atomic_enter(g->e);
 	/* In the kernel composing cannot fail; a chip that could not compose
 	 * has recorded why, and the irq stays without a message. */
-	if (i->chip->irq_compose_msi_msg(g, irq, &msg) == 0)
-		i->chip->irq_write_msi_msg(g, irq, &msg);
+	if (chip->irq_compose_msi_msg(g, irq, &msg) == 0)
+		chip->irq_write_msi_msg(g, irq, &msg);
 	task_atomic_exit(g->e);
 	i->activated = true;
 	return 0;
@@ -149,8 +154,8 @@ void irq_domain_free_irq(struct gk *g, unsigned irq)
 	if (!i->allocated)
 		return;
 	deactivate(g, i);
-	if (i->chip->irq_free)
-		i->chip->irq_free(g, irq);
+	if (chip_of(g, irq)->irq_free)
+		chip_of(g, irq)->irq_free(g, irq);
 	i->allocated = false;
 }
 
@@ -159,13 +164,13 @@ void irq_domain_free_irq(struct gk *g, unsigned irq)
 /* unmask_irq()/mask_irq(): the chip, then the core's flag. */
 static void unmask_irq(struct gk *g, unsigned irq)
 {
-	g->k.irq[irq].chip->irq_unmask(g, irq);
+	chip_of(g, irq)->irq_unmask(g, irq);
 	g->k.irq[irq].masked = false;
 }
 
 static void mask_irq(struct gk *g, unsigned irq)
 {
-	g->k.irq[irq].chip->irq_mask(g, irq);
+	chip_of(g, irq)->irq_mask(g, irq);
 	g->k.irq[irq].masked = true;
 }
 
@@ -232,7 +237,7 @@ static void migrate_one_irq(struct gk *g, unsigned irq)
 
 	tp_hit(g->e, TP_MIGRATE_IRQ, NULL);
 	if (maskchip)
-		i->chip->irq_mask(g, irq);
+		chip_of(g, irq)->irq_mask(g, irq);
 	if (!affinity)
 		affinity = online_mask(g); /* no longer affine */
 	free_vector(g, i);
@@ -241,7 +246,7 @@ static void migrate_one_irq(struct gk *g, unsigned irq)
 	GK_TRACE(g, "migrate-irq", "\"irq\":%u,\"from\":\"%u/%#x\",\"to\":\"%u/%#x\"", irq, old_cpu,
 	         old_vector, i->cpu, i->vector);
 	if (maskchip)
-		i->chip->irq_unmask(g, irq);
+		chip_of(g, irq)->irq_unmask(g, irq);
 }
 
 void gk_cpu_down(struct gk *g, unsigned cpu)

@@ -86,32 +86,49 @@ static int config_update(struct gk *g, const struct gk_pci_dev *d, unsigned wher
 
 /* ---- capabilities ---- */
 
-int pci_find_capability(struct gk *g, const struct gk_pci_dev *d, uint8_t cap_id)
+/* Walks the capability list once and notes where each of the n IDs first
+ * appears, 0 where it does not. 0 or -errno. */
+static int find_capabilities(struct gk *g, const struct gk_pci_dev *d, const uint8_t *ids,
+                             uint8_t *pos, unsigned n)
 {
-	uint32_t status, pos, hdr;
+	uint32_t status, at, hdr;
+	unsigned left = n;
 	int r;
 
+	memset(pos, 0, n);
 	if ((r = pci_read_config(g, d, PCI_STATUS, 2, &status)) < 0)
 		return r;
 	if (!(status & PCI_STATUS_CAP_LIST))
 		return 0;
-	if ((r = pci_read_config(g, d, PCI_CAPABILITY_LIST, 1, &pos)) < 0)
+	if ((r = pci_read_config(g, d, PCI_CAPABILITY_LIST, 1, &at)) < 0)
 		return r;
 	/* A list that loops is cut off after as many entries as fit in
 	 * config space, as the PCI core does. */
-	for (unsigned ttl = PCI_FIND_CAP_TTL; ttl; ttl--) {
-		pos &= ~3u;
-		if (pos < PCI_CAP_LIST_MIN)
-			return 0;
-		if ((r = pci_read_config(g, d, pos, 2, &hdr)) < 0)
+	for (unsigned ttl = PCI_FIND_CAP_TTL; ttl && left; ttl--) {
+		at &= ~3u;
+		if (at < PCI_CAP_LIST_MIN)
+			break;
+		if ((r = pci_read_config(g, d, at, 2, &hdr)) < 0)
 			return r;
 		if ((hdr & 0xff) == 0xff)
-			return 0;
-		if ((hdr & 0xff) == cap_id)
-			return (int)pos;
-		pos = (hdr >> 8) & 0xff;
+			break;
+		for (unsigned k = 0; k < n; k++) {
+			if (!pos[k] && ids[k] == (hdr & 0xff)) {
+				pos[k] = (uint8_t)at;
+				left--;
+			}
+		}
+		at = (hdr >> 8) & 0xff;
 	}
 	return 0;
+}
+
+int pci_find_capability(struct gk *g, const struct gk_pci_dev *d, uint8_t cap_id)
+{
+	uint8_t pos;
+	int r = find_capabilities(g, d, &cap_id, &pos, 1);
+
+	return r < 0 ? r : pos;
 }
 
 /* ---- BARs ---- */
@@ -220,13 +237,11 @@ static uint64_t bar_gpa(const struct gk_pci_dev *d, unsigned bir, uint64_t off, 
 int pci_msix_init(struct gk *g, struct gk_pci_dev *d)
 {
 	uint32_t flags, table, pba;
-	int r = pci_find_capability(g, d, PCI_CAP_ID_MSIX);
+	int r;
 
-	d->msix_cap = 0;
 	d->msix_table_gpa = d->msix_pba_gpa = 0;
-	if (r <= 0)
-		return r;
-	d->msix_cap = (uint8_t)r;
+	if (!d->msix_cap)
+		return 0;
 	if ((r = pci_read_config(g, d, d->msix_cap + PCI_MSIX_FLAGS, 2, &flags)) < 0 ||
 	    (r = pci_read_config(g, d, d->msix_cap + PCI_MSIX_TABLE, 4, &table)) < 0 ||
 	    (r = pci_read_config(g, d, d->msix_cap + PCI_MSIX_PBA, 4, &pba)) < 0)
@@ -260,6 +275,8 @@ static unsigned bars_of_header(uint32_t header_type)
 
 int pci_scan_device(struct gk *g, unsigned bus, unsigned devfn, struct gk_pci_dev *d)
 {
+	static const uint8_t cap_ids[] = {PCI_CAP_ID_PM, PCI_CAP_ID_MSI, PCI_CAP_ID_MSIX};
+	uint8_t cap[G_N_ELEMENTS(cap_ids)];
 	uint32_t vendor, device, hdr;
 	int r;
 
@@ -276,12 +293,11 @@ int pci_scan_device(struct gk *g, unsigned bus, unsigned devfn, struct gk_pci_de
 	    (r = pci_read_config(g, d, PCI_HEADER_TYPE, 1, &hdr)) < 0 ||
 	    (r = pci_read_bases(g, d, bars_of_header(hdr))) < 0)
 		return r;
-	if ((r = pci_find_capability(g, d, PCI_CAP_ID_PM)) < 0)
+	if ((r = find_capabilities(g, d, cap_ids, cap, G_N_ELEMENTS(cap_ids))) < 0)
 		return r;
-	d->pm_cap = (uint8_t)r;
-	if ((r = pci_find_capability(g, d, PCI_CAP_ID_MSI)) < 0)
-		return r;
-	d->msi_cap = (uint8_t)r;
+	d->pm_cap = cap[0];
+	d->msi_cap = cap[1];
+	d->msix_cap = cap[2];
 	if ((r = pci_msix_init(g, d)) < 0)
 		return r;
 	d->vendor_id = (uint16_t)vendor;

@@ -50,8 +50,8 @@ int pci_write_config(struct gk *g, const struct gk_pci_dev *d, unsigned where, u
 int pci_find_capability(struct gk *g, const struct gk_pci_dev *d, uint8_t cap_id);
 /* Sizes BARs 0..nbars-1 by the all-ones probe, with decoding off around it. */
 int pci_read_bases(struct gk *g, struct gk_pci_dev *d, unsigned nbars);
-/* Reads the MSI-X capability and locates the table and PBA in their BARs
- * (after pci_read_bases). */
+/* Reads the MSI-X capability the scan found (d->msix_cap) and locates the
+ * table and PBA in their BARs (after pci_read_bases). */
 int pci_msix_init(struct gk *g, struct gk_pci_dev *d);
 /* Scans function devfn of the bus into d. 0, -ENODEV if nothing answers,
  * or -errno. */
