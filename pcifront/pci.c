@@ -102,8 +102,8 @@ static int find_capabilities(struct gk *g, const struct gk_pci_dev *d, const uin
 		return 0;
 	if ((r = pci_read_config(g, d, PCI_CAPABILITY_LIST, 1, &at)) < 0)
 		return r;
-	/* A list that loops is cut off after as many entries as fit in
-	 * config space, as the PCI core does. */
+	/* A list that loops is cut off after as many entries as fit after
+	 * the header (48 of 4 bytes), as the PCI core does. */
 	for (unsigned ttl = PCI_FIND_CAP_TTL; ttl && left; ttl--) {
 		at &= ~3u;
 		if (at < PCI_CAP_LIST_MIN)
