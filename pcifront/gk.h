@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The guest kernel model: what a Linux guest does with a Hyper-V vPCI bus.
- * It reaches the host only through vmbus-sim/guest-abi.h and runs on the
- * engine's tasks.
+ * The guest kernel model's state, internal to pcifront/: what a Linux guest
+ * keeps about its CPUs, irqs, vPCI buses and PCI functions, and the core
+ * services every module uses (errors, phases).
  *
  * All state a hibernation image would hold lives in struct gk_kernel, a flat
- * value with no pointers to the heap: taking the snapshot is a copy, and
- * jumping into the image after resume is a copy back.
+ * value with no pointers to the heap (pointers to static const operation
+ * tables are fine): taking the snapshot is a copy, and jumping into the image
+ * after resume is a copy back.
+ *
+ * Each module's functions are declared in its own header: irq.h (IRQ core),
+ * pci.h (PCI core), hv-bridge.h (the front driver), pci-drivers.h (driver
+ * models), init.h (what the kernel was built with).
  */
 #pragma once
 
@@ -30,6 +35,12 @@
 #define GK_LAST_VECTOR     0xeb
 #define HV_PCI_RQSTOR_SIZE 64
 
+struct gk;
+struct irq_chip;
+struct pci_ops;
+struct pci_driver;
+struct hv_driver;
+
 enum pci_power { PCI_D0, PCI_D3HOT, PCI_UNKNOWN };
 
 struct msi_msg {
@@ -37,6 +48,38 @@ struct msi_msg {
 	uint32_t address_hi;
 	uint32_t data;
 };
+
+/* An irqaction's handler: runs in event context for each interrupt. */
+typedef void (*irq_handler_t)(struct gk *g, unsigned irq);
+
+/* ---- the IRQ core's state (irq.c) ---- */
+
+/* struct irq_desc + irq_data, with room for the chip's data. */
+struct gk_irq {
+	bool allocated;
+	bool activated; /* a vector is assigned and a message composed */
+	bool requested; /* request_irq() done: started, with an action */
+	bool masked;    /* irqd_irq_masked(): the core's view */
+	bool pending;   /* IRQS_PENDING: fired while disabled */
+	bool has_chip_data;
+	uint8_t vector;
+	unsigned dev;       /* the owner: index of the PCI device in gk_kernel.dev */
+	unsigned msi_index; /* hwirq in its domain: the MSI-X entry */
+	unsigned disable_depth;
+	uint32_t affinity; /* CPU mask */
+	unsigned cpu;      /* effective affinity */
+	irq_handler_t handler;
+	struct tran_int_desc chip_data; /* the Hyper-V chip's: what CREATE_INTERRUPT returned */
+	uint64_t count;                 /* /proc/interrupts */
+};
+
+/* A PCI/MSI irq domain: irqs [index * GK_MAX_VECS, +GK_MAX_VECS), all with
+ * its chip (so the snapshot holds one chip pointer per domain, not per irq). */
+struct gk_irq_domain {
+	const struct irq_chip *chip; /* NULL: no such domain */
+};
+
+/* ---- the PCI core's state (pci.c) ---- */
 
 /* struct msi_desc: the cached message and mask of one MSI-X entry. */
 struct gk_msi_desc {
@@ -46,34 +89,37 @@ struct gk_msi_desc {
 	uint32_t msix_ctrl;
 };
 
-/* struct irq_desc + irq_data + the Hyper-V chip data. */
-struct gk_irq {
-	bool allocated;
-	unsigned dev;
-	unsigned msi_index;
-	bool activated; /* a vector is assigned and a message composed */
-	bool requested; /* request_irq() done: started, with an action */
-	unsigned disable_depth;
-	bool masked;       /* irqd_irq_masked(): the core's view */
-	bool pending;      /* IRQS_PENDING: fired while disabled */
-	uint32_t affinity; /* CPU mask */
-	unsigned cpu;      /* effective affinity */
-	uint8_t vector;
-	bool has_chip_data;
-	struct tran_int_desc chip_data; /* what CREATE_INTERRUPT returned */
-	uint64_t count;                 /* /proc/interrupts */
+enum pci_bar_kind { PCI_BAR_NONE, PCI_BAR_MEM32, PCI_BAR_MEM64, PCI_BAR_IO };
+
+/* A BAR as the scan sized it; the upper half of a 64-bit BAR is NONE. */
+struct gk_pci_bar {
+	enum pci_bar_kind kind;
+	bool prefetch;
+	uint64_t start;
+	uint64_t size;
 };
 
 struct gk_pci_dev {
 	bool present;
 	unsigned bus;
+	unsigned devfn;
 	char name[32];
 	uint16_t vendor_id;
 	uint16_t device_id;
-	uint32_t wslot;
 	enum pci_power current_state;
-	uint64_t bar0_gpa;
-	uint64_t bar0_size;
+	struct gk_pci_bar bar[PCI_STD_NUM_BARS];
+	/* capabilities, 0 when absent */
+	uint8_t pm_cap;
+	uint8_t msi_cap;
+	uint8_t msix_cap;
+	/* MSI-X as the capability describes it; table_gpa 0 when unusable */
+	unsigned msix_table_size;
+	uint8_t msix_table_bir;
+	uint8_t msix_pba_bir;
+	uint32_t msix_table_offset;
+	uint32_t msix_pba_offset;
+	uint64_t msix_table_gpa;
+	uint64_t msix_pba_gpa;
 	bool msix_enabled;
 	unsigned nvec;
 	struct gk_msi_desc desc[GK_MAX_VECS];
@@ -81,9 +127,24 @@ struct gk_pci_dev {
 	uint32_t saved_config[16];
 	/* the bound driver */
 	bool bound;
-	enum driver_model driver;
+	const struct pci_driver *driver;
 	unsigned driver_nvec;
 	uint64_t handled[GK_MAX_VECS]; /* interrupts the driver's handler saw */
+};
+
+/* struct pci_bus: config access and MSI domain of one root bus. */
+struct gk_pci_bus {
+	const struct pci_ops *ops; /* NULL: no such bus */
+	unsigned msi_domain;
+};
+
+/* ---- the VMBus devices and the front driver's state (hv-bridge.c) ---- */
+
+/* struct hv_device: one VMBus offer a driver claimed. */
+struct gk_hv_dev {
+	unsigned channel;
+	uint8_t instance_guid[16];
+	const struct hv_driver *drv; /* NULL once its probe failed */
 };
 
 enum hv_pcibus_state {
@@ -116,6 +177,12 @@ struct gk_hbus {
 	bool child_has_requirements;
 	uint32_t probed_bar[PCI_STD_NUM_BARS];
 	bool child_resourced;
+	/* the bridge windows its BARs are placed in (0 size: none) */
+	uint64_t low_mmio_base;
+	uint64_t low_mmio_size;
+	uint64_t high_mmio_base;
+	uint64_t high_mmio_size;
+	bool windows_allocated;
 	unsigned pci_dev; /* index into gk_kernel.dev */
 	struct completion survey;
 	struct gk_request rqstor[HV_PCI_RQSTOR_SIZE];
@@ -128,9 +195,16 @@ struct gk_kernel {
 	uint16_t vector_irq[GK_MAX_CPUS][256]; /* irq + 1, 0 = free */
 	uint16_t vectors_used[GK_MAX_CPUS];    /* non-zero entries in vector_irq[cpu] */
 	struct gk_irq irq[GK_MAX_IRQS];
-	unsigned nbuses;
+	struct gk_irq_domain domain[GK_MAX_BUSES];
+	unsigned nbuses; /* VMBus offers a driver claimed: vPCI buses */
+	struct gk_hv_dev hv_dev[GK_MAX_BUSES];
 	struct gk_hbus hbus[GK_MAX_BUSES];
+	struct gk_pci_bus pbus[GK_MAX_BUSES];
 	struct gk_pci_dev dev[GK_MAX_BUSES];
+	/* the VMBus MMIO allocator: bytes handed out above each range's base */
+	uint64_t mmio_low_used;
+	uint64_t mmio_high_used;
+	bool pci_drivers_loaded; /* false in the boot kernel of a resume */
 	uint64_t spurious;
 	bool is_image_kernel; /* runs the image (restored) rather than a fresh boot */
 };
@@ -160,39 +234,11 @@ struct gk {
 	bool have_image;
 };
 
-/* ---- internal to pcifront/ ---- */
-void gk_fail(struct gk *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* ---- core.c: errors and phases ---- */
+
+/* Records an error: err is the negative errno the failing call met (or 0),
+ * with the time, the innermost PM phase and the task. */
+void gk_fail(struct gk *g, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* The PM core marks its phases through here (a tracepoint, and the phase
  * recorded with each error). */
 void gk_phase(struct gk *g, enum phase p, bool enter);
-
-/* irq.c: the IRQ core, the x86 vector domain and the PCI/MSI primitives */
-uint32_t pci_cfg_read(struct gk *g, struct gk_pci_dev *d, unsigned off, unsigned size);
-void pci_cfg_write(struct gk *g, struct gk_pci_dev *d, unsigned off, uint32_t val, unsigned size);
-int pci_alloc_irq_vectors(struct gk *g, struct gk_pci_dev *d, unsigned nvec);
-void pci_free_irq_vectors(struct gk *g, struct gk_pci_dev *d);
-/* __pci_write_msi_msg(): the cache always, the device only in D0. */
-void pci_write_msi_msg(struct gk *g, struct gk_pci_dev *d, unsigned i, const struct msi_msg *msg);
-void pci_msi_mask_irq(struct gk *g, unsigned irq);
-void pci_msi_unmask_irq(struct gk *g, unsigned irq);
-int request_irq(struct gk *g, unsigned irq);
-void free_irq(struct gk *g, unsigned irq);
-void pci_save_state(struct gk *g, struct gk_pci_dev *d);
-void pci_restore_state(struct gk *g, struct gk_pci_dev *d);
-void gk_cpu_down(struct gk *g, unsigned cpu);
-void gk_cpu_up(struct gk *g, unsigned cpu);
-void gk_interrupt(void *ctx, unsigned vcpu, uint8_t vector);
-unsigned gk_dev_irq(const struct gk *g, unsigned dev, unsigned msi_index);
-
-/* hv-bridge.c: the para-virtual front driver */
-int hv_pci_probe(struct gk *g, unsigned bus, bool bind_drivers);
-int hv_pci_suspend(struct gk *g, unsigned bus);
-int hv_pci_resume(struct gk *g, unsigned bus);
-int hv_compose_msi_msg(struct gk *g, unsigned irq, struct msi_msg *msg);
-void hv_irq_mask(struct gk *g, unsigned irq);
-void hv_irq_unmask(struct gk *g, unsigned irq);
-void hv_msi_free(struct gk *g, unsigned irq);
-
-/* drivers.c */
-int driver_probe(struct gk *g, struct gk_pci_dev *d);
-int driver_pm(struct gk *g, struct gk_pci_dev *d, const char *callback);

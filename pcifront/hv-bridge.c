@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The Hyper-V vPCI front driver: protocol negotiation, the probe handshake,
- * compose (CREATE_INTERRUPT and wait), unmask (HVCALL_RETARGET_INTERRUPT,
- * then the PCI-level unmask), suspend and resume. Packets from the host are
- * checked before they are believed.
+ * the bridge windows and BAR placement, config access for the PCI core,
+ * the MSI irq chip (compose = CREATE_INTERRUPT and wait; unmask =
+ * HVCALL_RETARGET_INTERRUPT, then the PCI-level unmask), suspend and
+ * resume. Packets from the host are checked before they are believed.
  */
-#include "vmbus-sim/tracepoint.h"
-#include "gk.h"
+#include "hv-bridge.h"
+#include "init.h"
+#include "irq.h"
+#include "pci.h"
 #include "vmbus-sim/hv-abi.h"
-#include "vmbus-sim/pcidev.h"
+#include "vmbus-sim/pci-regs.h"
 #include "vmbus-sim/trace.h"
 
 #include <errno.h>
@@ -17,14 +20,29 @@
 #include <string.h>
 
 #define BUS_TRACE(g, hb, ev, fmt, ...)                                                             \
-	TRACE((g)->e, "hv_pci", ev, "\"bus\":%u," fmt, (unsigned)((hb) - (g)->k.hbus),             \
-	      ##__VA_ARGS__)
+	TRACE((g)->e, "hv_pci", ev, "\"bus\":%u," fmt, bus_nr(g, hb), ##__VA_ARGS__)
 
 #define D0EXIT_TIMEOUT_NS (10 * NSEC_PER_SEC)
 #define COMPOSE_POLL_NS   (100 * NSEC_PER_USEC)
+#define HV_PAGE_SIZE      UINT64_C(4096)
 
 static const uint32_t versions[] = {PCI_PROTOCOL_VERSION_1_4, PCI_PROTOCOL_VERSION_1_3,
                                     PCI_PROTOCOL_VERSION_1_2, PCI_PROTOCOL_VERSION_1_1};
+
+static unsigned bus_nr(const struct gk *g, const struct gk_hbus *hb)
+{
+	return (unsigned)(hb - g->k.hbus);
+}
+
+static const char *message_name(const void *msg)
+{
+	uint32_t type;
+	const char *name;
+
+	memcpy(&type, msg, sizeof(type));
+	name = vpci_message_name(type);
+	return name ? name : "an unknown message";
+}
 
 /* ---- the receive path (the channel callback, in event context) ---- */
 
@@ -125,6 +143,9 @@ static void on_channel(void *ctx, const void *data, size_t len)
 
 /* ---- requests ---- */
 
+/* Sends msg with a completion requested and waits for the answer. Every
+ * failure of the exchange itself (no id, send, wait, short answer) is
+ * recorded here; the status inside the answer is the caller's. */
 static int send_request(struct gk *g, struct gk_hbus *hb, const void *msg, size_t len, void *resp,
                         size_t resp_cap, size_t *resp_len, bool poll, uint64_t timeout_ns)
 {
@@ -137,8 +158,11 @@ static int send_request(struct gk *g, struct gk_hbus *hb, const void *msg, size_
 			break;
 		}
 	}
-	if (slot < 0)
+	if (slot < 0) {
+		gk_fail(g, -EAGAIN, "vPCI bus %u: no request id free for %s", bus_nr(g, hb),
+		        message_name(msg));
 		return -EAGAIN;
+	}
 	completion_init(&done, vpci_message_name(*(const uint32_t *)msg));
 	hb->rqstor[slot] =
 	    (struct gk_request){.in_use = true, .done = &done, .resp = resp, .resp_cap = resp_cap};
@@ -146,6 +170,8 @@ static int send_request(struct gk *g, struct gk_hbus *hb, const void *msg, size_
 	                    VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED);
 	if (r < 0) {
 		hb->rqstor[slot].in_use = false;
+		gk_fail(g, r, "vPCI bus %u: cannot send %s (%d)", bus_nr(g, hb), message_name(msg),
+		        r);
 		return r;
 	}
 	if (poll)
@@ -155,12 +181,17 @@ static int send_request(struct gk *g, struct gk_hbus *hb, const void *msg, size_
 	if (r < 0) {
 		/* Give the id back so a late completion finds nothing. */
 		hb->rqstor[slot].in_use = false;
+		gk_fail(g, r, "vPCI bus %u: no answer to %s (%d)", bus_nr(g, hb), message_name(msg),
+		        r);
 		return r;
 	}
 	if (resp_len)
 		*resp_len = hb->rqstor[slot].resp_len;
-	if (hb->rqstor[slot].resp_len < sizeof(struct pci_response))
+	if (hb->rqstor[slot].resp_len < sizeof(struct pci_response)) {
+		gk_fail(g, -EIO, "vPCI bus %u: the answer to %s is too short (%zu bytes)",
+		        bus_nr(g, hb), message_name(msg), hb->rqstor[slot].resp_len);
 		return -EIO;
+	}
 	return 0;
 }
 
@@ -172,8 +203,8 @@ static int32_t response_status(const void *resp)
 	return s;
 }
 
-/* A request whose answer is a plain pci_response. Returns the status, or a
- * negative errno wrapped as INT32_MIN when no answer came. */
+/* A request whose answer is a plain pci_response: 0 and its status, or
+ * -errno when no answer came. */
 static int simple_request(struct gk *g, struct gk_hbus *hb, const void *msg, size_t len,
                           uint64_t timeout_ns, int32_t *status)
 {
@@ -184,6 +215,17 @@ static int simple_request(struct gk *g, struct gk_hbus *hb, const void *msg, siz
 		return r;
 	*status = response_status(resp);
 	return 0;
+}
+
+/* A packet that asks for no completion. */
+static int send_message(struct gk *g, struct gk_hbus *hb, const void *msg, size_t len)
+{
+	int r = gabi_vmbus_send(g->vm, hb->channel, msg, len, 0, 0);
+
+	if (r < 0)
+		gk_fail(g, r, "vPCI bus %u: cannot send %s (%d)", bus_nr(g, hb), message_name(msg),
+		        r);
+	return r;
 }
 
 static int negotiate(struct gk *g, struct gk_hbus *hb, bool resume)
@@ -204,13 +246,14 @@ static int negotiate(struct gk *g, struct gk_hbus *hb, bool resume)
 			return 0;
 		}
 		if ((uint32_t)status != STATUS_REVISION_MISMATCH) {
-			gk_fail(g, "vPCI bus %u: protocol negotiation failed with status %#x",
-			        (unsigned)(hb - g->k.hbus), (uint32_t)status);
+			gk_fail(g, -EPROTO,
+			        "vPCI bus %u: protocol negotiation failed with status %#x",
+			        bus_nr(g, hb), (uint32_t)status);
 			return -EPROTO;
 		}
 	}
-	gk_fail(g, "vPCI bus %u: PCI pass-through VSP failed to find supported version",
-	        (unsigned)(hb - g->k.hbus));
+	gk_fail(g, -EPROTO, "vPCI bus %u: PCI pass-through VSP failed to find supported version",
+	        bus_nr(g, hb));
 	return -EPROTO;
 }
 
@@ -220,10 +263,12 @@ static int query_relations(struct gk *g, struct gk_hbus *hb)
 	int r;
 
 	completion_init(&hb->survey, "BUS_RELATIONS");
-	r = gabi_vmbus_send(g->vm, hb->channel, &m, sizeof(m), 0, 0);
-	if (r < 0)
+	if ((r = send_message(g, hb, &m, sizeof(m))) < 0)
 		return r;
-	completion_wait(g->e, &hb->survey, 0);
+	if ((r = completion_wait(g->e, &hb->survey, 0)) < 0) {
+		gk_fail(g, r, "vPCI bus %u: no BUS_RELATIONS came (%d)", bus_nr(g, hb), r);
+		return r;
+	}
 	if (hb->child_present && !hb->child_has_requirements) {
 		struct pci_child_message q = {.message_type.type = PCI_QUERY_RESOURCE_REQUIREMENTS,
 		                              .wslot.slot = hb->child.win_slot.slot};
@@ -237,8 +282,8 @@ static int query_relations(struct gk *g, struct gk_hbus *hb)
 			resp.status = -1;
 		}
 		if (resp.status < 0) {
-			gk_fail(g, "vPCI bus %u: resource requirements query failed: %#x",
-			        (unsigned)(hb - g->k.hbus), (uint32_t)resp.status);
+			gk_fail(g, -EPROTO, "vPCI bus %u: resource requirements query failed: %#x",
+			        bus_nr(g, hb), (uint32_t)resp.status);
 			return -EPROTO;
 		}
 		memcpy(hb->probed_bar, resp.probed_bar, sizeof(hb->probed_bar));
@@ -259,13 +304,13 @@ static int bus_exit(struct gk *g, struct gk_hbus *hb)
 	if (hb->child_present && hb->child_resourced) {
 		struct pci_child_message rel = {.message_type.type = PCI_RESOURCES_RELEASED,
 		                                .wslot.slot = hb->child.win_slot.slot};
-		gabi_vmbus_send(g->vm, hb->channel, &rel, sizeof(rel), 0, 0);
+		if ((r = send_message(g, hb, &rel, sizeof(rel))) < 0)
+			return r;
 		hb->child_resourced = false;
 	}
-	r = simple_request(g, hb, &exit_msg, sizeof(exit_msg), D0EXIT_TIMEOUT_NS, &status);
-	if (r == -ETIMEDOUT)
-		gk_fail(g, "vPCI bus %u: D0 exit timed out", (unsigned)(hb - g->k.hbus));
-	return r;
+	/* The status D0EXIT answers with is not looked at, as in pci-hyperv:
+	 * an answer is all the bus waits for. */
+	return simple_request(g, hb, &exit_msg, sizeof(exit_msg), D0EXIT_TIMEOUT_NS, &status);
 }
 
 static int enter_d0(struct gk *g, struct gk_hbus *hb, bool retry)
@@ -280,12 +325,14 @@ static int enter_d0(struct gk *g, struct gk_hbus *hb, bool retry)
 	if (status < 0 && retry) {
 		/* What a kdump kernel does: leave D0 and try once more. */
 		BUS_TRACE(g, hb, "d0-entry-retry", "\"status\":\"%#x\"", (uint32_t)status);
-		bus_exit(g, hb);
+		if ((r = bus_exit(g, hb)) < 0)
+			return r;
 		return enter_d0(g, hb, false);
 	}
 	if (status < 0) {
-		gk_fail(g, "vPCI bus %u: PCI Pass-through VSP failed D0 Entry with status %#x",
-		        (unsigned)(hb - g->k.hbus), (uint32_t)status);
+		gk_fail(g, -EPROTO,
+		        "vPCI bus %u: PCI Pass-through VSP failed D0 Entry with status %#x",
+		        bus_nr(g, hb), (uint32_t)status);
 		return -EPROTO;
 	}
 	return 0;
@@ -312,34 +359,225 @@ static int send_resources_assigned(struct gk *g, struct gk_hbus *hb)
 	if (r < 0)
 		return r;
 	if (status < 0) {
-		gk_fail(g, "vPCI bus %u: resources assigned failed: %#x",
-		        (unsigned)(hb - g->k.hbus), (uint32_t)status);
+		gk_fail(g, -EPROTO, "vPCI bus %u: resources assigned failed: %#x", bus_nr(g, hb),
+		        (uint32_t)status);
 		return -EPROTO;
 	}
 	hb->child_resourced = true;
 	return 0;
 }
 
-static uint64_t bar0_size(const struct gk_hbus *hb)
-{
-	uint64_t probed = ((uint64_t)hb->probed_bar[1] << 32) | (hb->probed_bar[0] & ~0xfu);
+/* ---- config space (struct pci_ops of the bus) ---- */
 
-	return probed ? ~probed + 1 : 0;
+static unsigned child_devfn(const struct gk_hbus *hb)
+{
+	return (hb->child.win_slot.bits.dev << 3) | hb->child.win_slot.bits.func;
 }
 
-/* Clears memory decoding first: Hyper-V ignores BAR writes while it is on. */
+/* The two-page config window: the function's slot selects it in the first
+ * page, its config space shows in the second. The config lock is held with
+ * interrupts off. */
+static uint32_t window_read(struct gk *g, struct gk_hbus *hb, unsigned where, unsigned size)
+{
+	uint32_t v;
+
+	task_atomic_enter(g->e);
+	gabi_mmio_write(g->vm, hb->cfg_gpa, hb->child.win_slot.slot, 4);
+	v = gabi_mmio_read(g->vm, hb->cfg_gpa + CFG_PAGE_OFFSET + where, size);
+	task_atomic_exit(g->e);
+	return v;
+}
+
+static void window_write(struct gk *g, struct gk_hbus *hb, unsigned where, uint32_t val,
+                         unsigned size)
+{
+	task_atomic_enter(g->e);
+	gabi_mmio_write(g->vm, hb->cfg_gpa, hb->child.win_slot.slot, 4);
+	gabi_mmio_write(g->vm, hb->cfg_gpa + CFG_PAGE_OFFSET + where, val, size);
+	task_atomic_exit(g->e);
+}
+
+static struct gk_hbus *config_target(struct gk *g, unsigned bus, unsigned devfn, unsigned where,
+                                     unsigned size, int *err)
+{
+	struct gk_hbus *hb = bus < GK_MAX_BUSES ? &g->k.hbus[bus] : NULL;
+
+	if (!hb || !hb->child_present || devfn != child_devfn(hb)) {
+		gk_fail(g, -ENODEV, "vPCI bus %u: config access to %02x.%u: no such function", bus,
+		        devfn >> 3, devfn & 7);
+		*err = -ENODEV;
+		return NULL;
+	}
+	if ((size != 1 && size != 2 && size != 4) || (where & (size - 1)) ||
+	    where + size > PCI_CONFIG_MMIO_LENGTH - CFG_PAGE_OFFSET) {
+		gk_fail(g, -EINVAL, "vPCI bus %u: config access of %u bytes at %#x", bus, size,
+		        where);
+		*err = -EINVAL;
+		return NULL;
+	}
+	return hb;
+}
+
+static int hv_pcifront_read_config(struct gk *g, unsigned bus, unsigned devfn, unsigned where,
+                                   unsigned size, uint32_t *val)
+{
+	int err = 0;
+	struct gk_hbus *hb = config_target(g, bus, devfn, where, size, &err);
+
+	*val = hb ? window_read(g, hb, where, size) : ~0u;
+	return err;
+}
+
+static int hv_pcifront_write_config(struct gk *g, unsigned bus, unsigned devfn, unsigned where,
+                                    unsigned size, uint32_t val)
+{
+	int err = 0;
+	struct gk_hbus *hb = config_target(g, bus, devfn, where, size, &err);
+
+	if (hb)
+		window_write(g, hb, where, val, size);
+	return err;
+}
+
+const struct pci_ops hv_pcifront_ops = {
+    .read = hv_pcifront_read_config,
+    .write = hv_pcifront_write_config,
+};
+
+/* ---- MMIO: the bridge windows and the BARs in them ---- */
+
+/* What probed_bar[i] (with [i+1] for a 64-bit BAR) asks for: its size, 0
+ * for none. Sets *is64 and returns the registers it took in *regs. */
+static uint64_t probed_bar_size(const struct gk_hbus *hb, unsigned i, bool *is64, unsigned *regs)
+{
+	uint32_t v = hb->probed_bar[i];
+	uint64_t mask;
+
+	*is64 = false;
+	*regs = 1;
+	if (!v || (v & PCI_BASE_ADDRESS_SPACE_IO))
+		return 0;
+	mask = v & PCI_BASE_ADDRESS_MEM_MASK;
+	if ((v & PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PCI_BASE_ADDRESS_MEM_TYPE_64 &&
+	    i + 1 < PCI_STD_NUM_BARS) {
+		mask |= (uint64_t)hb->probed_bar[i + 1] << 32;
+		*is64 = true;
+		*regs = 2;
+	}
+	return mask & (~mask + 1);
+}
+
+static uint64_t page_round(uint64_t size)
+{
+	return (size + HV_PAGE_SIZE - 1) & ~(HV_PAGE_SIZE - 1);
+}
+
+/* vmbus_allocate_mmio(), simply: aligned blocks handed out upwards from the
+ * base of the low or high range, never given back. The low range starts
+ * with a config window per bus. */
+static int allocate_mmio(struct gk *g, bool high, uint64_t size, uint64_t align, uint64_t *out)
+{
+	uint64_t low, low_size, high_base, high_size, base, limit, start, *used;
+
+	gabi_mmio_ranges(g->vm, &low, &low_size, &high_base, &high_size);
+	base = high ? high_base : low + GK_MAX_BUSES * PCI_CONFIG_MMIO_LENGTH;
+	limit = high ? high_base + high_size : low + low_size;
+	used = high ? &g->k.mmio_high_used : &g->k.mmio_low_used;
+	start = (base + *used + align - 1) & ~(align - 1);
+	if (start < base || start > limit || size > limit - start)
+		return -ENOSPC;
+	*used = start + size - base;
+	*out = start;
+	return 0;
+}
+
+static uint64_t pow2_floor(uint64_t x)
+{
+	return x ? UINT64_C(1) << (63 - __builtin_clzll(x)) : 0;
+}
+
+/* hv_allocate_bridge_windows(): one window for the 32-bit BARs below 4 GiB
+ * and one for the 64-bit BARs above, each sized for its BARs and aligned so
+ * that the largest sits naturally aligned at its start. Kept for resume. */
+static int allocate_bridge_windows(struct gk *g, struct gk_hbus *hb)
+{
+	uint64_t low = 0, high = 0;
+	int r;
+
+	if (hb->windows_allocated || !hb->child_present)
+		return 0;
+	for (unsigned i = 0, regs; i < PCI_STD_NUM_BARS; i += regs) {
+		bool is64;
+		uint64_t size = probed_bar_size(hb, i, &is64, &regs);
+		if (hb->probed_bar[i] & PCI_BASE_ADDRESS_SPACE_IO)
+			BUS_TRACE(g, hb, "dev_err",
+			          "\"msg\":\"BAR %u is an I/O BAR: not supported\"", i);
+		if (is64)
+			high += page_round(size);
+		else
+			low += page_round(size);
+	}
+	if (low && (r = allocate_mmio(g, false, low, pow2_floor(low), &hb->low_mmio_base)) < 0) {
+		gk_fail(g, r, "vPCI bus %u: need %#" G_GINT64_MODIFIER "x of low MMIO space",
+		        bus_nr(g, hb), low);
+		return r;
+	}
+	if (high && (r = allocate_mmio(g, true, high, pow2_floor(high), &hb->high_mmio_base)) < 0) {
+		gk_fail(g, r, "vPCI bus %u: need %#" G_GINT64_MODIFIER "x of high MMIO space",
+		        bus_nr(g, hb), high);
+		return r;
+	}
+	hb->low_mmio_size = low;
+	hb->high_mmio_size = high;
+	hb->windows_allocated = true;
+	return 0;
+}
+
+/* prepopulate_bars(): every BAR the host reported gets an address in its
+ * window, largest first, so each is naturally aligned. Memory decoding goes
+ * off first (Hyper-V ignores BAR writes while it is on) and stays off. */
 static void prepopulate_bars(struct gk *g, struct gk_hbus *hb)
 {
-	struct gk_pci_dev *d = &g->k.dev[hb->pci_dev];
-	uint16_t cmd;
+	struct {
+		unsigned bar;
+		bool is64;
+		uint64_t size;
+	} order[PCI_STD_NUM_BARS];
+	unsigned n = 0;
+	uint64_t low = hb->low_mmio_base, high = hb->high_mmio_base;
+	uint32_t cmd;
 
 	if (!hb->child_present)
 		return;
-	cmd = (uint16_t)pci_cfg_read(g, d, PCI_COMMAND, 2);
-	pci_cfg_write(g, d, PCI_COMMAND, cmd & ~PCI_COMMAND_MEMORY, 2);
-	pci_cfg_write(g, d, PCI_BASE_ADDRESS_0, (uint32_t)d->bar0_gpa, 4);
-	pci_cfg_write(g, d, PCI_BASE_ADDRESS_1, (uint32_t)(d->bar0_gpa >> 32), 4);
+	for (unsigned i = 0, regs; i < PCI_STD_NUM_BARS; i += regs) {
+		bool is64;
+		uint64_t size = probed_bar_size(hb, i, &is64, &regs);
+		unsigned at = n;
+		if (!size)
+			continue;
+		n++;
+		while (at > 0 && order[at - 1].size < size) {
+			order[at] = order[at - 1];
+			at--;
+		}
+		order[at].bar = i;
+		order[at].is64 = is64;
+		order[at].size = size;
+	}
+	cmd = window_read(g, hb, PCI_COMMAND, 2);
+	window_write(g, hb, PCI_COMMAND, cmd & ~PCI_COMMAND_MEMORY, 2);
+	for (unsigned k = 0; k < n; k++) {
+		uint64_t *next = order[k].is64 ? &high : &low;
+		unsigned reg = PCI_BASE_ADDRESS_0 + 4 * order[k].bar;
+
+		window_write(g, hb, reg, (uint32_t)*next, 4);
+		if (order[k].is64)
+			window_write(g, hb, reg + 4, (uint32_t)(*next >> 32), 4);
+		*next += page_round(order[k].size);
+	}
 }
+
+/* ---- probe, suspend, resume ---- */
 
 static int open_channel(struct gk *g, unsigned bus)
 {
@@ -347,7 +585,7 @@ static int open_channel(struct gk *g, unsigned bus)
 	int r = gabi_vmbus_open(g->vm, hb->channel, on_channel, ctx_for(g, bus));
 
 	if (r < 0) {
-		gk_fail(g, "vPCI bus %u: cannot open its VMBus channel (%d)", bus, r);
+		gk_fail(g, r, "vPCI bus %u: cannot open its VMBus channel (%d)", bus, r);
 		return r;
 	}
 	hb->channel_open = true;
@@ -362,62 +600,70 @@ static void close_channel(struct gk *g, struct gk_hbus *hb)
 		hb->rqstor[i].in_use = false;
 }
 
-int hv_pci_probe(struct gk *g, unsigned bus, bool bind_drivers)
+/* create_root_hv_pci_bus(): the PCI core's root bus with this bridge's
+ * config access and MSI domain, the scan, then driver binding. */
+static int create_root_bus(struct gk *g, struct gk_hbus *hb, unsigned bus)
+{
+	struct gk_pci_dev *d = &g->k.dev[bus];
+	int r;
+
+	if ((r = pci_create_root_bus(g, bus, &hv_pcifront_ops, bus)) < 0)
+		return r;
+	if (!hb->child_present)
+		return 0;
+	r = pci_scan_device(g, bus, child_devfn(hb), d);
+	if (r == -ENODEV)
+		return 0;
+	if (r < 0)
+		return r;
+	BUS_TRACE(g, hb, "scan", "\"dev\":\"%s\",\"vendor\":\"%#x\",\"device\":\"%#x\"", d->name,
+	          d->vendor_id, d->device_id);
+	pci_bus_add_device(g, d);
+	return 0;
+}
+
+static int hv_pci_probe(struct gk *g, unsigned bus)
 {
 	struct gk_hbus *hb = &g->k.hbus[bus];
-	struct gk_pci_dev *d;
+	const struct gk_hv_dev *hdev = &g->k.hv_dev[bus];
 	uint64_t low, low_size, high, high_size;
 	int r;
 
+	hb->present = true;
+	hb->pci_dev = bus;
+	hb->channel = hdev->channel;
+	memcpy(hb->instance_guid, hdev->instance_guid, sizeof(hb->instance_guid));
 	hb->state = HV_PCIBUS_INIT;
 	if ((r = open_channel(g, bus)) < 0)
-		return r;
+		goto out;
 	if ((r = negotiate(g, hb, false)) < 0)
 		goto fail;
 	gabi_mmio_ranges(g->vm, &low, &low_size, &high, &high_size);
 	hb->cfg_gpa = low + (uint64_t)bus * PCI_CONFIG_MMIO_LENGTH;
+	if ((r = irq_domain_create(g, bus, &hv_msi_irq_chip)) < 0)
+		goto fail;
 	if ((r = query_relations(g, hb)) < 0)
 		goto fail;
 	if ((r = enter_d0(g, hb, true)) < 0)
 		goto fail;
-	d = &g->k.dev[bus];
-	hb->pci_dev = bus;
-	memset(d, 0, sizeof(*d));
-	d->bus = bus;
-	d->bar0_size = bar0_size(hb);
-	d->bar0_gpa = high + (uint64_t)bus * 0x100000;
+	if ((r = allocate_bridge_windows(g, hb)) < 0)
+		goto fail;
 	if ((r = send_resources_assigned(g, hb)) < 0)
 		goto fail;
-	if (hb->child_present) {
-		d->wslot = hb->child.win_slot.slot;
-		prepopulate_bars(g, hb);
-	}
+	prepopulate_bars(g, hb);
 	hb->state = HV_PCIBUS_PROBED;
-	/* create_root_hv_pci_bus(): scan, then let drivers probe */
-	if (hb->child_present) {
-		uint16_t vendor = (uint16_t)pci_cfg_read(g, d, PCI_VENDOR_ID, 2);
-		if (vendor != 0xffff) {
-			d->present = true;
-			d->vendor_id = vendor;
-			d->device_id = (uint16_t)pci_cfg_read(g, d, PCI_DEVICE_ID, 2);
-			d->current_state = PCI_D0;
-			g_strlcpy(d->name, g->drv[bus].name[0] ? g->drv[bus].name : "pci",
-			          sizeof(d->name));
-			BUS_TRACE(g, hb, "scan",
-			          "\"dev\":\"%s\",\"vendor\":\"%#x\",\"device\":\"%#x\"", d->name,
-			          vendor, d->device_id);
-			if (bind_drivers && bus < g->ndrv && (r = driver_probe(g, d)) < 0)
-				goto fail;
-		}
-	}
+	if ((r = create_root_bus(g, hb, bus)) < 0)
+		goto fail;
 	hb->state = HV_PCIBUS_INSTALLED;
 	return 0;
 fail:
 	close_channel(g, hb);
+out:
+	hb->present = false;
 	return r;
 }
 
-int hv_pci_suspend(struct gk *g, unsigned bus)
+static int hv_pci_suspend(struct gk *g, unsigned bus)
 {
 	struct gk_hbus *hb = &g->k.hbus[bus];
 	enum hv_pcibus_state old = hb->state;
@@ -426,14 +672,17 @@ int hv_pci_suspend(struct gk *g, unsigned bus)
 	if (old == HV_PCIBUS_INSTALLED)
 		hb->state = HV_PCIBUS_REMOVING;
 	if (old != HV_PCIBUS_INSTALLED) {
-		gk_fail(g, "vPCI bus %u: suspend while not installed (state %d)", bus, old);
+		gk_fail(g, -EINVAL, "vPCI bus %u: suspend while not installed (state %d)", bus,
+		        old);
 		return -EINVAL;
 	}
 	r = bus_exit(g, hb);
 	close_channel(g, hb);
 	BUS_TRACE(g, hb, "suspended", "\"d0exit\":%d", r);
-	return 0;
+	return r;
 }
+
+static int hv_compose_msi_msg(struct gk *g, unsigned irq, struct msi_msg *msg);
 
 /* hv_pci_restore_msi_state(): the host does not trap MSI-X table writes, so
  * every message is composed again and the host re-creates its entries. */
@@ -445,12 +694,14 @@ static void restore_msi_state(struct gk *g, struct gk_pci_dev *d)
 		struct gk_msi_desc *desc = &d->desc[v];
 		if (!desc->in_use || !g->k.irq[desc->irq].activated)
 			continue;
-		hv_compose_msi_msg(g, desc->irq, &desc->msg);
+		/* Composing cannot fail in the kernel; here a failure has been
+		 * recorded and the resume goes on with the rest. */
+		(void)hv_compose_msi_msg(g, desc->irq, &desc->msg);
 	}
 	tp_hit(g->e, TP_MSI_RESTORED, NULL);
 }
 
-int hv_pci_resume(struct gk *g, unsigned bus)
+static int hv_pci_resume(struct gk *g, unsigned bus)
 {
 	struct gk_hbus *hb = &g->k.hbus[bus];
 	int r;
@@ -477,13 +728,24 @@ fail:
 	return r;
 }
 
-/* ---- the irq chip ---- */
+/* The vPCI device class: 44C4F61D-4444-4400-9D52-802E27EDE19F. */
+const struct hv_driver hv_pci_drv = {
+    .name = "hv_pci",
+    .class_guid = {0x1d, 0xf6, 0xc4, 0x44, 0x44, 0x44, 0x00, 0x44, 0x9d, 0x52, 0x80, 0x2e, 0x27,
+                   0xed, 0xe1, 0x9f},
+    .probe = hv_pci_probe,
+    .suspend = hv_pci_suspend,
+    .resume = hv_pci_resume,
+};
+
+/* ---- the MSI irq chip ---- */
 
 static struct gk_hbus *irq_hbus(struct gk *g, unsigned irq)
 {
 	return &g->k.hbus[g->k.dev[g->k.irq[irq].dev].bus];
 }
 
+/* Sends DELETE_INTERRUPT for what CREATE_INTERRUPT gave the irq. */
 static void send_delete(struct gk *g, struct gk_hbus *hb, struct gk_irq *i)
 {
 	struct pci_delete_interrupt m = {0};
@@ -496,10 +758,12 @@ static void send_delete(struct gk *g, struct gk_hbus *hb, struct gk_irq *i)
 	m.message_type.type = PCI_DELETE_INTERRUPT_MESSAGE;
 	m.wslot.slot = hb->child.win_slot.slot;
 	m.int_desc = i->chip_data;
-	gabi_vmbus_send(g->vm, hb->channel, &m, sizeof(m), 0, 0);
+	/* Nothing waits for it: a failed send has been recorded, and the
+	 * chip data is gone either way, as in the kernel. */
+	(void)send_message(g, hb, &m, sizeof(m));
 }
 
-int hv_compose_msi_msg(struct gk *g, unsigned irq, struct msi_msg *msg)
+static int hv_compose_msi_msg(struct gk *g, unsigned irq, struct msi_msg *msg)
 {
 	struct gk_irq *i = &g->k.irq[irq];
 	struct gk_hbus *hb = irq_hbus(g, irq);
@@ -509,7 +773,7 @@ int hv_compose_msi_msg(struct gk *g, unsigned irq, struct msi_msg *msg)
 		struct pci_create_interrupt2 v2;
 		struct pci_create_interrupt3 v3;
 	} m;
-	size_t len;
+	size_t len, got = 0;
 	int r;
 
 	memset(msg, 0, sizeof(*msg));
@@ -546,18 +810,15 @@ int hv_compose_msi_msg(struct gk *g, unsigned irq, struct msi_msg *msg)
 		len = sizeof(m.v3);
 	}
 	/* Called with the irq descriptor locked: poll, never sleep. */
-	size_t got = 0;
 	r = send_request(g, hb, &m, len, &resp, sizeof(resp), &got, true, 0);
-	if (r == 0 && got < sizeof(resp)) {
+	if (r < 0)
+		return r;
+	if (got < sizeof(resp)) {
 		hb->invalid_packets++;
 		resp.response.status = -1;
 	}
-	if (r < 0) {
-		gk_fail(g, "irq %u: CREATE_INTERRUPT got no answer (%d)", irq, r);
-		return r;
-	}
 	if (resp.response.status < 0) {
-		gk_fail(g, "irq %u: Request for interrupt failed: %#x", irq,
+		gk_fail(g, -EPROTO, "irq %u: Request for interrupt failed: %#x", irq,
 		        (uint32_t)resp.response.status);
 		return -EPROTO;
 	}
@@ -571,12 +832,12 @@ int hv_compose_msi_msg(struct gk *g, unsigned irq, struct msi_msg *msg)
 	return 0;
 }
 
-void hv_msi_free(struct gk *g, unsigned irq)
+static void hv_msi_free(struct gk *g, unsigned irq)
 {
 	send_delete(g, irq_hbus(g, irq), &g->k.irq[irq]);
 }
 
-void hv_irq_mask(struct gk *g, unsigned irq)
+static void hv_irq_mask(struct gk *g, unsigned irq)
 {
 	pci_msi_mask_irq(g, irq);
 }
@@ -589,7 +850,7 @@ static uint64_t device_id(const struct gk_hbus *hb)
 	       (b[6] & 0xf8) | hb->child.win_slot.bits.func;
 }
 
-void hv_irq_unmask(struct gk *g, unsigned irq)
+static void hv_irq_unmask(struct gk *g, unsigned irq)
 {
 	struct gk_irq *i = &g->k.irq[irq];
 	struct gk_hbus *hb = irq_hbus(g, irq);
@@ -637,3 +898,12 @@ void hv_irq_unmask(struct gk *g, unsigned irq)
 	}
 	pci_msi_unmask_irq(g, irq);
 }
+
+const struct irq_chip hv_msi_irq_chip = {
+    .name = "HV-PCI-MSI",
+    .irq_compose_msi_msg = hv_compose_msi_msg,
+    .irq_write_msi_msg = pci_msi_domain_write_msg,
+    .irq_mask = hv_irq_mask,
+    .irq_unmask = hv_irq_unmask,
+    .irq_free = hv_msi_free,
+};

@@ -1,141 +1,125 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Power management: boot, CPU hotplug at runtime, and the hibernation
- * sequence with both halves — image creation (freeze, freeze_noirq, CPUs
- * off, snapshot, CPUs on, thaw, image written, poweroff, CPUs off, S4) and
+ * The PM core: boot, CPU hotplug at runtime, and the hibernation sequence
+ * with both halves — image creation (freeze, freeze_noirq, CPUs off,
+ * snapshot, CPUs on, thaw, image written, poweroff, CPUs off, S4) and
  * restore (a fresh boot kernel probes and quiesces, then the image kernel
  * brings CPUs back, restore_noirq, restore).
+ *
+ * Bridges are reached through the hv_driver each VMBus device is bound to,
+ * function drivers through their pci_driver; the PCI core does the PCI side
+ * of the noirq phases and the IRQ core the CPUs.
  */
-#include "vmbus-sim/tracepoint.h"
-#include "gk.h"
-#include "vmbus-sim/pcidev.h"
+#include "init.h"
+#include "irq.h"
+#include "pci.h"
 #include "vmbus-sim/trace.h"
 
 #include <errno.h>
-#include <glib.h>
-#include <stdarg.h>
 #include <string.h>
 
 #define IMAGE_WRITE_NS (2 * NSEC_PER_MSEC)
 
-static const uint8_t vpci_class[16] = {0x1d, 0xf6, 0xc4, 0x44, 0x44, 0x44, 0x00, 0x44,
-                                       0x9d, 0x52, 0x80, 0x2e, 0x27, 0xed, 0xe1, 0x9f};
+#define PM_STEP(g, step) TRACE((g)->e, "pm", "step", "\"step\":\"%s\"", step)
 
-struct gk *gk_new(struct engine *e, struct hv_vm *vm, behaviour_set beh)
+/* Keeps the first failure of a sequence that goes on after it. */
+static void first_error(int *ret, int r)
 {
-	struct gk *g = g_new0(struct gk, 1);
-
-	g->e = e;
-	g->vm = vm;
-	g->beh = beh;
-	g->errors = g_array_new(FALSE, TRUE, sizeof(struct gk_error));
-	return g;
+	if (r < 0 && *ret == 0)
+		*ret = r;
 }
 
-void gk_free(struct gk *g)
+/* ---- function drivers ---- */
+
+enum pm_callback { PM_FREEZE, PM_THAW, PM_POWEROFF, PM_RESTORE };
+
+static const char *const callback_name[] = {
+    [PM_FREEZE] = "freeze",
+    [PM_THAW] = "thaw",
+    [PM_POWEROFF] = "poweroff",
+    [PM_RESTORE] = "restore",
+};
+
+/* dpm_run_callback(): the bound driver's callback, if it has one. A failure
+ * the callback did not record itself is recorded here. */
+static int driver_pm(struct gk *g, struct gk_pci_dev *d, enum pm_callback cb)
 {
-	if (!g)
-		return;
-	g_array_free(g->errors, TRUE);
-	g_free(g);
+	const struct pci_driver *drv = d->driver;
+	int (*fn)(struct gk *, struct gk_pci_dev *) = NULL;
+	unsigned errors = g->errors->len;
+	int r;
+
+	if (!d->present || !d->bound || !drv)
+		return 0;
+	switch (cb) {
+	case PM_FREEZE:
+		fn = drv->freeze;
+		break;
+	case PM_THAW:
+		fn = drv->thaw;
+		break;
+	case PM_POWEROFF:
+		fn = drv->poweroff;
+		break;
+	case PM_RESTORE:
+		fn = drv->restore;
+		break;
+	}
+	if (!fn)
+		return 0;
+	r = fn(g, d);
+	if (r < 0 && g->errors->len == errors)
+		gk_fail(g, r, "%s: %s returned %d", d->name, callback_name[cb], r);
+	return r;
 }
 
-int gk_set_driver(struct gk *g, unsigned bus, const char *name, enum driver_model model,
-                  unsigned nvec)
+/* Freeze stops at the first device that fails (the caller thaws the
+ * *done before it); the other callbacks go on and return the first
+ * failure. */
+static int drivers_pm(struct gk *g, enum pm_callback cb, unsigned *done)
 {
-	if (!g || bus >= GK_MAX_BUSES || !name || (unsigned)model >= DRIVER__COUNT || nvec == 0 ||
-	    nvec > GK_MAX_VECS)
-		return -EINVAL;
-	g_strlcpy(g->drv[bus].name, name, sizeof(g->drv[bus].name));
-	g->drv[bus].model = model;
-	g->drv[bus].nvec = nvec;
-	if (bus >= g->ndrv)
-		g->ndrv = bus + 1;
+	int ret = 0;
+
+	for (unsigned i = 0; i < g->k.nbuses; i++) {
+		int r = driver_pm(g, &g->k.dev[i], cb);
+		if (r < 0 && cb == PM_FREEZE) {
+			*done = i;
+			return r;
+		}
+		first_error(&ret, r);
+	}
+	*done = g->k.nbuses;
+	return ret;
+}
+
+static int drivers_thaw(struct gk *g, unsigned n)
+{
+	int ret = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		first_error(&ret, driver_pm(g, &g->k.dev[i], PM_THAW));
+	return ret;
+}
+
+/* ---- the PCI side of the noirq phases ---- */
+
+static int pci_freeze_noirq(struct gk *g)
+{
+	int r;
+
+	for (unsigned i = 0; i < g->k.nbuses; i++)
+		if ((r = pci_pm_freeze_noirq(g, &g->k.dev[i])) < 0)
+			return r;
 	return 0;
 }
 
-bool gk_behaviour(const struct gk *g, enum behaviour b)
+static int pci_resume_noirq(struct gk *g)
 {
-	return g->beh & BEH_BIT(b);
-}
+	int ret = 0;
 
-void gk_phase(struct gk *g, enum phase p, bool enter)
-{
-	g->phase_depth[p] += enter ? 1 : -1;
-	tp_phase(g->e, p, enter);
-}
-
-/* The innermost open phase: CPU offlining nests in hibernation. */
-static const char *current_phase(const struct gk *g)
-{
-	static const enum phase inner_first[] = {PHASE_CPU_OFFLINE, PHASE_BOOT, PHASE_RESUME,
-	                                         PHASE_HIBERNATE};
-
-	for (unsigned i = 0; i < G_N_ELEMENTS(inner_first); i++)
-		if (g->phase_depth[inner_first[i]] > 0)
-			return phase_name(inner_first[i]);
-	return "runtime";
-}
-
-void gk_fail(struct gk *g, const char *fmt, ...)
-{
-	struct gk_error err = {.time = engine_now(g->e), .phase = current_phase(g)};
-	struct task *t = task_current(g->e);
-	va_list ap;
-
-	g_strlcpy(err.task, t ? task_name(t) : "-", sizeof(err.task));
-	va_start(ap, fmt);
-	g_vsnprintf(err.message, sizeof(err.message), fmt, ap);
-	va_end(ap);
-	g_array_append_val(g->errors, err);
-	TRACE(g->e, "guest", "error", "\"n\":%u", g->errors->len);
-}
-
-unsigned gk_error_count(const struct gk *g)
-{
-	return g->errors->len;
-}
-
-const struct gk_error *gk_error_get(const struct gk *g, unsigned i)
-{
-	return i < g->errors->len ? &g_array_index(g->errors, struct gk_error, i) : NULL;
-}
-
-/* ---- device PM phases ---- */
-
-static void drivers_callback(struct gk *g, const char *cb)
-{
 	for (unsigned i = 0; i < g->k.nbuses; i++)
-		driver_pm(g, &g->k.dev[i], cb);
-}
-
-/* pci_pm_freeze_noirq(): save config, and the PCI state becomes unknown. */
-static void pci_freeze_noirq(struct gk *g)
-{
-	for (unsigned i = 0; i < g->k.nbuses; i++) {
-		struct gk_pci_dev *d = &g->k.dev[i];
-		if (!d->present)
-			continue;
-		if (!d->state_saved)
-			pci_save_state(g, d);
-		d->current_state = PCI_UNKNOWN;
-	}
-}
-
-/* pci_pm_thaw_noirq() / pci_pm_restore_noirq(): D0, then restore state. */
-static void pci_resume_noirq(struct gk *g)
-{
-	for (unsigned i = 0; i < g->k.nbuses; i++) {
-		struct gk_pci_dev *d = &g->k.dev[i];
-		if (!d->present)
-			continue;
-		unsigned pmcsr = pci_cfg_read(g, d, PCIDEV_PM_CAP + PCI_PM_CTRL, 2);
-		if (pmcsr & PCI_PM_CTRL_STATE_MASK)
-			pci_cfg_write(g, d, PCIDEV_PM_CAP + PCI_PM_CTRL,
-			              pmcsr & ~PCI_PM_CTRL_STATE_MASK, 2);
-		d->current_state = PCI_D0;
-		pci_restore_state(g, d);
-	}
+		first_error(&ret, pci_pm_resume_noirq(g, &g->k.dev[i]));
+	return ret;
 }
 
 /*
@@ -143,11 +127,11 @@ static void pci_resume_noirq(struct gk *g)
  * (one async job per device) and waits for all of them before the next
  * phase. Each bridge's callback is a task of its own here, so when two
  * bridges' replies arrive at the same instant, which runs first is a choice
- * point decided by the seed.
+ * point decided by the seed. Bridges record their own failures.
  */
 struct bridge_job {
 	struct gk *g;
-	unsigned bus;
+	unsigned dev;
 	bool resume;
 	int ret;
 	struct completion done;
@@ -156,8 +140,16 @@ struct bridge_job {
 static void bridge_job_fn(void *arg)
 {
 	struct bridge_job *j = arg;
+	const struct hv_driver *drv = j->g->k.hv_dev[j->dev].drv;
+	int (*fn)(struct gk *, unsigned) = j->resume ? drv->resume : drv->suspend;
 
-	j->ret = j->resume ? hv_pci_resume(j->g, j->bus) : hv_pci_suspend(j->g, j->bus);
+	if (fn) {
+		j->ret = fn(j->g, j->dev);
+	} else {
+		j->ret = -EOPNOTSUPP;
+		gk_fail(j->g, j->ret, "vmbus: %s has no %s callback", drv->name,
+		        j->resume ? "resume" : "suspend");
+	}
 	complete(j->g->e, &j->done);
 }
 
@@ -168,9 +160,9 @@ static int bridges_pm(struct gk *g, bool resume)
 	int ret = 0;
 
 	for (unsigned i = 0; i < g->k.nbuses; i++) {
-		if (!g->k.hbus[i].present)
+		if (!g->k.hv_dev[i].drv)
 			continue;
-		jobs[i] = (struct bridge_job){.g = g, .bus = i, .resume = resume};
+		jobs[i] = (struct bridge_job){.g = g, .dev = i, .resume = resume};
 		completion_init(&jobs[i].done,
 		                resume ? "async resume_noirq" : "async suspend_noirq");
 		tasks[i] = task_spawn(g->e, resume ? "hv_pci resume" : "hv_pci suspend",
@@ -179,23 +171,13 @@ static int bridges_pm(struct gk *g, bool resume)
 	for (unsigned i = 0; i < g->k.nbuses; i++) {
 		if (!tasks[i])
 			continue;
-		completion_wait(g->e, &jobs[i].done, 0);
-		if (jobs[i].ret < 0 && !ret)
-			ret = jobs[i].ret;
+		/* No timeout: the wait ends only when the job completes. */
+		first_error(&ret, completion_wait(g->e, &jobs[i].done, 0));
+		first_error(&ret, jobs[i].ret);
 		if (task_done(tasks[i]))
 			task_reap(g->e, tasks[i]);
 	}
 	return ret;
-}
-
-static int bridges_suspend(struct gk *g)
-{
-	return bridges_pm(g, false);
-}
-
-static int bridges_resume(struct gk *g)
-{
-	return bridges_pm(g, true);
 }
 
 /* Returns the CPUs it took down, for the matching enable. */
@@ -221,7 +203,9 @@ static void secondary_cpus_up(struct gk *g, uint32_t frozen)
 
 /* ---- boot ---- */
 
-static int boot_kernel(struct gk *g, bool bind_drivers)
+/* A fresh kernel: CPUs up, every VMBus offer a driver claims probed. The
+ * boot kernel of a resume loads the image before PCI drivers register. */
+static int boot_kernel(struct gk *g, bool pci_drivers)
 {
 	unsigned n = gabi_vmbus_offer_count(g->vm);
 	int ret = 0;
@@ -229,28 +213,42 @@ static int boot_kernel(struct gk *g, bool bind_drivers)
 	memset(&g->k, 0, sizeof(g->k));
 	g->k.ncpus = MIN(gabi_vcpu_count(g->vm), GK_MAX_CPUS);
 	g->k.cpu_online[0] = true;
+	g->k.pci_drivers_loaded = pci_drivers;
 	gabi_set_interrupt_entry(g->vm, gk_interrupt, g);
 	for (unsigned c = 1; c < g->k.ncpus; c++)
 		gk_cpu_up(g, c);
 	for (unsigned i = 0; i < n && g->k.nbuses < GK_MAX_BUSES; i++) {
 		struct gabi_offer o;
-		if (gabi_vmbus_offer(g->vm, i, &o) < 0 || memcmp(o.class_guid, vpci_class, 16))
+		const struct hv_driver *drv;
+		int r = gabi_vmbus_offer(g->vm, i, &o);
+
+		if (r < 0) {
+			gk_fail(g, r, "vmbus: offer %u of %u cannot be read (%d)", i, n, r);
+			first_error(&ret, r);
 			continue;
-		struct gk_hbus *hb = &g->k.hbus[g->k.nbuses++];
-		hb->present = true;
-		hb->channel = o.channel;
-		memcpy(hb->instance_guid, o.instance_guid, 16);
+		}
+		if (!(drv = gk_vmbus_driver_for(o.class_guid)))
+			continue;
+		g->k.hv_dev[g->k.nbuses].channel = o.channel;
+		memcpy(g->k.hv_dev[g->k.nbuses].instance_guid, o.instance_guid, 16);
+		g->k.hv_dev[g->k.nbuses++].drv = drv;
 	}
 	for (unsigned i = 0; i < g->k.nbuses; i++) {
-		int r = hv_pci_probe(g, i, bind_drivers);
+		const struct hv_driver *drv = g->k.hv_dev[i].drv;
+		unsigned errors = g->errors->len;
+		int r = drv->probe(g, i);
+
 		if (r < 0) {
-			g->k.hbus[i].present = false;
-			if (!ret)
-				ret = r;
+			g->k.hv_dev[i].drv = NULL;
+			if (g->errors->len == errors)
+				gk_fail(g, r,
+				        "vmbus: probe of device %u with %s failed with error %d", i,
+				        drv->name, r);
+			first_error(&ret, r);
 		}
 	}
 	TRACE(g->e, "guest", "booted", "\"cpus\":%u,\"buses\":%u,\"drivers\":%s", g->k.ncpus,
-	      g->k.nbuses, bind_drivers ? "true" : "false");
+	      g->k.nbuses, pci_drivers ? "true" : "false");
 	return ret;
 }
 
@@ -258,6 +256,8 @@ int gk_boot(struct gk *g)
 {
 	int r;
 
+	if (!g)
+		return -EINVAL;
 	gk_phase(g, PHASE_BOOT, true);
 	r = boot_kernel(g, true);
 	gk_phase(g, PHASE_BOOT, false);
@@ -266,7 +266,7 @@ int gk_boot(struct gk *g)
 
 int gk_cpu_offline(struct gk *g, unsigned cpu)
 {
-	if (cpu == 0 || cpu >= g->k.ncpus)
+	if (!g || cpu == 0 || cpu >= g->k.ncpus)
 		return -EINVAL;
 	gk_cpu_down(g, cpu);
 	return 0;
@@ -274,7 +274,7 @@ int gk_cpu_offline(struct gk *g, unsigned cpu)
 
 int gk_cpu_online(struct gk *g, unsigned cpu)
 {
-	if (cpu >= g->k.ncpus)
+	if (!g || cpu >= g->k.ncpus)
 		return -EINVAL;
 	gk_cpu_up(g, cpu);
 	return 0;
@@ -282,50 +282,69 @@ int gk_cpu_online(struct gk *g, unsigned cpu)
 
 /* ---- hibernation ---- */
 
+/* freeze_noirq failed: everything frozen so far comes back. */
+static int hibernation_abort(struct gk *g)
+{
+	int ret = 0;
+
+	first_error(&ret, bridges_pm(g, true));
+	first_error(&ret, pci_resume_noirq(g));
+	first_error(&ret, drivers_thaw(g, g->k.nbuses));
+	return ret;
+}
+
 int gk_hibernate(struct gk *g)
 {
 	uint32_t frozen;
+	unsigned done;
 	int ret = 0, r;
 
+	if (!g)
+		return -EINVAL;
 	gk_phase(g, PHASE_HIBERNATE, true);
-	TRACE(g->e, "pm", "step", "\"step\":\"%s\"", "freeze");
-	drivers_callback(g, "freeze");
-	TRACE(g->e, "pm", "step", "\"step\":\"%s\"", "freeze_noirq");
-	pci_freeze_noirq(g);
-	r = bridges_suspend(g);
+	PM_STEP(g, "freeze");
+	if ((r = drivers_pm(g, PM_FREEZE, &done)) < 0) {
+		/* hibernation aborts: the devices frozen before come back; their
+		 * failures were recorded, the freeze failure is the result */
+		(void)drivers_thaw(g, done);
+		ret = r;
+		goto out;
+	}
+	PM_STEP(g, "freeze_noirq");
+	r = pci_freeze_noirq(g);
+	if (r == 0)
+		r = bridges_pm(g, false);
 	if (r < 0) {
-		/* hibernation aborts: thaw what was frozen */
-		bridges_resume(g);
-		pci_resume_noirq(g);
-		drivers_callback(g, "thaw");
-		gk_phase(g, PHASE_HIBERNATE, false);
-		return r;
+		/* the abort's own failures were recorded where they arose */
+		(void)hibernation_abort(g);
+		ret = r;
+		goto out;
 	}
 	frozen = secondary_cpus_down(g);
 
-	TRACE(g->e, "pm", "step", "\"step\":\"%s\"", "snapshot");
+	PM_STEP(g, "snapshot");
 	g->image = g->k;
 	g->have_image = true;
 
 	secondary_cpus_up(g, frozen);
-	TRACE(g->e, "pm", "step", "\"step\":\"%s\"", "thaw_noirq");
-	if ((r = bridges_resume(g)) < 0)
-		ret = r;
-	pci_resume_noirq(g);
-	TRACE(g->e, "pm", "step", "\"step\":\"%s\"", "thaw");
-	drivers_callback(g, "thaw");
+	PM_STEP(g, "thaw_noirq");
+	first_error(&ret, bridges_pm(g, true));
+	first_error(&ret, pci_resume_noirq(g));
+	PM_STEP(g, "thaw");
+	first_error(&ret, drivers_pm(g, PM_THAW, &done));
 
-	TRACE(g->e, "pm", "step", "\"step\":\"%s\"", "write-image");
+	PM_STEP(g, "write-image");
 	task_sleep(g->e, IMAGE_WRITE_NS);
 
-	TRACE(g->e, "pm", "step", "\"step\":\"%s\"", "poweroff");
-	drivers_callback(g, "poweroff");
-	TRACE(g->e, "pm", "step", "\"step\":\"%s\"", "poweroff_noirq");
-	if ((r = bridges_suspend(g)) < 0 && !ret)
-		ret = r;
+	/* Failures from here on do not stop the power-off, as in the kernel. */
+	PM_STEP(g, "poweroff");
+	first_error(&ret, drivers_pm(g, PM_POWEROFF, &done));
+	PM_STEP(g, "poweroff_noirq");
+	first_error(&ret, bridges_pm(g, false));
 	secondary_cpus_down(g);
-	TRACE(g->e, "pm", "step", "\"step\":\"%s\"", "S4");
+	PM_STEP(g, "S4");
 	gabi_power_off(g->vm);
+out:
 	gk_phase(g, PHASE_HIBERNATE, false);
 	return ret;
 }
@@ -333,34 +352,38 @@ int gk_hibernate(struct gk *g)
 int gk_resume(struct gk *g)
 {
 	uint32_t frozen = 0;
-	int ret = 0, r;
+	unsigned done;
+	int ret = 0;
 
+	if (!g)
+		return -EINVAL;
 	if (!g->have_image) {
-		gk_fail(g, "resume: there is no hibernation image");
+		gk_fail(g, -ENOENT, "resume: there is no hibernation image");
 		return -ENOENT;
 	}
 	gk_phase(g, PHASE_RESUME, true);
-	TRACE(g->e, "pm", "step", "\"step\":\"%s\"", "boot-kernel");
-	if ((r = boot_kernel(g, false)) < 0)
-		ret = r;
-	TRACE(g->e, "pm", "step", "\"step\":\"%s\"", "quiesce");
-	pci_freeze_noirq(g);
-	bridges_suspend(g);
+	PM_STEP(g, "boot-kernel");
+	first_error(&ret, boot_kernel(g, false));
+	PM_STEP(g, "quiesce");
+	/* A kernel whose quiesce failed would give up the image and run on;
+	 * the model records the failure and jumps anyway, so that the image
+	 * kernel can still be judged. */
+	first_error(&ret, pci_freeze_noirq(g));
+	first_error(&ret, bridges_pm(g, false));
 	secondary_cpus_down(g);
 
-	TRACE(g->e, "pm", "step", "\"step\":\"%s\"", "jump-to-image");
+	PM_STEP(g, "jump-to-image");
 	g->k = g->image;
 	g->k.is_image_kernel = true;
 	for (unsigned c = 1; c < g->k.ncpus; c++)
 		if (!g->k.cpu_online[c])
 			frozen |= 1u << c;
 	secondary_cpus_up(g, frozen);
-	TRACE(g->e, "pm", "step", "\"step\":\"%s\"", "restore_noirq");
-	if ((r = bridges_resume(g)) < 0 && !ret)
-		ret = r;
-	pci_resume_noirq(g);
-	TRACE(g->e, "pm", "step", "\"step\":\"%s\"", "restore");
-	drivers_callback(g, "restore");
+	PM_STEP(g, "restore_noirq");
+	first_error(&ret, bridges_pm(g, true));
+	first_error(&ret, pci_resume_noirq(g));
+	PM_STEP(g, "restore");
+	first_error(&ret, drivers_pm(g, PM_RESTORE, &done));
 	gk_phase(g, PHASE_RESUME, false);
 	return ret;
 }

@@ -10,7 +10,7 @@
 
 unsigned gk_view_device_count(const struct gk *g)
 {
-	return g->k.nbuses;
+	return g ? g->k.nbuses : 0;
 }
 
 bool gk_view_device(const struct gk *g, unsigned dev, struct gk_dev_view *out)
@@ -18,7 +18,7 @@ bool gk_view_device(const struct gk *g, unsigned dev, struct gk_dev_view *out)
 	const struct gk_pci_dev *d;
 	const struct gk_hbus *hb;
 
-	if (dev >= g->k.nbuses || !out)
+	if (!g || dev >= g->k.nbuses || !out)
 		return false;
 	d = &g->k.dev[dev];
 	hb = &g->k.hbus[dev];
@@ -41,7 +41,7 @@ bool gk_view_irq(const struct gk *g, unsigned dev, unsigned vector, struct gk_ir
 	const struct gk_msi_desc *desc;
 	const struct gk_irq *i;
 
-	if (dev >= g->k.nbuses || !out)
+	if (!g || dev >= g->k.nbuses || vector >= GK_MAX_VECS || !out)
 		return false;
 	d = &g->k.dev[dev];
 	if (!d->present || !d->msix_enabled || vector >= d->nvec || !d->desc[vector].in_use)
@@ -74,7 +74,7 @@ int gk_view_vector_owner(const struct gk *g, unsigned cpu, unsigned vector)
 {
 	uint16_t slot;
 
-	if (cpu >= GK_MAX_CPUS || vector > 0xff)
+	if (!g || cpu >= g->k.ncpus || vector > 0xff)
 		return GK_NO_IRQ;
 	slot = g->k.vector_irq[cpu][vector];
 	return slot ? slot - 1 : GK_NO_IRQ;
@@ -82,10 +82,10 @@ int gk_view_vector_owner(const struct gk *g, unsigned cpu, unsigned vector)
 
 uint64_t gk_view_handled(const struct gk *g, unsigned dev, unsigned vector)
 {
-	return dev < GK_MAX_BUSES && vector < GK_MAX_VECS ? g->k.dev[dev].handled[vector] : 0;
+	return g && dev < g->k.nbuses && vector < GK_MAX_VECS ? g->k.dev[dev].handled[vector] : 0;
 }
 
 uint64_t gk_view_spurious(const struct gk *g)
 {
-	return g->k.spurious;
+	return g ? g->k.spurious : 0;
 }

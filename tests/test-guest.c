@@ -1,15 +1,24 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Unit tests of the guest model's IRQ core and front driver against the
- * real host: boot, compose, mask/unmask, the D0 gate on message writes,
- * CPU-offline migration, save/restore of MSI-X state, the interrupt entry,
- * atomic-context checks, and the snapshot taken by hibernation.
+ * Unit tests of the guest model. Against the real host: boot, discovery of
+ * the device's layout, the bridge's chip and config ops, compose,
+ * mask/unmask, the D0 gate on message writes, CPU-offline migration,
+ * save/restore of MSI-X state, the interrupt entry, atomic-context checks,
+ * the snapshot taken by hibernation, and every error kept. Against fake
+ * config space and a fake chip, with no host: the capability walk, BAR
+ * sizing, MSI-X location, and the IRQ core calling only through its chip.
  */
 #include "pcifront/gk.h"
+#include "pcifront/hv-bridge.h"
+#include "pcifront/init.h"
+#include "pcifront/irq.h"
+#include "pcifront/pci-drivers.h"
+#include "pcifront/pci.h"
 #include "vmbus-sim/hv-abi.h"
 #include "vmbus-sim/pcidev.h"
 #include "vmbus-sim/vm.h"
 
+#include <errno.h>
 #include <glib.h>
 #include <string.h>
 
@@ -101,9 +110,14 @@ static void boot(struct world *w)
 	g_assert_cmpuint(gk_error_count(w->g), ==, 0);
 }
 
+static unsigned irq_nr(struct world *w, unsigned v)
+{
+	return pci_irq_vector(&w->g->k.dev[0], v);
+}
+
 static struct gk_irq *irq_of(struct world *w, unsigned v)
 {
-	return &w->g->k.irq[gk_dev_irq(w->g, 0, v)];
+	return &w->g->k.irq[irq_nr(w, v)];
 }
 
 static struct irte *irte_of(struct world *w, unsigned v)
@@ -143,7 +157,7 @@ static void test_boot_programs_every_vector(void)
 			g_assert_cmpuint(e->vcpu, ==, i->cpu);
 			g_assert_cmpuint(e->vector, ==, i->vector);
 			g_assert_cmpuint(w.g->k.vector_irq[i->cpu][i->vector], ==,
-			                 gk_dev_irq(w.g, 0, v) + 1);
+			                 irq_nr(&w, v) + 1);
 			cpus_used |= 1u << i->cpu;
 		}
 		/* the vector domain spreads over the least loaded CPUs */
@@ -226,9 +240,10 @@ static int do_suspend_then_unmask(struct world *w, void *arg)
 {
 	unsigned irq = GPOINTER_TO_UINT(arg);
 
-	hv_pci_suspend(w->g, 0); /* D0 exit: the retarget must fail now */
+	/* D0 exit: the retarget must fail now */
+	g_assert_cmpint(hv_pci_drv.suspend(w->g, 0), ==, 0);
 	pci_msi_mask_irq(w->g, irq);
-	hv_irq_unmask(w->g, irq);
+	irq_get_chip(w->g, irq)->irq_unmask(w->g, irq);
 	return 0;
 }
 
@@ -243,7 +258,7 @@ static void test_unmask_after_failed_retarget(void)
 		world_init(&w, 2, PCI_PROTOCOL_VERSION_1_4, DRIVER_KEEP_VECTORS, 2,
 		           fixed ? BEH_BIT(BEH_UNMASK_DESPITE_RETARGET_FAILURE) : 0);
 		boot(&w);
-		irq = gk_dev_irq(w.g, 0, 1);
+		irq = irq_nr(&w, 1);
 		in_task(&w, do_suspend_then_unmask, GUINT_TO_POINTER(irq));
 		g_assert_cmpuint(tp_count(w.e, TP_RETARGET_FAILED), ==, 1);
 		pcidev_msix_entry(hv_vm_device(w.vm, 0), 1, NULL, NULL, &masked);
@@ -257,11 +272,10 @@ static void test_unmask_after_failed_retarget(void)
 static int do_restore(struct world *w, void *arg)
 {
 	(void)arg;
-	pci_save_state(w->g, &w->g->k.dev[0]);
+	g_assert_cmpint(pci_save_state(w->g, &w->g->k.dev[0]), ==, 0);
 	/* the device forgets everything, as across a power cycle */
 	pcidev_reset(hv_vm_device(w->vm, 0));
-	pci_restore_state(w->g, &w->g->k.dev[0]);
-	return 0;
+	return pci_restore_state(w->g, &w->g->k.dev[0]);
 }
 
 static void test_restore_writes_cache(void)
@@ -273,7 +287,7 @@ static void test_restore_writes_cache(void)
 	           profile_default()->behaviours);
 	boot(&w);
 	w.g->k.dev[0].desc[2].msix_ctrl |= PCI_MSIX_ENTRY_CTRL_MASKBIT; /* a cached mask */
-	in_task(&w, do_restore, NULL);
+	g_assert_cmpint(in_task(&w, do_restore, NULL), ==, 0);
 	hw = hv_vm_device(w.vm, 0);
 	g_assert_true(pcidev_msix_enabled(hw));
 	g_assert_false(pcidev_msix_function_masked(hw));
@@ -296,10 +310,13 @@ static void test_restore_writes_cache(void)
 
 static int do_recompose(struct world *w, void *arg)
 {
+	unsigned irq = irq_nr(w, 0);
 	struct msi_msg m;
+	int r;
+
 	(void)arg;
 	task_atomic_enter(w->e);
-	int r = hv_compose_msi_msg(w->g, gk_dev_irq(w->g, 0, 0), &m);
+	r = irq_get_chip(w->g, irq)->irq_compose_msi_msg(w->g, irq, &m);
 	task_atomic_exit(w->e);
 	return r;
 }
@@ -328,7 +345,7 @@ static int do_request_in_atomic(struct world *w, void *arg)
 {
 	(void)arg;
 	task_atomic_enter(w->e);
-	free_irq(w->g, gk_dev_irq(w->g, 0, 0));
+	free_irq(w->g, irq_nr(w, 0));
 	task_atomic_exit(w->e);
 	return 0;
 }
@@ -400,6 +417,614 @@ static void test_hibernate_resume_image(void)
 	world_fini(&w);
 }
 
+/* ---- discovery against the real host ---- */
+
+/* The guest finds the host's layout by itself: the caps, the one 64-bit
+ * BAR, the table and PBA in it; and the bridge placed the BAR naturally
+ * aligned in the high range, one window per bus. */
+static void test_scan_discovers_host_layout(void)
+{
+	struct world w;
+	struct pcidev_config pc = {.name = "dev1",
+	                           .vendor_id = 0x1414,
+	                           .device_id = 0xb111,
+	                           .msix_vectors = 4,
+	                           .serial = 2};
+
+	world_init(&w, 2, PCI_PROTOCOL_VERSION_1_4, DRIVER_KEEP_VECTORS, 4,
+	           profile_default()->behaviours);
+	hv_vm_add_device(w.vm, &pc);
+	gk_set_driver(w.g, 1, "dev1", DRIVER_RECREATE_VECTORS, 4);
+	boot(&w);
+	for (unsigned b = 0; b < 2; b++) {
+		const struct gk_pci_dev *d = &w.g->k.dev[b];
+
+		g_assert_true(d->present && d->bound);
+		g_assert_cmpuint(d->pm_cap, ==, PCIDEV_PM_CAP);
+		g_assert_cmpuint(d->msi_cap, ==, PCIDEV_MSI_CAP);
+		g_assert_cmpuint(d->msix_cap, ==, PCIDEV_MSIX_CAP);
+		g_assert_cmpuint(d->msix_table_size, ==, 4);
+		g_assert_cmpint(d->bar[0].kind, ==, PCI_BAR_MEM64);
+		g_assert_cmphex(d->bar[0].size, ==, PCIDEV_BAR0_SIZE);
+		for (unsigned i = 1; i < PCI_STD_NUM_BARS; i++)
+			g_assert_cmpint(d->bar[i].kind, ==, PCI_BAR_NONE);
+		g_assert_cmphex(d->bar[0].start, >=, UINT64_C(1) << 32);
+		g_assert_cmphex(d->bar[0].start % d->bar[0].size, ==, 0);
+		/* what the scan read back is where the device decodes */
+		g_assert_cmphex(d->bar[0].start, ==, pcidev_bar0_base(hv_vm_device(w.vm, b)));
+		g_assert_cmphex(d->msix_table_gpa, ==, d->bar[0].start + PCIDEV_TABLE_OFF);
+		g_assert_cmphex(d->msix_pba_gpa, ==, d->bar[0].start + PCIDEV_PBA_OFF);
+	}
+	g_assert_cmphex(w.g->k.dev[1].bar[0].start, >=,
+	                w.g->k.dev[0].bar[0].start + w.g->k.dev[0].bar[0].size);
+	world_fini(&w);
+}
+
+/* The bridge installs its operations on what it probes: config access on
+ * the root bus, its MSI chip on the domain and so on every irq. */
+static void test_bridge_installs_chip(void)
+{
+	struct world w;
+
+	world_init(&w, 2, PCI_PROTOCOL_VERSION_1_3, DRIVER_KEEP_VECTORS, 4,
+	           profile_default()->behaviours);
+	g_assert_null(irq_get_chip(w.g, 0));
+	g_assert_null(w.g->k.pbus[0].ops);
+	boot(&w);
+	g_assert_true(w.g->k.pbus[0].ops == &hv_pcifront_ops);
+	g_assert_true(w.g->k.domain[w.g->k.pbus[0].msi_domain].chip == &hv_msi_irq_chip);
+	for (unsigned v = 0; v < 4; v++)
+		g_assert_true(irq_get_chip(w.g, irq_nr(&w, v)) == &hv_msi_irq_chip);
+	g_assert_true(w.g->k.dev[0].driver == &keep_vectors_driver);
+	/* the names the trace shows are the models' */
+	g_assert_cmpstr(keep_vectors_driver.name, ==, driver_model_name(DRIVER_KEEP_VECTORS));
+	g_assert_cmpstr(recreate_vectors_driver.name, ==,
+	                driver_model_name(DRIVER_RECREATE_VECTORS));
+	world_fini(&w);
+}
+
+/* ---- the public entry points refuse what is out of range ---- */
+
+static void test_argument_checks(void)
+{
+	struct world w;
+	struct gk_dev_view dv;
+	struct gk_irq_view iv;
+
+	world_init(&w, 4, PCI_PROTOCOL_VERSION_1_4, DRIVER_KEEP_VECTORS, 2,
+	           profile_default()->behaviours);
+	g_assert_null(gk_new(NULL, w.vm, 0));
+	g_assert_null(gk_new(w.e, NULL, 0));
+	g_assert_cmpint(gk_set_driver(NULL, 0, "x", DRIVER_KEEP_VECTORS, 1), ==, -EINVAL);
+	g_assert_cmpint(gk_set_driver(w.g, GK_MAX_BUSES, "x", DRIVER_KEEP_VECTORS, 1), ==, -EINVAL);
+	g_assert_cmpint(gk_set_driver(w.g, 0, NULL, DRIVER_KEEP_VECTORS, 1), ==, -EINVAL);
+	g_assert_cmpint(gk_set_driver(w.g, 0, "x", DRIVER__COUNT, 1), ==, -EINVAL);
+	g_assert_cmpint(gk_set_driver(w.g, 0, "x", (enum driver_model) - 1, 1), ==, -EINVAL);
+	g_assert_cmpint(gk_set_driver(w.g, 0, "x", DRIVER_KEEP_VECTORS, 0), ==, -EINVAL);
+	g_assert_cmpint(gk_set_driver(w.g, 0, "x", DRIVER_KEEP_VECTORS, GK_MAX_VECS + 1), ==,
+	                -EINVAL);
+	g_assert_cmpint(gk_set_driver(w.g, GK_MAX_BUSES - 1, "x", DRIVER_KEEP_VECTORS, GK_MAX_VECS),
+	                ==, 0);
+	/* none of the refused calls changed bus 0's driver */
+	g_assert_cmpstr(w.g->drv[0].name, ==, "dev0");
+	g_assert_cmpuint(w.g->drv[0].nvec, ==, 2);
+
+	/* before boot no CPU exists for the guest */
+	g_assert_cmpint(gk_cpu_offline(w.g, 1), ==, -EINVAL);
+	g_assert_cmpint(gk_cpu_online(w.g, 1), ==, -EINVAL);
+	g_assert_cmpint(gk_cpu_offline(NULL, 1), ==, -EINVAL);
+	g_assert_cmpint(gk_cpu_online(NULL, 1), ==, -EINVAL);
+	g_assert_cmpint(gk_boot(NULL), ==, -EINVAL);
+	g_assert_cmpint(gk_hibernate(NULL), ==, -EINVAL);
+	g_assert_cmpint(gk_resume(NULL), ==, -EINVAL);
+	boot(&w);
+	g_assert_cmpint(gk_cpu_offline(w.g, 0), ==, -EINVAL); /* the boot CPU stays */
+	g_assert_cmpint(gk_cpu_offline(w.g, 4), ==, -EINVAL);
+	g_assert_cmpint(gk_cpu_offline(w.g, ~0u), ==, -EINVAL);
+	g_assert_cmpint(gk_cpu_online(w.g, 4), ==, -EINVAL);
+	g_assert_cmpint(in_task(&w, do_offline, GUINT_TO_POINTER(3)), ==, 0);
+	g_assert_false(w.g->k.cpu_online[3]);
+
+	g_assert_false(gk_behaviour(NULL, BEH_RESTORE_MSI_ON_RESUME));
+	g_assert_false(gk_behaviour(w.g, BEH__COUNT));
+	g_assert_cmpuint(gk_error_count(NULL), ==, 0);
+	g_assert_null(gk_error_get(NULL, 0));
+	g_assert_null(gk_error_get(w.g, 0));
+	g_assert_cmpuint(gk_view_device_count(NULL), ==, 0);
+	g_assert_false(gk_view_device(NULL, 0, &dv));
+	g_assert_false(gk_view_device(w.g, 1, &dv));
+	g_assert_false(gk_view_device(w.g, 0, NULL));
+	g_assert_true(gk_view_device(w.g, 0, &dv));
+	g_assert_false(gk_view_irq(NULL, 0, 0, &iv));
+	g_assert_false(gk_view_irq(w.g, 0, 2, &iv));
+	g_assert_false(gk_view_irq(w.g, 0, GK_MAX_VECS, &iv));
+	g_assert_true(gk_view_irq(w.g, 0, 1, &iv));
+	g_assert_cmpint(gk_view_vector_owner(NULL, 0, GK_FIRST_VECTOR), ==, GK_NO_IRQ);
+	g_assert_cmpint(gk_view_vector_owner(w.g, 4, GK_FIRST_VECTOR), ==, GK_NO_IRQ);
+	g_assert_cmpint(gk_view_vector_owner(w.g, iv.cpu, iv.vector), ==, (int)iv.irq);
+	g_assert_cmpuint(gk_view_handled(NULL, 0, 0), ==, 0);
+	g_assert_cmpuint(gk_view_handled(w.g, 1, 0), ==, 0);
+	g_assert_cmpuint(gk_view_spurious(NULL), ==, 0);
+	g_assert_cmpuint(gk_error_count(w.g), ==, 0);
+	world_fini(&w);
+}
+
+/* ---- every error is kept ---- */
+
+/* The host refuses every CREATE_INTERRUPT: each of the 4 composes at boot
+ * is an error of its own, with its errno, phase and task, and the guest
+ * goes on as the kernel does (no message, vectors still requested). */
+static void test_errors_all_kept(void)
+{
+	struct world w;
+	struct fault_rule rule = {.name = "refuse",
+	                          .point = FP_VSP_CREATE_INTERRUPT,
+	                          .mode = FAULT_EVERY,
+	                          .phase = -1,
+	                          .enabled = true};
+	uint64_t last = 0;
+
+	world_init(&w, 2, PCI_PROTOCOL_VERSION_1_4, DRIVER_KEEP_VECTORS, 4,
+	           profile_default()->behaviours);
+	faults_add(w.f, &rule);
+	hv_vm_power_on(w.vm);
+	g_assert_cmpint(in_task(&w, do_boot, NULL), ==, 0);
+	g_assert_cmpuint(gk_error_count(w.g), ==, 4);
+	for (unsigned i = 0; i < 4; i++) {
+		const struct gk_error *e = gk_error_get(w.g, i);
+		char want[64];
+
+		g_assert_nonnull(e);
+		g_assert_cmpint(e->err, ==, -EPROTO);
+		g_assert_cmpstr(e->phase, ==, "boot");
+		g_assert_cmpstr(e->task, ==, "test");
+		g_snprintf(want, sizeof(want), "irq %u: Request for interrupt failed",
+		           irq_nr(&w, i));
+		g_assert_nonnull(strstr(e->message, want));
+		g_assert_cmpuint(e->time, >=, last);
+		last = e->time;
+		g_assert_true(irq_of(&w, i)->requested);
+		g_assert_false(irq_of(&w, i)->has_chip_data);
+	}
+	g_assert_null(gk_error_get(w.g, 4));
+	world_fini(&w);
+}
+
+/* Three buses whose drivers ask for more vectors than the table has: three
+ * errors; each driver stays unbound, each bridge is up. */
+static void test_failed_driver_probes_all_kept(void)
+{
+	struct world w;
+
+	world_init(&w, 2, PCI_PROTOCOL_VERSION_1_4, DRIVER_RECREATE_VECTORS, 2,
+	           profile_default()->behaviours);
+	for (unsigned b = 1; b < 3; b++) {
+		struct pcidev_config pc = {.name = "devN",
+		                           .vendor_id = 0x1af4,
+		                           .device_id = 0x1000,
+		                           .msix_vectors = 2,
+		                           .serial = 10 + b};
+		hv_vm_add_device(w.vm, &pc);
+	}
+	for (unsigned b = 0; b < 3; b++)
+		g_assert_cmpint(gk_set_driver(w.g, b, "devN", DRIVER_RECREATE_VECTORS, 3), ==, 0);
+	hv_vm_power_on(w.vm);
+	g_assert_cmpint(in_task(&w, do_boot, NULL), ==, 0);
+	g_assert_cmpuint(gk_error_count(w.g), ==, 3);
+	for (unsigned b = 0; b < 3; b++) {
+		const struct gk_error *e = gk_error_get(w.g, b);
+		struct gk_dev_view dv;
+
+		g_assert_cmpint(e->err, ==, -ENOSPC);
+		g_assert_cmpstr(e->phase, ==, "boot");
+		g_assert_cmpstr(e->task, ==, "test");
+		g_assert_true(gk_view_device(w.g, b, &dv));
+		g_assert_true(dv.present && dv.bus_installed);
+		g_assert_false(dv.bound);
+		g_assert_false(dv.msix_enabled);
+	}
+	world_fini(&w);
+}
+
+/* D0EXIT is lost while the bridges suspend for the image: the wait ends
+ * after 10 s with an error of its own, and hibernation is abandoned with
+ * the machine still running. */
+static void test_lost_d0_exit_aborts_hibernation(void)
+{
+	struct world w;
+	struct fault_rule rule = {.name = "lose-d0-exit",
+	                          .point = FP_VMBUS_SEND,
+	                          .mode = FAULT_NTH,
+	                          .n = 2, /* RESOURCES_RELEASED, then D0EXIT */
+	                          .phase = PHASE_HIBERNATE,
+	                          .enabled = true};
+	const struct gk_error *e;
+
+	world_init(&w, 2, PCI_PROTOCOL_VERSION_1_4, DRIVER_KEEP_VECTORS, 2,
+	           profile_default()->behaviours);
+	faults_add(w.f, &rule);
+	boot(&w);
+	g_assert_cmpint(in_task(&w, do_hibernate, NULL), ==, -ETIMEDOUT);
+	g_assert_true(hv_vm_powered(w.vm));
+	g_assert_false(w.g->have_image);
+	g_assert_cmpuint(gk_error_count(w.g), >=, 1);
+	e = gk_error_get(w.g, 0);
+	g_assert_cmpint(e->err, ==, -ETIMEDOUT);
+	g_assert_nonnull(strstr(e->message, "BUS_D0EXIT"));
+	g_assert_cmpstr(e->phase, ==, "hibernate");
+	g_assert_cmpstr(e->task, ==, "hv_pci suspend");
+	g_assert_cmpuint(e->time, >=, 10 * NSEC_PER_SEC);
+	/* what the abort meets after it (the host never left D0) is kept too */
+	for (unsigned k = 1; k < gk_error_count(w.g); k++)
+		g_assert_cmpstr(gk_error_get(w.g, k)->phase, ==, "hibernate");
+	world_fini(&w);
+}
+
+/* ---- a fake config space, no host ---- */
+
+static struct {
+	uint8_t cfg[256];
+	uint8_t wmask[256];
+	unsigned reads;
+	bool probed_while_decoding; /* a BAR got all ones with decoding on */
+} fake;
+
+static uint32_t fake_get(unsigned where, unsigned size)
+{
+	uint32_t v = 0;
+
+	for (unsigned i = 0; i < size; i++)
+		v |= (uint32_t)fake.cfg[where + i] << (8 * i);
+	return v;
+}
+
+static void fake_put(unsigned where, uint32_t v, unsigned size)
+{
+	for (unsigned i = 0; i < size; i++)
+		fake.cfg[where + i] = (uint8_t)(v >> (8 * i));
+}
+
+static int fake_read(struct gk *g, unsigned bus, unsigned devfn, unsigned where, unsigned size,
+                     uint32_t *val)
+{
+	(void)g;
+	if (bus != 0 || devfn != 0 || where + size > sizeof(fake.cfg)) {
+		*val = ~0u;
+		return -ENODEV;
+	}
+	fake.reads++;
+	*val = fake_get(where, size);
+	return 0;
+}
+
+static int fake_write(struct gk *g, unsigned bus, unsigned devfn, unsigned where, unsigned size,
+                      uint32_t val)
+{
+	(void)g;
+	if (bus != 0 || devfn != 0 || where + size > sizeof(fake.cfg))
+		return -ENODEV;
+	if (where >= PCI_BASE_ADDRESS_0 && where <= PCI_BASE_ADDRESS_5 && val == 0xffffffffu &&
+	    (fake_get(PCI_COMMAND, 2) & 0x3))
+		fake.probed_while_decoding = true;
+	for (unsigned i = 0; i < size; i++) {
+		uint8_t m = fake.wmask[where + i];
+		fake.cfg[where + i] =
+		    (uint8_t)((fake.cfg[where + i] & ~m) | ((val >> (8 * i)) & m));
+	}
+	return 0;
+}
+
+static const struct pci_ops fake_ops = {.read = fake_read, .write = fake_write};
+
+static void fake_cap(unsigned at, uint8_t id, uint8_t next)
+{
+	fake.cfg[at] = id;
+	fake.cfg[at + 1] = next;
+}
+
+static void fake_bar(unsigned i, uint32_t value, uint32_t wmask)
+{
+	fake_put(PCI_BASE_ADDRESS_0 + 4 * i, value, 4);
+	for (unsigned b = 0; b < 4; b++)
+		fake.wmask[PCI_BASE_ADDRESS_0 + 4 * i + b] = (uint8_t)(wmask >> (8 * b));
+}
+
+/* A guest with no machine under it: bus 0 reads the fake config space. */
+struct bare {
+	struct engine *e;
+	struct faults *f;
+	struct hv_vm *vm;
+	struct gk *g;
+	struct gk_pci_dev *d;
+};
+
+static void bare_init(struct bare *b)
+{
+	struct hv_vm_config vc = {.vcpus = 2};
+
+	memset(&fake, 0, sizeof(fake));
+	b->e = engine_new(1);
+	b->f = faults_new(b->e);
+	b->vm = hv_vm_new(b->e, b->f, &vc);
+	b->g = gk_new(b->e, b->vm, profile_default()->behaviours);
+	g_assert_cmpint(pci_create_root_bus(b->g, 0, &fake_ops, 0), ==, 0);
+	b->d = &b->g->k.dev[0];
+	b->d->bus = 0;
+	b->d->devfn = 0;
+}
+
+static void bare_fini(struct bare *b)
+{
+	gk_free(b->g);
+	hv_vm_free(b->vm);
+	faults_free(b->f);
+	engine_free(b->e);
+}
+
+static void test_capability_walk(void)
+{
+	struct bare b;
+
+	bare_init(&b);
+	/* any order: MSI-X first, then PM, then MSI */
+	fake_put(PCI_STATUS, PCI_STATUS_CAP_LIST, 2);
+	fake.cfg[PCI_CAPABILITY_LIST] = 0x48;
+	fake_cap(0x48, PCI_CAP_ID_MSIX, 0xa0);
+	fake_cap(0xa0, PCI_CAP_ID_PM, 0x64);
+	fake_cap(0x64, PCI_CAP_ID_MSI, 0);
+	g_assert_cmpint(pci_find_capability(b.g, b.d, PCI_CAP_ID_MSIX), ==, 0x48);
+	g_assert_cmpint(pci_find_capability(b.g, b.d, PCI_CAP_ID_PM), ==, 0xa0);
+	g_assert_cmpint(pci_find_capability(b.g, b.d, PCI_CAP_ID_MSI), ==, 0x64);
+	g_assert_cmpint(pci_find_capability(b.g, b.d, 0x10), ==, 0);
+	/* the low two bits of a pointer are reserved */
+	fake_cap(0xa0, PCI_CAP_ID_PM, 0x66);
+	g_assert_cmpint(pci_find_capability(b.g, b.d, PCI_CAP_ID_MSI), ==, 0x64);
+	/* a pointer into the header ends the list */
+	fake_cap(0xa0, PCI_CAP_ID_PM, 0x3c);
+	g_assert_cmpint(pci_find_capability(b.g, b.d, PCI_CAP_ID_MSI), ==, 0);
+	/* no list without the status bit */
+	fake_put(PCI_STATUS, 0, 2);
+	g_assert_cmpint(pci_find_capability(b.g, b.d, PCI_CAP_ID_MSIX), ==, 0);
+
+	/* a list that loops is walked a bounded number of times */
+	fake_put(PCI_STATUS, PCI_STATUS_CAP_LIST, 2);
+	fake_cap(0x48, PCI_CAP_ID_MSIX, 0xa0);
+	fake_cap(0xa0, PCI_CAP_ID_PM, 0x48);
+	fake.reads = 0;
+	g_assert_cmpint(pci_find_capability(b.g, b.d, PCI_CAP_ID_MSI), ==, 0);
+	g_assert_cmpuint(fake.reads, ==, 2 + PCI_FIND_CAP_TTL);
+	fake_cap(0x48, PCI_CAP_ID_MSIX, 0x48); /* pointing at itself */
+	fake.reads = 0;
+	g_assert_cmpint(pci_find_capability(b.g, b.d, PCI_CAP_ID_PM), ==, 0);
+	g_assert_cmpuint(fake.reads, ==, 2 + PCI_FIND_CAP_TTL);
+	/* ... and still finds what is in the loop */
+	g_assert_cmpint(pci_find_capability(b.g, b.d, PCI_CAP_ID_MSIX), ==, 0x48);
+	g_assert_cmpuint(gk_error_count(b.g), ==, 0);
+	bare_fini(&b);
+}
+
+/* BAR0 I/O (256 ports), BAR1 unimplemented, BAR2+3 64-bit prefetchable
+ * 1 MiB above 4 GiB, BAR4 unimplemented, BAR5 32-bit 8 KiB. */
+static void fake_bars(void)
+{
+	fake_bar(0, 0x0000e001, 0xffffff00);
+	fake_bar(1, 0, 0);
+	fake_bar(2, 0x0020000c, 0xfff00000);
+	fake_bar(3, 0x10, 0xffffffff);
+	fake_bar(4, 0, 0);
+	fake_bar(5, 0xf8012000, 0xffffe000);
+	fake_put(PCI_COMMAND, PCI_COMMAND_MEMORY | 0x1 | PCI_COMMAND_MASTER, 2);
+	fake.wmask[PCI_COMMAND] = 0xff;
+	fake.wmask[PCI_COMMAND + 1] = 0xff;
+}
+
+static void test_bar_sizing(void)
+{
+	struct bare b;
+	const struct gk_pci_bar *bar;
+	uint8_t before[256];
+
+	bare_init(&b);
+	fake_bars();
+	memcpy(before, fake.cfg, sizeof(before));
+	g_assert_cmpint(pci_read_bases(b.g, b.d, PCI_STD_NUM_BARS), ==, 0);
+	bar = b.d->bar;
+	g_assert_cmpint(bar[0].kind, ==, PCI_BAR_IO);
+	g_assert_cmphex(bar[0].size, ==, 0x100);
+	g_assert_cmphex(bar[0].start, ==, 0xe000);
+	g_assert_cmpint(bar[1].kind, ==, PCI_BAR_NONE);
+	g_assert_cmpint(bar[2].kind, ==, PCI_BAR_MEM64);
+	g_assert_true(bar[2].prefetch);
+	g_assert_cmphex(bar[2].size, ==, 0x100000);
+	g_assert_cmphex(bar[2].start, ==, UINT64_C(0x1000200000));
+	g_assert_cmpint(bar[3].kind, ==, PCI_BAR_NONE); /* BAR2's upper half */
+	g_assert_cmpint(bar[4].kind, ==, PCI_BAR_NONE);
+	g_assert_cmpint(bar[5].kind, ==, PCI_BAR_MEM32);
+	g_assert_false(bar[5].prefetch);
+	g_assert_cmphex(bar[5].size, ==, 0x2000);
+	g_assert_cmphex(bar[5].start, ==, 0xf8012000);
+	/* decoding was off while the BARs held all ones, and everything is
+	 * as it was afterwards */
+	g_assert_false(fake.probed_while_decoding);
+	g_assert_cmpmem(fake.cfg, sizeof(fake.cfg), before, sizeof(before));
+
+	/* a 64-bit BAR in the last register has no upper half: an error */
+	fake_bar(5, 0xf8012004, 0xffffe000);
+	g_assert_cmpint(pci_read_bases(b.g, b.d, PCI_STD_NUM_BARS), ==, 0);
+	g_assert_cmpint(b.d->bar[5].kind, ==, PCI_BAR_NONE);
+	g_assert_cmpuint(gk_error_count(b.g), ==, 1);
+	g_assert_cmpint(gk_error_get(b.g, 0)->err, ==, -EINVAL);
+	bare_fini(&b);
+}
+
+/* The MSI-X table and PBA are found through BIR and offset, wherever they
+ * are; a table that does not fit its BAR is refused when MSI-X is asked
+ * for. */
+static void test_msix_table_location(void)
+{
+	struct bare b;
+	unsigned errors;
+
+	bare_init(&b);
+	fake_put(PCI_VENDOR_ID, 0x1af4, 2);
+	fake_put(PCI_DEVICE_ID, 0x1042, 2);
+	fake_put(PCI_STATUS, PCI_STATUS_CAP_LIST, 2);
+	fake.cfg[PCI_CAPABILITY_LIST] = 0x80;
+	fake_cap(0x80, PCI_CAP_ID_MSIX, 0x90);
+	fake_put(0x80 + PCI_MSIX_FLAGS, 15, 2); /* 16 entries */
+	fake_put(0x80 + PCI_MSIX_TABLE, 0x1000 | 5, 4);
+	fake_put(0x80 + PCI_MSIX_PBA, 0x80008 | 2, 4);
+	fake_cap(0x90, PCI_CAP_ID_PM, 0);
+	fake_bars();
+	g_assert_cmpint(pci_scan_device(b.g, 0, 0, b.d), ==, 0);
+	g_assert_true(b.d->present);
+	g_assert_cmphex(b.d->vendor_id, ==, 0x1af4);
+	g_assert_cmpuint(b.d->msix_cap, ==, 0x80);
+	g_assert_cmpuint(b.d->pm_cap, ==, 0x90);
+	g_assert_cmpuint(b.d->msi_cap, ==, 0);
+	g_assert_cmpuint(b.d->msix_table_size, ==, 16);
+	g_assert_cmpuint(b.d->msix_table_bir, ==, 5);
+	g_assert_cmphex(b.d->msix_table_gpa, ==, 0xf8012000 + 0x1000);
+	g_assert_cmpuint(b.d->msix_pba_bir, ==, 2);
+	g_assert_cmphex(b.d->msix_pba_gpa, ==, UINT64_C(0x1000200000) + 0x80008);
+
+	/* 16 entries at 0x1f08 overrun the 8 KiB BAR */
+	fake_put(0x80 + PCI_MSIX_TABLE, 0x1f08 | 5, 4);
+	g_assert_cmpint(pci_scan_device(b.g, 0, 0, b.d), ==, 0);
+	g_assert_cmphex(b.d->msix_table_gpa, ==, 0);
+	/* a BIR naming the I/O BAR holds nothing either */
+	fake_put(0x80 + PCI_MSIX_TABLE, 0x0 | 0, 4);
+	g_assert_cmpint(pci_scan_device(b.g, 0, 0, b.d), ==, 0);
+	g_assert_cmphex(b.d->msix_table_gpa, ==, 0);
+	errors = gk_error_count(b.g);
+	g_assert_cmpint(pci_alloc_irq_vectors(b.g, b.d, 2), ==, -ENOMEM);
+	g_assert_cmpuint(gk_error_count(b.g), ==, errors + 1);
+	g_assert_cmpint(gk_error_get(b.g, errors)->err, ==, -ENOMEM);
+	g_assert_false(b.d->msix_enabled);
+
+	/* nothing answers at all */
+	fake_put(PCI_VENDOR_ID, 0xffff, 2);
+	g_assert_cmpint(pci_scan_device(b.g, 0, 0, b.d), ==, -ENODEV);
+	g_assert_false(b.d->present);
+	bare_fini(&b);
+}
+
+/* ---- the IRQ core through a fake chip ---- */
+
+static struct {
+	unsigned compose, write, mask, unmask, free, handled;
+	int compose_ret;
+	struct msi_msg written;
+} chip_calls;
+
+static int fake_compose(struct gk *g, unsigned irq, struct msi_msg *msg)
+{
+	g_assert_true(task_in_atomic(g->e)); /* with the descriptor locked */
+	chip_calls.compose++;
+	*msg = (struct msi_msg){.address_lo = 0xfee00000, .data = 0x4000 + irq};
+	return chip_calls.compose_ret;
+}
+
+static void fake_write_msg(struct gk *g, unsigned irq, const struct msi_msg *msg)
+{
+	(void)g;
+	(void)irq;
+	chip_calls.write++;
+	chip_calls.written = *msg;
+}
+
+static void fake_mask(struct gk *g, unsigned irq)
+{
+	(void)g;
+	(void)irq;
+	chip_calls.mask++;
+}
+
+static void fake_unmask(struct gk *g, unsigned irq)
+{
+	(void)g;
+	(void)irq;
+	chip_calls.unmask++;
+}
+
+static void fake_free(struct gk *g, unsigned irq)
+{
+	(void)g;
+	(void)irq;
+	chip_calls.free++;
+}
+
+static void fake_handler(struct gk *g, unsigned irq)
+{
+	(void)g;
+	(void)irq;
+	chip_calls.handled++;
+}
+
+static const struct irq_chip fake_chip = {
+    .name = "fake",
+    .irq_compose_msi_msg = fake_compose,
+    .irq_write_msi_msg = fake_write_msg,
+    .irq_mask = fake_mask,
+    .irq_unmask = fake_unmask,
+    .irq_free = fake_free,
+};
+
+static void irq_core_task(void *arg)
+{
+	struct gk *g = arg;
+	int irq = irq_domain_alloc_irq(g, 1, 5, 1);
+	struct gk_irq *i;
+
+	g_assert_cmpint(irq, ==, GK_MAX_VECS + 5);
+	g_assert_true(irq_get_chip(g, (unsigned)irq) == &fake_chip);
+	g_assert_cmpint(irq_domain_alloc_irq(g, 1, 5, 1), ==, -EBUSY);
+	i = &g->k.irq[irq];
+	g_assert_cmpint(irq_domain_activate_irq(g, (unsigned)irq), ==, 0);
+	g_assert_cmpuint(chip_calls.compose, ==, 1);
+	g_assert_cmpuint(chip_calls.write, ==, 1);
+	g_assert_cmphex(chip_calls.written.data, ==, 0x4000 + (unsigned)irq);
+	g_assert_cmpint(request_irq(g, (unsigned)irq, fake_handler), ==, 0);
+	g_assert_cmpuint(chip_calls.unmask, ==, 1);
+	g_assert_false(i->masked);
+	gk_interrupt(g, i->cpu, i->vector);
+	g_assert_cmpuint(chip_calls.handled, ==, 1);
+	free_irq(g, (unsigned)irq);
+	g_assert_cmpuint(chip_calls.mask, ==, 1);
+	g_assert_true(i->masked);
+	/* a compose that fails leaves the irq without a message, activated */
+	chip_calls.compose_ret = -EIO;
+	g_assert_cmpint(request_irq(g, (unsigned)irq, fake_handler), ==, 0);
+	g_assert_cmpuint(chip_calls.compose, ==, 2);
+	g_assert_cmpuint(chip_calls.write, ==, 1);
+	free_irq(g, (unsigned)irq);
+	irq_domain_free_irq(g, (unsigned)irq);
+	g_assert_cmpuint(chip_calls.free, ==, 1);
+	g_assert_null(irq_get_chip(g, (unsigned)irq));
+}
+
+static void test_irq_core_uses_chip(void)
+{
+	static const struct irq_chip half_chip = {.name = "half", .irq_mask = fake_mask};
+	struct bare b;
+	struct task *t;
+
+	bare_init(&b);
+	memset(&chip_calls, 0, sizeof(chip_calls));
+	b.g->k.ncpus = 2;
+	b.g->k.cpu_online[0] = b.g->k.cpu_online[1] = true;
+	g_assert_cmpint(irq_domain_create(b.g, 1, &half_chip), ==, -EINVAL);
+	g_assert_cmpint(irq_domain_alloc_irq(b.g, 1, 0, 1), ==, -ENODEV);
+	g_assert_cmpuint(gk_error_count(b.g), ==, 2);
+	g_assert_cmpint(irq_domain_create(b.g, 1, &fake_chip), ==, 0);
+	t = task_spawn(b.e, "irq-core", irq_core_task, b.g);
+	engine_run(b.e);
+	g_assert_true(task_done(t));
+	g_assert_cmpuint(gk_error_count(b.g), ==, 3); /* the second allocation of hwirq 5 */
+	g_assert_cmpint(gk_error_get(b.g, 2)->err, ==, -EBUSY);
+	bare_fini(&b);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -412,5 +1037,16 @@ int main(int argc, char **argv)
 	g_test_add_func("/guest/sleep-in-atomic-caught", test_sleep_in_atomic_caught);
 	g_test_add_func("/guest/interrupt-entry", test_interrupt_entry);
 	g_test_add_func("/guest/hibernate-resume-image", test_hibernate_resume_image);
+	g_test_add_func("/guest/scan-discovers-host-layout", test_scan_discovers_host_layout);
+	g_test_add_func("/guest/bridge-installs-chip", test_bridge_installs_chip);
+	g_test_add_func("/guest/argument-checks", test_argument_checks);
+	g_test_add_func("/guest/errors-all-kept", test_errors_all_kept);
+	g_test_add_func("/guest/failed-driver-probes-all-kept", test_failed_driver_probes_all_kept);
+	g_test_add_func("/guest/lost-d0-exit-aborts-hibernation",
+	                test_lost_d0_exit_aborts_hibernation);
+	g_test_add_func("/guest/capability-walk", test_capability_walk);
+	g_test_add_func("/guest/bar-sizing", test_bar_sizing);
+	g_test_add_func("/guest/msix-table-location", test_msix_table_location);
+	g_test_add_func("/guest/irq-core-uses-chip", test_irq_core_uses_chip);
 	return g_test_run();
 }

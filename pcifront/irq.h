@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The IRQ core: irq descriptors, the x86 vector domain, PCI/MSI irq domains
+ * whose chip a bridge installs, request/free, mask/unmask, migration off a
+ * dying CPU and the interrupt entry. It reaches hardware only through the
+ * chip's operations, and knows no bridge.
+ */
+#pragma once
+
+#include "gk.h"
+
+/* struct irq_chip: what a bridge's MSI domain does for each of its irqs. */
+struct irq_chip {
+	const char *name;
+	/* Composes the message for the irq's current CPU and vector. Called
+	 * with the descriptor locked (atomic). A failure is recorded by the
+	 * chip; the irq then stays without a message. */
+	int (*irq_compose_msi_msg)(struct gk *g, unsigned irq, struct msi_msg *msg);
+	/* Writes a composed message where the device reads it. */
+	void (*irq_write_msi_msg)(struct gk *g, unsigned irq, const struct msi_msg *msg);
+	void (*irq_mask)(struct gk *g, unsigned irq);
+	void (*irq_unmask)(struct gk *g, unsigned irq);
+	/* The domain frees the irq: the chip lets go of what it holds for it. */
+	void (*irq_free)(struct gk *g, unsigned irq);
+};
+
+/* Creates (or replaces the chip of) MSI domain `domain` (< GK_MAX_BUSES). */
+int irq_domain_create(struct gk *g, unsigned domain, const struct irq_chip *chip);
+/* Allocates the irq for `hwirq` of the domain for device `owner`: masked,
+ * affine to every CPU, not yet activated. Returns the irq or -errno. */
+int irq_domain_alloc_irq(struct gk *g, unsigned domain, unsigned hwirq, unsigned owner);
+/* A vector, then the composed message (early activation). 0 or -errno. */
+int irq_domain_activate_irq(struct gk *g, unsigned irq);
+/* Deactivates, lets the chip free its part, forgets the irq. */
+void irq_domain_free_irq(struct gk *g, unsigned irq);
+const struct irq_chip *irq_get_chip(const struct gk *g, unsigned irq);
+
+/* May sleep. Activates if needed, installs the handler, unmasks. */
+int request_irq(struct gk *g, unsigned irq, irq_handler_t handler);
+void free_irq(struct gk *g, unsigned irq);
+
+/* CPU hotplug: the vCPU goes away after its irqs moved, or comes back. */
+void gk_cpu_down(struct gk *g, unsigned cpu);
+void gk_cpu_up(struct gk *g, unsigned cpu);
+
+/* The guest's interrupt entry (event context), for gabi_set_interrupt_entry. */
+void gk_interrupt(void *ctx, unsigned vcpu, uint8_t vector);
