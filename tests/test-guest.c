@@ -422,41 +422,64 @@ static void test_hibernate_resume_image(void)
 /* The guest finds the host's layout by itself: the caps, the one 64-bit
  * BAR, the table and PBA in it; and the bridge placed the BAR naturally
  * aligned in the high range, one window per bus. */
-static void test_scan_discovers_host_layout(void)
+/* Host layouts the guest must discover without being told. */
+static const struct pcidev_layout layouts[] = {
+    {{0}, 0, 0}, /* the default */
+    {{PCIDEV_CAP_MSIX, PCIDEV_CAP_PM, PCIDEV_CAP_MSI}, 0, 0},
+    {{PCIDEV_CAP_MSI, PCIDEV_CAP_MSIX, PCIDEV_CAP_PM}, 2, 0x800},
+    {{0}, 5, 0x1000},
+    {{PCIDEV_CAP_PM, PCIDEV_CAP_MSIX, PCIDEV_CAP_MSI}, 3, 0xff8},
+};
+
+static void test_scan_discovers_host_layout(gconstpointer data)
 {
+	const struct pcidev_layout *layout = data;
 	struct world w;
 	struct pcidev_config pc = {.name = "dev1",
 	                           .vendor_id = 0x1414,
 	                           .device_id = 0xb111,
 	                           .msix_vectors = 4,
-	                           .serial = 2};
+	                           .serial = 2,
+	                           .layout = *layout};
 
 	world_init(&w, 2, PCI_PROTOCOL_VERSION_1_4, DRIVER_KEEP_VECTORS, 4,
 	           profile_default()->behaviours);
-	hv_vm_add_device(w.vm, &pc);
+	g_assert_cmpint(hv_vm_add_device(w.vm, &pc), ==, 1);
 	gk_set_driver(w.g, 1, "dev1", DRIVER_RECREATE_VECTORS, 4);
 	boot(&w);
 	for (unsigned b = 0; b < 2; b++) {
 		const struct gk_pci_dev *d = &w.g->k.dev[b];
+		const struct pcidev *hw = hv_vm_device(w.vm, b);
+		const struct pcidev_placement *at = &hw->at;
+		unsigned bar = at->msix_bar;
 
 		g_assert_true(d->present && d->bound);
-		g_assert_cmpuint(d->pm_cap, ==, PCIDEV_PM_CAP);
-		g_assert_cmpuint(d->msi_cap, ==, PCIDEV_MSI_CAP);
-		g_assert_cmpuint(d->msix_cap, ==, PCIDEV_MSIX_CAP);
+		g_assert_cmpuint(d->pm_cap, ==, at->cap[PCIDEV_CAP_PM]);
+		g_assert_cmpuint(d->msi_cap, ==, at->cap[PCIDEV_CAP_MSI]);
+		g_assert_cmpuint(d->msix_cap, ==, at->cap[PCIDEV_CAP_MSIX]);
 		g_assert_cmpuint(d->msix_table_size, ==, 4);
-		g_assert_cmpint(d->bar[0].kind, ==, PCI_BAR_MEM64);
-		g_assert_cmphex(d->bar[0].size, ==, PCIDEV_BAR0_SIZE);
-		for (unsigned i = 1; i < PCI_STD_NUM_BARS; i++)
-			g_assert_cmpint(d->bar[i].kind, ==, PCI_BAR_NONE);
-		g_assert_cmphex(d->bar[0].start, >=, UINT64_C(1) << 32);
-		g_assert_cmphex(d->bar[0].start % d->bar[0].size, ==, 0);
+		g_assert_cmpint(d->bar[bar].kind, ==, at->bar64 ? PCI_BAR_MEM64 : PCI_BAR_MEM32);
+		g_assert_cmphex(d->bar[bar].size, ==, at->bar_size);
+		for (unsigned i = 0; i < PCI_STD_NUM_BARS; i++)
+			if (i != bar)
+				g_assert_cmpint(d->bar[i].kind, ==, PCI_BAR_NONE);
+		if (at->bar64)
+			g_assert_cmphex(d->bar[bar].start, >=, UINT64_C(1) << 32);
+		else
+			g_assert_cmphex(d->bar[bar].start + d->bar[bar].size, <=,
+			                UINT64_C(1) << 32);
+		g_assert_cmphex(d->bar[bar].start % d->bar[bar].size, ==, 0);
 		/* what the scan read back is where the device decodes */
-		g_assert_cmphex(d->bar[0].start, ==, pcidev_bar0_base(hv_vm_device(w.vm, b)));
-		g_assert_cmphex(d->msix_table_gpa, ==, d->bar[0].start + PCIDEV_TABLE_OFF);
-		g_assert_cmphex(d->msix_pba_gpa, ==, d->bar[0].start + PCIDEV_PBA_OFF);
+		g_assert_cmphex(d->bar[bar].start, ==, pcidev_bar_base(hw, bar));
+		g_assert_cmphex(d->msix_table_gpa, ==, d->bar[bar].start + at->table_off);
+		g_assert_cmphex(d->msix_pba_gpa, ==, d->bar[bar].start + at->pba_off);
 	}
-	g_assert_cmphex(w.g->k.dev[1].bar[0].start, >=,
-	                w.g->k.dev[0].bar[0].start + w.g->k.dev[0].bar[0].size);
+	/* and its vectors work: each fire reaches its handler */
+	for (unsigned v = 0; v < 4; v++)
+		hv_vm_fire(w.vm, 1, v);
+	engine_run(w.e);
+	for (unsigned v = 0; v < 4; v++)
+		g_assert_cmpuint(w.g->k.dev[1].handled[v], ==, 1);
 	world_fini(&w);
 }
 
@@ -1037,7 +1060,10 @@ int main(int argc, char **argv)
 	g_test_add_func("/guest/sleep-in-atomic-caught", test_sleep_in_atomic_caught);
 	g_test_add_func("/guest/interrupt-entry", test_interrupt_entry);
 	g_test_add_func("/guest/hibernate-resume-image", test_hibernate_resume_image);
-	g_test_add_func("/guest/scan-discovers-host-layout", test_scan_discovers_host_layout);
+	for (unsigned i = 0; i < G_N_ELEMENTS(layouts); i++) {
+		g_autofree char *name = g_strdup_printf("/guest/scan-discovers-host-layout/%u", i);
+		g_test_add_data_func(name, &layouts[i], test_scan_discovers_host_layout);
+	}
 	g_test_add_func("/guest/bridge-installs-chip", test_bridge_installs_chip);
 	g_test_add_func("/guest/argument-checks", test_argument_checks);
 	g_test_add_func("/guest/errors-all-kept", test_errors_all_kept);

@@ -461,6 +461,64 @@ static void test_cli_formats(void)
 	g_assert_null(strstr(out, "not ok"));
 }
 
+/* The guest discovers the device's layout as a kernel does: every shipped
+ * scenario gets the same verdict and the same violations whatever layout
+ * its devices have (capabilities reordered, the MSI-X table in another
+ * BAR at a non-zero offset, a 32-bit BAR 5). */
+static void test_layouts_same_verdicts(void)
+{
+	static const char *const layouts[] = {
+	    "{\"capabilities\":[\"msix\",\"msi\",\"pm\"]}",
+	    "{\"msix-bar\":2,\"msix-table-offset\":2048}",
+	    "{\"capabilities\":[\"msi\",\"msix\",\"pm\"],\"msix-bar\":5,"
+	    "\"msix-table-offset\":\"0x3000\"}",
+	};
+	g_autoptr(GPtrArray) files = shipped();
+	unsigned runs = 0;
+
+	for (guint i = 0; i < files->len; i++) {
+		const char *path = g_ptr_array_index(files, i);
+		const char *rel = path + strlen(SOURCE_ROOT) + strlen("/scenarios/");
+		g_autoptr(GError) error = NULL;
+		struct scenario *sc = scenario_load(path, NULL, &error);
+		struct run_result *base;
+		unsigned ndev;
+
+		g_assert_no_error(error);
+		ndev = sc->ndevices;
+		scenario_free(sc);
+		base = run_with(rel, NULL, 0, false, NULL);
+		for (unsigned l = 0; l < G_N_ELEMENTS(layouts); l++) {
+			g_autoptr(GPtrArray) sets = g_ptr_array_new_with_free_func(g_free);
+			struct run_result *r;
+
+			for (unsigned d = 0; d < ndev; d++)
+				g_ptr_array_add(
+				    sets, g_strdup_printf("devices.%u.layout=%s", d, layouts[l]));
+			g_ptr_array_add(sets, NULL);
+			r = run_with(rel, (const char *const *)sets->pdata, 0, false, NULL);
+			if (r->pass != base->pass || r->violations->len != base->violations->len) {
+				g_test_message("%s with layout %s:", rel, layouts[l]);
+				dump(r);
+			}
+			g_assert_cmpint(r->pass, ==, base->pass);
+			g_assert_true(r->matches);
+			g_assert_cmpuint(r->violations->len, ==, base->violations->len);
+			for (guint k = 0; k < r->violations->len; k++)
+				g_assert_cmpstr(
+				    ((struct run_violation *)g_ptr_array_index(r->violations, k))
+				        ->name,
+				    ==,
+				    ((struct run_violation *)g_ptr_array_index(base->violations, k))
+				        ->name);
+			run_result_free(r);
+			runs++;
+		}
+		run_result_free(base);
+	}
+	g_assert_cmpuint(runs, >=, 3 * 10);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -472,6 +530,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/scenarios/expectations-judged", test_expectations_judged);
 	g_test_add_func("/scenarios/seeds", test_seeds);
 	g_test_add_func("/scenarios/fixed-runs-clean", test_fixed_runs_clean);
+	g_test_add_func("/scenarios/layouts-same-verdicts", test_layouts_same_verdicts);
 	g_test_add_func("/cli/exit-codes", test_cli_exit_codes);
 	g_test_add_func("/cli/bad-file", test_cli_bad_file);
 	g_test_add_func("/cli/trace-deterministic", test_cli_trace_deterministic);

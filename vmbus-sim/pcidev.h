@@ -26,15 +26,6 @@
 /* msix_table_offset must be below this (so a BAR is at most 2 MiB). */
 #define PCIDEV_MAX_TABLE_OFFSET 0x100000u
 
-/*
- * Transitional, for pcifront/ only, until its capability walk lands: where
- * the DEFAULT layout puts things. Valid for no other layout; nothing else
- * may use them. Delete this block with pcifront's last use.
- */
-#define PCIDEV_PM_CAP    0x40
-#define PCIDEV_MSIX_CAP  0x70
-#define PCIDEV_TABLE_OFF 0x0000
-
 /* The capabilities a function carries, each exactly once. */
 enum pcidev_cap {
 	PCIDEV_CAP_NONE, /* an all-NONE list means the default order */
