@@ -457,7 +457,7 @@ static void test_cli_formats(void)
 
 	g_assert_cmpint(cli(SETS("run", "--format", "tap", "scenarios/hibernate"), &out, &err), ==,
 	                0);
-	g_assert_true(g_str_has_prefix(out, "TAP version 13\n1..4\n"));
+	g_assert_true(g_str_has_prefix(out, "TAP version 13\n1..5\n"));
 	g_assert_null(strstr(out, "not ok"));
 }
 
