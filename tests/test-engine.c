@@ -1323,6 +1323,46 @@ static void test_trace_file(void)
 	engine_free(e2);
 }
 
+struct cb_seen {
+	GString *lines;
+	GString *events;
+};
+
+static void on_line(void *ctx, const char *comp, const char *ev, const char *line, size_t len)
+{
+	struct cb_seen *s = ctx;
+
+	g_assert_cmpuint(strlen(line), ==, len);
+	g_assert_true(line[len - 1] == '\n');
+	g_string_append_len(s->lines, line, (gssize)len);
+	g_string_append_printf(s->events, "%s.%s;", comp, ev);
+}
+
+/* A callback sink sees each line as it is emitted, the same bytes as a
+ * memory trace, with its component and event. */
+static void test_trace_callback(void)
+{
+	struct engine *e1 = engine_new(5), *e2 = engine_new(5);
+	struct cb_seen seen = {g_string_new(""), g_string_new("")};
+	struct trace *tc = trace_new_callback(on_line, &seen), *tm = trace_new_memory();
+
+	engine_set_trace(e1, tc);
+	engine_set_trace(e2, tm);
+	for (unsigned i = 0; i < 3; i++) {
+		engine_choose(e1, 4, "p");
+		engine_choose(e2, 4, "p");
+	}
+	g_assert_cmpstr(seen.lines->str, ==, trace_contents(tm));
+	g_assert_cmpstr(seen.events->str, ==, "engine.choice;engine.choice;engine.choice;");
+	g_assert_cmpstr(trace_contents(tc), ==, "");
+	g_string_free(seen.lines, TRUE);
+	g_string_free(seen.events, TRUE);
+	trace_free(tc);
+	trace_free(tm);
+	engine_free(e1);
+	engine_free(e2);
+}
+
 /* ---- fault rules ---- */
 
 static struct fault_rule rule(const char *name, enum fault_point p, enum fault_mode m)
@@ -1531,6 +1571,36 @@ static void test_fault_set_enabled(void)
 	engine_free(e);
 }
 
+/* The rules can be read back in order, with what each saw. */
+static void test_fault_rules_listed(void)
+{
+	struct engine *e = engine_new(1);
+	struct faults *f = faults_new(e);
+	struct fault_rule a = rule("a", FP_VMBUS_SEND, FAULT_NTH),
+	                  b = rule("b", FP_VSP_D0_ENTRY, FAULT_ONCE);
+	struct fault_rule out;
+	unsigned hits, fired;
+
+	a.n = 2;
+	b.enabled = false;
+	faults_add(f, &a);
+	faults_add(f, &b);
+	check_pattern(f, FP_VMBUS_SEND, "010");
+	g_assert_cmpuint(faults_rule_count(f), ==, 2);
+	g_assert_true(faults_rule_get(f, 0, &out, &hits, &fired));
+	g_assert_cmpstr(out.name, ==, "a");
+	g_assert_cmpuint(out.n, ==, 2);
+	g_assert_cmpuint(hits, ==, 3);
+	g_assert_cmpuint(fired, ==, 1);
+	g_assert_true(faults_rule_get(f, 1, &out, &hits, &fired));
+	g_assert_cmpstr(out.name, ==, "b");
+	g_assert_false(out.enabled);
+	g_assert_cmpuint(hits, ==, 0);
+	g_assert_false(faults_rule_get(f, 2, &out, NULL, NULL));
+	faults_free(f);
+	engine_free(e);
+}
+
 /* The rule's name is copied: the caller's buffer may go away. */
 static void test_fault_name_copied(void)
 {
@@ -1702,6 +1772,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/engine/trace/task-and-time", test_trace_task_and_time);
 	g_test_add_func("/engine/trace/off", test_trace_off);
 	g_test_add_func("/engine/trace/file", test_trace_file);
+	g_test_add_func("/engine/trace/callback", test_trace_callback);
 	g_test_add_func("/fault/none", test_fault_none);
 	g_test_add_func("/fault/once", test_fault_once);
 	g_test_add_func("/fault/nth", test_fault_nth);
@@ -1710,6 +1781,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/fault/phase", test_fault_phase);
 	g_test_add_func("/fault/phase-nth", test_fault_phase_nth);
 	g_test_add_func("/fault/set-enabled", test_fault_set_enabled);
+	g_test_add_func("/fault/rules-listed", test_fault_rules_listed);
 	g_test_add_func("/fault/name-copied", test_fault_name_copied);
 	g_test_add_func("/fault/status", test_fault_status);
 	g_test_add_func("/fault/rule-order", test_fault_rule_order);
