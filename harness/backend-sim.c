@@ -514,6 +514,7 @@ static bool obs_sim_fault(void *b, unsigned i, struct obs_fault *out)
 	    .status = r.status_set ? r.status : fault_point_default_status(r.point),
 	    .hits = hits,
 	    .fired = fired,
+	    .point_hits = fault_hits(((struct sim *)b)->f, r.point),
 	};
 	return true;
 }

@@ -135,8 +135,9 @@ struct obs_fault {
 	bool enabled;
 	bool status_set;
 	uint64_t status;
-	unsigned hits;  /* hits of its point it saw while enabled and in its phase */
-	unsigned fired; /* how often it made the point fail */
+	unsigned hits;       /* hits of its point it saw while enabled and in its phase */
+	unsigned fired;      /* how often it made the point fail */
+	unsigned point_hits; /* hits of its point in all, whatever the rules */
 };
 
 /* The VMBus channel of a device's vPCI bus. */
