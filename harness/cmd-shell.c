@@ -70,6 +70,13 @@ static void print_reply(struct shell *sh, const struct console_reply *r, enum co
 	fflush(stdout);
 }
 
+static void stream(void *ctx, const char *text)
+{
+	(void)ctx;
+	fputs(text, stdout);
+	fflush(stdout);
+}
+
 /* One command line; false when the session ends. */
 static bool run_line(struct shell *sh, const char *line)
 {
@@ -78,7 +85,9 @@ static bool run_line(struct shell *sh, const char *line)
 
 	console_reply_init(&r);
 	busy = 1;
+	console_set_output_handler(sh->c, stream, sh);
 	st = console_exec(sh->c, line, &r);
+	console_set_output_handler(sh->c, NULL, NULL);
 	busy = 0;
 	print_reply(sh, &r, st);
 	if (st == CONSOLE_ERROR)
@@ -394,8 +403,8 @@ int cmd_shell(int argc, char **argv, bool serve)
 	sh.loop = g_main_loop_new(NULL, FALSE);
 	the_shell = &sh;
 	if (control) {
-		sh.ctl = control_new(control, sh.c, sh.tty || serve ? tty_echo : NULL, control_quit,
-		                     &sh, &error);
+		sh.ctl =
+		    control_new(control, sh.c, sh.tty ? tty_echo : NULL, control_quit, &sh, &error);
 		if (!sh.ctl) {
 			fprintf(stderr, "hvpci-sim %s: --control %s\n", name, error->message);
 			console_free(sh.c);

@@ -99,6 +99,8 @@ struct console {
 	unsigned violations_seen;
 	console_event_fn ev_fn;
 	void *ev_ctx;
+	console_output_fn out_fn;
+	void *out_ctx;
 };
 
 void console_reply_init(struct console_reply *r)
@@ -647,6 +649,12 @@ void console_free(struct console *c)
 	g_free(c);
 }
 
+void console_set_output_handler(struct console *c, console_output_fn fn, void *ctx)
+{
+	c->out_fn = fn;
+	c->out_ctx = ctx;
+}
+
 void console_set_event_handler(struct console *c, console_event_fn fn, void *ctx)
 {
 	c->ev_fn = fn;
@@ -719,13 +727,27 @@ static void step_ended(struct console *c, const struct scn_step *st, bool ok, GS
 		g_string_append(out, "the guest is stuck: no further step can run (show tasks)\n");
 }
 
+/* Why a rule armed or disarmed mid-step may replay differently (the
+ * recording does it after the step), or NULL when it cannot. */
+static char *change_note(struct console *c, const struct change *ch, const char *op)
+{
+	struct obs_fault f;
+
+	if (!obs_fault(obs(c), ch->fault, &f) || (ch->enabled ? f.hits : f.point_hits) == ch->hits)
+		return NULL;
+	return g_strdup_printf("fault rule %s was %s in the middle of step %u (%s) and its point "
+	                       "was hit before that step ended; the recording %s it only after "
+	                       "the step, so its replay may differ from this session from there on",
+	                       f.name, ch->enabled ? "armed" : "disarmed", ch->step, op,
+	                       ch->enabled ? "arms" : "disarms");
+}
+
 /* Finishes the step under way, then does as `fault` steps what was armed
  * or disarmed while it ran. */
 static bool finish_step(struct console *c, GString *out)
 {
 	const struct scn_step *cur = run_step_current(c->run);
 	struct scn_step st = *cur;
-	unsigned index = run_steps_run(c->run);
 	bool ok = run_step_finish(c->run);
 	GArray *changes = c->changes;
 
@@ -734,18 +756,10 @@ static bool finish_step(struct console *c, GString *out)
 	c->changes = g_array_new(FALSE, TRUE, sizeof(struct change));
 	for (guint i = 0; ok && i < changes->len; i++) {
 		struct change ch = g_array_index(changes, struct change, i);
-		struct obs_fault f;
+		char *note = change_note(c, &ch, scn_op_name(st.op));
 
-		if (obs_fault(obs(c), ch.fault, &f) &&
-		    (ch.enabled ? f.hits : f.point_hits) != ch.hits)
-			g_ptr_array_add(
-			    c->notes, g_strdup_printf(
-			                  "fault rule %s was %s in the middle of step %u (%s) and "
-			                  "its point was hit before that step ended; the recording "
-			                  "%s it only after the step, so its replay may differ "
-			                  "from this session from there on",
-			                  f.name, ch.enabled ? "armed" : "disarmed", index,
-			                  scn_op_name(st.op), ch.enabled ? "arms" : "disarms"));
+		if (note)
+			g_ptr_array_add(c->notes, note);
 		ok = fault_step(c, ch.fault, ch.enabled, out);
 	}
 	g_array_free(changes, TRUE);
@@ -873,6 +887,10 @@ static enum console_status drive(struct console *c, enum drive how, struct conso
 		if (!run_step_advance(c->run)) {
 			c->capturing = false;
 			ok = finish_step(c, r->output);
+			if (c->out_fn && r->output->len) {
+				c->out_fn(c->out_ctx, r->output->str);
+				g_string_truncate(r->output, 0);
+			}
 			if (!ok || how == DRIVE_STEP)
 				break;
 		} else if (how == DRIVE_STEP) {
@@ -2067,13 +2085,23 @@ static enum console_status cmd_record(struct console *c, int argc, char **argv, 
 	json_object_object_add(r->data, "file", jstr(argv[1]));
 	json_object_object_add(r->data, "steps",
 	                       json_object_new_int(c->recorded->len + c->changes->len));
-	json_object_object_add(r->data, "notes", json_object_new_array());
-	for (guint i = 0; i < c->notes->len; i++) {
-		json_object *notes;
-		json_object_object_get_ex(r->data, "notes", &notes);
-		json_object_array_add(notes, jstr(g_ptr_array_index(c->notes, i)));
-		g_string_append_printf(r->output, "note: %s\n",
-		                       (const char *)g_ptr_array_index(c->notes, i));
+	{
+		g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func(g_free);
+		json_object *jn = json_object_new_array();
+		for (guint i = 0; i < c->notes->len; i++)
+			g_ptr_array_add(notes, g_strdup(g_ptr_array_index(c->notes, i)));
+		for (guint i = 0; i < c->changes->len; i++) {
+			char *note = change_note(c, &g_array_index(c->changes, struct change, i),
+			                         scn_op_name(run_step_current(c->run)->op));
+			if (note)
+				g_ptr_array_add(notes, note);
+		}
+		for (guint i = 0; i < notes->len; i++) {
+			json_object_array_add(jn, jstr(g_ptr_array_index(notes, i)));
+			g_string_append_printf(r->output, "note: %s\n",
+			                       (const char *)g_ptr_array_index(notes, i));
+		}
+		json_object_object_add(r->data, "notes", jn);
 	}
 	return CONSOLE_OK;
 }

@@ -57,6 +57,11 @@ enum console_status console_exec(struct console *c, const char *line, struct con
 typedef void (*console_event_fn)(void *ctx, json_object *event);
 void console_set_event_handler(struct console *c, console_event_fn fn, void *ctx);
 
+/* While set, what a command prints goes to fn as it happens (each step
+ * that ends), not only into the reply at the end: for a terminal. */
+typedef void (*console_output_fn)(void *ctx, const char *text);
+void console_set_output_handler(struct console *c, console_output_fn fn, void *ctx);
+
 /* Async-signal-safe: stops a running continue (next, until, ...) at the
  * next event boundary (Ctrl-C). */
 void console_interrupt(void);

@@ -147,8 +147,9 @@ static bool handle_line(struct client *cl, const char *line, size_t len)
 		json_tokener_free(tok);
 		client_send(cl,
 		            error_reply(NULL, "not a JSON object on one line: %s",
-		                        e == json_tokener_success ? "text after the object"
-		                                                  : json_tokener_error_desc(e)));
+		                        e == json_tokener_success    ? "text after the object"
+		                        : e == json_tokener_continue ? "it ends too early"
+		                                                     : json_tokener_error_desc(e)));
 		return true;
 	}
 	json_tokener_free(tok);
