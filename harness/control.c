@@ -247,15 +247,18 @@ static gboolean on_readable(gint fd, GIOCondition cond, gpointer data)
 			break;
 		}
 		len = (size_t)(nl - cl->in->str);
-		if (cl->skipping) {
-			cl->skipping = false;
-		} else if (len > CONTROL_MAX_LINE) {
-			client_send(cl,
-			            error_reply(NULL, "a line longer than %d bytes; it is ignored",
-			                        CONTROL_MAX_LINE));
-		} else if (len && !(len == 1 && cl->in->str[0] == '\r')) {
-			if (!handle_line(cl, cl->in->str, len))
+		{
+			size_t n = len && cl->in->str[len - 1] == '\r' ? len - 1 : len; /* CRLF */
+			if (cl->skipping) {
+				cl->skipping = false;
+			} else if (n > CONTROL_MAX_LINE) {
+				client_send(
+				    cl,
+				    error_reply(NULL, "a line longer than %d bytes; it is ignored",
+				                CONTROL_MAX_LINE));
+			} else if (n && !handle_line(cl, cl->in->str, n)) {
 				quit = true;
+			}
 		}
 		g_string_erase(cl->in, 0, (gssize)len + 1);
 		if (quit)

@@ -151,6 +151,9 @@ a.sock.sendall(b'{"id": 13, "cmd": "sh')
 a.sock.sendall(b'ow status"}\n')
 r = a.read_reply(13)
 check("a request split across writes is read whole", r["ok"], r)
+a.sock.sendall(b'{"id": 14, "cmd": "show status"}\r\n')
+r = a.read_reply(14)
+check("a line ended by CRLF is read as the same request", r["ok"], r)
 
 # ---- a client that disconnects in the middle of a reply ----------------------
 for _ in range(3):
