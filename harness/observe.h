@@ -172,6 +172,8 @@ struct observation_ops {
 	bool (*guest_error)(void *b, unsigned i, struct obs_guest_error *out);
 	/* Tasks that wait and that nothing left in the world can wake. */
 	void (*blocked_tasks)(void *b, obs_task_fn fn, void *ctx);
+	/* For people looking at a world (the console); a backend that cannot
+	 * tell leaves them NULL and the wrappers below report nothing. */
 	/* Every task, in the order they were started. */
 	void (*tasks)(void *b, obs_task_state_fn fn, void *ctx);
 	unsigned (*fault_count)(void *b);
@@ -255,19 +257,20 @@ static inline bool obs_guest_error(const struct observation *o, unsigned i,
 }
 static inline void obs_tasks(const struct observation *o, obs_task_state_fn fn, void *ctx)
 {
-	o->ops->tasks(o->b, fn, ctx);
+	if (o->ops->tasks)
+		o->ops->tasks(o->b, fn, ctx);
 }
 static inline unsigned obs_fault_count(const struct observation *o)
 {
-	return o->ops->fault_count(o->b);
+	return o->ops->fault_count ? o->ops->fault_count(o->b) : 0;
 }
 static inline bool obs_fault(const struct observation *o, unsigned i, struct obs_fault *out)
 {
-	return o->ops->fault(o->b, i, out);
+	return o->ops->fault && o->ops->fault(o->b, i, out);
 }
 static inline bool obs_channel(const struct observation *o, unsigned dev, struct obs_channel *out)
 {
-	return o->ops->channel(o->b, dev, out);
+	return o->ops->channel && o->ops->channel(o->b, dev, out);
 }
 static inline void obs_blocked_tasks(const struct observation *o, obs_task_fn fn, void *ctx)
 {
