@@ -15,6 +15,15 @@
 #include "../vmbus-sim/fault.h"
 #include "../vmbus-sim/trace.h"
 #include "../vmbus-sim/vm.h"
+#include "../vmbus-sim/vmbus.h"
+
+/* A guest operation under way: its task and what it returns. */
+struct guest_call_arg {
+	struct gk *g;
+	enum backend_guest_op call;
+	unsigned cpu;
+	int result;
+};
 
 struct sim {
 	struct engine *e;
@@ -24,6 +33,8 @@ struct sim {
 	unsigned ndevices;
 	char **names;
 	struct observation obs;
+	struct task *op_task; /* the guest operation under way, or NULL */
+	struct guest_call_arg op;
 };
 
 static const struct observation_ops sim_observation;
@@ -107,84 +118,100 @@ static struct engine *sim_engine(void *b)
 
 /* ---- guest operations as tasks ---- */
 
-enum guest_call { CALL_BOOT, CALL_HIBERNATE, CALL_RESUME, CALL_CPU_OFFLINE, CALL_CPU_ONLINE };
-
-struct guest_call_arg {
-	struct gk *g;
-	enum guest_call call;
-	unsigned cpu;
-	int result;
-};
-
 static void guest_task(void *arg)
 {
 	struct guest_call_arg *a = arg;
 
 	switch (a->call) {
-	case CALL_BOOT:
+	case BACKEND_BOOT:
 		a->result = gk_boot(a->g);
 		break;
-	case CALL_HIBERNATE:
+	case BACKEND_HIBERNATE:
 		a->result = gk_hibernate(a->g);
 		break;
-	case CALL_RESUME:
+	case BACKEND_RESUME:
 		a->result = gk_resume(a->g);
 		break;
-	case CALL_CPU_OFFLINE:
+	case BACKEND_CPU_OFFLINE:
 		a->result = gk_cpu_offline(a->g, a->cpu);
 		break;
-	case CALL_CPU_ONLINE:
+	case BACKEND_CPU_ONLINE:
 		a->result = gk_cpu_online(a->g, a->cpu);
 		break;
 	}
 }
 
-/* Runs a guest operation as a task until the world is quiet; false if the
- * task could not finish. */
-static bool run_guest(struct sim *s, const char *name, enum guest_call call, unsigned cpu,
-                      int *result)
+/* Starts a guest operation as a task (boot and resume power on first). */
+static void sim_guest_begin(void *b, enum backend_guest_op op, unsigned cpu)
 {
-	struct guest_call_arg arg = {.g = s->g, .call = call, .cpu = cpu, .result = -EINPROGRESS};
-	struct task *t = task_spawn(s->e, name, guest_task, &arg);
+	static const char *const names[] = {
+	    [BACKEND_BOOT] = "boot",
+	    [BACKEND_HIBERNATE] = "hibernate",
+	    [BACKEND_RESUME] = "resume",
+	    [BACKEND_CPU_OFFLINE] = "cpu-offline",
+	    [BACKEND_CPU_ONLINE] = "cpu-online",
+	};
+	struct sim *s = b;
+
+	g_assert(!s->op_task);
+	if (op == BACKEND_BOOT || op == BACKEND_RESUME)
+		hv_vm_power_on(s->vm);
+	s->op = (struct guest_call_arg){.g = s->g, .call = op, .cpu = cpu, .result = -EINPROGRESS};
+	s->op_task = task_spawn(s->e, names[op], guest_task, &s->op);
+}
+
+static bool sim_run_one(void *b, uint64_t limit)
+{
+	return engine_step(((struct sim *)b)->e, limit);
+}
+
+/* Once the world is quiet: false if the task could not finish. */
+static bool sim_guest_end(void *b, int *result)
+{
+	struct sim *s = b;
+	struct task *t = s->op_task;
 	bool done;
 
-	engine_run(s->e);
+	g_assert(t);
 	done = task_done(t);
 	if (done)
 		task_reap(s->e, t);
-	*result = arg.result;
+	s->op_task = NULL;
+	*result = s->op.result;
 	return done;
+}
+
+/* Runs a guest operation as a task until the world is quiet. */
+static bool run_guest(struct sim *s, enum backend_guest_op op, unsigned cpu, int *result)
+{
+	sim_guest_begin(s, op, cpu);
+	engine_run(s->e);
+	return sim_guest_end(s, result);
 }
 
 static bool sim_boot(void *b, int *result)
 {
-	struct sim *s = b;
-
-	hv_vm_power_on(s->vm);
-	return run_guest(s, "boot", CALL_BOOT, 0, result);
+	return run_guest(b, BACKEND_BOOT, 0, result);
 }
 
 static bool sim_hibernate(void *b, int *result)
 {
-	return run_guest(b, "hibernate", CALL_HIBERNATE, 0, result);
+	return run_guest(b, BACKEND_HIBERNATE, 0, result);
 }
 
 static bool sim_resume(void *b, int *result)
 {
-	struct sim *s = b;
-
-	hv_vm_power_on(s->vm);
-	return run_guest(s, "resume", CALL_RESUME, 0, result);
+	return run_guest(b, BACKEND_RESUME, 0, result);
 }
 
 static bool sim_cpu_offline(void *b, unsigned cpu, int *result)
 {
-	return run_guest(b, "cpu-offline", CALL_CPU_OFFLINE, cpu, result);
+	return run_guest(b, BACKEND_CPU_OFFLINE, cpu, result);
 }
 
 static bool sim_cpu_online(void *b, unsigned cpu, int *result)
 {
-	return run_guest(b, "cpu-online", CALL_CPU_ONLINE, cpu, result);
+	return run_guest(b, BACKEND_CPU_ONLINE, cpu, result);
 }
 
 static void sim_fire(void *b, unsigned dev, unsigned vector)
@@ -208,6 +235,12 @@ static void sim_advance(void *b, uint64_t ns)
 static bool sim_set_fault(void *b, const char *name, bool enabled)
 {
 	return faults_set_enabled(((struct sim *)b)->f, name, enabled);
+}
+
+static bool sim_add_fault(void *b, const struct fault_rule *rule)
+{
+	faults_add(((struct sim *)b)->f, rule);
+	return true;
 }
 
 static const struct observation *sim_observe(void *b)
@@ -437,6 +470,74 @@ static void obs_sim_blocked_tasks(void *b, obs_task_fn fn, void *ctx)
 	engine_for_each_blocked(((struct sim *)b)->e, blocked_one, &c);
 }
 
+struct tasks_ctx {
+	obs_task_state_fn fn;
+	void *ctx;
+};
+
+static void task_one(struct task *t, const char *state, const char *waiting_on, bool daemon,
+                     void *arg)
+{
+	struct tasks_ctx *c = arg;
+	struct obs_task ot = {task_name(t), state, waiting_on, daemon};
+
+	c->fn(c->ctx, &ot);
+}
+
+static void obs_sim_tasks(void *b, obs_task_state_fn fn, void *ctx)
+{
+	struct tasks_ctx c = {fn, ctx};
+
+	engine_for_each_task(((struct sim *)b)->e, task_one, &c);
+}
+
+static unsigned obs_sim_fault_count(void *b)
+{
+	return faults_rule_count(((struct sim *)b)->f);
+}
+
+static bool obs_sim_fault(void *b, unsigned i, struct obs_fault *out)
+{
+	struct fault_rule r;
+	unsigned hits, fired;
+
+	if (!faults_rule_get(((struct sim *)b)->f, i, &r, &hits, &fired))
+		return false;
+	*out = (struct obs_fault){
+	    .name = r.name,
+	    .point = fault_point_name(r.point),
+	    .mode = fault_mode_name(r.mode),
+	    .n = r.n,
+	    .probability = r.probability,
+	    .phase = r.phase >= 0 ? phase_name((enum phase)r.phase) : NULL,
+	    .enabled = r.enabled,
+	    .status_set = r.status_set,
+	    .status = r.status_set ? r.status : fault_point_default_status(r.point),
+	    .hits = hits,
+	    .fired = fired,
+	    .point_hits = fault_hits(((struct sim *)b)->f, r.point),
+	};
+	return true;
+}
+
+static bool obs_sim_channel(void *b, unsigned dev, struct obs_channel *out)
+{
+	struct sim *s = b;
+	const struct vmbus_channel *ch;
+
+	if (dev >= s->ndevices)
+		return false;
+	ch = hv_vm_channel(s->vm, dev);
+	*out = (struct obs_channel){
+	    .offered = ch->offered,
+	    .open = ch->open,
+	    .rescinded = ch->rescinded,
+	    .packets_to_host = ch->packets_to_host,
+	    .packets_to_guest = ch->packets_to_guest,
+	};
+	return true;
+}
+
 static const struct observation_ops sim_observation = {
     .vm = obs_sim_vm,
     .vcpu_online = obs_sim_vcpu_online,
@@ -455,6 +556,10 @@ static const struct observation_ops sim_observation = {
     .guest_error_count = obs_sim_guest_error_count,
     .guest_error = obs_sim_guest_error,
     .blocked_tasks = obs_sim_blocked_tasks,
+    .tasks = obs_sim_tasks,
+    .fault_count = obs_sim_fault_count,
+    .fault = obs_sim_fault,
+    .channel = obs_sim_channel,
 };
 
 const struct backend_ops backend_sim = {
@@ -473,4 +578,8 @@ const struct backend_ops backend_sim = {
     .advance = sim_advance,
     .set_fault = sim_set_fault,
     .observe = sim_observe,
+    .add_fault = sim_add_fault,
+    .guest_begin = sim_guest_begin,
+    .run_one = sim_run_one,
+    .guest_end = sim_guest_end,
 };

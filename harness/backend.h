@@ -27,6 +27,15 @@ struct backend_config {
 	struct trace *trace; /* where the world traces, or NULL */
 };
 
+/* The guest operations a backend runs as a whole. */
+enum backend_guest_op {
+	BACKEND_BOOT,
+	BACKEND_HIBERNATE,
+	BACKEND_RESUME,
+	BACKEND_CPU_OFFLINE,
+	BACKEND_CPU_ONLINE,
+};
+
 struct backend_ops {
 	const char *name;
 	/* Builds the world for s, powered off. NULL and *error when it cannot. */
@@ -59,6 +68,23 @@ struct backend_ops {
 	bool (*set_fault)(void *b, const char *name, bool enabled);
 
 	const struct observation *(*observe)(void *b);
+
+	/* Adds a rule after every rule there is (so it is checked last), armed
+	 * or not as rule->enabled says, taking effect from the next hit of its
+	 * point. The rule's name must be new. NULL when the backend cannot. */
+	bool (*add_fault)(void *b, const struct fault_rule *rule);
+
+	/* The world a step at a time (the console's step, next, until). NULL
+	 * when the backend cannot stop a world mid-way.
+	 * guest_begin starts what boot .. cpu_online start (boot and resume
+	 * power the VM on first) and returns at once; run_one runs one event
+	 * or task switch due no later than limit (ENGINE_NO_LIMIT: any) and
+	 * returns false once nothing of that is left, the clock then standing
+	 * at limit as after advance; guest_end, once run_one said so, returns
+	 * what the synchronous call would have. */
+	void (*guest_begin)(void *b, enum backend_guest_op op, unsigned cpu);
+	bool (*run_one)(void *b, uint64_t limit);
+	bool (*guest_end)(void *b, int *result);
 };
 
 extern const struct backend_ops backend_sim;

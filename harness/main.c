@@ -3,8 +3,11 @@
  * hvpci-sim: the command line.
  *   hvpci-sim run [OPTION...] PATH...   run scenario files (or every *.json under a directory)
  *   hvpci-sim list [WHAT]               list the names scenarios use (profiles, ops, ...)
+ *   hvpci-sim shell [SCENARIO]          a console over a live simulation (cmd-shell.c)
+ *   hvpci-sim serve --control PATH      the same on a control socket only
  */
 #include "backend.h"
+#include "cmd-shell.h"
 #include "report.h"
 #include "runner.h"
 #include "catalog.h"
@@ -41,6 +44,8 @@ static const char *main_help =
     "  list [WHAT]               list the names scenarios use: profiles, behaviours,\n"
     "                            drivers, capabilities, faults, modes, phases, ops,\n"
     "                            reach, violations\n"
+    "  shell [SCENARIO]          a console over a live simulation (--control PATH: and a\n"
+    "                            control socket); serve --control PATH: the socket alone\n"
     "\n"
     "Run 'hvpci-sim run --help' for the options of run.\n";
 
@@ -263,6 +268,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "list") == 0)
 		return cmd_list(argc - 1, argv + 1);
+	if (strcmp(argv[1], "shell") == 0 || strcmp(argv[1], "serve") == 0)
+		return cmd_shell(argc - 1, argv + 1, strcmp(argv[1], "serve") == 0);
 	fprintf(stderr, "hvpci-sim: unknown command '%s'\n\n%s", argv[1], main_help);
 	return EXIT_USAGE;
 }

@@ -115,6 +115,40 @@ struct obs_guest_error {
 
 typedef void (*obs_task_fn)(void *ctx, const char *task, const char *waiting_on);
 
+/* A task of the world as it stands, also mid-way through a step. */
+struct obs_task {
+	const char *name;
+	const char *state;      /* "ready", "running", "blocked" or "done" */
+	const char *waiting_on; /* what a blocked task waits on, else NULL */
+	bool daemon;            /* allowed to wait forever (an idle worker) */
+};
+typedef void (*obs_task_state_fn)(void *ctx, const struct obs_task *t);
+
+/* A fault rule, in the order rules are checked, with the scenario's names. */
+struct obs_fault {
+	const char *name;
+	const char *point;
+	const char *mode;
+	unsigned n;         /* mode "nth" */
+	double probability; /* mode "probability" */
+	const char *phase;  /* NULL: any phase */
+	bool enabled;
+	bool status_set;
+	uint64_t status;
+	unsigned hits;       /* hits of its point it saw while enabled and in its phase */
+	unsigned fired;      /* how often it made the point fail */
+	unsigned point_hits; /* hits of its point in all, whatever the rules */
+};
+
+/* The VMBus channel of a device's vPCI bus. */
+struct obs_channel {
+	bool offered;
+	bool open;
+	bool rescinded;
+	uint64_t packets_to_host;
+	uint64_t packets_to_guest;
+};
+
 struct observation_ops {
 	void (*vm)(void *b, struct obs_vm *out);
 	bool (*vcpu_online)(void *b, unsigned vcpu);
@@ -138,6 +172,13 @@ struct observation_ops {
 	bool (*guest_error)(void *b, unsigned i, struct obs_guest_error *out);
 	/* Tasks that wait and that nothing left in the world can wake. */
 	void (*blocked_tasks)(void *b, obs_task_fn fn, void *ctx);
+	/* For people looking at a world (the console); a backend that cannot
+	 * tell leaves them NULL and the wrappers below report nothing. */
+	/* Every task, in the order they were started. */
+	void (*tasks)(void *b, obs_task_state_fn fn, void *ctx);
+	unsigned (*fault_count)(void *b);
+	bool (*fault)(void *b, unsigned i, struct obs_fault *out);
+	bool (*channel)(void *b, unsigned dev, struct obs_channel *out);
 };
 
 struct observation {
@@ -213,6 +254,23 @@ static inline bool obs_guest_error(const struct observation *o, unsigned i,
                                    struct obs_guest_error *out)
 {
 	return o->ops->guest_error(o->b, i, out);
+}
+static inline void obs_tasks(const struct observation *o, obs_task_state_fn fn, void *ctx)
+{
+	if (o->ops->tasks)
+		o->ops->tasks(o->b, fn, ctx);
+}
+static inline unsigned obs_fault_count(const struct observation *o)
+{
+	return o->ops->fault_count ? o->ops->fault_count(o->b) : 0;
+}
+static inline bool obs_fault(const struct observation *o, unsigned i, struct obs_fault *out)
+{
+	return o->ops->fault && o->ops->fault(o->b, i, out);
+}
+static inline bool obs_channel(const struct observation *o, unsigned dev, struct obs_channel *out)
+{
+	return o->ops->channel && o->ops->channel(o->b, dev, out);
 }
 static inline void obs_blocked_tasks(const struct observation *o, obs_task_fn fn, void *ctx)
 {

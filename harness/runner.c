@@ -75,6 +75,11 @@ struct run {
 	uint64_t seed;
 	unsigned steps_run;
 	bool stuck;
+	/* a step under way (run_step_start) */
+	bool active;
+	bool running;   /* the world still has to run for it */
+	uint64_t limit; /* ... until nothing is due at or before this */
+	struct scn_step cur;
 };
 
 struct run *run_begin(const struct scenario *s, const struct run_options *opt, GError **error)
@@ -111,17 +116,17 @@ struct run *run_begin(const struct scenario *s, const struct run_options *opt, G
 	return run;
 }
 
-bool run_step(struct run *run, const struct scn_step *st)
+static void step_trace(struct run *run, const struct scn_step *st)
+{
+	TRACE(run->e, "run", "step", "\"index\":%u,\"op\":\"%s\",\"line\":%u", run->steps_run,
+	      scn_op_name(st->op), st->line);
+}
+
+/* After a step: its error, the oracles. */
+static bool step_done(struct run *run, const struct scn_step *st, enum step_after after, int result)
 {
 	unsigned i = run->steps_run;
-	enum step_after after;
-	int result = 0;
 
-	if (run->stuck)
-		return false;
-	TRACE(run->e, "run", "step", "\"index\":%u,\"op\":\"%s\",\"line\":%u", i,
-	      scn_op_name(st->op), st->line);
-	after = step_desc(st->op)->run(&run->w, st, &result);
 	run->stuck = after == STEP_STUCK;
 	if (result < 0 && !run->stuck) { /* stuck: tasks.blocked-forever says why */
 		char subject[32];
@@ -139,6 +144,61 @@ bool run_step(struct run *run, const struct scn_step *st)
 	if (after == STEP_QUIET || after == STEP_REBASED)
 		oracle_check_quiescent(&run->o);
 	return !run->stuck;
+}
+
+bool run_step(struct run *run, const struct scn_step *st)
+{
+	enum step_after after;
+	int result = 0;
+
+	if (run->stuck)
+		return false;
+	g_assert(!run->active);
+	step_trace(run, st);
+	after = step_desc(st->op)->run(&run->w, st, &result);
+	return step_done(run, st, after, result);
+}
+
+bool run_can_step(const struct run *run)
+{
+	return run->ops->run_one && run->ops->guest_begin && run->ops->guest_end;
+}
+
+bool run_step_start(struct run *run, const struct scn_step *st)
+{
+	if (run->stuck || run->active || !run_can_step(run))
+		return false;
+	run->cur = *st;
+	run->active = true;
+	step_trace(run, &run->cur);
+	run->running = step_desc(st->op)->begin(&run->w, &run->cur, &run->limit);
+	return true;
+}
+
+bool run_step_advance(struct run *run)
+{
+	if (!run->active || !run->running)
+		return false;
+	run->running = run->ops->run_one(run->w.b, run->limit);
+	return run->running;
+}
+
+bool run_step_finish(struct run *run)
+{
+	enum step_after after;
+	int result = 0;
+
+	g_assert(run->active);
+	while (run_step_advance(run))
+		;
+	after = step_desc(run->cur.op)->end(&run->w, &run->cur, &result);
+	run->active = false;
+	return step_done(run, &run->cur, after, result);
+}
+
+const struct scn_step *run_step_current(const struct run *run)
+{
+	return run->active ? &run->cur : NULL;
 }
 
 bool run_stuck(const struct run *run)
@@ -199,6 +259,8 @@ struct run_result *run_end(struct run *run)
 	struct run_result *r = result_new(run->s, run->seed);
 	struct oracle *o = &run->o;
 
+	if (run->active) /* the console quit mid-way: the step ends first */
+		run_step_finish(run);
 	if (!run->stuck) {
 		run->ops->settle(run->w.b);
 		oracle_check_delivery(o);

@@ -60,6 +60,20 @@ struct violation_list;
 struct run *run_begin(const struct scenario *s, const struct run_options *opt, GError **error);
 /* False once the guest is stuck (then no further step runs). */
 bool run_step(struct run *run, const struct scn_step *st);
+/* The same step in parts, for the console's step, next and until: on a
+ * backend that can stop a world mid-way (run_can_step), run_step_start
+ * begins st (copied), run_step_advance runs one event or task switch of it
+ * and returns false once the step has nothing left to run, run_step_finish
+ * runs what is left and ends it as run_step would (false once the guest is
+ * stuck). Start, advance until false, finish traces and does exactly what
+ * run_step does. run_step_start is false when the run is stuck, a step is
+ * already under way or the backend cannot. */
+bool run_can_step(const struct run *run);
+bool run_step_start(struct run *run, const struct scn_step *st);
+bool run_step_advance(struct run *run);
+bool run_step_finish(struct run *run);
+/* The step under way, or NULL. */
+const struct scn_step *run_step_current(const struct run *run);
 bool run_stuck(const struct run *run);
 unsigned run_steps_run(const struct run *run);
 struct engine *run_engine(struct run *run);

@@ -76,6 +76,117 @@ static enum step_after run_check(const struct step_world *w, const struct scn_st
 	return STEP_QUIET;
 }
 
+/* ---- the same in parts ---- */
+
+static bool begin_guest(const struct step_world *w, enum backend_guest_op op, unsigned cpu,
+                        uint64_t *limit)
+{
+	w->ops->guest_begin(w->b, op, cpu);
+	*limit = ENGINE_NO_LIMIT;
+	return true;
+}
+
+static bool begin_boot(const struct step_world *w, const struct scn_step *st, uint64_t *limit)
+{
+	(void)st;
+	return begin_guest(w, BACKEND_BOOT, 0, limit);
+}
+
+static bool begin_hibernate(const struct step_world *w, const struct scn_step *st, uint64_t *limit)
+{
+	(void)st;
+	return begin_guest(w, BACKEND_HIBERNATE, 0, limit);
+}
+
+static bool begin_resume(const struct step_world *w, const struct scn_step *st, uint64_t *limit)
+{
+	(void)st;
+	return begin_guest(w, BACKEND_RESUME, 0, limit);
+}
+
+static bool begin_cpu_offline(const struct step_world *w, const struct scn_step *st,
+                              uint64_t *limit)
+{
+	return begin_guest(w, BACKEND_CPU_OFFLINE, st->cpu, limit);
+}
+
+static bool begin_cpu_online(const struct step_world *w, const struct scn_step *st, uint64_t *limit)
+{
+	return begin_guest(w, BACKEND_CPU_ONLINE, st->cpu, limit);
+}
+
+static enum step_after end_guest(const struct step_world *w, const struct scn_step *st, int *r)
+{
+	(void)st;
+	return after_guest(w->ops->guest_end(w->b, r), STEP_QUIET);
+}
+
+static enum step_after end_guest_rebased(const struct step_world *w, const struct scn_step *st,
+                                         int *r)
+{
+	(void)st;
+	return after_guest(w->ops->guest_end(w->b, r), STEP_REBASED);
+}
+
+static enum step_after end_guest_moving(const struct step_world *w, const struct scn_step *st,
+                                        int *r)
+{
+	(void)st;
+	return after_guest(w->ops->guest_end(w->b, r), STEP_MOVING);
+}
+
+static bool begin_fire(const struct step_world *w, const struct scn_step *st, uint64_t *limit)
+{
+	if (st->all_vectors) {
+		for (unsigned v = 0; v < w->s->devices[st->device].vectors; v++)
+			w->ops->fire(w->b, st->device, v);
+	} else {
+		for (unsigned k = 0; k < st->nvectors; k++)
+			w->ops->fire(w->b, st->device, st->vectors[k]);
+	}
+	*limit = ENGINE_NO_LIMIT; /* settle */
+	return true;
+}
+
+static bool begin_fault(const struct step_world *w, const struct scn_step *st, uint64_t *limit)
+{
+	int r;
+
+	(void)limit;
+	run_fault(w, st, &r);
+	return false;
+}
+
+static bool begin_advance(const struct step_world *w, const struct scn_step *st, uint64_t *limit)
+{
+	*limit = engine_limit(w->ops->engine(w->b), st->ns);
+	return true;
+}
+
+static bool begin_nothing(const struct step_world *w, const struct scn_step *st, uint64_t *limit)
+{
+	(void)w;
+	(void)st;
+	(void)limit;
+	return false;
+}
+
+static enum step_after end_quiet(const struct step_world *w, const struct scn_step *st, int *r)
+{
+	(void)w;
+	(void)st;
+	(void)r;
+	return STEP_QUIET;
+}
+
+static enum step_after end_moving(const struct step_world *w, const struct scn_step *st, int *r)
+{
+	(void)w;
+	(void)st;
+	(void)r;
+	return STEP_MOVING;
+}
+
 static const char *const no_fields[] = {NULL};
 static const char *const fire_fields[] = {"device", "vectors", NULL};
 static const char *const cpu_fields[] = {"cpu", NULL};
@@ -84,21 +195,25 @@ static const char *const advance_fields[] = {"ns", NULL};
 
 static const struct step_desc steps[OP__COUNT] = {
     [OP_BOOT] = {"boot", no_fields,
-                 "power on, probe every vPCI bus, bind the drivers (the first step)", run_boot},
+                 "power on, probe every vPCI bus, bind the drivers (the first step)", run_boot,
+                 begin_boot, end_guest_rebased},
     [OP_FIRE] = {"fire", fire_fields,
-                 "the device raises its vectors (\"device\", optional \"vectors\")", run_fire},
+                 "the device raises its vectors (\"device\", optional \"vectors\")", run_fire,
+                 begin_fire, end_quiet},
     [OP_HIBERNATE] = {"hibernate", no_fields, "the whole hibernation sequence down to power-off",
-                      run_hibernate},
+                      run_hibernate, begin_hibernate, end_guest_moving},
     [OP_RESUME] = {"resume", no_fields, "power on, boot kernel hands over to the image, restore",
-                   run_resume},
+                   run_resume, begin_resume, end_guest_rebased},
     [OP_CPU_OFFLINE] = {"cpu-offline", cpu_fields, "take \"cpu\" offline; its irqs migrate",
-                        run_cpu_offline},
-    [OP_CPU_ONLINE] = {"cpu-online", cpu_fields, "bring \"cpu\" back online", run_cpu_online},
+                        run_cpu_offline, begin_cpu_offline, end_guest},
+    [OP_CPU_ONLINE] = {"cpu-online", cpu_fields, "bring \"cpu\" back online", run_cpu_online,
+                       begin_cpu_online, end_guest},
     [OP_FAULT] = {"fault", fault_fields, "arm or disarm fault rule \"name\" (\"enabled\")",
-                  run_fault},
+                  run_fault, begin_fault, end_moving},
     [OP_ADVANCE] = {"advance", advance_fields, "let \"ns\" nanoseconds of virtual time pass",
-                    run_advance},
-    [OP_CHECK] = {"check", no_fields, "nothing happens; the oracles check the quiet VM", run_check},
+                    run_advance, begin_advance, end_moving},
+    [OP_CHECK] = {"check", no_fields, "nothing happens; the oracles check the quiet VM", run_check,
+                  begin_nothing, end_quiet},
 };
 
 const struct step_desc *step_desc(enum scn_op op)

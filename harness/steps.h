@@ -33,6 +33,13 @@ struct step_desc {
 	const char *about;
 	/* *result: 0, or the negative errno the guest's operation returned. */
 	enum step_after (*run)(const struct step_world *w, const struct scn_step *st, int *result);
+	/* The same in parts, on a backend that runs a world a step at a time
+	 * (the console): begin starts the step and returns true when the world
+	 * must then run (one ops->run_one at a time) until nothing is due at
+	 * or before *limit; end says what run would have. begin, then run_one
+	 * until false, then end does what run does, in the same order. */
+	bool (*begin)(const struct step_world *w, const struct scn_step *st, uint64_t *limit);
+	enum step_after (*end)(const struct step_world *w, const struct scn_step *st, int *result);
 };
 
 const struct step_desc *step_desc(enum scn_op op);

@@ -189,6 +189,33 @@ static void test_clock_run_for_huge(void)
 	engine_free(e);
 }
 
+/* engine_step with a limit: one event at a time, nothing past the limit,
+ * and the clock left at the limit as engine_run_for leaves it. */
+static void test_clock_step(void)
+{
+	struct engine *e = engine_new(1);
+	struct log l = {e, g_string_new("")};
+	struct tagged a = {&l, "a"}, b = {&l, "b"}, c = {&l, "c"};
+	uint64_t limit;
+
+	engine_schedule(e, 1 * NSEC_PER_MSEC, ev_log, &a);
+	engine_schedule(e, 2 * NSEC_PER_MSEC, ev_log, &b);
+	engine_schedule(e, 3 * NSEC_PER_MSEC, ev_log, &c);
+	limit = engine_limit(e, 2 * NSEC_PER_MSEC + 1);
+	g_assert_true(engine_step(e, limit));
+	g_assert_cmpstr(l.s->str, ==, "a@1000000;");
+	g_assert_true(engine_step(e, limit));
+	g_assert_cmpstr(l.s->str, ==, "a@1000000;b@2000000;");
+	g_assert_false(engine_step(e, limit));
+	g_assert_cmpuint(engine_now(e), ==, 2 * NSEC_PER_MSEC + 1);
+	g_assert_cmpuint(engine_limit(e, UINT64_MAX - 1), ==, UINT64_MAX);
+	g_assert_true(engine_step(e, ENGINE_NO_LIMIT));
+	g_assert_false(engine_step(e, ENGINE_NO_LIMIT));
+	g_assert_cmpuint(engine_now(e), ==, 3 * NSEC_PER_MSEC);
+	g_string_free(l.s, TRUE);
+	engine_free(e);
+}
+
 /* ---- tasks ---- */
 
 static void task_sleeper(void *arg)
@@ -615,6 +642,38 @@ static void test_blocked_reported(void)
 	engine_free(e);
 }
 
+static void collect_task(struct task *t, const char *state, const char *waiting_on, bool daemon,
+                         void *arg)
+{
+	g_string_append_printf(arg, "%s:%s:%s%s;", task_name(t), state,
+	                       waiting_on ? waiting_on : "-", daemon ? ":daemon" : "");
+}
+
+/* Every task with its state, also one that is ready but has not run. */
+static void test_tasks_listed(void)
+{
+	struct engine *e = engine_new(1);
+	struct completion never, done_c;
+	struct waiter w1 = {.e = e, .c = &never};
+	struct waiter w2 = {.e = e, .c = &done_c};
+	g_autoptr(GString) s = g_string_new("");
+	struct task *td;
+
+	completion_init(&never, "reply");
+	completion_init(&done_c, "done");
+	task_spawn(e, "stuck", task_waiter, &w1);
+	td = task_spawn(e, "finishes", task_waiter, &w2);
+	task_set_daemon(td, true);
+	engine_for_each_task(e, collect_task, s);
+	g_assert_cmpstr(s->str, ==, "stuck:ready:-;finishes:ready:-:daemon;");
+	engine_schedule(e, 5, ev_complete, &done_c);
+	engine_run(e);
+	g_string_truncate(s, 0);
+	engine_for_each_task(e, collect_task, s);
+	g_assert_cmpstr(s->str, ==, "stuck:blocked:reply;finishes:done:-:daemon;");
+	engine_free(e);
+}
+
 static void task_long_sleep(void *arg)
 {
 	struct engine *e = arg;
@@ -1032,7 +1091,7 @@ static void ev_scen(struct engine *e, void *arg)
 
 /* A small world with choice points, faults, sleeps, completions and
  * violations; returns its trace (or NULL when untraced). */
-static char *run_traced(uint64_t seed, bool traced)
+static char *run_traced_how(uint64_t seed, bool traced, bool stepped)
 {
 	struct engine *e = engine_new(seed);
 	struct trace *t = traced ? trace_new_memory() : NULL;
@@ -1058,7 +1117,15 @@ static char *run_traced(uint64_t seed, bool traced)
 		task_spawn(e, name, task_scen, &s[i]);
 	}
 	engine_schedule(e, 2 * NSEC_PER_USEC, ev_scen, NULL);
-	engine_run(e);
+	if (stepped) {
+		unsigned steps = 0;
+		while (engine_step(e, ENGINE_NO_LIMIT))
+			steps++;
+		g_assert_cmpuint(steps, >, 4);
+		g_assert_false(engine_step(e, ENGINE_NO_LIMIT));
+	} else {
+		engine_run(e);
+	}
 	if (t) {
 		out = g_strdup(trace_contents(t));
 		engine_set_trace(e, NULL);
@@ -1067,6 +1134,22 @@ static char *run_traced(uint64_t seed, bool traced)
 	faults_free(f);
 	engine_free(e);
 	return out;
+}
+
+static char *run_traced(uint64_t seed, bool traced)
+{
+	return run_traced_how(seed, traced, false);
+}
+
+/* engine_run is engine_step until it returns false: same trace, same
+ * choices, for every seed. */
+static void test_step_same_as_run(void)
+{
+	for (uint64_t seed = 1; seed <= 8; seed++) {
+		g_autofree char *a = run_traced_how(seed, true, false);
+		g_autofree char *b = run_traced_how(seed, true, true);
+		g_assert_cmpstr(a, ==, b);
+	}
 }
 
 static void check_trace_line(const char *line)
@@ -1235,6 +1318,46 @@ static void test_trace_file(void)
 	g_assert_cmpuint(len, >, 0);
 	free(buf);
 	trace_free(tf);
+	trace_free(tm);
+	engine_free(e1);
+	engine_free(e2);
+}
+
+struct cb_seen {
+	GString *lines;
+	GString *events;
+};
+
+static void on_line(void *ctx, const char *comp, const char *ev, const char *line, size_t len)
+{
+	struct cb_seen *s = ctx;
+
+	g_assert_cmpuint(strlen(line), ==, len);
+	g_assert_true(line[len - 1] == '\n');
+	g_string_append_len(s->lines, line, (gssize)len);
+	g_string_append_printf(s->events, "%s.%s;", comp, ev);
+}
+
+/* A callback sink sees each line as it is emitted, the same bytes as a
+ * memory trace, with its component and event. */
+static void test_trace_callback(void)
+{
+	struct engine *e1 = engine_new(5), *e2 = engine_new(5);
+	struct cb_seen seen = {g_string_new(""), g_string_new("")};
+	struct trace *tc = trace_new_callback(on_line, &seen), *tm = trace_new_memory();
+
+	engine_set_trace(e1, tc);
+	engine_set_trace(e2, tm);
+	for (unsigned i = 0; i < 3; i++) {
+		engine_choose(e1, 4, "p");
+		engine_choose(e2, 4, "p");
+	}
+	g_assert_cmpstr(seen.lines->str, ==, trace_contents(tm));
+	g_assert_cmpstr(seen.events->str, ==, "engine.choice;engine.choice;engine.choice;");
+	g_assert_cmpstr(trace_contents(tc), ==, "");
+	g_string_free(seen.lines, TRUE);
+	g_string_free(seen.events, TRUE);
+	trace_free(tc);
 	trace_free(tm);
 	engine_free(e1);
 	engine_free(e2);
@@ -1448,6 +1571,36 @@ static void test_fault_set_enabled(void)
 	engine_free(e);
 }
 
+/* The rules can be read back in order, with what each saw. */
+static void test_fault_rules_listed(void)
+{
+	struct engine *e = engine_new(1);
+	struct faults *f = faults_new(e);
+	struct fault_rule a = rule("a", FP_VMBUS_SEND, FAULT_NTH),
+	                  b = rule("b", FP_VSP_D0_ENTRY, FAULT_ONCE);
+	struct fault_rule out;
+	unsigned hits, fired;
+
+	a.n = 2;
+	b.enabled = false;
+	faults_add(f, &a);
+	faults_add(f, &b);
+	check_pattern(f, FP_VMBUS_SEND, "010");
+	g_assert_cmpuint(faults_rule_count(f), ==, 2);
+	g_assert_true(faults_rule_get(f, 0, &out, &hits, &fired));
+	g_assert_cmpstr(out.name, ==, "a");
+	g_assert_cmpuint(out.n, ==, 2);
+	g_assert_cmpuint(hits, ==, 3);
+	g_assert_cmpuint(fired, ==, 1);
+	g_assert_true(faults_rule_get(f, 1, &out, &hits, &fired));
+	g_assert_cmpstr(out.name, ==, "b");
+	g_assert_false(out.enabled);
+	g_assert_cmpuint(hits, ==, 0);
+	g_assert_false(faults_rule_get(f, 2, &out, NULL, NULL));
+	faults_free(f);
+	engine_free(e);
+}
+
 /* The rule's name is copied: the caller's buffer may go away. */
 static void test_fault_name_copied(void)
 {
@@ -1600,6 +1753,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/engine/completion/reap-with-pending-timer", test_reap_with_pending_timer);
 	g_test_add_func("/engine/completion/two-waiters", test_completion_two_waiters);
 	g_test_add_func("/engine/blocked/reported", test_blocked_reported);
+	g_test_add_func("/engine/tasks-listed", test_tasks_listed);
 	g_test_add_func("/engine/blocked/sleeping", test_blocked_sleeping);
 	g_test_add_func("/engine/atomic/sleep-in-atomic", test_sleep_in_atomic);
 	g_test_add_func("/engine/atomic/sleep-in-event", test_sleep_in_event_context);
@@ -1612,10 +1766,13 @@ int main(int argc, char **argv)
 	g_test_add_func("/engine/reach", test_reach);
 	g_test_add_func("/engine/fmt-time", test_fmt_time);
 	g_test_add_func("/engine/trace/deterministic", test_trace_deterministic);
+	g_test_add_func("/engine/step/same-as-run", test_step_same_as_run);
+	g_test_add_func("/engine/step/limit", test_clock_step);
 	g_test_add_func("/engine/trace/fields", test_trace_fields);
 	g_test_add_func("/engine/trace/task-and-time", test_trace_task_and_time);
 	g_test_add_func("/engine/trace/off", test_trace_off);
 	g_test_add_func("/engine/trace/file", test_trace_file);
+	g_test_add_func("/engine/trace/callback", test_trace_callback);
 	g_test_add_func("/fault/none", test_fault_none);
 	g_test_add_func("/fault/once", test_fault_once);
 	g_test_add_func("/fault/nth", test_fault_nth);
@@ -1624,6 +1781,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/fault/phase", test_fault_phase);
 	g_test_add_func("/fault/phase-nth", test_fault_phase_nth);
 	g_test_add_func("/fault/set-enabled", test_fault_set_enabled);
+	g_test_add_func("/fault/rules-listed", test_fault_rules_listed);
 	g_test_add_func("/fault/name-copied", test_fault_name_copied);
 	g_test_add_func("/fault/status", test_fault_status);
 	g_test_add_func("/fault/rule-order", test_fault_rule_order);

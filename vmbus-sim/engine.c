@@ -513,6 +513,42 @@ void engine_run_for(struct engine *e, uint64_t ns)
 		e->now = limit;
 }
 
+uint64_t engine_limit(const struct engine *e, uint64_t ns)
+{
+	return ns > UINT64_MAX - e->now ? UINT64_MAX : e->now + ns;
+}
+
+bool engine_step(struct engine *e, uint64_t limit)
+{
+	for (;;) {
+		if (e->ready->len) {
+			unsigned i =
+			    e->ready->len > 1 ? engine_choose(e, e->ready->len, "ready") : 0;
+			run_task(e, g_ptr_array_remove_index(e->ready, i));
+			return true;
+		}
+		if (!e->heap->len || ((struct event *)(void *)e->heap->data)[0].time > limit)
+			break;
+		struct event ev = heap_pop(e);
+		/* as in engine_run_for: a stale timeout is no step */
+		if (ev.tfn == wake_timer) {
+			bool live = timer_live(ev.arg, ev.tag);
+			timer_put(ev.arg);
+			if (!live)
+				continue;
+		}
+		e->now = ev.time;
+		if (ev.tfn)
+			ev.tfn(e, ev.arg, ev.tag);
+		else
+			ev.fn(e, ev.arg);
+		return true;
+	}
+	if (limit != UINT64_MAX && e->now < limit)
+		e->now = limit;
+	return false;
+}
+
 void engine_run(struct engine *e)
 {
 	engine_run_for(e, UINT64_MAX);
@@ -608,6 +644,25 @@ void engine_for_each_blocked(struct engine *e,
 		struct task *t = g_ptr_array_index(e->tasks, i);
 		if (t->state == TASK_BLOCKED && !t->daemon)
 			fn(t, t->waiting_on ? t->waiting_on : "?", arg);
+	}
+}
+
+void engine_for_each_task(struct engine *e,
+                          void (*fn)(struct task *t, const char *state, const char *waiting_on,
+                                     bool daemon, void *arg),
+                          void *arg)
+{
+	static const char *const states[] = {
+	    [TASK_READY] = "ready",
+	    [TASK_RUNNING] = "running",
+	    [TASK_BLOCKED] = "blocked",
+	    [TASK_DONE] = "done",
+	};
+
+	for (guint i = 0; i < e->tasks->len; i++) {
+		struct task *t = g_ptr_array_index(e->tasks, i);
+		fn(t, states[t->state], t->state == TASK_BLOCKED ? t->waiting_on : NULL, t->daemon,
+		   arg);
 	}
 }
 

@@ -41,6 +41,15 @@ void engine_schedule(struct engine *e, uint64_t delay_ns, event_fn fn, void *arg
 void engine_run(struct engine *e);
 /* As engine_run, but stops before the first event later than now + ns. */
 void engine_run_for(struct engine *e, uint64_t ns);
+/* One step of engine_run_for: runs one ready task until it blocks or ends,
+ * or the next event due no later than limit (ENGINE_NO_LIMIT: any).
+ * Returns false when there is nothing of that left, having moved the clock
+ * to limit as engine_run_for does. engine_run_for(e, ns) is the same as
+ * calling it with limit = now + ns until it returns false. */
+#define ENGINE_NO_LIMIT UINT64_MAX
+bool engine_step(struct engine *e, uint64_t limit);
+/* now + ns, saturating: the limit engine_run_for(e, ns) runs to. */
+uint64_t engine_limit(const struct engine *e, uint64_t ns);
 
 /* Tasks. A task runs fn(arg) on its own stack; it ends when fn returns. */
 struct task *task_spawn(struct engine *e, const char *name, task_fn fn, void *arg);
@@ -97,3 +106,11 @@ void engine_for_each_blocked(struct engine *e,
                              void *arg);
 /* Daemon tasks are allowed to stay blocked forever (an idle worker). */
 void task_set_daemon(struct task *t, bool daemon);
+
+/* Every task not yet reaped, in spawn order, with its state ("ready",
+ * "running", "blocked", "done") and what a blocked one waits on (or NULL):
+ * for people looking at a world stopped mid-way. */
+void engine_for_each_task(struct engine *e,
+                          void (*fn)(struct task *t, const char *state, const char *waiting_on,
+                                     bool daemon, void *arg),
+                          void *arg);

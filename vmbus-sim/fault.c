@@ -154,6 +154,28 @@ bool faults_set_enabled(struct faults *f, const char *name, bool enabled)
 	return found;
 }
 
+unsigned faults_rule_count(const struct faults *f)
+{
+	return f->rules->len;
+}
+
+bool faults_rule_get(const struct faults *f, unsigned i, struct fault_rule *rule, unsigned *hits,
+                     unsigned *fired)
+{
+	const struct rule_state *rs;
+
+	if (i >= f->rules->len)
+		return false;
+	rs = g_ptr_array_index(f->rules, i);
+	if (rule)
+		*rule = rs->r;
+	if (hits)
+		*hits = rs->hits;
+	if (fired)
+		*fired = rs->fired;
+	return true;
+}
+
 static bool rule_fires(struct faults *f, struct rule_state *rs)
 {
 	rs->hits++;

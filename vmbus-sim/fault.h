@@ -41,6 +41,11 @@ void faults_free(struct faults *f);
 void faults_add(struct faults *f, const struct fault_rule *rule);
 /* Returns false if no rule has that name. */
 bool faults_set_enabled(struct faults *f, const char *name, bool enabled);
+/* The rules in the order they are checked: the rule as it stands now, the
+ * hits it saw (while enabled and in its phase) and how often it fired. */
+unsigned faults_rule_count(const struct faults *f);
+bool faults_rule_get(const struct faults *f, unsigned i, struct fault_rule *rule, unsigned *hits,
+                     unsigned *fired);
 
 /* Called at a fault point: true if the point fails this time; *status is
  * the status to report (the rule's, else the point's default). */

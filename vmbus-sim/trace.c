@@ -5,6 +5,8 @@
 #include <stdarg.h>
 
 struct trace {
+	trace_line_fn fn;
+	void *ctx;
 	FILE *f;
 	GString *mem;
 	GString *line;
@@ -24,6 +26,16 @@ struct trace *trace_new_memory(void)
 	struct trace *t = g_new0(struct trace, 1);
 
 	t->mem = g_string_sized_new(4096);
+	t->line = g_string_sized_new(256);
+	return t;
+}
+
+struct trace *trace_new_callback(trace_line_fn fn, void *ctx)
+{
+	struct trace *t = g_new0(struct trace, 1);
+
+	t->fn = fn;
+	t->ctx = ctx;
 	t->line = g_string_sized_new(256);
 	return t;
 }
@@ -62,4 +74,6 @@ void trace_emit(struct trace *t, struct engine *e, const char *comp, const char 
 		g_string_append_len(t->mem, t->line->str, (gssize)t->line->len);
 	if (t->f)
 		fwrite(t->line->str, 1, t->line->len, t->f);
+	if (t->fn)
+		t->fn(t->ctx, comp, ev, t->line->str, t->line->len);
 }

@@ -15,6 +15,11 @@ struct trace;
 struct trace *trace_new_file(FILE *f);
 /* Collects into memory; trace_contents() returns it. */
 struct trace *trace_new_memory(void);
+/* Hands every line (with its newline) to fn as it is emitted, with its
+ * component and event. */
+typedef void (*trace_line_fn)(void *ctx, const char *comp, const char *ev, const char *line,
+                              size_t len);
+struct trace *trace_new_callback(trace_line_fn fn, void *ctx);
 const char *trace_contents(const struct trace *t);
 void trace_free(struct trace *t);
 

@@ -310,6 +310,11 @@ uint64_t hv_vm_bus_rejected(const struct hv_vm *vm, unsigned i)
 	return vm->bus[i]->vsp.rejected;
 }
 
+const struct vmbus_channel *hv_vm_channel(const struct hv_vm *vm, unsigned i)
+{
+	return &vm->bus[i]->ch;
+}
+
 struct irte_table *hv_vm_irte(struct hv_vm *vm)
 {
 	return &vm->irte;

@@ -73,4 +73,7 @@ uint64_t hv_vm_device_logical_id(const struct hv_vm *vm, unsigned i);
 struct irte_table *hv_vm_irte(struct hv_vm *vm);
 /* Packets the bus's service provider refused as malformed or out of order. */
 uint64_t hv_vm_bus_rejected(const struct hv_vm *vm, unsigned i);
+/* The bus's VMBus channel, read-only. */
+struct vmbus_channel;
+const struct vmbus_channel *hv_vm_channel(const struct hv_vm *vm, unsigned i);
 struct engine *hv_vm_engine(struct hv_vm *vm);
