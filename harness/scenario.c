@@ -808,7 +808,7 @@ static bool load_expect(struct loader *ld, json_object *ex, struct scenario *s)
 	if (!n)
 		return err_at(ld, "expect.violations", false,
 		              "list at least one violation, or leave the field out");
-	names = g_ptr_array_new();
+	names = g_ptr_array_new_with_free_func(g_free);
 	for (size_t i = 0; i < n; i++) {
 		g_autofree char *p = g_strdup_printf("expect.violations[%zu]", i);
 		json_object *v = json_object_array_get_idx(vs, i);
@@ -911,8 +911,10 @@ static GArray *parse_set_path(const char *path, GString *canon)
 			p += n;
 			if (*p == '.') {
 				p++;
-				if (!*p)
+				if (!*p) { /* "vm." */
+					g_free(sg.key);
 					goto bad;
+				}
 			}
 			if (g_ascii_isdigit(*sg.key) && strspn(sg.key, "0123456789") == n) {
 				sg.is_index = true;

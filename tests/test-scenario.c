@@ -175,6 +175,12 @@ static const struct bad bad_files[] = {
      OK_HEAD "  \"steps\": [{\"op\": \"boot\"}],\n"
              "  \"expect\": {\"verdict\": \"fail\", \"violations\": [\"delivery.late\"]}\n}\n",
      "t.json:4:48:", "unknown violation \"delivery.late\"", SCENARIO_ERROR_SCHEMA},
+    /* the names copied before the bad one are freed (LeakSanitizer watches) */
+    {"unknown violation after a known one",
+     OK_HEAD "  \"steps\": [{\"op\": \"boot\"}],\n"
+             "  \"expect\": {\"verdict\": \"fail\", \"violations\": [\"mask.stuck-masked\", "
+             "\"x\"]}\n}\n",
+     "t.json:4:69:", "expect.violations[1]: unknown violation \"x\"", SCENARIO_ERROR_SCHEMA},
 };
 
 static void test_bad_file(gconstpointer data)
@@ -328,6 +334,7 @@ static const struct bad_set bad_sets[] = {
     {"vm.vcpus", "expected PATH=VALUE", SCENARIO_ERROR_SET},
     {"=3", "expected PATH=VALUE", SCENARIO_ERROR_SET},
     {"vm..vcpus=3", "expected PATH=VALUE", SCENARIO_ERROR_SET},
+    {"vm.=1", "expected PATH=VALUE", SCENARIO_ERROR_SET}, /* frees "vm" (LeakSanitizer) */
     {"devices[x].vectors=3", "expected PATH=VALUE", SCENARIO_ERROR_SET},
     {"devices[5].vectors=3", "devices has 1 element; index 5 is past its end (index 1 appends)",
      SCENARIO_ERROR_SET},
