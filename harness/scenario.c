@@ -169,7 +169,15 @@ static bool only_fields(struct loader *ld, const char *path, json_object *obj,
 	return true;
 }
 
-/* The member, or NULL if absent; an explicit null counts as absent. */
+/* Whether obj has the member at all. json-c gives a member whose value is
+ * null as a NULL pointer, so only this tells "null" from "absent"; a null
+ * is a value of the wrong type (type_noun(NULL) is "null"), never absent. */
+static bool has(json_object *obj, const char *key)
+{
+	return json_object_object_get_ex(obj, key, NULL);
+}
+
+/* The member's value: NULL when it is absent or null (see has()). */
 static json_object *member(json_object *obj, const char *key)
 {
 	json_object *v = NULL;
@@ -179,12 +187,12 @@ static json_object *member(json_object *obj, const char *key)
 }
 
 /* Finds obj.key: false after reporting a missing required field; otherwise
- * true with *v the value, or NULL when the optional field is absent. */
+ * true with *v its value (NULL for null: the caller's type check rejects it). */
 static bool present(struct loader *ld, const char *path, json_object *obj, const char *key,
                     bool required, json_object **v)
 {
 	*v = member(obj, key);
-	if (!*v && required)
+	if (!has(obj, key) && required)
 		return err_at(ld, path, false, "missing required field \"%s\"", key);
 	return true;
 }
@@ -195,8 +203,10 @@ static bool get_string(struct loader *ld, const char *path, json_object *obj, co
 	g_autofree char *p = child_path(path, key);
 	json_object *v;
 
-	if (!present(ld, path, obj, key, required, &v) || !v)
-		return !ld->failed;
+	if (!present(ld, path, obj, key, required, &v))
+		return false;
+	if (!has(obj, key))
+		return true;
 	if (!want_type(ld, p, v, json_type_string, "a string"))
 		return false;
 	if (required && !json_object_get_string_len(v))
@@ -212,8 +222,10 @@ static bool get_uint(struct loader *ld, const char *path, json_object *obj, cons
 	json_object *v;
 	uint64_t u;
 
-	if (!present(ld, path, obj, key, required, &v) || !v)
-		return !ld->failed;
+	if (!present(ld, path, obj, key, required, &v))
+		return false;
+	if (!has(obj, key))
+		return true;
 	if (!want_type(ld, p, v, json_type_int, "an integer"))
 		return false;
 	u = json_object_get_int64(v) < 0 ? 0 : json_object_get_uint64(v);
@@ -232,8 +244,10 @@ static bool get_bool(struct loader *ld, const char *path, json_object *obj, cons
 	g_autofree char *p = child_path(path, key);
 	json_object *v;
 
-	if (!present(ld, path, obj, key, required, &v) || !v)
-		return !ld->failed;
+	if (!present(ld, path, obj, key, required, &v))
+		return false;
+	if (!has(obj, key))
+		return true;
 	if (!want_type(ld, p, v, json_type_boolean, "true or false"))
 		return false;
 	*out = json_object_get_boolean(v);
@@ -250,7 +264,7 @@ static bool get_hex(struct loader *ld, const char *path, json_object *obj, const
 	char *end;
 	uint64_t u;
 
-	if (!v)
+	if (!has(obj, key))
 		return true;
 	if (json_object_is_type(v, json_type_int))
 		return get_uint(ld, path, obj, key, false, 0, max, out);
@@ -309,7 +323,7 @@ static bool load_vm(struct loader *ld, json_object *vm, struct scenario *s)
 		return false;
 	s->vcpus = (unsigned)vcpus;
 	proto = member(vm, "protocol");
-	if (!proto)
+	if (!has(vm, "protocol"))
 		return true;
 	for (unsigned i = 0; i < G_N_ELEMENTS(versions); i++) {
 		/* a bare number from --set vm.protocol=1.3 is accepted too */
@@ -350,7 +364,7 @@ static bool load_guest(struct loader *ld, json_object *guest, struct scenario *s
 		s->behaviours = s->profile->behaviours;
 	}
 	beh = member(guest, "behaviours");
-	if (!beh)
+	if (!has(guest, "behaviours"))
 		return true;
 	if (!want_type(ld, "guest.behaviours", beh, json_type_object, "an object"))
 		return false;
@@ -453,7 +467,7 @@ static bool load_faults(struct loader *ld, json_object *arr, struct scenario *s)
 		struct fault_rule *r = &sf->rule;
 		const char *name = NULL;
 		uint64_t nth = 0, status = 0;
-		json_object *prob, *nv;
+		json_object *prob;
 		int point, mode, phase;
 
 		if (!want_type(ld, p, f, json_type_object, "an object") ||
@@ -474,19 +488,18 @@ static bool load_faults(struct loader *ld, json_object *arr, struct scenario *s)
 		if (mode == -1)
 			return false;
 		r->mode = mode == -2 ? FAULT_EVERY : (enum fault_mode)mode;
-		nv = member(f, "n");
 		if (r->mode == FAULT_NTH) {
 			if (!get_uint(ld, p, f, "n", true, 1, UINT32_MAX, &nth))
 				return false;
 			r->n = (unsigned)nth;
-		} else if (nv) {
+		} else if (has(f, "n")) {
 			g_autofree char *np = child_path(p, "n");
 			return err_at(ld, np, true, "\"n\" applies only to mode \"nth\"");
 		}
 		prob = member(f, "probability");
 		if (r->mode == FAULT_PROBABILITY) {
 			g_autofree char *pp = child_path(p, "probability");
-			if (!prob)
+			if (!has(f, "probability"))
 				return err_at(
 				    ld, p, false,
 				    "mode \"probability\" needs a \"probability\" between 0 and 1");
@@ -498,7 +511,7 @@ static bool load_faults(struct loader *ld, json_object *arr, struct scenario *s)
 			if (!(r->probability >= 0.0 && r->probability <= 1.0))
 				return err_at(ld, pp, false, "must be between 0 and 1, got %g",
 				              r->probability);
-		} else if (prob) {
+		} else if (has(f, "probability")) {
 			g_autofree char *pp = child_path(p, "probability");
 			return err_at(ld, pp, true,
 			              "\"probability\" applies only to mode \"probability\"");
@@ -507,7 +520,7 @@ static bool load_faults(struct loader *ld, json_object *arr, struct scenario *s)
 		if (phase == -1)
 			return false;
 		r->phase = phase == -2 ? -1 : phase;
-		if (member(f, "status")) {
+		if (has(f, "status")) {
 			uint64_t max = r->point == FP_HYPERCALL_RETARGET ? 0xFFFF : 0xFFFFFFFF;
 			if (r->point == FP_VMBUS_SEND) {
 				g_autofree char *sp = child_path(p, "status");
@@ -607,7 +620,7 @@ static bool load_fire(struct loader *ld, const char *p, json_object *st, const s
 	}
 	step->device = (unsigned)d;
 	vecs = member(st, "vectors");
-	if (!vecs) {
+	if (!has(st, "vectors")) {
 		step->all_vectors = true;
 		return true;
 	}
@@ -795,7 +808,7 @@ static bool load_expect(struct loader *ld, json_object *ex, struct scenario *s)
 		              "must be \"pass\" or \"fail\", got \"%s\"", verdict);
 	s->expect_pass = strcmp(verdict, "pass") == 0;
 	vs = member(ex, "violations");
-	if (!vs) {
+	if (!has(ex, "violations")) {
 		s->expect_violations = g_new0(char *, 1);
 		return true;
 	}
@@ -833,8 +846,16 @@ static bool load_root(struct loader *ld, json_object *root, struct scenario *s)
 	static const char *const fields[] = {"$schema", "name",  "description", "seed",
 	                                     "vm",      "guest", "devices",     "faults",
 	                                     "steps",   "reach", "expect",      NULL};
+	/* The sections' loaders take an absent section from a NULL; a null
+	 * section is rejected here, as the type its loader expects. */
+	static const struct {
+		const char *key, *noun;
+	} sections[] = {{"devices", "an array"},
+	                {"faults", "an array"},
+	                {"steps", "an array"},
+	                {"reach", "an array of event names"},
+	                {"expect", "an object"}};
 	const char *name = NULL, *desc = NULL, *schema = NULL;
-	json_object *v;
 
 	if (!json_object_is_type(root, json_type_object))
 		return err_at(ld, "", false, "a scenario is a JSON object, not %s",
@@ -857,10 +878,14 @@ static bool load_root(struct loader *ld, json_object *root, struct scenario *s)
 		s->name = g_strdup(base);
 	}
 	s->description = g_strdup(desc ? desc : "");
-	if ((v = member(root, "vm")) && !load_vm(ld, v, s))
+	if (has(root, "vm") && !load_vm(ld, member(root, "vm"), s))
 		return false;
-	if ((v = member(root, "guest")) && !load_guest(ld, v, s))
+	if (has(root, "guest") && !load_guest(ld, member(root, "guest"), s))
 		return false;
+	for (unsigned i = 0; i < G_N_ELEMENTS(sections); i++)
+		if (has(root, sections[i].key) && !member(root, sections[i].key))
+			return err_at(ld, sections[i].key, false, "expected %s, got null",
+			              sections[i].noun);
 	return load_devices(ld, member(root, "devices"), s) &&
 	       load_faults(ld, member(root, "faults"), s) &&
 	       load_steps(ld, member(root, "steps"), s) &&
@@ -935,6 +960,8 @@ bad:
 	return NULL;
 }
 
+/* VALUE as JSON, or as a string if it is not JSON. NULL for "null", which
+ * is JSON: validation then rejects it like a null in the file. */
 static json_object *parse_set_value(const char *value)
 {
 	json_tokener *tok = json_tokener_new();
@@ -943,13 +970,13 @@ static json_object *parse_set_value(const char *value)
 
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	v = json_tokener_parse_ex(tok, value, (int)len + 1);
-	if (v && (json_tokener_get_error(tok) != json_tokener_success ||
-	          json_tokener_get_parse_end(tok) < len)) {
+	if (json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) < len) {
 		json_object_put(v);
-		v = NULL;
+		v = json_object_new_string(value); /* a bare word is a string */
 	}
 	json_tokener_free(tok);
-	return v ? v : json_object_new_string(value); /* a bare word is a string */
+	return v;
 }
 
 static bool apply_set(struct loader *ld, json_object *root, const char *arg)
@@ -997,8 +1024,9 @@ static bool apply_set(struct loader *ld, json_object *root, const char *arg)
 				json_object_array_put_idx(cur, sg->index, parse_set_value(eq + 1));
 				break;
 			}
+			/* a null element stays: the next segment reports it */
 			child = sg->index < len ? json_object_array_get_idx(cur, sg->index) : NULL;
-			if (!child) {
+			if (sg->index == len) {
 				child =
 				    next_index ? json_object_new_array() : json_object_new_object();
 				json_object_array_put_idx(cur, sg->index, child);
@@ -1009,7 +1037,9 @@ static bool apply_set(struct loader *ld, json_object *root, const char *arg)
 				json_object_object_add(cur, sg->key, parse_set_value(eq + 1));
 				break;
 			}
-			if (!json_object_object_get_ex(cur, sg->key, &child) || !child) {
+			/* only a missing member is created; a null one stays, and
+			 * the next segment reports it */
+			if (!json_object_object_get_ex(cur, sg->key, &child)) {
 				child =
 				    next_index ? json_object_new_array() : json_object_new_object();
 				json_object_object_add(cur, sg->key, child);
@@ -1050,13 +1080,21 @@ static json_object *parse_strict(struct loader *ld)
 	jerr = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
 	json_tokener_free(tok);
-	if (root && jerr == json_tokener_success) {
+	if (jerr == json_tokener_success) {
+		size_t start = strspn(ld->text, " \t\r\n");
 		end = MIN(end, ld->len);
 		while (end < ld->len && strchr(" \t\r\n", ld->text[end]))
 			end++;
-		if (end >= ld->len)
+		if (end >= ld->len && root)
 			return root;
 		json_object_put(root);
+		if (end >= ld->len) { /* the text is "null", which json-c gives as NULL */
+			jpos_linecol(ld->text, ld->len, start, &line, &col);
+			g_set_error(ld->error, SCENARIO_ERROR, SCENARIO_ERROR_SCHEMA,
+			            "%s:%u:%u: a scenario is a JSON object, not null", ld->file,
+			            line, col);
+			return NULL;
+		}
 		jpos_linecol(ld->text, ld->len, end, &line, &col);
 		g_set_error(ld->error, SCENARIO_ERROR, SCENARIO_ERROR_SYNTAX,
 		            "%s:%u:%u: unexpected text after the scenario object", ld->file, line,
@@ -1116,7 +1154,8 @@ struct scenario *scenario_load_data(const char *label, const char *data, size_t 
 		s->protocol = PCI_PROTOCOL_VERSION_1_4;
 		s->profile = profile_default();
 		s->behaviours = s->profile->behaviours;
-		if (!load_root(&ld, root, s))
+		/* ld.failed too: no scenario ever comes back with an error set */
+		if (!load_root(&ld, root, s) || ld.failed)
 			g_clear_pointer(&s, scenario_free);
 	}
 	g_ptr_array_free(ld.sets, TRUE);

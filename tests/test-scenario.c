@@ -53,6 +53,8 @@ static const struct bad bad_files[] = {
      "t.json:3:3:", "duplicate key \"name\"", SCENARIO_ERROR_SYNTAX},
     {"not an object", "[1, 2]\n", "t.json:1:1:", "a scenario is a JSON object",
      SCENARIO_ERROR_SCHEMA},
+    {"null document", "\n  null\n", "t.json:2:3:", "a scenario is a JSON object, not null",
+     SCENARIO_ERROR_SCHEMA},
     {"unknown top-level field", OK_HEAD "  \"stpes\": [],\n" OK_TAIL,
      "t.json:3:3:", "stpes: unknown field \"stpes\"", SCENARIO_ERROR_SCHEMA},
     {"unknown nested field", OK_HEAD "  \"vm\": {\"cpus\": 4},\n" OK_TAIL, "t.json:3:10:",
@@ -222,36 +224,37 @@ static void test_defaults(void)
 	scenario_free(s);
 }
 
+static const char full_text[] =
+    "{\n"
+    "  \"$schema\": \"../schema.json\",\n"
+    "  \"name\": \"full\", \"description\": \"every field\", \"seed\": "
+    "18446744073709551615,\n"
+    "  \"vm\": {\"vcpus\": 3, \"protocol\": \"1.2\"},\n"
+    "  \"guest\": {\"profile\": \"linux-5.9\", \"behaviours\": "
+    "{\"restore-msi-on-resume\": true}},\n"
+    "  \"devices\": [{\"name\": \"g\", \"driver\": \"keep-vectors\", \"vectors\": 2, "
+    "\"vendor\": \"0x10DE\", \"device\": 7}],\n"
+    "  \"faults\": [{\"name\": \"r\", \"point\": \"hypercall.retarget\", \"mode\": "
+    "\"nth\", "
+    "\"n\": 2, \"phase\": \"cpu-offline\", \"status\": \"0x5\", \"enabled\": false},\n"
+    "             {\"name\": \"p\", \"point\": \"vsp.create-interrupt\", \"mode\": "
+    "\"probability\", \"probability\": 0.25}],\n"
+    "  \"steps\": [{\"op\": \"boot\"}, {\"op\": \"fault\", \"name\": \"r\", \"enabled\": "
+    "true},\n"
+    "            {\"op\": \"cpu-offline\", \"cpu\": 2}, {\"op\": \"fire\", \"device\": "
+    "\"g\", "
+    "\"vectors\": [1]},\n"
+    "            {\"op\": \"cpu-online\", \"cpu\": 2}, {\"op\": \"hibernate\"}, {\"op\": "
+    "\"advance\", \"ns\": 1000},\n"
+    "            {\"op\": \"resume\"}, {\"op\": \"check\"}],\n"
+    "  \"reach\": [\"retarget-failed\", \"migrate-irq\"],\n"
+    "  \"expect\": {\"verdict\": \"fail\", \"violations\": [\"mask.stuck-masked\"]}\n"
+    "}\n";
+
 static void test_full(void)
 {
-	static const char text[] =
-	    "{\n"
-	    "  \"$schema\": \"../schema.json\",\n"
-	    "  \"name\": \"full\", \"description\": \"every field\", \"seed\": "
-	    "18446744073709551615,\n"
-	    "  \"vm\": {\"vcpus\": 3, \"protocol\": \"1.2\"},\n"
-	    "  \"guest\": {\"profile\": \"linux-5.9\", \"behaviours\": "
-	    "{\"restore-msi-on-resume\": true}},\n"
-	    "  \"devices\": [{\"name\": \"g\", \"driver\": \"keep-vectors\", \"vectors\": 2, "
-	    "\"vendor\": \"0x10DE\", \"device\": 7}],\n"
-	    "  \"faults\": [{\"name\": \"r\", \"point\": \"hypercall.retarget\", \"mode\": "
-	    "\"nth\", "
-	    "\"n\": 2, \"phase\": \"cpu-offline\", \"status\": \"0x5\", \"enabled\": false},\n"
-	    "             {\"name\": \"p\", \"point\": \"vsp.create-interrupt\", \"mode\": "
-	    "\"probability\", \"probability\": 0.25}],\n"
-	    "  \"steps\": [{\"op\": \"boot\"}, {\"op\": \"fault\", \"name\": \"r\", \"enabled\": "
-	    "true},\n"
-	    "            {\"op\": \"cpu-offline\", \"cpu\": 2}, {\"op\": \"fire\", \"device\": "
-	    "\"g\", "
-	    "\"vectors\": [1]},\n"
-	    "            {\"op\": \"cpu-online\", \"cpu\": 2}, {\"op\": \"hibernate\"}, {\"op\": "
-	    "\"advance\", \"ns\": 1000},\n"
-	    "            {\"op\": \"resume\"}, {\"op\": \"check\"}],\n"
-	    "  \"reach\": [\"retarget-failed\", \"migrate-irq\"],\n"
-	    "  \"expect\": {\"verdict\": \"fail\", \"violations\": [\"mask.stuck-masked\"]}\n"
-	    "}\n";
 	g_autoptr(GError) error = NULL;
-	struct scenario *s = load(text, NULL, &error);
+	struct scenario *s = load(full_text, NULL, &error);
 
 	g_assert_no_error(error);
 	g_assert_cmpstr(s->name, ==, "full");
@@ -322,6 +325,133 @@ static void test_set(void)
 	g_assert_true(s->steps[1].all_vectors);
 	g_assert_true(s->reach[REACH_INTERRUPT_DELIVERED]);
 	scenario_free(s);
+}
+
+/* Every field and element of full_text, each in turn replaced by null. */
+static const char *const typed_paths[] = {
+    "$schema",
+    "name",
+    "description",
+    "seed",
+    "vm",
+    "vm.vcpus",
+    "vm.protocol",
+    "guest",
+    "guest.profile",
+    "guest.behaviours",
+    "guest.behaviours.restore-msi-on-resume",
+    "devices",
+    "devices[0]",
+    "devices[0].name",
+    "devices[0].driver",
+    "devices[0].vectors",
+    "devices[0].vendor",
+    "devices[0].device",
+    "faults",
+    "faults[0]",
+    "faults[0].name",
+    "faults[0].point",
+    "faults[0].mode",
+    "faults[0].n",
+    "faults[0].phase",
+    "faults[0].status",
+    "faults[0].enabled",
+    "faults[1].probability",
+    "steps",
+    "steps[0]",
+    "steps[0].op",
+    "steps[1].name",
+    "steps[1].enabled",
+    "steps[2].cpu",
+    "steps[3].device",
+    "steps[3].vectors",
+    "steps[3].vectors[0]",
+    "steps[4].cpu",
+    "steps[6].ns",
+    "reach",
+    "reach[0]",
+    "expect",
+    "expect.verdict",
+    "expect.violations",
+    "expect.violations[0]",
+};
+
+/* Replaces the value at path ("a.b[2].c") in root. */
+static void put_at(json_object *root, const char *path, json_object *value)
+{
+	g_auto(GStrv) parts = g_strsplit_set(path, ".[", -1);
+	json_object *cur = root;
+
+	for (char **p = parts; *p; p++) {
+		bool index = g_str_has_suffix(*p, "]");
+		size_t i = index ? (size_t)g_ascii_strtoull(*p, NULL, 10) : 0;
+
+		if (!p[1] && index)
+			json_object_array_put_idx(cur, i, value);
+		else if (!p[1])
+			json_object_object_add(cur, *p, value);
+		else if (index)
+			cur = json_object_array_get_idx(cur, i);
+		else
+			g_assert_true(json_object_object_get_ex(cur, *p, &cur));
+		g_assert_nonnull(cur);
+	}
+}
+
+/* null is never taken for an absent field: wherever a value is typed (or
+ * required), a null is a type error at the null's line:col, naming the
+ * field's path. */
+static void test_null_in_typed_fields(void)
+{
+	for (unsigned k = 0; k < G_N_ELEMENTS(typed_paths); k++) {
+		const char *path = typed_paths[k];
+		json_object *root = json_tokener_parse(full_text);
+		g_autoptr(GError) error = NULL;
+		g_autofree char *text = NULL, *where = NULL;
+		char *mark;
+
+		g_assert_nonnull(root);
+		put_at(root, path, json_object_new_string("NULL-HERE"));
+		text = g_strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+		json_object_put(root);
+		mark = strstr(text, "\"NULL-HERE\"");
+		g_assert_nonnull(mark);
+		memcpy(mark, "null       ", strlen("\"NULL-HERE\""));
+		where = g_strdup_printf("t.json:1:%zu: %s: ", (size_t)(mark - text) + 1, path);
+
+		g_assert_null(load(text, NULL, &error));
+		g_assert_nonnull(error);
+		g_test_message("%s: null -> %s", path, error->message);
+		g_assert_error(error, SCENARIO_ERROR, SCENARIO_ERROR_SCHEMA);
+		g_assert_true(g_str_has_prefix(error->message, where));
+		g_assert_true(g_str_has_suffix(error->message, "got null"));
+	}
+}
+
+/* A --set VALUE of null is JSON null and rejected like one in the file; a
+ * --set PATH does not create objects in place of a null on its way. */
+static void test_null_by_set(void)
+{
+	const char *to_null[] = {"vm.vcpus=null", NULL};
+	const char *through[] = {"guest.profile=linux-5.9", NULL};
+	const char *through_elem[] = {"devices[0].name=a", NULL};
+	g_autoptr(GError) error = NULL;
+
+	g_assert_null(load(OK_HEAD OK_TAIL, to_null, &error));
+	g_assert_error(error, SCENARIO_ERROR, SCENARIO_ERROR_SCHEMA);
+	g_assert_cmpstr(error->message, ==,
+	                "t.json: vm.vcpus: expected an integer, got null (set by --set "
+	                "vm.vcpus=null)");
+	g_clear_error(&error);
+	g_assert_null(load(OK_HEAD "  \"guest\": null,\n" OK_TAIL, through, &error));
+	g_assert_error(error, SCENARIO_ERROR, SCENARIO_ERROR_SET);
+	g_assert_cmpstr(error->message, ==,
+	                "t.json: --set guest.profile=linux-5.9: guest is null, not an object");
+	g_clear_error(&error);
+	g_assert_null(load("{\"devices\": [null],\n" OK_TAIL, through_elem, &error));
+	g_assert_error(error, SCENARIO_ERROR, SCENARIO_ERROR_SET);
+	g_assert_cmpstr(error->message, ==,
+	                "t.json: --set devices[0].name=a: devices[0] is null, not an object");
 }
 
 struct bad_set {
@@ -537,6 +667,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/scenario/defaults", test_defaults);
 	g_test_add_func("/scenario/every-field", test_full);
 	g_test_add_func("/scenario/set", test_set);
+	g_test_add_func("/scenario/null-in-typed-fields", test_null_in_typed_fields);
+	g_test_add_func("/scenario/null-by-set", test_null_by_set);
 	g_test_add_func("/scenario/missing-file", test_missing_file);
 	g_test_add_func("/scenario/columns-are-characters", test_columns_are_characters);
 	g_test_add_func("/scenario/schema-matches-loader", test_schema_matches_loader);
