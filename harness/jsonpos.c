@@ -73,6 +73,7 @@ static void record(struct scan *s, const char *path, unsigned kl, unsigned kc)
 	pos->key_col = kc;
 	pos->line = s->line;
 	pos->col = s->col;
+	pos->off = (size_t)(s->p - s->text);
 	g_hash_table_replace(s->idx->at, g_strdup(path), pos);
 }
 

@@ -90,7 +90,9 @@ static int cmd_run(int argc, char **argv)
 	bool use_color;
 	GOptionEntry entries[] = {
 	    {"seed", 0, 0, G_OPTION_ARG_STRING, &seed_str,
-	     "Seed for the PRNG, overriding each scenario's (same seed, same trace)", "N"},
+	     "Seed for the PRNG, 0 to 2^64-1 in decimal, overriding each scenario's (same seed, "
+	     "same trace)",
+	     "N"},
 	    {"trace", 0, 0, G_OPTION_ARG_FILENAME, &trace_path,
 	     "Write the structured trace (JSON lines) to FILE", "FILE"},
 	    {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets,
@@ -130,13 +132,10 @@ static int cmd_run(int argc, char **argv)
 	                ? false
 	                : isatty(fileno(stdout)) && !g_getenv("NO_COLOR");
 	if (seed_str) {
-		char *end;
-		errno = 0;
-		opt.seed = g_ascii_strtoull(seed_str, &end, 0);
-		if (errno || !*seed_str || *end || seed_str[0] == '-') {
-			fprintf(stderr,
-			        "hvpci-sim run: --seed %s: expected a non-negative integer\n",
-			        seed_str);
+		/* the rule a file's "seed" follows too */
+		if (!scenario_parse_seed(seed_str, &opt.seed)) {
+			fprintf(stderr, "hvpci-sim run: --seed %s: expected %s\n", seed_str,
+			        SCN_SEED_RULE);
 			return EXIT_USAGE;
 		}
 		opt.seed_set = true;

@@ -41,6 +41,20 @@ const char *scn_op_name(enum scn_op op)
 	return op < OP__COUNT ? op_names[op] : "?";
 }
 
+bool scenario_parse_seed(const char *text, uint64_t *seed)
+{
+	uint64_t u;
+
+	if (!*text || text[strspn(text, "0123456789")])
+		return false;
+	errno = 0;
+	u = g_ascii_strtoull(text, NULL, 10);
+	if (errno)
+		return false;
+	*seed = u;
+	return true;
+}
+
 /* ---- the loader's state and its error reporting ---------------------- */
 
 struct set_origin {
@@ -118,6 +132,35 @@ static bool G_GNUC_PRINTF(4, 5)
 static char *child_path(const char *parent, const char *key)
 {
 	return *parent ? g_strdup_printf("%s.%s", parent, key) : g_strdup(key);
+}
+
+/* The number at path as written (in the file, or in the --set that gave
+ * exactly this path), or NULL. json-c saturates integers beyond 64 bits,
+ * so only the text tells 18446744073709551616 from 2^64-1. */
+static char *raw_number(const struct loader *ld, const char *path)
+{
+	const struct set_origin *o = set_origin_of(ld, path);
+	const char *p, *end;
+	struct jpos pos;
+	size_t n = 0;
+
+	if (o) {
+		if (strcmp(o->path, path) != 0)
+			return NULL;
+		p = strchr(o->arg, '=') + 1;
+		end = p + strlen(p);
+	} else if (ld->pos && jpos_exact(ld->pos, path) && jpos_lookup(ld->pos, path, &pos) &&
+	           pos.off < ld->len) {
+		p = ld->text + pos.off;
+		end = ld->text + ld->len;
+	} else {
+		return NULL;
+	}
+	while (p < end && *p && strchr(" \t\r\n", *p))
+		p++;
+	while (p + n < end && p[n] && strchr("+-.eE0123456789", p[n]))
+		n++;
+	return n ? g_strndup(p, n) : NULL;
 }
 
 static const char *type_noun(json_object *v)
@@ -229,12 +272,36 @@ static bool get_uint(struct loader *ld, const char *path, json_object *obj, cons
 	if (!want_type(ld, p, v, json_type_int, "an integer"))
 		return false;
 	u = json_object_get_int64(v) < 0 ? 0 : json_object_get_uint64(v);
-	if (json_object_get_int64(v) < 0 || u < min || u > max)
-		return err_at(ld, p, false,
-		              "must be between %" G_GUINT64_FORMAT " and %" G_GUINT64_FORMAT
-		              ", got %s",
-		              min, max, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+	if (json_object_get_int64(v) < 0 || u < min || u > max) {
+		/* as written: json-c shows 1e30 as 18446744073709551615 */
+		g_autofree char *raw = raw_number(ld, p);
+		return err_at(
+		    ld, p, false,
+		    "must be between %" G_GUINT64_FORMAT " and %" G_GUINT64_FORMAT ", got %s", min,
+		    max, raw ? raw : json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+	}
 	*out = u;
+	return true;
+}
+
+/* "seed" follows scenario_parse_seed(), like --seed, applied to the number
+ * as written. */
+static bool get_seed(struct loader *ld, json_object *root, uint64_t *out)
+{
+	g_autofree char *raw = NULL;
+	json_object *v;
+
+	if (!present(ld, "", root, "seed", false, &v))
+		return false;
+	if (!has(root, "seed"))
+		return true;
+	if (!want_type(ld, "seed", v, json_type_int, "an integer"))
+		return false;
+	raw = raw_number(ld, "seed");
+	if (!raw)
+		raw = g_strdup(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+	if (!scenario_parse_seed(raw, out))
+		return err_at(ld, "seed", false, "must be %s, got %s", SCN_SEED_RULE, raw);
 	return true;
 }
 
@@ -863,8 +930,7 @@ static bool load_root(struct loader *ld, json_object *root, struct scenario *s)
 	if (!only_fields(ld, "", root, fields) ||
 	    !get_string(ld, "", root, "$schema", false, &schema) ||
 	    !get_string(ld, "", root, "name", false, &name) ||
-	    !get_string(ld, "", root, "description", false, &desc) ||
-	    !get_uint(ld, "", root, "seed", false, 0, UINT64_MAX, &s->seed))
+	    !get_string(ld, "", root, "description", false, &desc) || !get_seed(ld, root, &s->seed))
 		return false;
 	if (name && !*name)
 		return err_at(ld, "name", false, "must not be empty");

@@ -90,6 +90,11 @@ struct scenario {
 
 const char *scn_op_name(enum scn_op op);
 
+/* The one rule for a seed, whether from a file's "seed", --set seed=N or
+ * --seed N: decimal digits only (no sign, no "0x"), at most 2^64-1. */
+#define SCN_SEED_RULE "a decimal integer from 0 to 18446744073709551615"
+bool scenario_parse_seed(const char *text, uint64_t *seed);
+
 /* sets: NULL-terminated "PATH=VALUE" strings, applied in order. */
 struct scenario *scenario_load(const char *path, const char *const *sets, GError **error);
 struct scenario *scenario_load_data(const char *label, const char *data, size_t len,

@@ -65,7 +65,17 @@ static const struct bad bad_files[] = {
      "t.json:3:19:", "expected an integer", SCENARIO_ERROR_SCHEMA},
     {"out of range", OK_HEAD "  \"vm\": {\"vcpus\": 0},\n" OK_TAIL,
      "t.json:3:19:", "vm.vcpus: must be between 1 and 32, got 0", SCENARIO_ERROR_SCHEMA},
-    {"negative", OK_HEAD "  \"seed\": -1,\n" OK_TAIL, "t.json:3:11:", "seed: must be between",
+    {"negative", OK_HEAD "  \"seed\": -1,\n" OK_TAIL,
+     "t.json:3:11:", "seed: must be a decimal integer from 0 to 18446744073709551615, got -1",
+     SCENARIO_ERROR_SCHEMA},
+    /* json-c saturates these to 2^64-1; the loader reads them as written */
+    {"seed past 2^64-1", OK_HEAD "  \"seed\": 18446744073709551616,\n" OK_TAIL, "t.json:3:11:",
+     "seed: must be a decimal integer from 0 to 18446744073709551615, got 18446744073709551616",
+     SCENARIO_ERROR_SCHEMA},
+    {"seed far past 2^64-1", OK_HEAD "  \"seed\": 100000000000000000000000000000,\n" OK_TAIL,
+     "t.json:3:11:", "got 100000000000000000000000000000", SCENARIO_ERROR_SCHEMA},
+    {"integer far out of range", OK_HEAD "  \"vm\": {\"vcpus\": 99999999999999999999},\n" OK_TAIL,
+     "t.json:3:19:", "vm.vcpus: must be between 1 and 32, got 99999999999999999999",
      SCENARIO_ERROR_SCHEMA},
     {"unknown protocol", OK_HEAD "  \"vm\": {\"protocol\": \"1.5\"},\n" OK_TAIL,
      "t.json:3:22:", "unknown vPCI protocol version \"1.5\"", SCENARIO_ERROR_SCHEMA},
@@ -454,6 +464,58 @@ static void test_null_by_set(void)
 	                "t.json: --set devices[0].name=a: devices[0] is null, not an object");
 }
 
+/* One rule for a seed: scenario_parse_seed() (what --seed uses), a file's
+ * "seed" and --set seed=N accept and reject the same numbers. */
+static void test_seed_one_rule(void)
+{
+	static const struct {
+		const char *text;
+		bool ok;
+		uint64_t value;
+	} cases[] = {
+	    {"0", true, 0},
+	    {"1", true, 1},
+	    {"18446744073709551615", true, G_MAXUINT64},
+	    {"18446744073709551616", false, 0},
+	    {"36893488147419103232", false, 0},
+	    {"-1", false, 0},
+	    {"-0", false, 0},
+	    {"1.0", false, 0},
+	    {"1e3", false, 0},
+	};
+
+	for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *file =
+		    g_strdup_printf(OK_HEAD "  \"seed\": %s,\n" OK_TAIL, cases[i].text);
+		g_autofree char *set = g_strdup_printf("seed=%s", cases[i].text);
+		const char *sets[] = {set, NULL};
+		uint64_t seed = 12345;
+		bool ok = scenario_parse_seed(cases[i].text, &seed);
+
+		g_test_message("seed %s", cases[i].text);
+		g_assert_cmpint(ok, ==, cases[i].ok);
+		if (ok)
+			g_assert_cmpuint(seed, ==, cases[i].value);
+		for (unsigned way = 0; way < 2; way++) {
+			g_autoptr(GError) error = NULL;
+			struct scenario *s =
+			    way ? load(OK_HEAD OK_TAIL, sets, &error) : load(file, NULL, &error);
+			g_assert_cmpint(s != NULL, ==, cases[i].ok);
+			if (s)
+				g_assert_cmpuint(s->seed, ==, cases[i].value);
+			else
+				g_assert_nonnull(strstr(error->message, "seed: "));
+			scenario_free(s);
+		}
+	}
+	/* no sign, no hex, no spaces: only what a JSON integer can say */
+	g_assert_false(scenario_parse_seed("", &(uint64_t){0}));
+	g_assert_false(scenario_parse_seed("+1", &(uint64_t){0}));
+	g_assert_false(scenario_parse_seed("0x10", &(uint64_t){0}));
+	g_assert_false(scenario_parse_seed(" 1", &(uint64_t){0}));
+	g_assert_false(scenario_parse_seed("1 ", &(uint64_t){0}));
+}
+
 struct bad_set {
 	const char *set;
 	const char *says;
@@ -669,6 +731,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/scenario/set", test_set);
 	g_test_add_func("/scenario/null-in-typed-fields", test_null_in_typed_fields);
 	g_test_add_func("/scenario/null-by-set", test_null_by_set);
+	g_test_add_func("/scenario/seed-one-rule", test_seed_one_rule);
 	g_test_add_func("/scenario/missing-file", test_missing_file);
 	g_test_add_func("/scenario/columns-are-characters", test_columns_are_characters);
 	g_test_add_func("/scenario/schema-matches-loader", test_schema_matches_loader);

@@ -360,6 +360,22 @@ static void test_cli_exit_codes(void)
 	g_assert_nonnull(strstr(err, "vcpus"));
 	g_clear_pointer(&out, g_free);
 	g_clear_pointer(&err, g_free);
+	/* --seed follows the rule a file's "seed" does: decimal, 0 ... 2^64-1 */
+	g_assert_cmpint(cli(SETS("run", "--seed", "18446744073709551616",
+	                         "scenarios/hibernate/persistent-driver.json"),
+	                    &out, &err),
+	                ==, 2);
+	g_assert_nonnull(strstr(err,
+	                        "--seed 18446744073709551616: expected a decimal integer from 0 "
+	                        "to 18446744073709551615"));
+	g_clear_pointer(&out, g_free);
+	g_clear_pointer(&err, g_free);
+	g_assert_cmpint(cli(SETS("run", "--seed", "18446744073709551615",
+	                         "scenarios/hibernate/persistent-driver.json"),
+	                    &out, &err),
+	                ==, 0);
+	g_clear_pointer(&out, g_free);
+	g_clear_pointer(&err, g_free);
 	g_assert_cmpint(cli(SETS("--help"), &out, &err), ==, 0);
 	g_assert_nonnull(strstr(out, "Usage: hvpci-sim"));
 	g_clear_pointer(&out, g_free);
