@@ -589,14 +589,24 @@ static bool load_faults(struct loader *ld, json_object *arr, struct scenario *s)
 		r->phase = phase == -2 ? -1 : phase;
 		if (has(f, "status")) {
 			uint64_t max = r->point == FP_HYPERCALL_RETARGET ? 0xFFFF : 0xFFFFFFFF;
-			if (r->point == FP_VMBUS_SEND) {
-				g_autofree char *sp = child_path(p, "status");
+			g_autofree char *sp = child_path(p, "status");
+			if (r->point == FP_VMBUS_SEND)
 				return err_at(
 				    ld, sp, true,
 				    "vmbus.send drops the packet; it has no status to set");
-			}
 			if (!get_hex(ld, p, f, "status", max, &status))
 				return false;
+			if (status == 0)
+				return err_at(ld, sp, false,
+				              "a fault must fail: status 0 is success");
+			/* the guest, like Linux, fails a request only on an NTSTATUS
+			 * with the top bit set (NT_SUCCESS is status >= 0) */
+			if (r->point != FP_HYPERCALL_RETARGET && status < 0x80000000)
+				return err_at(
+				    ld, sp, false,
+				    "a fault must fail: 0x%" G_GINT64_MODIFIER
+				    "X is a success NTSTATUS (a failure is 0x80000000 or above)",
+				    status);
 			r->status_set = true;
 			r->status = status;
 		}

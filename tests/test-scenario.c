@@ -127,6 +127,21 @@ static const struct bad bad_files[] = {
      OK_HEAD
      "  \"faults\": [{\"name\": \"f\", \"point\": \"vmbus.send\", \"status\": 1}],\n" OK_TAIL,
      "t.json:3:51:", "no status", SCENARIO_ERROR_SCHEMA},
+    {"fault that cannot fail",
+     OK_HEAD "  \"faults\": [{\"name\": \"f\", \"point\": \"hypercall.retarget\", \"status\": "
+             "0}],\n" OK_TAIL,
+     "t.json:3:69:", "faults[0].status: a fault must fail: status 0 is success",
+     SCENARIO_ERROR_SCHEMA},
+    {"fault that cannot fail, in hex",
+     OK_HEAD "  \"faults\": [{\"name\": \"f\", \"point\": \"vsp.d0-entry\", \"status\": "
+             "\"0x00000000\"}],\n" OK_TAIL,
+     "t.json:3:63:", "faults[0].status: a fault must fail: status 0 is success",
+     SCENARIO_ERROR_SCHEMA},
+    {"fault with a success NTSTATUS",
+     OK_HEAD "  \"faults\": [{\"name\": \"f\", \"point\": \"vsp.create-interrupt\", \"status\": "
+             "\"0x103\"}],\n" OK_TAIL,
+     "t.json:3:71:", "faults[0].status: a fault must fail: 0x103 is a success NTSTATUS",
+     SCENARIO_ERROR_SCHEMA},
     {"unknown phase",
      OK_HEAD
      "  \"faults\": [{\"name\": \"f\", \"point\": \"vmbus.send\", \"phase\": \"thaw\"}],\n" OK_TAIL,
