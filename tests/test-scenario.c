@@ -51,6 +51,12 @@ static const struct bad bad_files[] = {
      SCENARIO_ERROR_SYNTAX},
     {"duplicate key", "{\n  \"name\": \"a\",\n  \"name\": \"b\"\n}\n",
      "t.json:3:3:", "duplicate key \"name\"", SCENARIO_ERROR_SYNTAX},
+    /* json-c sees one key "name" and would keep the last value silently */
+    {"duplicate key spelled with an escape", "{\n  \"name\": \"a\",\n  \"n\\u0061me\": \"b\"\n}\n",
+     "t.json:3:3:", "duplicate key \"name\"", SCENARIO_ERROR_SYNTAX},
+    {"position of a key spelled with an escape",
+     OK_HEAD "  \"vm\": {\"vc\\u0070us\": 40},\n" OK_TAIL,
+     "t.json:3:24:", "vm.vcpus: must be between 1 and 32, got 40", SCENARIO_ERROR_SCHEMA},
     {"not an object", "[1, 2]\n", "t.json:1:1:", "a scenario is a JSON object",
      SCENARIO_ERROR_SCHEMA},
     {"null document", "\n  null\n", "t.json:2:3:", "a scenario is a JSON object, not null",
