@@ -392,22 +392,21 @@ static bool load_vm(struct loader *ld, json_object *vm, struct scenario *s)
 	proto = member(vm, "protocol");
 	if (!has(vm, "protocol"))
 		return true;
+	/* A bare number is accepted from --set vm.protocol=1.3 only, and as
+	 * written (json-c keeps a parsed number's text): 1.30 is no version. */
+	if (!json_object_is_type(proto, json_type_string) &&
+	    !(json_object_is_type(proto, json_type_double) && set_origin_of(ld, "vm.protocol")))
+		return err_at(ld, "vm.protocol", false, "expected a string like \"1.4\", got %s",
+		              type_noun(proto));
 	for (unsigned i = 0; i < G_N_ELEMENTS(versions); i++) {
-		/* a bare number from --set vm.protocol=1.3 is accepted too */
-		bool match = json_object_is_type(proto, json_type_string)
-		                 ? strcmp(json_object_get_string(proto), versions[i]) == 0
-		                 : json_object_is_type(proto, json_type_double) &&
-		                       json_object_get_double(proto) > 1.05 + 0.1 * i &&
-		                       json_object_get_double(proto) < 1.15 + 0.1 * i;
-		if (match) {
+		if (strcmp(json_object_is_type(proto, json_type_string)
+		               ? json_object_get_string(proto)
+		               : json_object_to_json_string_ext(proto, JSON_C_TO_STRING_PLAIN),
+		           versions[i]) == 0) {
 			s->protocol = PCI_MAKE_VERSION(1, i + 1);
 			return true;
 		}
 	}
-	if (!json_object_is_type(proto, json_type_string) &&
-	    !json_object_is_type(proto, json_type_double))
-		return err_at(ld, "vm.protocol", false, "expected a string like \"1.4\", got %s",
-		              type_noun(proto));
 	return err_at(
 	    ld, "vm.protocol", false,
 	    "unknown vPCI protocol version %s (one of: \"1.1\", \"1.2\", \"1.3\", \"1.4\")",

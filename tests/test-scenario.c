@@ -83,6 +83,9 @@ static const struct bad bad_files[] = {
     {"integer far out of range", OK_HEAD "  \"vm\": {\"vcpus\": 99999999999999999999},\n" OK_TAIL,
      "t.json:3:19:", "vm.vcpus: must be between 1 and 32, got 99999999999999999999",
      SCENARIO_ERROR_SCHEMA},
+    /* a bare number is for --set only */
+    {"protocol as a number", OK_HEAD "  \"vm\": {\"protocol\": 1.3},\n" OK_TAIL, "t.json:3:22:",
+     "vm.protocol: expected a string like \"1.4\", got a fractional number", SCENARIO_ERROR_SCHEMA},
     {"unknown protocol", OK_HEAD "  \"vm\": {\"protocol\": \"1.5\"},\n" OK_TAIL,
      "t.json:3:22:", "unknown vPCI protocol version \"1.5\"", SCENARIO_ERROR_SCHEMA},
     {"unknown profile", OK_HEAD "  \"guest\": {\"profile\": \"linux-4.19\"},\n" OK_TAIL,
@@ -563,6 +566,9 @@ static const struct bad_set bad_sets[] = {
      "(set by --set vm.cpus=2)",
      SCENARIO_ERROR_SCHEMA},
     {"guest.profile=linux-9", "unknown profile \"linux-9\"", SCENARIO_ERROR_SCHEMA},
+    /* a bare version is matched as written, not as the nearest number */
+    {"vm.protocol=1.21", "unknown vPCI protocol version 1.21", SCENARIO_ERROR_SCHEMA},
+    {"vm.protocol=1.30", "unknown vPCI protocol version 1.30", SCENARIO_ERROR_SCHEMA},
     {"devices.0.vectors=\"8\"", "expected an integer, got a string (set by --set",
      SCENARIO_ERROR_SCHEMA},
 };
