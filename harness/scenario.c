@@ -11,8 +11,11 @@
 #include "scenario.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../vmbus-sim/vpci-proto.h"
 #include "catalog.h"
@@ -1132,6 +1135,37 @@ static bool apply_set(struct loader *ld, json_object *root, const char *arg)
 
 /* ---- entry points ---------------------------------------------------- */
 
+static bool not_regular(const char *path, mode_t mode, GError **error)
+{
+	const char *kind = S_ISDIR(mode)    ? "a directory"
+	                   : S_ISFIFO(mode) ? "a FIFO"
+	                   : S_ISCHR(mode)  ? "a character device"
+	                   : S_ISBLK(mode)  ? "a block device"
+	                   : S_ISSOCK(mode) ? "a socket"
+	                                    : "not a file";
+
+	g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_IO,
+	            "%s: not a regular file (%s); a scenario must be a regular file", path, kind);
+	return false;
+}
+
+/* size < 0: the file grew past the limit while it was read. */
+static bool too_large(const char *path, intmax_t size, GError **error)
+{
+	g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_IO,
+	            "%s: too large: %s%jd bytes, over the 16 MiB (%d bytes) a scenario may hold",
+	            path, size < 0 ? "more than " : "",
+	            size < 0 ? (intmax_t)SCN_MAX_FILE_SIZE : size, SCN_MAX_FILE_SIZE);
+	return false;
+}
+
+static bool cannot_read(const char *path, int err, GError **error)
+{
+	g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_IO, "%s: cannot read: %s", path,
+	            g_strerror(err));
+	return false;
+}
+
 static json_object *parse_strict(struct loader *ld)
 {
 	json_tokener *tok;
@@ -1197,7 +1231,10 @@ struct scenario *scenario_load_data(const char *label, const char *data, size_t 
 	char *problem = NULL;
 	unsigned line = 0, col = 0;
 
-	g_return_val_if_fail(len < INT_MAX, NULL);
+	if (len > SCN_MAX_FILE_SIZE) {
+		too_large(label, (intmax_t)len, error);
+		return NULL;
+	}
 	root = parse_strict(&ld);
 	if (!root)
 		return NULL;
@@ -1239,17 +1276,70 @@ struct scenario *scenario_load_data(const char *label, const char *data, size_t 
 	return s;
 }
 
+static bool read_all(const char *path, int fd, size_t size, char **out, size_t *len, GError **error)
+{
+	size_t n = 0, cap = MIN(size, (size_t)SCN_MAX_FILE_SIZE) + 1;
+	g_autofree char *buf = g_malloc(cap + 1);
+
+	for (;;) {
+		ssize_t r = read(fd, buf + n, cap - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return cannot_read(path, errno, error);
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n > SCN_MAX_FILE_SIZE)
+			return too_large(path, -1, error);
+		if (n == cap) {
+			cap = MIN(cap * 2, (size_t)SCN_MAX_FILE_SIZE + 1);
+			buf = g_realloc(buf, cap + 1);
+		}
+	}
+	buf[n] = '\0';
+	*len = n;
+	*out = g_steal_pointer(&buf);
+	return true;
+}
+
+/* A regular file of at most SCN_MAX_FILE_SIZE, NUL-terminated. The kind
+ * and size are checked before it is opened (opening a FIFO blocks,
+ * /dev/zero never ends), again on the open file (it may have been
+ * replaced), and while reading (it may grow). */
+static bool read_file(const char *path, char **out, size_t *len, GError **error)
+{
+	struct stat st;
+	bool ok;
+	int fd;
+
+	if (stat(path, &st) < 0)
+		return cannot_read(path, errno, error);
+	if (!S_ISREG(st.st_mode))
+		return not_regular(path, st.st_mode, error);
+	if (st.st_size > SCN_MAX_FILE_SIZE)
+		return too_large(path, (intmax_t)st.st_size, error);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return cannot_read(path, errno, error);
+	if (fstat(fd, &st) < 0)
+		ok = cannot_read(path, errno, error);
+	else if (!S_ISREG(st.st_mode))
+		ok = not_regular(path, st.st_mode, error);
+	else
+		ok = read_all(path, fd, (size_t)st.st_size, out, len, error);
+	close(fd);
+	return ok;
+}
+
 struct scenario *scenario_load(const char *path, const char *const *sets, GError **error)
 {
 	g_autofree char *data = NULL;
-	g_autoptr(GError) io = NULL;
-	gsize len;
+	size_t len = 0;
 
-	if (!g_file_get_contents(path, &data, &len, &io)) {
-		g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_IO, "%s: cannot read: %s", path,
-		            io->message);
+	if (!read_file(path, &data, &len, error))
 		return NULL;
-	}
 	return scenario_load_data(path, data, len, sets, error);
 }
 

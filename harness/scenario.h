@@ -18,11 +18,13 @@
 #define SCN_MAX_VCPUS   32
 #define SCN_MAX_VECTORS 64
 #define SCN_MAX_DEVICES 8
+/* The largest scenario: a file, or the text given to scenario_load_data(). */
+#define SCN_MAX_FILE_SIZE (16 * 1024 * 1024)
 
 #define SCENARIO_ERROR (scenario_error_quark())
 GQuark scenario_error_quark(void);
 enum scenario_error_code {
-	SCENARIO_ERROR_IO,     /* cannot read the file */
+	SCENARIO_ERROR_IO,     /* cannot read the file; not a regular file; over 16 MiB */
 	SCENARIO_ERROR_SYNTAX, /* not strict JSON */
 	SCENARIO_ERROR_SCHEMA, /* unknown field, wrong type, bad value */
 	SCENARIO_ERROR_SET,    /* a --set override is malformed or does not apply */

@@ -11,8 +11,11 @@
 #include "vmbus-sim/vpci-proto.h"
 
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <json-c/json.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* The smallest valid scenario, as the start of many malformed ones. */
 #define OK_HEAD "{\n  \"devices\": [{\"name\": \"nvme0\", \"driver\": \"recreate-vectors\"}],\n"
@@ -597,6 +600,61 @@ static void test_missing_file(void)
 	g_assert_true(g_str_has_prefix(error->message, "/nonexistent/x.json: cannot read"));
 }
 
+static void assert_io_error(const char *path, const char *says)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *want = g_strdup_printf("%s: %s", path, says);
+
+	g_assert_null(scenario_load(path, NULL, &error));
+	g_assert_nonnull(error);
+	g_test_message("%s -> %s", path, error->message);
+	g_assert_error(error, SCENARIO_ERROR, SCENARIO_ERROR_IO);
+	g_assert_true(g_str_has_prefix(error->message, want));
+}
+
+/* A file of exactly 16 MiB loads; one byte more is refused before it is
+ * read (the extra byte is a sparse hole, a NUL the parser would otherwise
+ * report); scenario_load_data() has the same limit. */
+static void test_size_limit(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("hvpci-XXXXXX", NULL);
+	g_autofree char *path = g_build_filename(dir, "big.json", NULL);
+	g_autofree char *text = g_malloc(SCN_MAX_FILE_SIZE + 1);
+	g_autoptr(GError) error = NULL;
+	struct scenario *s;
+
+	memset(text, ' ', SCN_MAX_FILE_SIZE + 1);
+	memcpy(text, OK_HEAD OK_TAIL, strlen(OK_HEAD OK_TAIL));
+	g_assert_true(g_file_set_contents(path, text, SCN_MAX_FILE_SIZE, NULL));
+	s = scenario_load(path, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(s);
+	scenario_free(s);
+	g_assert_cmpint(truncate(path, SCN_MAX_FILE_SIZE + 1), ==, 0);
+	assert_io_error(path, "too large: 16777217 bytes, over the 16 MiB");
+	g_assert_null(scenario_load_data("t.json", text, SCN_MAX_FILE_SIZE + 1, NULL, &error));
+	g_assert_error(error, SCENARIO_ERROR, SCENARIO_ERROR_IO);
+	g_assert_true(g_str_has_prefix(error->message, "t.json: too large: 16777217 bytes"));
+	g_unlink(path);
+	g_rmdir(dir);
+}
+
+/* What is not a regular file is refused at once: reading /dev/zero would
+ * never end, opening a FIFO would wait for a writer forever. */
+static void test_not_regular(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("hvpci-XXXXXX", NULL);
+	g_autofree char *fifo = g_build_filename(dir, "fifo.json", NULL);
+
+	if (g_file_test("/dev/zero", G_FILE_TEST_EXISTS))
+		assert_io_error("/dev/zero", "not a regular file (a character device)");
+	g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
+	assert_io_error(fifo, "not a regular file (a FIFO)");
+	assert_io_error(dir, "not a regular file (a directory)");
+	g_unlink(fifo);
+	g_rmdir(dir);
+}
+
 /* Columns count characters, not bytes: a multi-byte name before the error
  * does not shift it. */
 static void test_columns_are_characters(void)
@@ -760,6 +818,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/scenario/null-by-set", test_null_by_set);
 	g_test_add_func("/scenario/seed-one-rule", test_seed_one_rule);
 	g_test_add_func("/scenario/missing-file", test_missing_file);
+	g_test_add_func("/scenario/limits/size", test_size_limit);
+	g_test_add_func("/scenario/limits/not-a-regular-file", test_not_regular);
 	g_test_add_func("/scenario/columns-are-characters", test_columns_are_characters);
 	g_test_add_func("/scenario/schema-matches-loader", test_schema_matches_loader);
 	g_test_add_func("/scenario/mutations", test_mutations);

@@ -13,6 +13,8 @@
 #include <glib/gstdio.h>
 #include <json-c/json.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static char *scenario_path(const char *rel)
 {
@@ -407,6 +409,56 @@ static void test_cli_bad_file(void)
 	g_rmdir(dir);
 }
 
+/* What is not a regular file stops the run with status 2 and its name,
+ * whether given on the command line or met in a directory walk. */
+static void test_cli_not_a_file(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("hvpci-XXXXXX", NULL);
+	g_autofree char *fifo = g_build_filename(dir, "waiting.json", NULL);
+	g_autofree char *out = NULL, *err = NULL, *expect = NULL;
+
+	g_assert_cmpint(cli(SETS("run", "/dev/zero"), &out, &err), ==, 2);
+	g_assert_nonnull(strstr(err, "/dev/zero: not a regular file (a character device)"));
+	g_assert_cmpstr(out, ==, "");
+	g_clear_pointer(&out, g_free);
+	g_clear_pointer(&err, g_free);
+	g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
+	g_assert_cmpint(cli(SETS("run", dir), &out, &err), ==, 2);
+	expect = g_strdup_printf("%s: not a regular file (a FIFO)", fifo);
+	g_assert_nonnull(strstr(err, expect));
+	g_assert_cmpstr(out, ==, "");
+	g_unlink(fifo);
+	g_rmdir(dir);
+}
+
+/* A directory walk does not follow symbolic links to directories: a link
+ * back up (a loop) neither hangs nor runs a scenario twice; it is named. */
+static void test_cli_symlink_loop(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("hvpci-XXXXXX", NULL);
+	g_autofree char *sub = g_build_filename(dir, "sub", NULL);
+	g_autofree char *up = g_build_filename(sub, "up", NULL);
+	g_autofree char *self = g_build_filename(dir, "self", NULL);
+	g_autofree char *copy = g_build_filename(dir, "persistent-driver.json", NULL);
+	g_autofree char *src = scenario_path("hibernate/persistent-driver.json");
+	g_autofree char *text = NULL, *out = NULL, *err = NULL, *expect = NULL;
+
+	g_assert_true(g_file_get_contents(src, &text, NULL, NULL));
+	g_assert_true(g_file_set_contents(copy, text, -1, NULL));
+	g_assert_cmpint(g_mkdir(sub, 0700), ==, 0);
+	g_assert_cmpint(symlink("..", up), ==, 0);
+	g_assert_cmpint(symlink(".", self), ==, 0);
+	g_assert_cmpint(cli(SETS("run", dir), &out, &err), ==, 0);
+	g_assert_nonnull(strstr(out, "1 scenario(s): 1 as expected, 0 not"));
+	expect = g_strdup_printf("%s: not followed: a symbolic link to a directory", up);
+	g_assert_nonnull(strstr(err, expect));
+	g_unlink(up);
+	g_unlink(self);
+	g_unlink(copy);
+	g_rmdir(sub);
+	g_rmdir(dir);
+}
+
 static void test_cli_trace_deterministic(void)
 {
 	g_autofree char *dir = g_dir_make_tmp("hvpci-XXXXXX", NULL);
@@ -490,6 +542,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/scenarios/fixed-runs-clean", test_fixed_runs_clean);
 	g_test_add_func("/cli/exit-codes", test_cli_exit_codes);
 	g_test_add_func("/cli/bad-file", test_cli_bad_file);
+	g_test_add_func("/cli/not-a-file", test_cli_not_a_file);
+	g_test_add_func("/cli/symlink-loop", test_cli_symlink_loop);
 	g_test_add_func("/cli/trace-deterministic", test_cli_trace_deterministic);
 	g_test_add_func("/cli/formats", test_cli_formats);
 	return g_test_run();
