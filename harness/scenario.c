@@ -1222,23 +1222,20 @@ static json_object *parse_strict(struct loader *ld)
 	return NULL;
 }
 
-struct scenario *scenario_load_data(const char *label, const char *data, size_t len,
-                                    const char *const *sets, GError **error)
+/* text[len] must be a NUL: json-c is given len + 1 bytes (see parse_strict). */
+static struct scenario *load_text(const char *label, const char *text, size_t len,
+                                  const char *const *sets, GError **error)
 {
-	struct loader ld = {.file = label, .text = data, .len = len, .error = error};
+	struct loader ld = {.file = label, .text = text, .len = len, .error = error};
 	struct scenario *s = NULL;
 	json_object *root;
 	char *problem = NULL;
 	unsigned line = 0, col = 0;
 
-	if (len > SCN_MAX_FILE_SIZE) {
-		too_large(label, (intmax_t)len, error);
-		return NULL;
-	}
 	root = parse_strict(&ld);
 	if (!root)
 		return NULL;
-	ld.pos = jpos_scan(data, len, &problem, &line, &col);
+	ld.pos = jpos_scan(text, len, &problem, &line, &col);
 	if (!ld.pos) {
 		g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_SYNTAX, "%s:%u:%u: %s", label,
 		            line, col, problem);
@@ -1274,6 +1271,22 @@ struct scenario *scenario_load_data(const char *label, const char *data, size_t 
 	jpos_index_free(ld.pos);
 	json_object_put(root);
 	return s;
+}
+
+struct scenario *scenario_load_data(const char *label, const char *data, size_t len,
+                                    const char *const *sets, GError **error)
+{
+	g_autofree char *text = NULL;
+
+	if (len > SCN_MAX_FILE_SIZE) {
+		too_large(label, (intmax_t)len, error);
+		return NULL;
+	}
+	/* data need not end in a NUL; load_text() needs one after the text */
+	text = g_malloc(len + 1);
+	memcpy(text, data, len);
+	text[len] = '\0';
+	return load_text(label, text, len, sets, error);
 }
 
 static bool read_all(const char *path, int fd, size_t size, char **out, size_t *len, GError **error)
@@ -1340,7 +1353,7 @@ struct scenario *scenario_load(const char *path, const char *const *sets, GError
 
 	if (!read_file(path, &data, &len, error))
 		return NULL;
-	return scenario_load_data(path, data, len, sets, error);
+	return load_text(path, data, len, sets, error);
 }
 
 void scenario_free(struct scenario *s)

@@ -97,7 +97,8 @@ const char *scn_op_name(enum scn_op op);
 #define SCN_SEED_RULE "a decimal integer from 0 to 18446744073709551615"
 bool scenario_parse_seed(const char *text, uint64_t *seed);
 
-/* sets: NULL-terminated "PATH=VALUE" strings, applied in order. */
+/* sets: NULL-terminated "PATH=VALUE" strings, applied in order. data is
+ * len bytes, with or without a NUL after them. */
 struct scenario *scenario_load(const char *path, const char *const *sets, GError **error);
 struct scenario *scenario_load_data(const char *label, const char *data, size_t len,
                                     const char *const *sets, GError **error);

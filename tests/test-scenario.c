@@ -655,6 +655,34 @@ static void test_not_regular(void)
 	g_rmdir(dir);
 }
 
+/* scenario_load_data() takes len bytes with no NUL after them: a buffer of
+ * exactly the text's size is not read past (AddressSanitizer watches; json-c
+ * copies the byte after an unterminated string with an instrumented memcpy,
+ * which is how the fuzzer found it). */
+static void test_data_without_nul(void)
+{
+	static const char *const texts[] = {OK_HEAD OK_TAIL, "{\"name\": \"abc", "7"};
+	static const char *const says[] = {
+	    NULL, "t.json:1:14: not valid JSON: unexpected end of file",
+	    "t.json:1:1: a scenario is a JSON object, not an integer"};
+
+	for (unsigned i = 0; i < G_N_ELEMENTS(texts); i++) {
+		size_t len = strlen(texts[i]);
+		g_autofree char *exact = g_memdup2(texts[i], len);
+		g_autoptr(GError) error = NULL;
+		struct scenario *s = scenario_load_data("t.json", exact, len, NULL, &error);
+
+		if (!says[i]) {
+			g_assert_no_error(error);
+			g_assert_nonnull(s);
+		} else {
+			g_assert_null(s);
+			g_assert_cmpstr(error->message, ==, says[i]);
+		}
+		scenario_free(s);
+	}
+}
+
 /* Columns count characters, not bytes: a multi-byte name before the error
  * does not shift it. */
 static void test_columns_are_characters(void)
@@ -819,6 +847,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/scenario/seed-one-rule", test_seed_one_rule);
 	g_test_add_func("/scenario/missing-file", test_missing_file);
 	g_test_add_func("/scenario/limits/size", test_size_limit);
+	g_test_add_func("/scenario/data-without-nul", test_data_without_nul);
 	g_test_add_func("/scenario/limits/not-a-regular-file", test_not_regular);
 	g_test_add_func("/scenario/columns-are-characters", test_columns_are_characters);
 	g_test_add_func("/scenario/schema-matches-loader", test_schema_matches_loader);
