@@ -182,8 +182,21 @@ static int cmd_run(int argc, char **argv)
 		return ret;
 
 	if (trace_path) {
-		tmp_trace = g_strconcat(trace_path, ".partial", NULL);
-		opt.trace = fopen(tmp_trace, "w");
+		GStatBuf st;
+		bool special = g_stat(trace_path, &st) == 0 && !S_ISREG(st.st_mode);
+
+		if (special && S_ISDIR(st.st_mode)) {
+			fprintf(stderr,
+			        "hvpci-sim run: --trace %s: a directory; give a file name\n",
+			        trace_path);
+			return EXIT_USAGE;
+		}
+		/* A regular file is written under another name and renamed when
+		 * complete; a FIFO or a device (/dev/stdout) is written to as it is,
+		 * never replaced by a file. */
+		if (!special)
+			tmp_trace = g_strconcat(trace_path, ".partial", NULL);
+		opt.trace = fopen(special ? trace_path : tmp_trace, "w");
 		if (!opt.trace) {
 			fprintf(stderr, "hvpci-sim run: --trace %s: %s\n", trace_path,
 			        g_strerror(errno));
@@ -199,10 +212,11 @@ static int cmd_run(int argc, char **argv)
 	if (opt.trace) {
 		bool ok = fflush(opt.trace) == 0 && !ferror(opt.trace);
 		ok = fclose(opt.trace) == 0 && ok;
-		if (!ok || g_rename(tmp_trace, trace_path) < 0) {
+		if (!ok || (tmp_trace && g_rename(tmp_trace, trace_path) < 0)) {
 			fprintf(stderr, "hvpci-sim run: cannot write the trace to %s: %s\n",
 			        trace_path, g_strerror(errno));
-			g_unlink(tmp_trace);
+			if (tmp_trace)
+				g_unlink(tmp_trace);
 			ret = EXIT_USAGE;
 		}
 	}

@@ -431,6 +431,48 @@ static void test_cli_not_a_file(void)
 	g_rmdir(dir);
 }
 
+static gpointer read_all(gpointer path)
+{
+	char *text = NULL;
+
+	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	return text;
+}
+
+/* --trace DIR is refused before anything runs; --trace FIFO writes into
+ * the FIFO, it does not replace it with a file (as root, --trace /dev/null
+ * would otherwise replace /dev/null). */
+static void test_cli_trace_target(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("hvpci-XXXXXX", NULL);
+	g_autofree char *fifo = g_build_filename(dir, "trace", NULL);
+	g_autofree char *out = NULL, *err = NULL, *expect = NULL, *trace = NULL;
+	GThread *reader;
+	GStatBuf st;
+
+	g_assert_cmpint(
+	    cli(SETS("run", "--trace", dir, "scenarios/hibernate/persistent-driver.json"), &out,
+	        &err),
+	    ==, 2);
+	expect = g_strdup_printf("--trace %s: a directory", dir);
+	g_assert_nonnull(strstr(err, expect));
+	g_assert_cmpstr(out, ==, ""); /* nothing ran */
+	g_clear_pointer(&out, g_free);
+	g_clear_pointer(&err, g_free);
+	g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
+	reader = g_thread_new("trace-reader", read_all, fifo);
+	g_assert_cmpint(
+	    cli(SETS("run", "--trace", fifo, "scenarios/hibernate/persistent-driver.json"), &out,
+	        &err),
+	    ==, 0);
+	trace = g_thread_join(reader);
+	g_assert_cmpuint(strlen(trace), >, 1000);
+	g_assert_cmpint(g_lstat(fifo, &st), ==, 0);
+	g_assert_true(S_ISFIFO(st.st_mode));
+	g_unlink(fifo);
+	g_rmdir(dir);
+}
+
 /* A directory walk does not follow symbolic links to directories: a link
  * back up (a loop) neither hangs nor runs a scenario twice; it is named. */
 static void test_cli_symlink_loop(void)
@@ -544,6 +586,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/cli/bad-file", test_cli_bad_file);
 	g_test_add_func("/cli/not-a-file", test_cli_not_a_file);
 	g_test_add_func("/cli/symlink-loop", test_cli_symlink_loop);
+	g_test_add_func("/cli/trace-target", test_cli_trace_target);
 	g_test_add_func("/cli/trace-deterministic", test_cli_trace_deterministic);
 	g_test_add_func("/cli/formats", test_cli_formats);
 	return g_test_run();
