@@ -950,9 +950,10 @@ static bool load_root(struct loader *ld, json_object *root, struct scenario *s)
 		s->name = g_strdup(name);
 	} else {
 		g_autofree char *base = g_path_get_basename(ld->file);
-		char *dot = strrchr(base, '.');
-		if (dot && dot != base)
-			*dot = '\0';
+		size_t n = strlen(base);
+		/* the doc: the file name without ".json" (and only that) */
+		if (n > strlen(".json") && g_str_has_suffix(base, ".json"))
+			base[n - strlen(".json")] = '\0';
 		s->name = g_strdup(base);
 	}
 	s->description = g_strdup(desc ? desc : "");

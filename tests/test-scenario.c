@@ -243,6 +243,17 @@ static void test_defaults(void)
 
 	g_assert_no_error(error);
 	g_assert_cmpstr(s->name, ==, "t"); /* the file's name without .json */
+	scenario_free(s);
+	/* only .json goes: "dir/v1.2" is "v1.2", ".json" is ".json" */
+	s = scenario_load_data("dir/v1.2", OK_HEAD OK_TAIL, strlen(OK_HEAD OK_TAIL), NULL, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(s->name, ==, "v1.2");
+	scenario_free(s);
+	s = scenario_load_data(".json", OK_HEAD OK_TAIL, strlen(OK_HEAD OK_TAIL), NULL, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(s->name, ==, ".json");
+	scenario_free(s);
+	s = load(OK_HEAD OK_TAIL, NULL, &error);
 	g_assert_cmpuint(s->seed, ==, 1);
 	g_assert_cmpuint(s->vcpus, ==, 4);
 	g_assert_cmpuint(s->protocol, ==, PCI_PROTOCOL_VERSION_1_4);
