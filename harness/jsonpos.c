@@ -63,6 +63,77 @@ static char *string_token(struct scan *s)
 	return raw;
 }
 
+static int hex4(const char *p)
+{
+	int v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		if (!g_ascii_isxdigit(p[i]))
+			return -1;
+		v = v * 16 + g_ascii_xdigit_value(p[i]);
+	}
+	return v;
+}
+
+/* A member name as json-c keeps it: escapes decoded (a lone surrogate as
+ * U+FFFD), cut at the first NUL (json-c's names are C strings). So
+ * "n\u0061me" and "name" are the same key, as they are to json-c. */
+static char *decode_key(const char *raw)
+{
+	GString *out = g_string_sized_new(strlen(raw));
+	const char *p = raw;
+
+	while (*p) {
+		int u, lo;
+
+		if (*p != '\\' || !p[1]) {
+			g_string_append_c(out, *p++);
+			continue;
+		}
+		p++;
+		switch (*p) {
+		case 'b':
+			g_string_append_c(out, '\b');
+			break;
+		case 'f':
+			g_string_append_c(out, '\f');
+			break;
+		case 'n':
+			g_string_append_c(out, '\n');
+			break;
+		case 'r':
+			g_string_append_c(out, '\r');
+			break;
+		case 't':
+			g_string_append_c(out, '\t');
+			break;
+		case 'u':
+			u = hex4(p + 1);
+			if (u < 0) {
+				g_string_append_c(out, *p);
+				break;
+			}
+			p += 4;
+			if (u >= 0xD800 && u <= 0xDBFF && p[1] == '\\' && p[2] == 'u' &&
+			    (lo = hex4(p + 3)) >= 0xDC00 && lo <= 0xDFFF) {
+				u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+				p += 6;
+			} else if (u >= 0xD800 && u <= 0xDFFF) {
+				u = 0xFFFD;
+			}
+			if (!u)
+				return g_string_free(out, FALSE);
+			g_string_append_unichar(out, (gunichar)u);
+			break;
+		default: /* \" \\ \/ */
+			g_string_append_c(out, *p);
+			break;
+		}
+		p++;
+	}
+	return g_string_free(out, FALSE);
+}
+
 static bool value(struct scan *s, const char *path, unsigned depth);
 
 static void record(struct scan *s, const char *path, unsigned kl, unsigned kc)
@@ -73,6 +144,7 @@ static void record(struct scan *s, const char *path, unsigned kl, unsigned kc)
 	pos->key_col = kc;
 	pos->line = s->line;
 	pos->col = s->col;
+	pos->off = (size_t)(s->p - s->text);
 	g_hash_table_replace(s->idx->at, g_strdup(path), pos);
 }
 
@@ -107,13 +179,15 @@ static bool object(struct scan *s, const char *path, unsigned depth)
 	}
 	while (s->p < s->end) {
 		unsigned kl = s->line, kc = s->col;
-		char *key;
+		char *key, *raw;
 		g_autofree char *child = NULL;
 
 		if (*s->p != '"')
 			return fail(
 			    s, g_strdup("not valid JSON: a member name must be in double quotes"));
-		key = string_token(s);
+		raw = string_token(s);
+		key = decode_key(raw);
+		g_free(raw);
 		if (g_hash_table_contains(seen, key)) {
 			s->line = kl, s->col = kc;
 			fail(s, g_strdup_printf("duplicate key \"%s\"", key));

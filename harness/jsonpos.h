@@ -15,6 +15,7 @@
 struct jpos {
 	unsigned key_line, key_col; /* the member's key; the value's for array elements */
 	unsigned line, col;         /* the value */
+	size_t off;                 /* the value's first byte in the text */
 };
 
 struct jpos_index;

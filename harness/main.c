@@ -20,6 +20,7 @@
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define EXIT_MISMATCH 1
@@ -54,6 +55,11 @@ static int by_name(gconstpointer a, gconstpointer b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* A PATH given on the command line is followed if it is a symbolic link.
+ * Inside a directory, symbolic links to directories are not followed (one
+ * pointing back up would make the walk endless; each is named on stderr),
+ * links to files are. Whatever ends in .json goes to the loader, which
+ * rejects what is not a regular file. */
 static void collect(const char *path, GPtrArray *files, GError **error)
 {
 	if (!g_file_test(path, G_FILE_TEST_IS_DIR)) {
@@ -71,7 +77,14 @@ static void collect(const char *path, GPtrArray *files, GError **error)
 	for (guint i = 0; i < names->len; i++) {
 		const char *name = g_ptr_array_index(names, i);
 		g_autofree char *full = g_build_filename(path, name, NULL);
-		if (g_file_test(full, G_FILE_TEST_IS_DIR))
+		GStatBuf st;
+		bool link = g_lstat(full, &st) == 0 && S_ISLNK(st.st_mode);
+
+		if (link && g_file_test(full, G_FILE_TEST_IS_DIR))
+			fprintf(stderr,
+			        "hvpci-sim run: %s: not followed: a symbolic link to a directory\n",
+			        full);
+		else if (!link && g_file_test(full, G_FILE_TEST_IS_DIR))
 			collect(full, files, error);
 		else if (g_str_has_suffix(name, ".json") && strcmp(name, "schema.json") != 0)
 			g_ptr_array_add(files, g_strdup(full));
@@ -97,7 +110,9 @@ static int cmd_run(int argc, char **argv)
 	bool use_color;
 	GOptionEntry entries[] = {
 	    {"seed", 0, 0, G_OPTION_ARG_STRING, &seed_str,
-	     "Seed for the PRNG, overriding each scenario's (same seed, same trace)", "N"},
+	     "Seed for the PRNG, 0 to 2^64-1 in decimal, overriding each scenario's (same seed, "
+	     "same trace)",
+	     "N"},
 	    {"trace", 0, 0, G_OPTION_ARG_FILENAME, &trace_path,
 	     "Write the structured trace (JSON lines) to FILE", "FILE"},
 	    {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets,
@@ -137,13 +152,10 @@ static int cmd_run(int argc, char **argv)
 	                ? false
 	                : isatty(fileno(stdout)) && !g_getenv("NO_COLOR");
 	if (seed_str) {
-		char *end;
-		errno = 0;
-		opt.seed = g_ascii_strtoull(seed_str, &end, 0);
-		if (errno || !*seed_str || *end || seed_str[0] == '-') {
-			fprintf(stderr,
-			        "hvpci-sim run: --seed %s: expected a non-negative integer\n",
-			        seed_str);
+		/* the rule a file's "seed" follows too */
+		if (!scenario_parse_seed(seed_str, &opt.seed)) {
+			fprintf(stderr, "hvpci-sim run: --seed %s: expected %s\n", seed_str,
+			        SCN_SEED_RULE);
 			return EXIT_USAGE;
 		}
 		opt.seed_set = true;
@@ -179,8 +191,21 @@ static int cmd_run(int argc, char **argv)
 		return ret;
 
 	if (trace_path) {
-		tmp_trace = g_strconcat(trace_path, ".partial", NULL);
-		opt.trace = fopen(tmp_trace, "w");
+		GStatBuf st;
+		bool special = g_stat(trace_path, &st) == 0 && !S_ISREG(st.st_mode);
+
+		if (special && S_ISDIR(st.st_mode)) {
+			fprintf(stderr,
+			        "hvpci-sim run: --trace %s: a directory; give a file name\n",
+			        trace_path);
+			return EXIT_USAGE;
+		}
+		/* A regular file is written under another name and renamed when
+		 * complete; a FIFO or a device (/dev/stdout) is written to as it is,
+		 * never replaced by a file. */
+		if (!special)
+			tmp_trace = g_strconcat(trace_path, ".partial", NULL);
+		opt.trace = fopen(special ? trace_path : tmp_trace, "w");
 		if (!opt.trace) {
 			fprintf(stderr, "hvpci-sim run: --trace %s: %s\n", trace_path,
 			        g_strerror(errno));
@@ -196,10 +221,11 @@ static int cmd_run(int argc, char **argv)
 	if (opt.trace) {
 		bool ok = fflush(opt.trace) == 0 && !ferror(opt.trace);
 		ok = fclose(opt.trace) == 0 && ok;
-		if (!ok || g_rename(tmp_trace, trace_path) < 0) {
+		if (!ok || (tmp_trace && g_rename(tmp_trace, trace_path) < 0)) {
 			fprintf(stderr, "hvpci-sim run: cannot write the trace to %s: %s\n",
 			        trace_path, g_strerror(errno));
-			g_unlink(tmp_trace);
+			if (tmp_trace)
+				g_unlink(tmp_trace);
 			ret = EXIT_USAGE;
 		}
 	}

@@ -11,8 +11,11 @@
 #include "scenario.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../vmbus-sim/vpci-proto.h"
 #include "catalog.h"
@@ -30,6 +33,20 @@ const char *scn_op_name(enum scn_op op)
 	const struct step_desc *d = step_desc(op);
 
 	return d ? d->name : "?";
+}
+
+bool scenario_parse_seed(const char *text, uint64_t *seed)
+{
+	uint64_t u;
+
+	if (!*text || text[strspn(text, "0123456789")])
+		return false;
+	errno = 0;
+	u = g_ascii_strtoull(text, NULL, 10);
+	if (errno)
+		return false;
+	*seed = u;
+	return true;
 }
 
 /* ---- the loader's state and its error reporting ---------------------- */
@@ -111,6 +128,35 @@ static char *child_path(const char *parent, const char *key)
 	return *parent ? g_strdup_printf("%s.%s", parent, key) : g_strdup(key);
 }
 
+/* The number at path as written (in the file, or in the --set that gave
+ * exactly this path), or NULL. json-c saturates integers beyond 64 bits,
+ * so only the text tells 18446744073709551616 from 2^64-1. */
+static char *raw_number(const struct loader *ld, const char *path)
+{
+	const struct set_origin *o = set_origin_of(ld, path);
+	const char *p, *end;
+	struct jpos pos;
+	size_t n = 0;
+
+	if (o) {
+		if (strcmp(o->path, path) != 0)
+			return NULL;
+		p = strchr(o->arg, '=') + 1;
+		end = p + strlen(p);
+	} else if (ld->pos && jpos_exact(ld->pos, path) && jpos_lookup(ld->pos, path, &pos) &&
+	           pos.off < ld->len) {
+		p = ld->text + pos.off;
+		end = ld->text + ld->len;
+	} else {
+		return NULL;
+	}
+	while (p < end && *p && strchr(" \t\r\n", *p))
+		p++;
+	while (p + n < end && p[n] && strchr("+-.eE0123456789", p[n]))
+		n++;
+	return n ? g_strndup(p, n) : NULL;
+}
+
 static const char *type_noun(json_object *v)
 {
 	switch (json_object_get_type(v)) {
@@ -160,7 +206,15 @@ static bool only_fields(struct loader *ld, const char *path, json_object *obj,
 	return true;
 }
 
-/* The member, or NULL if absent; an explicit null counts as absent. */
+/* Whether obj has the member at all. json-c gives a member whose value is
+ * null as a NULL pointer, so only this tells "null" from "absent"; a null
+ * is a value of the wrong type (type_noun(NULL) is "null"), never absent. */
+static bool has(json_object *obj, const char *key)
+{
+	return json_object_object_get_ex(obj, key, NULL);
+}
+
+/* The member's value: NULL when it is absent or null (see has()). */
 static json_object *member(json_object *obj, const char *key)
 {
 	json_object *v = NULL;
@@ -170,12 +224,12 @@ static json_object *member(json_object *obj, const char *key)
 }
 
 /* Finds obj.key: false after reporting a missing required field; otherwise
- * true with *v the value, or NULL when the optional field is absent. */
+ * true with *v its value (NULL for null: the caller's type check rejects it). */
 static bool present(struct loader *ld, const char *path, json_object *obj, const char *key,
                     bool required, json_object **v)
 {
 	*v = member(obj, key);
-	if (!*v && required)
+	if (!has(obj, key) && required)
 		return err_at(ld, path, false, "missing required field \"%s\"", key);
 	return true;
 }
@@ -186,8 +240,10 @@ static bool get_string(struct loader *ld, const char *path, json_object *obj, co
 	g_autofree char *p = child_path(path, key);
 	json_object *v;
 
-	if (!present(ld, path, obj, key, required, &v) || !v)
-		return !ld->failed;
+	if (!present(ld, path, obj, key, required, &v))
+		return false;
+	if (!has(obj, key))
+		return true;
 	if (!want_type(ld, p, v, json_type_string, "a string"))
 		return false;
 	if (required && !json_object_get_string_len(v))
@@ -203,17 +259,43 @@ static bool get_uint(struct loader *ld, const char *path, json_object *obj, cons
 	json_object *v;
 	uint64_t u;
 
-	if (!present(ld, path, obj, key, required, &v) || !v)
-		return !ld->failed;
+	if (!present(ld, path, obj, key, required, &v))
+		return false;
+	if (!has(obj, key))
+		return true;
 	if (!want_type(ld, p, v, json_type_int, "an integer"))
 		return false;
 	u = json_object_get_int64(v) < 0 ? 0 : json_object_get_uint64(v);
-	if (json_object_get_int64(v) < 0 || u < min || u > max)
-		return err_at(ld, p, false,
-		              "must be between %" G_GUINT64_FORMAT " and %" G_GUINT64_FORMAT
-		              ", got %s",
-		              min, max, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+	if (json_object_get_int64(v) < 0 || u < min || u > max) {
+		/* as written: json-c shows 1e30 as 18446744073709551615 */
+		g_autofree char *raw = raw_number(ld, p);
+		return err_at(
+		    ld, p, false,
+		    "must be between %" G_GUINT64_FORMAT " and %" G_GUINT64_FORMAT ", got %s", min,
+		    max, raw ? raw : json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+	}
 	*out = u;
+	return true;
+}
+
+/* "seed" follows scenario_parse_seed(), like --seed, applied to the number
+ * as written. */
+static bool get_seed(struct loader *ld, json_object *root, uint64_t *out)
+{
+	g_autofree char *raw = NULL;
+	json_object *v;
+
+	if (!present(ld, "", root, "seed", false, &v))
+		return false;
+	if (!has(root, "seed"))
+		return true;
+	if (!want_type(ld, "seed", v, json_type_int, "an integer"))
+		return false;
+	raw = raw_number(ld, "seed");
+	if (!raw)
+		raw = g_strdup(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+	if (!scenario_parse_seed(raw, out))
+		return err_at(ld, "seed", false, "must be %s, got %s", SCN_SEED_RULE, raw);
 	return true;
 }
 
@@ -223,8 +305,10 @@ static bool get_bool(struct loader *ld, const char *path, json_object *obj, cons
 	g_autofree char *p = child_path(path, key);
 	json_object *v;
 
-	if (!present(ld, path, obj, key, required, &v) || !v)
-		return !ld->failed;
+	if (!present(ld, path, obj, key, required, &v))
+		return false;
+	if (!has(obj, key))
+		return true;
 	if (!want_type(ld, p, v, json_type_boolean, "true or false"))
 		return false;
 	*out = json_object_get_boolean(v);
@@ -241,7 +325,7 @@ static bool get_hex(struct loader *ld, const char *path, json_object *obj, const
 	char *end;
 	uint64_t u;
 
-	if (!v)
+	if (!has(obj, key))
 		return true;
 	if (json_object_is_type(v, json_type_int))
 		return get_uint(ld, path, obj, key, false, 0, max, out);
@@ -300,24 +384,23 @@ static bool load_vm(struct loader *ld, json_object *vm, struct scenario *s)
 		return false;
 	s->vcpus = (unsigned)vcpus;
 	proto = member(vm, "protocol");
-	if (!proto)
+	if (!has(vm, "protocol"))
 		return true;
+	/* A bare number is accepted from --set vm.protocol=1.3 only, and as
+	 * written (json-c keeps a parsed number's text): 1.30 is no version. */
+	if (!json_object_is_type(proto, json_type_string) &&
+	    !(json_object_is_type(proto, json_type_double) && set_origin_of(ld, "vm.protocol")))
+		return err_at(ld, "vm.protocol", false, "expected a string like \"1.4\", got %s",
+		              type_noun(proto));
 	for (unsigned i = 0; i < G_N_ELEMENTS(versions); i++) {
-		/* a bare number from --set vm.protocol=1.3 is accepted too */
-		bool match = json_object_is_type(proto, json_type_string)
-		                 ? strcmp(json_object_get_string(proto), versions[i]) == 0
-		                 : json_object_is_type(proto, json_type_double) &&
-		                       json_object_get_double(proto) > 1.05 + 0.1 * i &&
-		                       json_object_get_double(proto) < 1.15 + 0.1 * i;
-		if (match) {
+		if (strcmp(json_object_is_type(proto, json_type_string)
+		               ? json_object_get_string(proto)
+		               : json_object_to_json_string_ext(proto, JSON_C_TO_STRING_PLAIN),
+		           versions[i]) == 0) {
 			s->protocol = PCI_MAKE_VERSION(1, i + 1);
 			return true;
 		}
 	}
-	if (!json_object_is_type(proto, json_type_string) &&
-	    !json_object_is_type(proto, json_type_double))
-		return err_at(ld, "vm.protocol", false, "expected a string like \"1.4\", got %s",
-		              type_noun(proto));
 	return err_at(
 	    ld, "vm.protocol", false,
 	    "unknown vPCI protocol version %s (one of: \"1.1\", \"1.2\", \"1.3\", \"1.4\")",
@@ -341,7 +424,7 @@ static bool load_guest(struct loader *ld, json_object *guest, struct scenario *s
 		s->behaviours = s->profile->behaviours;
 	}
 	beh = member(guest, "behaviours");
-	if (!beh)
+	if (!has(guest, "behaviours"))
 		return true;
 	if (!want_type(ld, "guest.behaviours", beh, json_type_object, "an object"))
 		return false;
@@ -524,7 +607,7 @@ static bool load_faults(struct loader *ld, json_object *arr, struct scenario *s)
 		struct fault_rule *r = &sf->rule;
 		const char *name = NULL;
 		uint64_t nth = 0, status = 0;
-		json_object *prob, *nv;
+		json_object *prob;
 		int point, mode, phase;
 
 		if (!want_type(ld, p, f, json_type_object, "an object") ||
@@ -545,19 +628,18 @@ static bool load_faults(struct loader *ld, json_object *arr, struct scenario *s)
 		if (mode == -1)
 			return false;
 		r->mode = mode == -2 ? FAULT_EVERY : (enum fault_mode)mode;
-		nv = member(f, "n");
 		if (r->mode == FAULT_NTH) {
 			if (!get_uint(ld, p, f, "n", true, 1, UINT32_MAX, &nth))
 				return false;
 			r->n = (unsigned)nth;
-		} else if (nv) {
+		} else if (has(f, "n")) {
 			g_autofree char *np = child_path(p, "n");
 			return err_at(ld, np, true, "\"n\" applies only to mode \"nth\"");
 		}
 		prob = member(f, "probability");
 		if (r->mode == FAULT_PROBABILITY) {
 			g_autofree char *pp = child_path(p, "probability");
-			if (!prob)
+			if (!has(f, "probability"))
 				return err_at(
 				    ld, p, false,
 				    "mode \"probability\" needs a \"probability\" between 0 and 1");
@@ -569,7 +651,7 @@ static bool load_faults(struct loader *ld, json_object *arr, struct scenario *s)
 			if (!(r->probability >= 0.0 && r->probability <= 1.0))
 				return err_at(ld, pp, false, "must be between 0 and 1, got %g",
 				              r->probability);
-		} else if (prob) {
+		} else if (has(f, "probability")) {
 			g_autofree char *pp = child_path(p, "probability");
 			return err_at(ld, pp, true,
 			              "\"probability\" applies only to mode \"probability\"");
@@ -578,16 +660,26 @@ static bool load_faults(struct loader *ld, json_object *arr, struct scenario *s)
 		if (phase == -1)
 			return false;
 		r->phase = phase == -2 ? -1 : phase;
-		if (member(f, "status")) {
+		if (has(f, "status")) {
 			uint64_t max = r->point == FP_HYPERCALL_RETARGET ? 0xFFFF : 0xFFFFFFFF;
-			if (r->point == FP_VMBUS_SEND) {
-				g_autofree char *sp = child_path(p, "status");
+			g_autofree char *sp = child_path(p, "status");
+			if (r->point == FP_VMBUS_SEND)
 				return err_at(
 				    ld, sp, true,
 				    "vmbus.send drops the packet; it has no status to set");
-			}
 			if (!get_hex(ld, p, f, "status", max, &status))
 				return false;
+			if (status == 0)
+				return err_at(ld, sp, false,
+				              "a fault must fail: status 0 is success");
+			/* the guest, like Linux, fails a request only on an NTSTATUS
+			 * with the top bit set (NT_SUCCESS is status >= 0) */
+			if (r->point != FP_HYPERCALL_RETARGET && status < 0x80000000)
+				return err_at(
+				    ld, sp, false,
+				    "a fault must fail: 0x%" G_GINT64_MODIFIER
+				    "X is a success NTSTATUS (a failure is 0x80000000 or above)",
+				    status);
 			r->status_set = true;
 			r->status = status;
 		}
@@ -654,7 +746,7 @@ static bool load_fire(struct loader *ld, const char *p, json_object *st, const s
 	}
 	step->device = (unsigned)d;
 	vecs = member(st, "vectors");
-	if (!vecs) {
+	if (!has(st, "vectors")) {
 		step->all_vectors = true;
 		return true;
 	}
@@ -843,7 +935,7 @@ static bool load_expect(struct loader *ld, json_object *ex, struct scenario *s)
 		              "must be \"pass\" or \"fail\", got \"%s\"", verdict);
 	s->expect_pass = strcmp(verdict, "pass") == 0;
 	vs = member(ex, "violations");
-	if (!vs) {
+	if (!has(ex, "violations")) {
 		s->expect_violations = g_new0(char *, 1);
 		return true;
 	}
@@ -856,7 +948,7 @@ static bool load_expect(struct loader *ld, json_object *ex, struct scenario *s)
 	if (!n)
 		return err_at(ld, "expect.violations", false,
 		              "list at least one violation, or leave the field out");
-	names = g_ptr_array_new();
+	names = g_ptr_array_new_with_free_func(g_free);
 	for (size_t i = 0; i < n; i++) {
 		g_autofree char *p = g_strdup_printf("expect.violations[%zu]", i);
 		json_object *v = json_object_array_get_idx(vs, i);
@@ -881,8 +973,16 @@ static bool load_root(struct loader *ld, json_object *root, struct scenario *s)
 	static const char *const fields[] = {"$schema", "name",  "description", "seed",
 	                                     "vm",      "guest", "devices",     "faults",
 	                                     "steps",   "reach", "expect",      NULL};
+	/* The sections' loaders take an absent section from a NULL; a null
+	 * section is rejected here, as the type its loader expects. */
+	static const struct {
+		const char *key, *noun;
+	} sections[] = {{"devices", "an array"},
+	                {"faults", "an array"},
+	                {"steps", "an array"},
+	                {"reach", "an array of event names"},
+	                {"expect", "an object"}};
 	const char *name = NULL, *desc = NULL, *schema = NULL;
-	json_object *v;
 
 	if (!json_object_is_type(root, json_type_object))
 		return err_at(ld, "", false, "a scenario is a JSON object, not %s",
@@ -890,8 +990,7 @@ static bool load_root(struct loader *ld, json_object *root, struct scenario *s)
 	if (!only_fields(ld, "", root, fields) ||
 	    !get_string(ld, "", root, "$schema", false, &schema) ||
 	    !get_string(ld, "", root, "name", false, &name) ||
-	    !get_string(ld, "", root, "description", false, &desc) ||
-	    !get_uint(ld, "", root, "seed", false, 0, UINT64_MAX, &s->seed))
+	    !get_string(ld, "", root, "description", false, &desc) || !get_seed(ld, root, &s->seed))
 		return false;
 	if (name && !*name)
 		return err_at(ld, "name", false, "must not be empty");
@@ -899,16 +998,21 @@ static bool load_root(struct loader *ld, json_object *root, struct scenario *s)
 		s->name = g_strdup(name);
 	} else {
 		g_autofree char *base = g_path_get_basename(ld->file);
-		char *dot = strrchr(base, '.');
-		if (dot && dot != base)
-			*dot = '\0';
+		size_t n = strlen(base);
+		/* the doc: the file name without ".json" (and only that) */
+		if (n > strlen(".json") && g_str_has_suffix(base, ".json"))
+			base[n - strlen(".json")] = '\0';
 		s->name = g_strdup(base);
 	}
 	s->description = g_strdup(desc ? desc : "");
-	if ((v = member(root, "vm")) && !load_vm(ld, v, s))
+	if (has(root, "vm") && !load_vm(ld, member(root, "vm"), s))
 		return false;
-	if ((v = member(root, "guest")) && !load_guest(ld, v, s))
+	if (has(root, "guest") && !load_guest(ld, member(root, "guest"), s))
 		return false;
+	for (unsigned i = 0; i < G_N_ELEMENTS(sections); i++)
+		if (has(root, sections[i].key) && !member(root, sections[i].key))
+			return err_at(ld, sections[i].key, false, "expected %s, got null",
+			              sections[i].noun);
 	return load_devices(ld, member(root, "devices"), s) &&
 	       load_faults(ld, member(root, "faults"), s) &&
 	       load_steps(ld, member(root, "steps"), s) &&
@@ -959,8 +1063,10 @@ static GArray *parse_set_path(const char *path, GString *canon)
 			p += n;
 			if (*p == '.') {
 				p++;
-				if (!*p)
+				if (!*p) { /* "vm." */
+					g_free(sg.key);
 					goto bad;
+				}
 			}
 			if (g_ascii_isdigit(*sg.key) && strspn(sg.key, "0123456789") == n) {
 				sg.is_index = true;
@@ -981,6 +1087,8 @@ bad:
 	return NULL;
 }
 
+/* VALUE as JSON, or as a string if it is not JSON. NULL for "null", which
+ * is JSON: validation then rejects it like a null in the file. */
 static json_object *parse_set_value(const char *value)
 {
 	json_tokener *tok = json_tokener_new();
@@ -989,13 +1097,13 @@ static json_object *parse_set_value(const char *value)
 
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	v = json_tokener_parse_ex(tok, value, (int)len + 1);
-	if (v && (json_tokener_get_error(tok) != json_tokener_success ||
-	          json_tokener_get_parse_end(tok) < len)) {
+	if (json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) < len) {
 		json_object_put(v);
-		v = NULL;
+		v = json_object_new_string(value); /* a bare word is a string */
 	}
 	json_tokener_free(tok);
-	return v ? v : json_object_new_string(value); /* a bare word is a string */
+	return v;
 }
 
 static bool apply_set(struct loader *ld, json_object *root, const char *arg)
@@ -1043,8 +1151,9 @@ static bool apply_set(struct loader *ld, json_object *root, const char *arg)
 				json_object_array_put_idx(cur, sg->index, parse_set_value(eq + 1));
 				break;
 			}
+			/* a null element stays: the next segment reports it */
 			child = sg->index < len ? json_object_array_get_idx(cur, sg->index) : NULL;
-			if (!child) {
+			if (sg->index == len) {
 				child =
 				    next_index ? json_object_new_array() : json_object_new_object();
 				json_object_array_put_idx(cur, sg->index, child);
@@ -1055,7 +1164,9 @@ static bool apply_set(struct loader *ld, json_object *root, const char *arg)
 				json_object_object_add(cur, sg->key, parse_set_value(eq + 1));
 				break;
 			}
-			if (!json_object_object_get_ex(cur, sg->key, &child) || !child) {
+			/* only a missing member is created; a null one stays, and
+			 * the next segment reports it */
+			if (!json_object_object_get_ex(cur, sg->key, &child)) {
 				child =
 				    next_index ? json_object_new_array() : json_object_new_object();
 				json_object_object_add(cur, sg->key, child);
@@ -1072,6 +1183,37 @@ static bool apply_set(struct loader *ld, json_object *root, const char *arg)
 }
 
 /* ---- entry points ---------------------------------------------------- */
+
+static bool not_regular(const char *path, mode_t mode, GError **error)
+{
+	const char *kind = S_ISDIR(mode)    ? "a directory"
+	                   : S_ISFIFO(mode) ? "a FIFO"
+	                   : S_ISCHR(mode)  ? "a character device"
+	                   : S_ISBLK(mode)  ? "a block device"
+	                   : S_ISSOCK(mode) ? "a socket"
+	                                    : "not a file";
+
+	g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_IO,
+	            "%s: not a regular file (%s); a scenario must be a regular file", path, kind);
+	return false;
+}
+
+/* size < 0: the file grew past the limit while it was read. */
+static bool too_large(const char *path, intmax_t size, GError **error)
+{
+	g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_IO,
+	            "%s: too large: %s%jd bytes, over the 16 MiB (%d bytes) a scenario may hold",
+	            path, size < 0 ? "more than " : "",
+	            size < 0 ? (intmax_t)SCN_MAX_FILE_SIZE : size, SCN_MAX_FILE_SIZE);
+	return false;
+}
+
+static bool cannot_read(const char *path, int err, GError **error)
+{
+	g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_IO, "%s: cannot read: %s", path,
+	            g_strerror(err));
+	return false;
+}
 
 static json_object *parse_strict(struct loader *ld)
 {
@@ -1096,13 +1238,21 @@ static json_object *parse_strict(struct loader *ld)
 	jerr = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
 	json_tokener_free(tok);
-	if (root && jerr == json_tokener_success) {
+	if (jerr == json_tokener_success) {
+		size_t start = strspn(ld->text, " \t\r\n");
 		end = MIN(end, ld->len);
 		while (end < ld->len && strchr(" \t\r\n", ld->text[end]))
 			end++;
-		if (end >= ld->len)
+		if (end >= ld->len && root)
 			return root;
 		json_object_put(root);
+		if (end >= ld->len) { /* the text is "null", which json-c gives as NULL */
+			jpos_linecol(ld->text, ld->len, start, &line, &col);
+			g_set_error(ld->error, SCENARIO_ERROR, SCENARIO_ERROR_SCHEMA,
+			            "%s:%u:%u: a scenario is a JSON object, not null", ld->file,
+			            line, col);
+			return NULL;
+		}
 		jpos_linecol(ld->text, ld->len, end, &line, &col);
 		g_set_error(ld->error, SCENARIO_ERROR, SCENARIO_ERROR_SYNTAX,
 		            "%s:%u:%u: unexpected text after the scenario object", ld->file, line,
@@ -1121,20 +1271,20 @@ static json_object *parse_strict(struct loader *ld)
 	return NULL;
 }
 
-struct scenario *scenario_load_data(const char *label, const char *data, size_t len,
-                                    const char *const *sets, GError **error)
+/* text[len] must be a NUL: json-c is given len + 1 bytes (see parse_strict). */
+static struct scenario *load_text(const char *label, const char *text, size_t len,
+                                  const char *const *sets, GError **error)
 {
-	struct loader ld = {.file = label, .text = data, .len = len, .error = error};
+	struct loader ld = {.file = label, .text = text, .len = len, .error = error};
 	struct scenario *s = NULL;
 	json_object *root;
 	char *problem = NULL;
 	unsigned line = 0, col = 0;
 
-	g_return_val_if_fail(len < INT_MAX, NULL);
 	root = parse_strict(&ld);
 	if (!root)
 		return NULL;
-	ld.pos = jpos_scan(data, len, &problem, &line, &col);
+	ld.pos = jpos_scan(text, len, &problem, &line, &col);
 	if (!ld.pos) {
 		g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_SYNTAX, "%s:%u:%u: %s", label,
 		            line, col, problem);
@@ -1162,7 +1312,8 @@ struct scenario *scenario_load_data(const char *label, const char *data, size_t 
 		s->protocol = PCI_PROTOCOL_VERSION_1_4;
 		s->profile = profile_default();
 		s->behaviours = s->profile->behaviours;
-		if (!load_root(&ld, root, s))
+		/* ld.failed too: no scenario ever comes back with an error set */
+		if (!load_root(&ld, root, s) || ld.failed)
 			g_clear_pointer(&s, scenario_free);
 	}
 	g_ptr_array_free(ld.sets, TRUE);
@@ -1171,18 +1322,87 @@ struct scenario *scenario_load_data(const char *label, const char *data, size_t 
 	return s;
 }
 
+struct scenario *scenario_load_data(const char *label, const char *data, size_t len,
+                                    const char *const *sets, GError **error)
+{
+	g_autofree char *text = NULL;
+
+	if (len > SCN_MAX_FILE_SIZE) {
+		too_large(label, (intmax_t)len, error);
+		return NULL;
+	}
+	/* data need not end in a NUL; load_text() needs one after the text */
+	text = g_malloc(len + 1);
+	memcpy(text, data, len);
+	text[len] = '\0';
+	return load_text(label, text, len, sets, error);
+}
+
+static bool read_all(const char *path, int fd, size_t size, char **out, size_t *len, GError **error)
+{
+	size_t n = 0, cap = MIN(size, (size_t)SCN_MAX_FILE_SIZE) + 1;
+	g_autofree char *buf = g_malloc(cap + 1);
+
+	for (;;) {
+		ssize_t r = read(fd, buf + n, cap - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return cannot_read(path, errno, error);
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n > SCN_MAX_FILE_SIZE)
+			return too_large(path, -1, error);
+		if (n == cap) {
+			cap = MIN(cap * 2, (size_t)SCN_MAX_FILE_SIZE + 1);
+			buf = g_realloc(buf, cap + 1);
+		}
+	}
+	buf[n] = '\0';
+	*len = n;
+	*out = g_steal_pointer(&buf);
+	return true;
+}
+
+/* A regular file of at most SCN_MAX_FILE_SIZE, NUL-terminated. The kind
+ * and size are checked before it is opened (opening a FIFO blocks,
+ * /dev/zero never ends), again on the open file (it may have been
+ * replaced), and while reading (it may grow). */
+static bool read_file(const char *path, char **out, size_t *len, GError **error)
+{
+	struct stat st;
+	bool ok;
+	int fd;
+
+	if (stat(path, &st) < 0)
+		return cannot_read(path, errno, error);
+	if (!S_ISREG(st.st_mode))
+		return not_regular(path, st.st_mode, error);
+	if (st.st_size > SCN_MAX_FILE_SIZE)
+		return too_large(path, (intmax_t)st.st_size, error);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return cannot_read(path, errno, error);
+	if (fstat(fd, &st) < 0)
+		ok = cannot_read(path, errno, error);
+	else if (!S_ISREG(st.st_mode))
+		ok = not_regular(path, st.st_mode, error);
+	else
+		ok = read_all(path, fd, (size_t)st.st_size, out, len, error);
+	close(fd);
+	return ok;
+}
+
 struct scenario *scenario_load(const char *path, const char *const *sets, GError **error)
 {
 	g_autofree char *data = NULL;
-	g_autoptr(GError) io = NULL;
-	gsize len;
+	size_t len = 0;
 
-	if (!g_file_get_contents(path, &data, &len, &io)) {
-		g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_IO, "%s: cannot read: %s", path,
-		            io->message);
+	if (!read_file(path, &data, &len, error))
 		return NULL;
-	}
-	return scenario_load_data(path, data, len, sets, error);
+	return load_text(path, data, len, sets, error);
 }
 
 void scenario_free(struct scenario *s)

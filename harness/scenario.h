@@ -20,11 +20,13 @@
 #define SCN_MAX_VCPUS   32
 #define SCN_MAX_VECTORS 64
 #define SCN_MAX_DEVICES 8
+/* The largest scenario: a file, or the text given to scenario_load_data(). */
+#define SCN_MAX_FILE_SIZE (16 * 1024 * 1024)
 
 #define SCENARIO_ERROR (scenario_error_quark())
 GQuark scenario_error_quark(void);
 enum scenario_error_code {
-	SCENARIO_ERROR_IO,     /* cannot read the file */
+	SCENARIO_ERROR_IO,     /* cannot read the file; not a regular file; over 16 MiB */
 	SCENARIO_ERROR_SYNTAX, /* not strict JSON */
 	SCENARIO_ERROR_SCHEMA, /* unknown field, wrong type, bad value */
 	SCENARIO_ERROR_SET,    /* a --set override is malformed or does not apply */
@@ -93,7 +95,13 @@ struct scenario {
 
 const char *scn_op_name(enum scn_op op);
 
-/* sets: NULL-terminated "PATH=VALUE" strings, applied in order. */
+/* The one rule for a seed, whether from a file's "seed", --set seed=N or
+ * --seed N: decimal digits only (no sign, no "0x"), at most 2^64-1. */
+#define SCN_SEED_RULE "a decimal integer from 0 to 18446744073709551615"
+bool scenario_parse_seed(const char *text, uint64_t *seed);
+
+/* sets: NULL-terminated "PATH=VALUE" strings, applied in order. data is
+ * len bytes, with or without a NUL after them. */
 struct scenario *scenario_load(const char *path, const char *const *sets, GError **error);
 struct scenario *scenario_load_data(const char *label, const char *data, size_t len,
                                     const char *const *sets, GError **error);

@@ -13,8 +13,11 @@
 #include "vmbus-sim/vpci-proto.h"
 
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <json-c/json.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* The smallest valid scenario, as the start of many malformed ones. */
 #define OK_HEAD "{\n  \"devices\": [{\"name\": \"nvme0\", \"driver\": \"recreate-vectors\"}],\n"
@@ -53,7 +56,15 @@ static const struct bad bad_files[] = {
      SCENARIO_ERROR_SYNTAX},
     {"duplicate key", "{\n  \"name\": \"a\",\n  \"name\": \"b\"\n}\n",
      "t.json:3:3:", "duplicate key \"name\"", SCENARIO_ERROR_SYNTAX},
+    /* json-c sees one key "name" and would keep the last value silently */
+    {"duplicate key spelled with an escape", "{\n  \"name\": \"a\",\n  \"n\\u0061me\": \"b\"\n}\n",
+     "t.json:3:3:", "duplicate key \"name\"", SCENARIO_ERROR_SYNTAX},
+    {"position of a key spelled with an escape",
+     OK_HEAD "  \"vm\": {\"vc\\u0070us\": 40},\n" OK_TAIL,
+     "t.json:3:24:", "vm.vcpus: must be between 1 and 32, got 40", SCENARIO_ERROR_SCHEMA},
     {"not an object", "[1, 2]\n", "t.json:1:1:", "a scenario is a JSON object",
+     SCENARIO_ERROR_SCHEMA},
+    {"null document", "\n  null\n", "t.json:2:3:", "a scenario is a JSON object, not null",
      SCENARIO_ERROR_SCHEMA},
     {"unknown top-level field", OK_HEAD "  \"stpes\": [],\n" OK_TAIL,
      "t.json:3:3:", "stpes: unknown field \"stpes\"", SCENARIO_ERROR_SCHEMA},
@@ -65,8 +76,21 @@ static const struct bad bad_files[] = {
      "t.json:3:19:", "expected an integer", SCENARIO_ERROR_SCHEMA},
     {"out of range", OK_HEAD "  \"vm\": {\"vcpus\": 0},\n" OK_TAIL,
      "t.json:3:19:", "vm.vcpus: must be between 1 and 32, got 0", SCENARIO_ERROR_SCHEMA},
-    {"negative", OK_HEAD "  \"seed\": -1,\n" OK_TAIL, "t.json:3:11:", "seed: must be between",
+    {"negative", OK_HEAD "  \"seed\": -1,\n" OK_TAIL,
+     "t.json:3:11:", "seed: must be a decimal integer from 0 to 18446744073709551615, got -1",
      SCENARIO_ERROR_SCHEMA},
+    /* json-c saturates these to 2^64-1; the loader reads them as written */
+    {"seed past 2^64-1", OK_HEAD "  \"seed\": 18446744073709551616,\n" OK_TAIL, "t.json:3:11:",
+     "seed: must be a decimal integer from 0 to 18446744073709551615, got 18446744073709551616",
+     SCENARIO_ERROR_SCHEMA},
+    {"seed far past 2^64-1", OK_HEAD "  \"seed\": 100000000000000000000000000000,\n" OK_TAIL,
+     "t.json:3:11:", "got 100000000000000000000000000000", SCENARIO_ERROR_SCHEMA},
+    {"integer far out of range", OK_HEAD "  \"vm\": {\"vcpus\": 99999999999999999999},\n" OK_TAIL,
+     "t.json:3:19:", "vm.vcpus: must be between 1 and 32, got 99999999999999999999",
+     SCENARIO_ERROR_SCHEMA},
+    /* a bare number is for --set only */
+    {"protocol as a number", OK_HEAD "  \"vm\": {\"protocol\": 1.3},\n" OK_TAIL, "t.json:3:22:",
+     "vm.protocol: expected a string like \"1.4\", got a fractional number", SCENARIO_ERROR_SCHEMA},
     {"unknown protocol", OK_HEAD "  \"vm\": {\"protocol\": \"1.5\"},\n" OK_TAIL,
      "t.json:3:22:", "unknown vPCI protocol version \"1.5\"", SCENARIO_ERROR_SCHEMA},
     {"unknown profile", OK_HEAD "  \"guest\": {\"profile\": \"linux-4.19\"},\n" OK_TAIL,
@@ -117,6 +141,21 @@ static const struct bad bad_files[] = {
      OK_HEAD
      "  \"faults\": [{\"name\": \"f\", \"point\": \"vmbus.send\", \"status\": 1}],\n" OK_TAIL,
      "t.json:3:51:", "no status", SCENARIO_ERROR_SCHEMA},
+    {"fault that cannot fail",
+     OK_HEAD "  \"faults\": [{\"name\": \"f\", \"point\": \"hypercall.retarget\", \"status\": "
+             "0}],\n" OK_TAIL,
+     "t.json:3:69:", "faults[0].status: a fault must fail: status 0 is success",
+     SCENARIO_ERROR_SCHEMA},
+    {"fault that cannot fail, in hex",
+     OK_HEAD "  \"faults\": [{\"name\": \"f\", \"point\": \"vsp.d0-entry\", \"status\": "
+             "\"0x00000000\"}],\n" OK_TAIL,
+     "t.json:3:63:", "faults[0].status: a fault must fail: status 0 is success",
+     SCENARIO_ERROR_SCHEMA},
+    {"fault with a success NTSTATUS",
+     OK_HEAD "  \"faults\": [{\"name\": \"f\", \"point\": \"vsp.create-interrupt\", \"status\": "
+             "\"0x103\"}],\n" OK_TAIL,
+     "t.json:3:71:", "faults[0].status: a fault must fail: 0x103 is a success NTSTATUS",
+     SCENARIO_ERROR_SCHEMA},
     {"unknown phase",
      OK_HEAD
      "  \"faults\": [{\"name\": \"f\", \"point\": \"vmbus.send\", \"phase\": \"thaw\"}],\n" OK_TAIL,
@@ -177,6 +216,12 @@ static const struct bad bad_files[] = {
      OK_HEAD "  \"steps\": [{\"op\": \"boot\"}],\n"
              "  \"expect\": {\"verdict\": \"fail\", \"violations\": [\"delivery.late\"]}\n}\n",
      "t.json:4:48:", "unknown violation \"delivery.late\"", SCENARIO_ERROR_SCHEMA},
+    /* the names copied before the bad one are freed (LeakSanitizer watches) */
+    {"unknown violation after a known one",
+     OK_HEAD "  \"steps\": [{\"op\": \"boot\"}],\n"
+             "  \"expect\": {\"verdict\": \"fail\", \"violations\": [\"mask.stuck-masked\", "
+             "\"x\"]}\n}\n",
+     "t.json:4:69:", "expect.violations[1]: unknown violation \"x\"", SCENARIO_ERROR_SCHEMA},
 };
 
 static void test_bad_file(gconstpointer data)
@@ -200,6 +245,17 @@ static void test_defaults(void)
 
 	g_assert_no_error(error);
 	g_assert_cmpstr(s->name, ==, "t"); /* the file's name without .json */
+	scenario_free(s);
+	/* only .json goes: "dir/v1.2" is "v1.2", ".json" is ".json" */
+	s = scenario_load_data("dir/v1.2", OK_HEAD OK_TAIL, strlen(OK_HEAD OK_TAIL), NULL, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(s->name, ==, "v1.2");
+	scenario_free(s);
+	s = scenario_load_data(".json", OK_HEAD OK_TAIL, strlen(OK_HEAD OK_TAIL), NULL, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(s->name, ==, ".json");
+	scenario_free(s);
+	s = load(OK_HEAD OK_TAIL, NULL, &error);
 	g_assert_cmpuint(s->seed, ==, 1);
 	g_assert_cmpuint(s->vcpus, ==, 4);
 	g_assert_cmpuint(s->protocol, ==, PCI_PROTOCOL_VERSION_1_4);
@@ -218,36 +274,37 @@ static void test_defaults(void)
 	scenario_free(s);
 }
 
+static const char full_text[] =
+    "{\n"
+    "  \"$schema\": \"../schema.json\",\n"
+    "  \"name\": \"full\", \"description\": \"every field\", \"seed\": "
+    "18446744073709551615,\n"
+    "  \"vm\": {\"vcpus\": 3, \"protocol\": \"1.2\"},\n"
+    "  \"guest\": {\"profile\": \"linux-5.9\", \"behaviours\": "
+    "{\"restore-msi-on-resume\": true}},\n"
+    "  \"devices\": [{\"name\": \"g\", \"driver\": \"keep-vectors\", \"vectors\": 2, "
+    "\"vendor\": \"0x10DE\", \"device\": 7}],\n"
+    "  \"faults\": [{\"name\": \"r\", \"point\": \"hypercall.retarget\", \"mode\": "
+    "\"nth\", "
+    "\"n\": 2, \"phase\": \"cpu-offline\", \"status\": \"0x5\", \"enabled\": false},\n"
+    "             {\"name\": \"p\", \"point\": \"vsp.create-interrupt\", \"mode\": "
+    "\"probability\", \"probability\": 0.25}],\n"
+    "  \"steps\": [{\"op\": \"boot\"}, {\"op\": \"fault\", \"name\": \"r\", \"enabled\": "
+    "true},\n"
+    "            {\"op\": \"cpu-offline\", \"cpu\": 2}, {\"op\": \"fire\", \"device\": "
+    "\"g\", "
+    "\"vectors\": [1]},\n"
+    "            {\"op\": \"cpu-online\", \"cpu\": 2}, {\"op\": \"hibernate\"}, {\"op\": "
+    "\"advance\", \"ns\": 1000},\n"
+    "            {\"op\": \"resume\"}, {\"op\": \"check\"}],\n"
+    "  \"reach\": [\"retarget-failed\", \"migrate-irq\"],\n"
+    "  \"expect\": {\"verdict\": \"fail\", \"violations\": [\"mask.stuck-masked\"]}\n"
+    "}\n";
+
 static void test_full(void)
 {
-	static const char text[] =
-	    "{\n"
-	    "  \"$schema\": \"../schema.json\",\n"
-	    "  \"name\": \"full\", \"description\": \"every field\", \"seed\": "
-	    "18446744073709551615,\n"
-	    "  \"vm\": {\"vcpus\": 3, \"protocol\": \"1.2\"},\n"
-	    "  \"guest\": {\"profile\": \"linux-5.9\", \"behaviours\": "
-	    "{\"restore-msi-on-resume\": true}},\n"
-	    "  \"devices\": [{\"name\": \"g\", \"driver\": \"keep-vectors\", \"vectors\": 2, "
-	    "\"vendor\": \"0x10DE\", \"device\": 7}],\n"
-	    "  \"faults\": [{\"name\": \"r\", \"point\": \"hypercall.retarget\", \"mode\": "
-	    "\"nth\", "
-	    "\"n\": 2, \"phase\": \"cpu-offline\", \"status\": \"0x5\", \"enabled\": false},\n"
-	    "             {\"name\": \"p\", \"point\": \"vsp.create-interrupt\", \"mode\": "
-	    "\"probability\", \"probability\": 0.25}],\n"
-	    "  \"steps\": [{\"op\": \"boot\"}, {\"op\": \"fault\", \"name\": \"r\", \"enabled\": "
-	    "true},\n"
-	    "            {\"op\": \"cpu-offline\", \"cpu\": 2}, {\"op\": \"fire\", \"device\": "
-	    "\"g\", "
-	    "\"vectors\": [1]},\n"
-	    "            {\"op\": \"cpu-online\", \"cpu\": 2}, {\"op\": \"hibernate\"}, {\"op\": "
-	    "\"advance\", \"ns\": 1000},\n"
-	    "            {\"op\": \"resume\"}, {\"op\": \"check\"}],\n"
-	    "  \"reach\": [\"retarget-failed\", \"migrate-irq\"],\n"
-	    "  \"expect\": {\"verdict\": \"fail\", \"violations\": [\"mask.stuck-masked\"]}\n"
-	    "}\n";
 	g_autoptr(GError) error = NULL;
-	struct scenario *s = load(text, NULL, &error);
+	struct scenario *s = load(full_text, NULL, &error);
 
 	g_assert_no_error(error);
 	g_assert_cmpstr(s->name, ==, "full");
@@ -320,6 +377,185 @@ static void test_set(void)
 	scenario_free(s);
 }
 
+/* Every field and element of full_text, each in turn replaced by null. */
+static const char *const typed_paths[] = {
+    "$schema",
+    "name",
+    "description",
+    "seed",
+    "vm",
+    "vm.vcpus",
+    "vm.protocol",
+    "guest",
+    "guest.profile",
+    "guest.behaviours",
+    "guest.behaviours.restore-msi-on-resume",
+    "devices",
+    "devices[0]",
+    "devices[0].name",
+    "devices[0].driver",
+    "devices[0].vectors",
+    "devices[0].vendor",
+    "devices[0].device",
+    "faults",
+    "faults[0]",
+    "faults[0].name",
+    "faults[0].point",
+    "faults[0].mode",
+    "faults[0].n",
+    "faults[0].phase",
+    "faults[0].status",
+    "faults[0].enabled",
+    "faults[1].probability",
+    "steps",
+    "steps[0]",
+    "steps[0].op",
+    "steps[1].name",
+    "steps[1].enabled",
+    "steps[2].cpu",
+    "steps[3].device",
+    "steps[3].vectors",
+    "steps[3].vectors[0]",
+    "steps[4].cpu",
+    "steps[6].ns",
+    "reach",
+    "reach[0]",
+    "expect",
+    "expect.verdict",
+    "expect.violations",
+    "expect.violations[0]",
+};
+
+/* Replaces the value at path ("a.b[2].c") in root. */
+static void put_at(json_object *root, const char *path, json_object *value)
+{
+	g_auto(GStrv) parts = g_strsplit_set(path, ".[", -1);
+	json_object *cur = root;
+
+	for (char **p = parts; *p; p++) {
+		bool index = g_str_has_suffix(*p, "]");
+		size_t i = index ? (size_t)g_ascii_strtoull(*p, NULL, 10) : 0;
+
+		if (!p[1] && index)
+			json_object_array_put_idx(cur, i, value);
+		else if (!p[1])
+			json_object_object_add(cur, *p, value);
+		else if (index)
+			cur = json_object_array_get_idx(cur, i);
+		else
+			g_assert_true(json_object_object_get_ex(cur, *p, &cur));
+		g_assert_nonnull(cur);
+	}
+}
+
+/* null is never taken for an absent field: wherever a value is typed (or
+ * required), a null is a type error at the null's line:col, naming the
+ * field's path. */
+static void test_null_in_typed_fields(void)
+{
+	for (unsigned k = 0; k < G_N_ELEMENTS(typed_paths); k++) {
+		const char *path = typed_paths[k];
+		json_object *root = json_tokener_parse(full_text);
+		g_autoptr(GError) error = NULL;
+		g_autofree char *text = NULL, *where = NULL;
+		char *mark;
+
+		g_assert_nonnull(root);
+		put_at(root, path, json_object_new_string("NULL-HERE"));
+		text = g_strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+		json_object_put(root);
+		mark = strstr(text, "\"NULL-HERE\"");
+		g_assert_nonnull(mark);
+		memcpy(mark, "null       ", strlen("\"NULL-HERE\""));
+		where = g_strdup_printf("t.json:1:%zu: %s: ", (size_t)(mark - text) + 1, path);
+
+		g_assert_null(load(text, NULL, &error));
+		g_assert_nonnull(error);
+		g_test_message("%s: null -> %s", path, error->message);
+		g_assert_error(error, SCENARIO_ERROR, SCENARIO_ERROR_SCHEMA);
+		g_assert_true(g_str_has_prefix(error->message, where));
+		g_assert_true(g_str_has_suffix(error->message, "got null"));
+	}
+}
+
+/* A --set VALUE of null is JSON null and rejected like one in the file; a
+ * --set PATH does not create objects in place of a null on its way. */
+static void test_null_by_set(void)
+{
+	const char *to_null[] = {"vm.vcpus=null", NULL};
+	const char *through[] = {"guest.profile=linux-5.9", NULL};
+	const char *through_elem[] = {"devices[0].name=a", NULL};
+	g_autoptr(GError) error = NULL;
+
+	g_assert_null(load(OK_HEAD OK_TAIL, to_null, &error));
+	g_assert_error(error, SCENARIO_ERROR, SCENARIO_ERROR_SCHEMA);
+	g_assert_cmpstr(error->message, ==,
+	                "t.json: vm.vcpus: expected an integer, got null (set by --set "
+	                "vm.vcpus=null)");
+	g_clear_error(&error);
+	g_assert_null(load(OK_HEAD "  \"guest\": null,\n" OK_TAIL, through, &error));
+	g_assert_error(error, SCENARIO_ERROR, SCENARIO_ERROR_SET);
+	g_assert_cmpstr(error->message, ==,
+	                "t.json: --set guest.profile=linux-5.9: guest is null, not an object");
+	g_clear_error(&error);
+	g_assert_null(load("{\"devices\": [null],\n" OK_TAIL, through_elem, &error));
+	g_assert_error(error, SCENARIO_ERROR, SCENARIO_ERROR_SET);
+	g_assert_cmpstr(error->message, ==,
+	                "t.json: --set devices[0].name=a: devices[0] is null, not an object");
+}
+
+/* One rule for a seed: scenario_parse_seed() (what --seed uses), a file's
+ * "seed" and --set seed=N accept and reject the same numbers. */
+static void test_seed_one_rule(void)
+{
+	static const struct {
+		const char *text;
+		bool ok;
+		uint64_t value;
+	} cases[] = {
+	    {"0", true, 0},
+	    {"1", true, 1},
+	    {"18446744073709551615", true, G_MAXUINT64},
+	    {"18446744073709551616", false, 0},
+	    {"36893488147419103232", false, 0},
+	    {"-1", false, 0},
+	    {"-0", false, 0},
+	    {"1.0", false, 0},
+	    {"1e3", false, 0},
+	};
+
+	for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *file =
+		    g_strdup_printf(OK_HEAD "  \"seed\": %s,\n" OK_TAIL, cases[i].text);
+		g_autofree char *set = g_strdup_printf("seed=%s", cases[i].text);
+		const char *sets[] = {set, NULL};
+		uint64_t seed = 12345;
+		bool ok = scenario_parse_seed(cases[i].text, &seed);
+
+		g_test_message("seed %s", cases[i].text);
+		g_assert_cmpint(ok, ==, cases[i].ok);
+		if (ok)
+			g_assert_cmpuint(seed, ==, cases[i].value);
+		for (unsigned way = 0; way < 2; way++) {
+			g_autoptr(GError) error = NULL;
+			struct scenario *s =
+			    way ? load(OK_HEAD OK_TAIL, sets, &error) : load(file, NULL, &error);
+			g_assert_cmpint(s != NULL, ==, cases[i].ok);
+			if (s)
+				g_assert_cmpuint(s->seed, ==, cases[i].value);
+			else
+				g_assert_nonnull(strstr(error->message, "seed: "));
+			scenario_free(s);
+		}
+	}
+	/* no sign, no hex, no spaces: only what a JSON integer can say */
+	g_assert_false(scenario_parse_seed("", &(uint64_t){0}));
+	g_assert_false(scenario_parse_seed("+1", &(uint64_t){0}));
+	g_assert_false(scenario_parse_seed("0x10", &(uint64_t){0}));
+	g_assert_false(scenario_parse_seed(" 1", &(uint64_t){0}));
+	g_assert_false(scenario_parse_seed("1 ", &(uint64_t){0}));
+}
+
 struct bad_set {
 	const char *set;
 	const char *says;
@@ -330,6 +566,7 @@ static const struct bad_set bad_sets[] = {
     {"vm.vcpus", "expected PATH=VALUE", SCENARIO_ERROR_SET},
     {"=3", "expected PATH=VALUE", SCENARIO_ERROR_SET},
     {"vm..vcpus=3", "expected PATH=VALUE", SCENARIO_ERROR_SET},
+    {"vm.=1", "expected PATH=VALUE", SCENARIO_ERROR_SET}, /* frees "vm" (LeakSanitizer) */
     {"devices[x].vectors=3", "expected PATH=VALUE", SCENARIO_ERROR_SET},
     {"devices[5].vectors=3", "devices has 1 element; index 5 is past its end (index 1 appends)",
      SCENARIO_ERROR_SET},
@@ -345,6 +582,9 @@ static const struct bad_set bad_sets[] = {
      "(set by --set vm.cpus=2)",
      SCENARIO_ERROR_SCHEMA},
     {"guest.profile=linux-9", "unknown profile \"linux-9\"", SCENARIO_ERROR_SCHEMA},
+    /* a bare version is matched as written, not as the nearest number */
+    {"vm.protocol=1.21", "unknown vPCI protocol version 1.21", SCENARIO_ERROR_SCHEMA},
+    {"vm.protocol=1.30", "unknown vPCI protocol version 1.30", SCENARIO_ERROR_SCHEMA},
     {"devices.0.vectors=\"8\"", "expected an integer, got a string (set by --set",
      SCENARIO_ERROR_SCHEMA},
 };
@@ -371,6 +611,89 @@ static void test_missing_file(void)
 	g_assert_null(scenario_load("/nonexistent/x.json", NULL, &error));
 	g_assert_error(error, SCENARIO_ERROR, SCENARIO_ERROR_IO);
 	g_assert_true(g_str_has_prefix(error->message, "/nonexistent/x.json: cannot read"));
+}
+
+static void assert_io_error(const char *path, const char *says)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *want = g_strdup_printf("%s: %s", path, says);
+
+	g_assert_null(scenario_load(path, NULL, &error));
+	g_assert_nonnull(error);
+	g_test_message("%s -> %s", path, error->message);
+	g_assert_error(error, SCENARIO_ERROR, SCENARIO_ERROR_IO);
+	g_assert_true(g_str_has_prefix(error->message, want));
+}
+
+/* A file of exactly 16 MiB loads; one byte more is refused before it is
+ * read (the extra byte is a sparse hole, a NUL the parser would otherwise
+ * report); scenario_load_data() has the same limit. */
+static void test_size_limit(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("hvpci-XXXXXX", NULL);
+	g_autofree char *path = g_build_filename(dir, "big.json", NULL);
+	g_autofree char *text = g_malloc(SCN_MAX_FILE_SIZE + 1);
+	g_autoptr(GError) error = NULL;
+	struct scenario *s;
+
+	memset(text, ' ', SCN_MAX_FILE_SIZE + 1);
+	memcpy(text, OK_HEAD OK_TAIL, strlen(OK_HEAD OK_TAIL));
+	g_assert_true(g_file_set_contents(path, text, SCN_MAX_FILE_SIZE, NULL));
+	s = scenario_load(path, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(s);
+	scenario_free(s);
+	g_assert_cmpint(truncate(path, SCN_MAX_FILE_SIZE + 1), ==, 0);
+	assert_io_error(path, "too large: 16777217 bytes, over the 16 MiB");
+	g_assert_null(scenario_load_data("t.json", text, SCN_MAX_FILE_SIZE + 1, NULL, &error));
+	g_assert_error(error, SCENARIO_ERROR, SCENARIO_ERROR_IO);
+	g_assert_true(g_str_has_prefix(error->message, "t.json: too large: 16777217 bytes"));
+	g_unlink(path);
+	g_rmdir(dir);
+}
+
+/* What is not a regular file is refused at once: reading /dev/zero would
+ * never end, opening a FIFO would wait for a writer forever. */
+static void test_not_regular(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("hvpci-XXXXXX", NULL);
+	g_autofree char *fifo = g_build_filename(dir, "fifo.json", NULL);
+
+	if (g_file_test("/dev/zero", G_FILE_TEST_EXISTS))
+		assert_io_error("/dev/zero", "not a regular file (a character device)");
+	g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
+	assert_io_error(fifo, "not a regular file (a FIFO)");
+	assert_io_error(dir, "not a regular file (a directory)");
+	g_unlink(fifo);
+	g_rmdir(dir);
+}
+
+/* scenario_load_data() takes len bytes with no NUL after them: a buffer of
+ * exactly the text's size is not read past (AddressSanitizer watches; json-c
+ * copies the byte after an unterminated string with an instrumented memcpy,
+ * which is how the fuzzer found it). */
+static void test_data_without_nul(void)
+{
+	static const char *const texts[] = {OK_HEAD OK_TAIL, "{\"name\": \"abc", "7"};
+	static const char *const says[] = {
+	    NULL, "t.json:1:14: not valid JSON: unexpected end of file",
+	    "t.json:1:1: a scenario is a JSON object, not an integer"};
+
+	for (unsigned i = 0; i < G_N_ELEMENTS(texts); i++) {
+		size_t len = strlen(texts[i]);
+		g_autofree char *exact = g_memdup2(texts[i], len);
+		g_autoptr(GError) error = NULL;
+		struct scenario *s = scenario_load_data("t.json", exact, len, NULL, &error);
+
+		if (!says[i]) {
+			g_assert_no_error(error);
+			g_assert_nonnull(s);
+		} else {
+			g_assert_null(s);
+			g_assert_cmpstr(error->message, ==, says[i]);
+		}
+		scenario_free(s);
+	}
 }
 
 /* Columns count characters, not bytes: a multi-byte name before the error
@@ -819,7 +1142,13 @@ int main(int argc, char **argv)
 	g_test_add_func("/scenario/defaults", test_defaults);
 	g_test_add_func("/scenario/every-field", test_full);
 	g_test_add_func("/scenario/set", test_set);
+	g_test_add_func("/scenario/null-in-typed-fields", test_null_in_typed_fields);
+	g_test_add_func("/scenario/null-by-set", test_null_by_set);
+	g_test_add_func("/scenario/seed-one-rule", test_seed_one_rule);
 	g_test_add_func("/scenario/missing-file", test_missing_file);
+	g_test_add_func("/scenario/limits/size", test_size_limit);
+	g_test_add_func("/scenario/data-without-nul", test_data_without_nul);
+	g_test_add_func("/scenario/limits/not-a-regular-file", test_not_regular);
 	g_test_add_func("/scenario/columns-are-characters", test_columns_are_characters);
 	g_test_add_func("/scenario/schema-matches-loader", test_schema_matches_loader);
 	g_test_add_func("/scenario/mutations", test_mutations);

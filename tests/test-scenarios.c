@@ -13,6 +13,8 @@
 #include <glib/gstdio.h>
 #include <json-c/json.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static char *scenario_path(const char *rel)
 {
@@ -360,6 +362,22 @@ static void test_cli_exit_codes(void)
 	g_assert_nonnull(strstr(err, "vcpus"));
 	g_clear_pointer(&out, g_free);
 	g_clear_pointer(&err, g_free);
+	/* --seed follows the rule a file's "seed" does: decimal, 0 ... 2^64-1 */
+	g_assert_cmpint(cli(SETS("run", "--seed", "18446744073709551616",
+	                         "scenarios/hibernate/persistent-driver.json"),
+	                    &out, &err),
+	                ==, 2);
+	g_assert_nonnull(strstr(err,
+	                        "--seed 18446744073709551616: expected a decimal integer from 0 "
+	                        "to 18446744073709551615"));
+	g_clear_pointer(&out, g_free);
+	g_clear_pointer(&err, g_free);
+	g_assert_cmpint(cli(SETS("run", "--seed", "18446744073709551615",
+	                         "scenarios/hibernate/persistent-driver.json"),
+	                    &out, &err),
+	                ==, 0);
+	g_clear_pointer(&out, g_free);
+	g_clear_pointer(&err, g_free);
 	g_assert_cmpint(cli(SETS("--help"), &out, &err), ==, 0);
 	g_assert_nonnull(strstr(out, "Usage: hvpci-sim"));
 	g_clear_pointer(&out, g_free);
@@ -388,6 +406,98 @@ static void test_cli_bad_file(void)
 	g_assert_nonnull(strstr(err, expect));
 	g_assert_cmpstr(out, ==, ""); /* nothing ran */
 	g_unlink(path);
+	g_rmdir(dir);
+}
+
+/* What is not a regular file stops the run with status 2 and its name,
+ * whether given on the command line or met in a directory walk. */
+static void test_cli_not_a_file(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("hvpci-XXXXXX", NULL);
+	g_autofree char *fifo = g_build_filename(dir, "waiting.json", NULL);
+	g_autofree char *out = NULL, *err = NULL, *expect = NULL;
+
+	g_assert_cmpint(cli(SETS("run", "/dev/zero"), &out, &err), ==, 2);
+	g_assert_nonnull(strstr(err, "/dev/zero: not a regular file (a character device)"));
+	g_assert_cmpstr(out, ==, "");
+	g_clear_pointer(&out, g_free);
+	g_clear_pointer(&err, g_free);
+	g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
+	g_assert_cmpint(cli(SETS("run", dir), &out, &err), ==, 2);
+	expect = g_strdup_printf("%s: not a regular file (a FIFO)", fifo);
+	g_assert_nonnull(strstr(err, expect));
+	g_assert_cmpstr(out, ==, "");
+	g_unlink(fifo);
+	g_rmdir(dir);
+}
+
+static gpointer read_all(gpointer path)
+{
+	char *text = NULL;
+
+	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	return text;
+}
+
+/* --trace DIR is refused before anything runs; --trace FIFO writes into
+ * the FIFO, it does not replace it with a file (as root, --trace /dev/null
+ * would otherwise replace /dev/null). */
+static void test_cli_trace_target(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("hvpci-XXXXXX", NULL);
+	g_autofree char *fifo = g_build_filename(dir, "trace", NULL);
+	g_autofree char *out = NULL, *err = NULL, *expect = NULL, *trace = NULL;
+	GThread *reader;
+	GStatBuf st;
+
+	g_assert_cmpint(
+	    cli(SETS("run", "--trace", dir, "scenarios/hibernate/persistent-driver.json"), &out,
+	        &err),
+	    ==, 2);
+	expect = g_strdup_printf("--trace %s: a directory", dir);
+	g_assert_nonnull(strstr(err, expect));
+	g_assert_cmpstr(out, ==, ""); /* nothing ran */
+	g_clear_pointer(&out, g_free);
+	g_clear_pointer(&err, g_free);
+	g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
+	reader = g_thread_new("trace-reader", read_all, fifo);
+	g_assert_cmpint(
+	    cli(SETS("run", "--trace", fifo, "scenarios/hibernate/persistent-driver.json"), &out,
+	        &err),
+	    ==, 0);
+	trace = g_thread_join(reader);
+	g_assert_cmpuint(strlen(trace), >, 1000);
+	g_assert_cmpint(g_lstat(fifo, &st), ==, 0);
+	g_assert_true(S_ISFIFO(st.st_mode));
+	g_unlink(fifo);
+	g_rmdir(dir);
+}
+
+/* A directory walk does not follow symbolic links to directories: a link
+ * back up (a loop) neither hangs nor runs a scenario twice; it is named. */
+static void test_cli_symlink_loop(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("hvpci-XXXXXX", NULL);
+	g_autofree char *sub = g_build_filename(dir, "sub", NULL);
+	g_autofree char *up = g_build_filename(sub, "up", NULL);
+	g_autofree char *self = g_build_filename(dir, "self", NULL);
+	g_autofree char *copy = g_build_filename(dir, "persistent-driver.json", NULL);
+	g_autofree char *src = scenario_path("hibernate/persistent-driver.json");
+	g_autofree char *text = NULL, *out = NULL, *err = NULL, *expect = NULL;
+
+	g_assert_true(g_file_get_contents(src, &text, NULL, NULL));
+	g_assert_true(g_file_set_contents(copy, text, -1, NULL));
+	g_assert_cmpint(g_mkdir(sub, 0700), ==, 0);
+	g_assert_cmpint(symlink("..", up), ==, 0);
+	g_assert_cmpint(symlink(".", self), ==, 0);
+	g_assert_cmpint(cli(SETS("run", dir), &out, &err), ==, 0);
+	g_assert_nonnull(strstr(out, "1 scenario(s): 1 as expected, 0 not"));
+	expect = g_strdup_printf("%s: not followed: a symbolic link to a directory", up);
+	g_assert_nonnull(strstr(err, expect));
+	g_unlink(up);
+	g_unlink(self);
+	g_unlink(copy);
+	g_rmdir(sub);
 	g_rmdir(dir);
 }
 
@@ -533,6 +643,9 @@ int main(int argc, char **argv)
 	g_test_add_func("/scenarios/layouts-same-verdicts", test_layouts_same_verdicts);
 	g_test_add_func("/cli/exit-codes", test_cli_exit_codes);
 	g_test_add_func("/cli/bad-file", test_cli_bad_file);
+	g_test_add_func("/cli/not-a-file", test_cli_not_a_file);
+	g_test_add_func("/cli/symlink-loop", test_cli_symlink_loop);
+	g_test_add_func("/cli/trace-target", test_cli_trace_target);
 	g_test_add_func("/cli/trace-deterministic", test_cli_trace_deterministic);
 	g_test_add_func("/cli/formats", test_cli_formats);
 	return g_test_run();
