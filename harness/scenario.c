@@ -20,6 +20,7 @@
 #include "../vmbus-sim/vpci-proto.h"
 #include "catalog.h"
 #include "jsonpos.h"
+#include "loader.h"
 #include "steps.h"
 #include "violations.h"
 
@@ -689,7 +690,7 @@ static bool load_faults(struct loader *ld, json_object *arr, struct scenario *s)
 	return true;
 }
 
-static int device_index(const struct scenario *s, const char *name)
+int scenario_device_index(const struct scenario *s, const char *name)
 {
 	for (unsigned i = 0; i < s->ndevices; i++)
 		if (strcmp(s->devices[i].name, name) == 0)
@@ -697,7 +698,7 @@ static int device_index(const struct scenario *s, const char *name)
 	return -1;
 }
 
-static int fault_index(const struct scenario *s, const char *name)
+int scenario_fault_index(const struct scenario *s, const char *name)
 {
 	for (unsigned i = 0; i < s->nfaults; i++)
 		if (strcmp(s->faults[i].name, name) == 0)
@@ -705,13 +706,62 @@ static int fault_index(const struct scenario *s, const char *name)
 	return -1;
 }
 
+/* The loader's helpers for the step table's per-op loaders (loader.h). */
+bool loader_error(struct loader *ld, const char *path, bool at_key, const char *fmt, ...)
+{
+	g_autofree char *msg = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	return err_at(ld, path, at_key, "%s", msg);
+}
+
+char *loader_child_path(const char *parent, const char *key)
+{
+	return child_path(parent, key);
+}
+
+bool loader_has(json_object *obj, const char *key)
+{
+	return has(obj, key);
+}
+
+json_object *loader_member(json_object *obj, const char *key)
+{
+	return member(obj, key);
+}
+
+bool loader_want_type(struct loader *ld, const char *path, json_object *v, enum json_type t,
+                      const char *noun)
+{
+	return want_type(ld, path, v, t, noun);
+}
+
+bool loader_string(struct loader *ld, const char *path, json_object *obj, const char *key,
+                   bool required, const char **out)
+{
+	return get_string(ld, path, obj, key, required, out);
+}
+
+bool loader_uint(struct loader *ld, const char *path, json_object *obj, const char *key,
+                 bool required, uint64_t min, uint64_t max, uint64_t *out)
+{
+	return get_uint(ld, path, obj, key, required, min, max, out);
+}
+
+bool loader_bool(struct loader *ld, const char *path, json_object *obj, const char *key,
+                 bool required, bool *out)
+{
+	return get_bool(ld, path, obj, key, required, out);
+}
+
 static bool step_fields(struct loader *ld, const char *path, json_object *st, enum scn_op op)
 {
-	static const char *const all[] = {"op",   "device",  "vectors", "cpu",
-	                                  "name", "enabled", "ns",      NULL};
 	const char *const *mine = step_desc(op)->fields;
 
-	if (!only_fields(ld, path, st, all))
+	if (!only_fields(ld, path, st, step_all_fields()))
 		return false;
 	json_object_object_foreach(st, key, val)
 	{
@@ -728,56 +778,9 @@ static bool step_fields(struct loader *ld, const char *path, json_object *st, en
 	return true;
 }
 
-static bool load_fire(struct loader *ld, const char *p, json_object *st, const struct scenario *s,
-                      struct scn_step *step)
-{
-	g_autofree char *vp = child_path(p, "vectors");
-	const char *dev = NULL;
-	json_object *vecs;
-	int d;
-	size_t n;
-
-	if (!get_string(ld, p, st, "device", true, &dev))
-		return false;
-	d = device_index(s, dev);
-	if (d < 0) {
-		g_autofree char *dp = child_path(p, "device");
-		return err_at(ld, dp, false, "no device named \"%s\"", dev);
-	}
-	step->device = (unsigned)d;
-	vecs = member(st, "vectors");
-	if (!has(st, "vectors")) {
-		step->all_vectors = true;
-		return true;
-	}
-	if (!want_type(ld, vp, vecs, json_type_array, "an array of vector indices"))
-		return false;
-	n = json_object_array_length(vecs);
-	if (n < 1 || n > SCN_MAX_VECTORS)
-		return err_at(ld, vp, false, "must list 1 to %d vectors, has %zu", SCN_MAX_VECTORS,
-		              n);
-	for (size_t k = 0; k < n; k++) {
-		g_autofree char *ep = g_strdup_printf("%s[%zu]", vp, k);
-		json_object *v = json_object_array_get_idx(vecs, k);
-		int64_t x;
-
-		if (!want_type(ld, ep, v, json_type_int, "an integer"))
-			return false;
-		x = json_object_get_int64(v);
-		if (x < 0 || x >= s->devices[d].vectors)
-			return err_at(ld, ep, false,
-			              "vector %" G_GINT64_FORMAT
-			              " does not exist: \"%s\" has vectors 0 to %u",
-			              x, dev, s->devices[d].vectors - 1);
-		step->vectors[k] = (unsigned)x;
-	}
-	step->nvectors = (unsigned)n;
-	return true;
-}
-
 static bool load_steps(struct loader *ld, json_object *arr, struct scenario *s)
 {
-	bool running = false, online[SCN_MAX_VCPUS];
+	struct step_state state = {.running = false};
 	size_t n;
 
 	if (!arr)
@@ -788,14 +791,13 @@ static bool load_steps(struct loader *ld, json_object *arr, struct scenario *s)
 	if (n < 1)
 		return err_at(ld, "steps", false, "must hold at least one step (\"boot\")");
 	for (unsigned c = 0; c < SCN_MAX_VCPUS; c++)
-		online[c] = true;
+		state.online[c] = true;
 	s->steps = g_new0(struct scn_step, n);
 	s->nsteps = (unsigned)n;
 	for (size_t i = 0; i < n; i++) {
 		g_autofree char *p = g_strdup_printf("steps[%zu]", i);
 		json_object *st = json_object_array_get_idx(arr, i);
 		struct scn_step *step = &s->steps[i];
-		uint64_t v;
 		struct jpos pos;
 		int op;
 
@@ -812,79 +814,9 @@ static bool load_steps(struct loader *ld, json_object *arr, struct scenario *s)
 		if (i == 0 && op != OP_BOOT)
 			return err_at(ld, p, false, "the first step must be \"boot\", not \"%s\"",
 			              scn_op_name(op));
-		switch (step->op) {
-		case OP_BOOT:
-			if (i != 0)
-				return err_at(ld, p, false, "\"boot\" can only be the first step");
-			running = true;
-			break;
-		case OP_HIBERNATE:
-			if (!running)
-				return err_at(ld, p, false, "the VM is already off (hibernated)");
-			running = false;
-			break;
-		case OP_RESUME:
-			if (running)
-				return err_at(
-				    ld, p, false,
-				    "the VM is running; \"resume\" must follow \"hibernate\"");
-			running = true;
-			break;
-		case OP_FIRE:
-			if (!running)
-				return err_at(ld, p, false, "the VM is off; \"resume\" it first");
-			if (!load_fire(ld, p, st, s, step))
-				return false;
-			break;
-		case OP_CPU_OFFLINE:
-		case OP_CPU_ONLINE: {
-			g_autofree char *cp = child_path(p, "cpu");
-			bool off = step->op == OP_CPU_OFFLINE;
-			if (!running)
-				return err_at(ld, p, false, "the VM is off; \"resume\" it first");
-			if (!get_uint(ld, p, st, "cpu", true, 0, s->vcpus - 1, &v))
-				return false;
-			step->cpu = (unsigned)v;
-			if (off && v == 0)
-				return err_at(ld, cp, false,
-				              "CPU 0 is the boot CPU and cannot go offline");
-			if (off && !online[v])
-				return err_at(ld, cp, false,
-				              "CPU %" G_GUINT64_FORMAT " is already offline", v);
-			if (!off && online[v])
-				return err_at(ld, cp, false,
-				              "CPU %" G_GUINT64_FORMAT " is already online", v);
-			online[v] = !off;
-			break;
-		}
-		case OP_FAULT: {
-			const char *name = NULL;
-			int f;
-			if (!get_string(ld, p, st, "name", true, &name))
-				return false;
-			f = fault_index(s, name);
-			if (f < 0) {
-				g_autofree char *np = child_path(p, "name");
-				return err_at(ld, np, false, "no fault named \"%s\" in \"faults\"",
-				              name);
-			}
-			step->fault = (unsigned)f;
-			if (!get_bool(ld, p, st, "enabled", true, &step->enabled))
-				return false;
-			break;
-		}
-		case OP_ADVANCE:
-			if (!get_uint(ld, p, st, "ns", true, 1, UINT64_C(1000000000000000), &v))
-				return false;
-			step->ns = v;
-			break;
-		case OP_CHECK:
-			if (!running)
-				return err_at(ld, p, false, "the VM is off; \"resume\" it first");
-			break;
-		case OP__COUNT:
-			break;
-		}
+		state.index = (unsigned)i;
+		if (!step_desc(step->op)->load(ld, p, st, s, step, &state))
+			return false;
 	}
 	return true;
 }

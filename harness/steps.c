@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "steps.h"
+#include "loader.h"
 
 #include <string.h>
 
@@ -187,6 +188,148 @@ static enum step_after end_moving(const struct step_world *w, const struct scn_s
 	return STEP_MOVING;
 }
 
+/* ---- loading each op's own fields (the loader has checked "op" and that
+ * no field of another op is present; state follows power and CPUs) ---- */
+
+#define LOAD_ARGS                                                                                  \
+	struct loader *ld, const char *p, json_object *st, struct scenario *s,                     \
+	    struct scn_step *step, struct step_state *state
+
+static bool need_running(struct loader *ld, const char *p, const struct step_state *state)
+{
+	return state->running || loader_error(ld, p, false, "the VM is off; \"resume\" it first");
+}
+
+static bool load_boot(LOAD_ARGS)
+{
+	(void)st, (void)s, (void)step;
+	if (state->index != 0)
+		return loader_error(ld, p, false, "\"boot\" can only be the first step");
+	state->running = true;
+	return true;
+}
+
+static bool load_hibernate(LOAD_ARGS)
+{
+	(void)st, (void)s, (void)step;
+	if (!state->running)
+		return loader_error(ld, p, false, "the VM is already off (hibernated)");
+	state->running = false;
+	return true;
+}
+
+static bool load_resume(LOAD_ARGS)
+{
+	(void)st, (void)s, (void)step;
+	if (state->running)
+		return loader_error(ld, p, false,
+		                    "the VM is running; \"resume\" must follow \"hibernate\"");
+	state->running = true;
+	return true;
+}
+
+static bool load_fire(LOAD_ARGS)
+{
+	g_autofree char *vp = loader_child_path(p, "vectors");
+	const char *dev = NULL;
+	json_object *vecs;
+	int d;
+	size_t n;
+
+	if (!need_running(ld, p, state) || !loader_string(ld, p, st, "device", true, &dev))
+		return false;
+	d = scenario_device_index(s, dev);
+	if (d < 0) {
+		g_autofree char *dp = loader_child_path(p, "device");
+		return loader_error(ld, dp, false, "no device named \"%s\"", dev);
+	}
+	step->device = (unsigned)d;
+	if (!loader_has(st, "vectors")) {
+		step->all_vectors = true;
+		return true;
+	}
+	vecs = loader_member(st, "vectors");
+	if (!loader_want_type(ld, vp, vecs, json_type_array, "an array of vector indices"))
+		return false;
+	n = json_object_array_length(vecs);
+	if (n < 1 || n > SCN_MAX_VECTORS)
+		return loader_error(ld, vp, false, "must list 1 to %d vectors, has %zu",
+		                    SCN_MAX_VECTORS, n);
+	for (size_t k = 0; k < n; k++) {
+		g_autofree char *ep = g_strdup_printf("%s[%zu]", vp, k);
+		json_object *v = json_object_array_get_idx(vecs, k);
+		int64_t x;
+
+		if (!loader_want_type(ld, ep, v, json_type_int, "an integer"))
+			return false;
+		x = json_object_get_int64(v);
+		if (x < 0 || x >= s->devices[d].vectors)
+			return loader_error(ld, ep, false,
+			                    "vector %" G_GINT64_FORMAT
+			                    " does not exist: \"%s\" has vectors 0 to %u",
+			                    x, dev, s->devices[d].vectors - 1);
+		step->vectors[k] = (unsigned)x;
+	}
+	step->nvectors = (unsigned)n;
+	return true;
+}
+
+static bool load_cpu(LOAD_ARGS)
+{
+	g_autofree char *cp = loader_child_path(p, "cpu");
+	bool off = step->op == OP_CPU_OFFLINE;
+	uint64_t v;
+
+	if (!need_running(ld, p, state) ||
+	    !loader_uint(ld, p, st, "cpu", true, 0, s->vcpus - 1, &v))
+		return false;
+	step->cpu = (unsigned)v;
+	if (off && v == 0)
+		return loader_error(ld, cp, false, "CPU 0 is the boot CPU and cannot go offline");
+	if (off && !state->online[v])
+		return loader_error(ld, cp, false, "CPU %" G_GUINT64_FORMAT " is already offline",
+		                    v);
+	if (!off && state->online[v])
+		return loader_error(ld, cp, false, "CPU %" G_GUINT64_FORMAT " is already online",
+		                    v);
+	state->online[v] = !off;
+	return true;
+}
+
+static bool load_fault(LOAD_ARGS)
+{
+	const char *name = NULL;
+	int f;
+
+	(void)state;
+	if (!loader_string(ld, p, st, "name", true, &name))
+		return false;
+	f = scenario_fault_index(s, name);
+	if (f < 0) {
+		g_autofree char *np = loader_child_path(p, "name");
+		return loader_error(ld, np, false, "no fault named \"%s\" in \"faults\"", name);
+	}
+	step->fault = (unsigned)f;
+	return loader_bool(ld, p, st, "enabled", true, &step->enabled);
+}
+
+static bool load_advance(LOAD_ARGS)
+{
+	uint64_t v;
+
+	(void)s, (void)state;
+	if (!loader_uint(ld, p, st, "ns", true, 1, UINT64_C(1000000000000000), &v))
+		return false;
+	step->ns = v;
+	return true;
+}
+
+static bool load_check(LOAD_ARGS)
+{
+	(void)st, (void)s, (void)step;
+	return need_running(ld, p, state);
+}
+
 static const char *const no_fields[] = {NULL};
 static const char *const fire_fields[] = {"device", "vectors", NULL};
 static const char *const cpu_fields[] = {"cpu", NULL};
@@ -195,30 +338,53 @@ static const char *const advance_fields[] = {"ns", NULL};
 
 static const struct step_desc steps[OP__COUNT] = {
     [OP_BOOT] = {"boot", no_fields,
-                 "power on, probe every vPCI bus, bind the drivers (the first step)", run_boot,
-                 begin_boot, end_guest_rebased},
+                 "power on, probe every vPCI bus, bind the drivers (the first step)", load_boot,
+                 run_boot, begin_boot, end_guest_rebased},
     [OP_FIRE] = {"fire", fire_fields,
-                 "the device raises its vectors (\"device\", optional \"vectors\")", run_fire,
-                 begin_fire, end_quiet},
+                 "the device raises its vectors (\"device\", optional \"vectors\")", load_fire,
+                 run_fire, begin_fire, end_quiet},
     [OP_HIBERNATE] = {"hibernate", no_fields, "the whole hibernation sequence down to power-off",
-                      run_hibernate, begin_hibernate, end_guest_moving},
+                      load_hibernate, run_hibernate, begin_hibernate, end_guest_moving},
     [OP_RESUME] = {"resume", no_fields, "power on, boot kernel hands over to the image, restore",
-                   run_resume, begin_resume, end_guest_rebased},
+                   load_resume, run_resume, begin_resume, end_guest_rebased},
     [OP_CPU_OFFLINE] = {"cpu-offline", cpu_fields, "take \"cpu\" offline; its irqs migrate",
-                        run_cpu_offline, begin_cpu_offline, end_guest},
-    [OP_CPU_ONLINE] = {"cpu-online", cpu_fields, "bring \"cpu\" back online", run_cpu_online,
-                       begin_cpu_online, end_guest},
+                        load_cpu, run_cpu_offline, begin_cpu_offline, end_guest},
+    [OP_CPU_ONLINE] = {"cpu-online", cpu_fields, "bring \"cpu\" back online", load_cpu,
+                       run_cpu_online, begin_cpu_online, end_guest},
     [OP_FAULT] = {"fault", fault_fields, "arm or disarm fault rule \"name\" (\"enabled\")",
-                  run_fault, begin_fault, end_moving},
+                  load_fault, run_fault, begin_fault, end_moving},
     [OP_ADVANCE] = {"advance", advance_fields, "let \"ns\" nanoseconds of virtual time pass",
-                    run_advance, begin_advance, end_moving},
-    [OP_CHECK] = {"check", no_fields, "nothing happens; the oracles check the quiet VM", run_check,
-                  begin_nothing, end_quiet},
+                    load_advance, run_advance, begin_advance, end_moving},
+    [OP_CHECK] = {"check", no_fields, "nothing happens; the oracles check the quiet VM", load_check,
+                  run_check, begin_nothing, end_quiet},
 };
 
 const struct step_desc *step_desc(enum scn_op op)
 {
 	return (unsigned)op < OP__COUNT ? &steps[op] : NULL;
+}
+
+/* "op" and every field of every op, once each, in table order. */
+const char *const *step_all_fields(void)
+{
+	static const char *all[32];
+
+	if (!all[0]) {
+		unsigned n = 0;
+		all[n++] = "op";
+		for (unsigned op = 0; op < OP__COUNT; op++) {
+			for (const char *const *f = steps[op].fields; *f; f++) {
+				bool seen = false;
+				for (unsigned k = 0; k < n && !seen; k++)
+					seen = strcmp(all[k], *f) == 0;
+				if (!seen) {
+					g_assert(n + 1 < G_N_ELEMENTS(all));
+					all[n++] = *f;
+				}
+			}
+		}
+	}
+	return all;
 }
 
 int step_lookup(const char *name)

@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include <json-c/json.h>
 #include <stdbool.h>
 
 #include "backend.h"
@@ -27,10 +28,23 @@ enum step_after {
 	STEP_REBASED, /* quiet, and the guest is a new kernel: handler counts start over */
 };
 
+/* What the loader knows while it reads the steps in order. */
+struct step_state {
+	unsigned index; /* of the step being loaded */
+	bool running;   /* the VM is on after the steps before it */
+	bool online[SCN_MAX_VCPUS];
+};
+
+struct loader;
+
 struct step_desc {
 	const char *name;
 	const char *const *fields; /* besides "op", NULL-terminated */
 	const char *about;
+	/* Reads the op's fields from st (at path p) into step, checking them
+	 * against s and state; false after reporting the first error. */
+	bool (*load)(struct loader *ld, const char *p, json_object *st, struct scenario *s,
+	             struct scn_step *step, struct step_state *state);
 	/* *result: 0, or the negative errno the guest's operation returned. */
 	enum step_after (*run)(const struct step_world *w, const struct scn_step *st, int *result);
 	/* The same in parts, on a backend that runs a world a step at a time
@@ -44,3 +58,5 @@ struct step_desc {
 
 const struct step_desc *step_desc(enum scn_op op);
 int step_lookup(const char *name); /* -1 if unknown */
+/* "op" and the fields of every op, NULL-terminated. */
+const char *const *step_all_fields(void);
