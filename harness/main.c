@@ -3,11 +3,13 @@
  * hvpci-sim: the command line.
  *   hvpci-sim run [OPTION...] PATH...   run scenario files (or every *.json under a directory)
  *   hvpci-sim list [WHAT]               list the names scenarios use (profiles, ops, ...)
+ *   hvpci-sim import DOMAIN.xml         a scenario skeleton from a libvirt domain
  */
 #include "backend.h"
 #include "report.h"
 #include "runner.h"
 #include "catalog.h"
+#include "import.h"
 #include "scenario.h"
 #include "violations.h"
 
@@ -40,6 +42,7 @@ static const char *main_help =
     "  run [OPTION...] PATH...   run scenario files or directories of them\n"
     "  list [WHAT]               list the names scenarios use: profiles, behaviours,\n"
     "                            drivers, faults, modes, phases, ops, reach, violations\n"
+    "  import [OPTION...] [DOMAIN.xml]  a scenario skeleton from a libvirt domain\n"
     "\n"
     "Run 'hvpci-sim run --help' for the options of run.\n";
 
@@ -262,6 +265,14 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "list") == 0)
 		return cmd_list(argc - 1, argv + 1);
+	if (strcmp(argv[1], "import") == 0) {
+#ifdef HAVE_LIBVIRT
+		return cmd_import(argc - 1, argv + 1);
+#else
+		fprintf(stderr, "hvpci-sim import: this build has no libvirt\n");
+		return EXIT_USAGE;
+#endif
+	}
 	fprintf(stderr, "hvpci-sim: unknown command '%s'\n\n%s", argv[1], main_help);
 	return EXIT_USAGE;
 }
