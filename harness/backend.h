@@ -69,6 +69,10 @@ struct backend_ops {
 };
 
 extern const struct backend_ops backend_sim;
+#ifdef HAVE_LIBVIRT
+/* A real domain through libvirt and its guest agent (backend-libvirt.c). */
+extern const struct backend_ops backend_libvirt;
+#endif
 
 /* Every step of s the backend can do; otherwise false and an error naming
  * the file, line and step. */

@@ -25,9 +25,10 @@
 #define EXIT_USAGE    2
 
 static const char *run_summary =
-    "Runs hibernation/resume scenarios in the embedded simulator and checks each\n"
-    "verdict against the scenario's \"expect\". PATH is a scenario file or a\n"
-    "directory searched for *.json (schema.json excepted).\n"
+    "Runs hibernation/resume scenarios in the embedded simulator (or, with\n"
+    "--backend libvirt, on a real domain) and checks each verdict against the\n"
+    "scenario's \"expect\". PATH is a scenario file or a directory searched for\n"
+    "*.json (schema.json excepted).\n"
     "\n"
     "Exit status: 0 if every verdict matches its expectation, 1 if one does not,\n"
     "2 if the command line or a scenario file is wrong (nothing runs then).";
@@ -83,6 +84,7 @@ static int cmd_run(int argc, char **argv)
 	g_autoptr(GError) error = NULL;
 	g_auto(GStrv) sets = NULL;
 	g_autofree char *trace_path = NULL, *format = NULL, *color = NULL, *seed_str = NULL;
+	g_autofree char *backend = NULL, *connect = NULL, *domain = NULL;
 	g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) scenarios =
 	    g_ptr_array_new_with_free_func((GDestroyNotify)scenario_free);
@@ -105,6 +107,12 @@ static int cmd_run(int argc, char **argv)
 	     "FORMAT"},
 	    {"color", 0, 0, G_OPTION_ARG_STRING, &color,
 	     "Colour the human output: auto (default), always or never", "WHEN"},
+	    {"backend", 0, 0, G_OPTION_ARG_STRING, &backend,
+	     "sim (default: the embedded simulator) or libvirt (a real domain)", "NAME"},
+	    {"connect", 0, 0, G_OPTION_ARG_STRING, &connect,
+	     "With --backend libvirt: the connection URI (default: libvirt's default)", "URI"},
+	    {"domain", 0, 0, G_OPTION_ARG_STRING, &domain,
+	     "With --backend libvirt: the domain to run the scenario on", "NAME"},
 	    {NULL, 0, 0, 0, NULL, NULL, NULL}};
 
 	ctx = g_option_context_new("PATH... - run scenarios");
@@ -145,6 +153,28 @@ static int cmd_run(int argc, char **argv)
 		}
 		opt.seed_set = true;
 	}
+	opt.backend = &backend_sim;
+	if (backend && strcmp(backend, "libvirt") == 0) {
+#ifdef HAVE_LIBVIRT
+		opt.backend = &backend_libvirt;
+#else
+		fprintf(stderr, "hvpci-sim run: --backend libvirt: this build has no libvirt\n");
+		return EXIT_USAGE;
+#endif
+	} else if (backend && strcmp(backend, "sim") != 0) {
+		fprintf(stderr, "hvpci-sim run: --backend %s: expected sim or libvirt\n", backend);
+		return EXIT_USAGE;
+	}
+	if ((connect || domain) && opt.backend == &backend_sim) {
+		fprintf(stderr, "hvpci-sim run: --connect and --domain need --backend libvirt\n");
+		return EXIT_USAGE;
+	}
+	if (opt.backend != &backend_sim && !domain) {
+		fprintf(stderr, "hvpci-sim run: --backend libvirt needs --domain NAME\n");
+		return EXIT_USAGE;
+	}
+	opt.connect = connect;
+	opt.domain = domain;
 
 	for (int i = 1; i < argc; i++) {
 		collect(argv[i], files, &error);
@@ -162,7 +192,7 @@ static int cmd_run(int argc, char **argv)
 	for (guint i = 0; i < files->len; i++) {
 		struct scenario *s =
 		    scenario_load(g_ptr_array_index(files, i), (const char *const *)sets, &error);
-		if (s && !backend_check_scenario(&backend_sim, s, &error))
+		if (s && !backend_check_scenario(opt.backend, s, &error))
 			g_clear_pointer(&s, scenario_free);
 		if (!s) {
 			fprintf(stderr, "%s\n", error->message);

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""hvpci-sim import, through libvirt's test driver (no daemon, no
-hypervisor): domain XML files libvirt accepts become scenario skeletons that
-load and pass in the simulator; one libvirt rejects is refused with
-libvirt's own words. TAP output."""
+"""hvpci-sim import and the libvirt backend's refusals, through libvirt's
+test driver (no daemon, no hypervisor): domain XML files libvirt accepts
+become scenario skeletons that load and pass in the simulator; one libvirt
+rejects is refused with libvirt's own words; the backend refuses what it
+cannot do before anything runs. TAP output."""
 import json
 import os
 import subprocess
@@ -13,6 +14,7 @@ import tempfile
 root, binary = sys.argv[1], sys.argv[2]
 imp = os.path.join(root, "tests", "import")
 host = "test://" + os.path.join(imp, "host.xml")
+backend_host = "test://" + os.path.join(imp, "backend-host.xml")
 results = []
 
 
@@ -100,6 +102,41 @@ refused("a domain the connection lacks", run("import", "--connect", host, "--dom
         2, 'no domain "nope"')
 refused("both a file and --domain",
         run("import", "--domain", "x", os.path.join(imp, "minimal.xml")), 2, "give either")
+
+# 5. The libvirt backend says what it cannot do before anything runs.
+lv = ["run", "--color", "never", "--backend", "libvirt", "--connect", backend_host]
+real = os.path.join(root, "tests", "real-vm", "hibernate.json")
+refused("backend: fault rules", run(*lv, "--domain", "vm-off",
+        os.path.join(root, "scenarios", "faults", "lost-d0-entry.json")), 2,
+        "unsupported by the libvirt backend", "fault rule")
+refused("backend: reach events only the simulator sees", run(*lv, "--domain", "vm-off",
+        os.path.join(root, "scenarios", "hibernate", "persistent-driver.json")), 2,
+        'reach "retarget-failed"')
+refused("backend: cpu-offline", run(*lv, "--domain", "vm-off", "--set", "reach=[]",
+        os.path.join(root, "scenarios", "hibernate", "retarget-failure.json")), 2,
+        '"cpu-offline" is unsupported by the libvirt backend')
+refused("backend: a domain that is running", run(*lv, "--domain", "vm-running", real), 1,
+        'domain "vm-running" is not shut off')
+refused("backend: a domain that does not exist", run(*lv, "--domain", "vm-absent", real), 1,
+        'no domain "vm-absent"')
+refused("backend: vCPUs that differ", run(*lv, "--domain", "vm-off", "--set", "vm.vcpus=4",
+        real), 1, "the scenario has 4 vCPU(s)", "--set vm.vcpus=2")
+refused("backend: a device the domain lacks", run(*lv, "--domain", "vm-off", "--set",
+        "devices.0.name=vdz", "--set", "steps.1.device=vdz", "--set", "steps.5.device=vdz",
+        real), 1, 'no device "vdz"', "vda, vdb, hostdev0")
+refused("backend: firing virtio's config vector", run(*lv, "--domain", "vm-off", "--set",
+        "steps.1.vectors=[0]", real), 1, "configuration-change vector")
+refused("backend: firing a host device", run(*lv, "--domain", "vm-off", "--set",
+        "devices.0.name=hostdev0", "--set", "steps.1.device=hostdev0", "--set",
+        "steps.5.device=hostdev0", real), 1, "virtio disks only")
+refused("backend: hibernation disabled", run(*lv, "--domain", "vm-no-s4", "--set",
+        'devices=[{"name":"vdb","driver":"recreate-vectors","vectors":3}]', "--set",
+        'steps=[{"op":"boot"},{"op":"hibernate"},{"op":"resume"}]', "--set", "reach=[]",
+        real), 1, "suspend-to-disk enabled='no'")
+refused("backend: a driver with no guest agent stops the run at boot",
+        run(*lv, "--domain", "vm-off", real), 1, "task boot waits for the guest agent")
+refused("backend: --domain is required", run("run", "--backend", "libvirt", real), 2,
+        "needs --domain")
 
 print("1..%d" % len(results))
 for i, (what, ok, detail) in enumerate(results, 1):
