@@ -1122,10 +1122,28 @@ static bool lv_resume(void *b, int *result)
 	double uptime = lv->uptime;
 	bool done;
 
+	g_autofree struct lv_vec *was = g_new(struct lv_vec, lv->ndevs * SCN_MAX_VECTORS + 1);
+	unsigned renumbered = 0, renamed = 0, restarted = 0, kept = 0;
+
 	g_strlcpy(boot_id, lv->boot_id, sizeof(boot_id));
+	for (unsigned d = 0; d < lv->ndevs; d++)
+		memcpy(&was[d * SCN_MAX_VECTORS], lv->devs[d].vec, sizeof(lv->devs[d].vec));
 	done = start_and_wait(lv, "resume", result);
 	if (!done || *result)
 		return done;
+	/* The vectors are known by function and table index; what the guest
+	 * did to them across the cycle is worth a line in the trace. */
+	for (unsigned d = 0; d < lv->ndevs; d++)
+		for (unsigned i = 0; i < SCN_MAX_VECTORS; i++) {
+			const struct lv_vec *a = &was[d * SCN_MAX_VECTORS + i];
+			const struct lv_vec *b = &lv->devs[d].vec[i];
+			if (!a->present || !b->present)
+				continue;
+			kept++;
+			renumbered += a->irq != b->irq;
+			renamed += strcmp(a->name, b->name) != 0;
+			restarted += b->count < a->count;
+		}
 	if (strcmp(boot_id, lv->boot_id) != 0) {
 		guest_error(lv, "resume", -EIO,
 		            "the guest booted afresh instead of resuming its hibernation image "
@@ -1135,8 +1153,9 @@ static bool lv_resume(void *b, int *result)
 		return true;
 	}
 	TRACE(lv->e, "libvirt", "resumed",
-	      "\"boot_id_kept\":true,\"uptime_before\":%.2f,\"uptime_after\":%.2f", uptime,
-	      lv->uptime);
+	      "\"boot_id_kept\":true,\"uptime_before\":%.2f,\"uptime_after\":%.2f,"
+	      "\"vectors\":%u,\"irq_renumbered\":%u,\"renamed\":%u,\"count_restarted\":%u",
+	      uptime, lv->uptime, kept, renumbered, renamed, restarted);
 	check_devices(lv, "resume");
 	return true;
 }
