@@ -5,7 +5,8 @@
 # defines a throw-away domain and runs hibernate.json on it through
 # `hvpci-sim run --backend libvirt`: one hibernate/resume cycle of a real
 # Linux guest under QEMU TCG, with the oracles checking that every fired
-# vector delivers before and after.
+# vector delivers before and after; then missing-vector.json, a negative
+# control that must fail the way it says.
 #
 #   run.sh HVPCI_SIM SOURCE_DIR OUT_DIR
 #
@@ -99,5 +100,15 @@ grep '"comp":"libvirt"' "$out/real-vm.trace.jsonl" 2>/dev/null | grep -v '"ev":"
 	bail "one hibernate/resume cycle: every vector delivers before and after (exit $rc)"
 }
 ok "one hibernate/resume cycle: every vector delivers before and after ($(($(date +%s) - t0)) s)"
+
+# The negative control: the same oracles must see a vector that does not
+# deliver (here one the guest never had).
+t0=$(date +%s)
+"$sim" run --backend libvirt --connect $uri --domain "$name" --color never \
+	--trace "$out/missing-vector.trace.jsonl" "$here/missing-vector.json" >"$out/run2.log" 2>&1
+rc=$?
+sed 's/^/# /' "$out/run2.log"
+[ $rc -eq 0 ] || bail "negative control: a vector the guest lacks is reported lost (exit $rc)"
+ok "negative control: a vector the guest lacks is reported lost ($(($(date +%s) - t0)) s)"
 echo "# total $(elapsed) s"
 echo "1..$n"
