@@ -25,6 +25,10 @@ struct trace;
 struct backend_config {
 	uint64_t seed;
 	struct trace *trace; /* where the world traces, or NULL */
+	/* A real VM's backend: the libvirt connection URI (NULL: libvirt's
+	 * default) and the domain's name. The simulator ignores both. */
+	const char *connect;
+	const char *domain;
 };
 
 /* The guest operations a backend runs as a whole. */
@@ -44,6 +48,9 @@ struct backend_ops {
 	/* False, with a reason (g_free it), for a step of s this backend
 	 * cannot do; asked of every step before anything runs. */
 	bool (*supports)(const struct scenario *s, const struct scn_step *st, char **why);
+	/* Optional: the same for what s asks besides its steps (its fault
+	 * rules, the events it must reach); asked first. */
+	bool (*supports_scenario)(const struct scenario *s, char **why);
 
 	/* The world's clock and trace (virtual time for the simulator). */
 	struct engine *(*engine)(void *b);
@@ -88,6 +95,10 @@ struct backend_ops {
 };
 
 extern const struct backend_ops backend_sim;
+#ifdef HAVE_LIBVIRT
+/* A real domain through libvirt and its guest agent (backend-libvirt.c). */
+extern const struct backend_ops backend_libvirt;
+#endif
 
 /* Every step of s the backend can do; otherwise false and an error naming
  * the file, line and step. */

@@ -5,12 +5,14 @@
  *   hvpci-sim list [WHAT]               list the names scenarios use (profiles, ops, ...)
  *   hvpci-sim shell [SCENARIO]          a console over a live simulation (cmd-shell.c)
  *   hvpci-sim serve --control PATH      the same on a control socket only
+ *   hvpci-sim import DOMAIN.xml         a scenario skeleton from a libvirt domain
  */
 #include "backend.h"
 #include "cmd-shell.h"
 #include "report.h"
 #include "runner.h"
 #include "catalog.h"
+#include "import.h"
 #include "scenario.h"
 #include "violations.h"
 
@@ -27,9 +29,10 @@
 #define EXIT_USAGE    2
 
 static const char *run_summary =
-    "Runs hibernation/resume scenarios in the embedded simulator and checks each\n"
-    "verdict against the scenario's \"expect\". PATH is a scenario file or a\n"
-    "directory searched for *.json (schema.json excepted).\n"
+    "Runs hibernation/resume scenarios in the embedded simulator (or, with\n"
+    "--backend libvirt, on a real domain) and checks each verdict against the\n"
+    "scenario's \"expect\". PATH is a scenario file or a directory searched for\n"
+    "*.json (schema.json excepted).\n"
     "\n"
     "Exit status: 0 if every verdict matches its expectation, 1 if one does not,\n"
     "2 if the command line or a scenario file is wrong (nothing runs then).";
@@ -47,6 +50,7 @@ static const char *main_help =
     "                            reach, violations\n"
     "  shell [SCENARIO]          a console over a live simulation (--control PATH: and a\n"
     "                            control socket); serve --control PATH: the socket alone\n"
+    "  import [OPTION...] [DOMAIN.xml]  a scenario skeleton from a libvirt domain\n"
     "\n"
     "Run 'hvpci-sim run --help' for the options of run.\n";
 
@@ -99,6 +103,7 @@ static int cmd_run(int argc, char **argv)
 	g_autoptr(GError) error = NULL;
 	g_auto(GStrv) sets = NULL;
 	g_autofree char *trace_path = NULL, *format = NULL, *color = NULL, *seed_str = NULL;
+	g_autofree char *backend = NULL, *connect = NULL, *domain = NULL;
 	g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) scenarios =
 	    g_ptr_array_new_with_free_func((GDestroyNotify)scenario_free);
@@ -123,6 +128,12 @@ static int cmd_run(int argc, char **argv)
 	     "FORMAT"},
 	    {"color", 0, 0, G_OPTION_ARG_STRING, &color,
 	     "Colour the human output: auto (default), always or never", "WHEN"},
+	    {"backend", 0, 0, G_OPTION_ARG_STRING, &backend,
+	     "sim (default: the embedded simulator) or libvirt (a real domain)", "NAME"},
+	    {"connect", 0, 0, G_OPTION_ARG_STRING, &connect,
+	     "With --backend libvirt: the connection URI (default: libvirt's default)", "URI"},
+	    {"domain", 0, 0, G_OPTION_ARG_STRING, &domain,
+	     "With --backend libvirt: the domain to run the scenario on", "NAME"},
 	    {NULL, 0, 0, 0, NULL, NULL, NULL}};
 
 	ctx = g_option_context_new("PATH... - run scenarios");
@@ -160,6 +171,28 @@ static int cmd_run(int argc, char **argv)
 		}
 		opt.seed_set = true;
 	}
+	opt.backend = &backend_sim;
+	if (backend && strcmp(backend, "libvirt") == 0) {
+#ifdef HAVE_LIBVIRT
+		opt.backend = &backend_libvirt;
+#else
+		fprintf(stderr, "hvpci-sim run: --backend libvirt: this build has no libvirt\n");
+		return EXIT_USAGE;
+#endif
+	} else if (backend && strcmp(backend, "sim") != 0) {
+		fprintf(stderr, "hvpci-sim run: --backend %s: expected sim or libvirt\n", backend);
+		return EXIT_USAGE;
+	}
+	if ((connect || domain) && opt.backend == &backend_sim) {
+		fprintf(stderr, "hvpci-sim run: --connect and --domain need --backend libvirt\n");
+		return EXIT_USAGE;
+	}
+	if (opt.backend != &backend_sim && !domain) {
+		fprintf(stderr, "hvpci-sim run: --backend libvirt needs --domain NAME\n");
+		return EXIT_USAGE;
+	}
+	opt.connect = connect;
+	opt.domain = domain;
 
 	for (int i = 1; i < argc; i++) {
 		collect(argv[i], files, &error);
@@ -177,7 +210,7 @@ static int cmd_run(int argc, char **argv)
 	for (guint i = 0; i < files->len; i++) {
 		struct scenario *s =
 		    scenario_load(g_ptr_array_index(files, i), (const char *const *)sets, &error);
-		if (s && !backend_check_scenario(&backend_sim, s, &error))
+		if (s && !backend_check_scenario(opt.backend, s, &error))
 			g_clear_pointer(&s, scenario_free);
 		if (!s) {
 			fprintf(stderr, "%s\n", error->message);
@@ -296,6 +329,14 @@ int main(int argc, char **argv)
 		return cmd_list(argc - 1, argv + 1);
 	if (strcmp(argv[1], "shell") == 0 || strcmp(argv[1], "serve") == 0)
 		return cmd_shell(argc - 1, argv + 1, strcmp(argv[1], "serve") == 0);
+	if (strcmp(argv[1], "import") == 0) {
+#ifdef HAVE_LIBVIRT
+		return cmd_import(argc - 1, argv + 1);
+#else
+		fprintf(stderr, "hvpci-sim import: this build has no libvirt\n");
+		return EXIT_USAGE;
+#endif
+	}
 	fprintf(stderr, "hvpci-sim: unknown command '%s'\n\n%s", argv[1], main_help);
 	return EXIT_USAGE;
 }

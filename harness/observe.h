@@ -88,6 +88,12 @@ enum obs_fire_outcome {
 	OBS_FIRE_IN_FLIGHT, /* remapped, on its way */
 	OBS_FIRE_DELIVERED, /* the guest's interrupt entry ran for it */
 	OBS_FIRE_LOST,      /* dropped; reason says where and why */
+	/* A backend that cannot follow single interrupts (a real VM) made the
+	 * device raise the vector, possibly many times, and read the guest's
+	 * own count of it before and after (count_before, count_after): it
+	 * was delivered if the count rose. reason says what was done and
+	 * what the counts are. */
+	OBS_FIRE_COUNTED,
 };
 
 /* What became of one interrupt a device raised. */
@@ -103,6 +109,8 @@ struct obs_fire {
 	uint32_t guest_vector;
 	uint64_t done_time;
 	const char *reason; /* valid until the next call into the observation */
+	/* OBS_FIRE_COUNTED only: the guest's count of the vector */
+	uint64_t count_before, count_after;
 };
 
 struct obs_guest_error {
@@ -158,6 +166,10 @@ struct observation_ops {
 	bool (*irq)(void *b, unsigned dev, unsigned vector, struct obs_irq *out);
 	/* The irq the guest maps (cpu, vector) to, or -1. */
 	int (*vector_owner)(void *b, unsigned cpu, unsigned vector);
+	/* How often the guest's handler ran for a vector. NULL when handler
+	 * runs cannot be matched one for one with the interrupts the steps
+	 * caused (a real guest also takes interrupts no step caused): then
+	 * nothing checks for duplicates. */
 	uint64_t (*handled)(void *b, unsigned dev, unsigned vector);
 	bool (*remap_lookup)(void *b, unsigned dev, uint64_t address, uint32_t data,
 	                     struct obs_remap *out);
@@ -216,9 +228,13 @@ static inline int obs_vector_owner(const struct observation *o, unsigned cpu, un
 {
 	return o->ops->vector_owner(o->b, cpu, vector);
 }
+static inline bool obs_has_handled(const struct observation *o)
+{
+	return o->ops->handled != NULL;
+}
 static inline uint64_t obs_handled(const struct observation *o, unsigned dev, unsigned vector)
 {
-	return o->ops->handled(o->b, dev, vector);
+	return o->ops->handled ? o->ops->handled(o->b, dev, vector) : 0;
 }
 static inline bool obs_remap_lookup(const struct observation *o, unsigned dev, uint64_t address,
                                     uint32_t data, struct obs_remap *out)

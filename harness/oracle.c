@@ -64,6 +64,8 @@ void oracle_fini(struct oracle *o)
 
 void oracle_rebaseline(struct oracle *o)
 {
+	if (!obs_has_handled(o->obs))
+		return;
 	for (unsigned d = 0; d < o->ndev; d++)
 		for (unsigned v = 0; v < o->nvec[d]; v++)
 			o->handled[d][v] = obs_handled(o->obs, d, v);
@@ -132,6 +134,18 @@ static bool judge(struct oracle *o, const struct obs_fire *r)
 			o->delivered[r->dev][r->vector]++;
 		return false;
 	}
+	case OBS_FIRE_COUNTED:
+		/* Evidence from counts alone: the vector was raised and the
+		 * guest's count of it either rose or did not. */
+		if (r->count_after > r->count_before)
+			return false;
+		violation_report(
+		    o->vl, V_DELIVERY_LOST, subject,
+		    "vector %u of %s was made to fire at t=%s but the guest's count of "
+		    "it did not rise: %s; interrupt lost",
+		    r->vector, dev_name(o, r->dev), engine_fmt_time(r->time, t, sizeof(t)),
+		    r->reason && r->reason[0] ? r->reason : "no reason recorded");
+		return false;
 	}
 	return false;
 }
@@ -163,6 +177,8 @@ void oracle_check_delivery(struct oracle *o)
 	/* Judged records are not needed again, but for those still watched. */
 	obs_fire_release(o->obs, n, (const unsigned *)o->watch->data, o->watch->len);
 
+	if (!obs_has_handled(o->obs))
+		return; /* no one-for-one handler counts to compare with */
 	for (unsigned d = 0; d < o->ndev; d++) {
 		for (unsigned v = 0; v < o->nvec[d]; v++) {
 			uint64_t now = obs_handled(o->obs, d, v);

@@ -93,6 +93,10 @@ struct run *run_begin(const struct scenario *s, const struct run_options *opt, G
 	if (!backend_check_scenario(ops, s, error))
 		return NULL;
 	run = g_new0(struct run, 1);
+	if (opt) {
+		cfg.connect = opt->connect;
+		cfg.domain = opt->domain;
+	}
 	if (opt && opt->trace_sink)
 		cfg.trace = opt->trace_sink;
 	else if (opt && opt->trace)

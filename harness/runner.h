@@ -22,6 +22,8 @@ struct run_options {
 	uint64_t seed;            /* overrides the scenario's */
 	FILE *trace;              /* JSON lines, or NULL */
 	struct trace *trace_sink; /* alternatively, an existing trace (tests) */
+	const char *connect;      /* a real VM's backend: libvirt URI, NULL for the default */
+	const char *domain;       /* ... and the domain's name */
 };
 
 struct run_violation {

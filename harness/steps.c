@@ -397,6 +397,16 @@ int step_lookup(const char *name)
 
 bool backend_check_scenario(const struct backend_ops *ops, const struct scenario *s, GError **error)
 {
+	if (ops->supports_scenario) {
+		g_autofree char *why = NULL;
+
+		if (!ops->supports_scenario(s, &why)) {
+			g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_SCHEMA,
+			            "%s: unsupported by the %s backend: %s", s->file, ops->name,
+			            why ? why : "it cannot run this scenario");
+			return false;
+		}
+	}
 	for (unsigned i = 0; i < s->nsteps; i++) {
 		g_autofree char *why = NULL;
 
