@@ -371,10 +371,11 @@ static bool obs_sim_fire(void *b, unsigned id, struct obs_fire *out)
 {
 	const struct fire_record *r = hv_vm_fire_record(((struct sim *)b)->vm, id);
 	static const enum obs_fire_outcome outcome[] = {
-	    [FIRE_OUT_PENDING] = OBS_FIRE_PENDING,
-	    [FIRE_OUT_IN_FLIGHT] = OBS_FIRE_IN_FLIGHT,
-	    [FIRE_OUT_DELIVERED] = OBS_FIRE_DELIVERED,
-	    [FIRE_OUT_LOST] = OBS_FIRE_LOST,
+	    [FIRE_OUT_PENDING] = OBS_FIRE_PENDING,     /* masked in the device */
+	    [FIRE_OUT_IN_FLIGHT] = OBS_FIRE_IN_FLIGHT, /* remapped */
+	    [FIRE_OUT_DELIVERED] = OBS_FIRE_DELIVERED, /* the guest's entry ran */
+	    [FIRE_OUT_LOST] = OBS_FIRE_LOST,           /* dropped */
+	    [FIRE_OUT_DMA_WRITE] = OBS_FIRE_DMA_WRITE, /* memory, not an interrupt */
 	};
 
 	if (!r)

@@ -88,6 +88,8 @@ enum obs_fire_outcome {
 	OBS_FIRE_IN_FLIGHT, /* remapped, on its way */
 	OBS_FIRE_DELIVERED, /* the guest's interrupt entry ran for it */
 	OBS_FIRE_LOST,      /* dropped; reason says where and why */
+	OBS_FIRE_DMA_WRITE, /* the message's address is memory: the device wrote data
+	                       to guest RAM at address, and no interrupt was raised */
 };
 
 /* What became of one interrupt a device raised. */

@@ -944,8 +944,10 @@ static int fake_compose(struct gk *g, unsigned irq, struct msi_msg *msg)
 {
 	g_assert_true(task_in_atomic(g->e)); /* with the descriptor locked */
 	chip_calls.compose++;
+	if (chip_calls.compose_ret)
+		return chip_calls.compose_ret; /* the message as it was given */
 	*msg = (struct msi_msg){.address_lo = 0xfee00000, .data = 0x4000 + irq};
-	return chip_calls.compose_ret;
+	return 0;
 }
 
 static void fake_write_msg(struct gk *g, unsigned irq, const struct msi_msg *msg)
@@ -1015,11 +1017,13 @@ static void irq_core_task(void *arg)
 	free_irq(g, (unsigned)irq);
 	g_assert_cmpuint(chip_calls.mask, ==, 1);
 	g_assert_true(i->masked);
-	/* a compose that fails leaves the irq without a message, activated */
+	/* a compose that fails leaves a zeroed message, written all the same */
 	chip_calls.compose_ret = -EIO;
 	g_assert_cmpint(request_irq(g, (unsigned)irq, fake_handler), ==, 0);
 	g_assert_cmpuint(chip_calls.compose, ==, 2);
-	g_assert_cmpuint(chip_calls.write, ==, 1);
+	g_assert_cmpuint(chip_calls.write, ==, 2);
+	g_assert_cmphex(chip_calls.written.address_lo, ==, 0);
+	g_assert_cmphex(chip_calls.written.data, ==, 0);
 	free_irq(g, (unsigned)irq);
 	irq_domain_free_irq(g, (unsigned)irq);
 	g_assert_cmpuint(chip_calls.free, ==, 1);
