@@ -173,7 +173,10 @@ static bool sim_resume(void *b, int *result)
 {
 	struct sim *s = b;
 
-	hv_vm_power_on(s->vm);
+	/* After an aborted hibernation the VM is still running: nothing to
+	 * power on, and the guest finds no image. */
+	if (!hv_vm_powered(s->vm))
+		hv_vm_power_on(s->vm);
 	return run_guest(s, "resume", CALL_RESUME, 0, result);
 }
 

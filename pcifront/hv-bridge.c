@@ -676,7 +676,12 @@ static int hv_pci_suspend(struct gk *g, unsigned bus)
 		        old);
 		return -EINVAL;
 	}
-	r = bus_exit(g, hb);
+	/* A failed bus exit is returned as it is: the channel stays open and
+	 * the bus stays removing; the PM core aborts the hibernation. */
+	if ((r = bus_exit(g, hb)) < 0) {
+		BUS_TRACE(g, hb, "suspend-failed", "\"d0exit\":%d", r);
+		return r;
+	}
 	close_channel(g, hb);
 	BUS_TRACE(g, hb, "suspended", "\"d0exit\":%d", r);
 	return r;

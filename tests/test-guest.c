@@ -680,6 +680,19 @@ static void test_lost_d0_exit_aborts_hibernation(void)
 	/* what the abort meets after it (the host never left D0) is kept too */
 	for (unsigned k = 1; k < gk_error_count(w.g); k++)
 		g_assert_cmpstr(gk_error_get(w.g, k)->phase, ==, "hibernate");
+	/* the kernel's abort: the failed bridge keeps its channel and stays
+	 * removing, is not resumed, and the PM core says it gave up */
+	g_assert_true(w.g->k.hbus[0].channel_open);
+	g_assert_cmpint(w.g->k.hbus[0].state, ==, HV_PCIBUS_REMOVING);
+	g_assert_cmpuint(tp_count(w.e, TP_HIBERNATION_ABORTED), ==, 1);
+	g_assert_cmpuint(tp_count(w.e, TP_POWER_OFF), ==, 0);
+	/* the VM runs on and the vectors still reach their handlers */
+	for (unsigned v = 0; v < 2; v++) {
+		unsigned id = hv_vm_fire(w.vm, 0, v);
+		engine_run(w.e);
+		g_assert_cmpint(hv_vm_fire_record(w.vm, id)->outcome, ==, FIRE_OUT_DELIVERED);
+		g_assert_cmpuint(w.g->k.dev[0].handled[v], ==, 1);
+	}
 	world_fini(&w);
 }
 
