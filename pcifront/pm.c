@@ -240,7 +240,7 @@ static int boot_kernel(struct gk *g, bool pci_drivers)
 			first_error(&ret, r);
 			continue;
 		}
-		if (!(drv = gk_vmbus_driver_for(o.class_guid)))
+		if (!(drv = gk_vmbus_driver_for(g, o.class_guid)))
 			continue;
 		g->k.hv_dev[g->k.nbuses].channel = o.channel;
 		memcpy(g->k.hv_dev[g->k.nbuses].instance_guid, o.instance_guid, 16);

@@ -21,6 +21,7 @@ static const struct {
     [TP_FAULT_INJECTED] = {"fault-injected", true},
     [TP_D0_ENTRY_FAILED] = {"d0-entry-failed", true},
     [TP_PACKET_DROPPED] = {"packet-dropped", true},
+    [TP_D0_ENTRY_RETRIED] = {"d0-entry-retried", true},
     [TP_HIBERNATION_ABORTED] = {"hibernation-aborted", true},
     [TP_DMA_WRITE] = {"dma-write", true},
     [TP_PHASE_ENTER] = {"phase-enter", false},
