@@ -705,6 +705,10 @@ static void test_lost_d0_exit_aborts_hibernation(void)
 		g_assert_cmpint(hv_vm_fire_record(w.vm, id)->outcome, ==, FIRE_OUT_DELIVERED);
 		g_assert_cmpuint(w.g->k.dev[0].handled[v], ==, 1);
 	}
+	/* the bus is left removing: the next attempt fails at once */
+	g_assert_cmpint(in_task(&w, do_hibernate, NULL), ==, -EINVAL);
+	g_assert_true(hv_vm_powered(w.vm));
+	g_assert_cmpuint(tp_count(w.e, TP_HIBERNATION_ABORTED), ==, 2);
 	world_fini(&w);
 }
 
