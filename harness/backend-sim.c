@@ -154,7 +154,9 @@ static void sim_guest_begin(void *b, enum backend_guest_op op, unsigned cpu)
 	struct sim *s = b;
 
 	g_assert(!s->op_task);
-	if (op == BACKEND_BOOT || op == BACKEND_RESUME)
+	/* After an aborted hibernation the VM is still running: nothing to
+	 * power on, and the guest finds no image. */
+	if ((op == BACKEND_BOOT || op == BACKEND_RESUME) && !hv_vm_powered(s->vm))
 		hv_vm_power_on(s->vm);
 	s->op = (struct guest_call_arg){.g = s->g, .call = op, .cpu = cpu, .result = -EINPROGRESS};
 	s->op_task = task_spawn(s->e, names[op], guest_task, &s->op);
@@ -404,10 +406,11 @@ static bool obs_sim_fire(void *b, unsigned id, struct obs_fire *out)
 {
 	const struct fire_record *r = hv_vm_fire_record(((struct sim *)b)->vm, id);
 	static const enum obs_fire_outcome outcome[] = {
-	    [FIRE_OUT_PENDING] = OBS_FIRE_PENDING,
-	    [FIRE_OUT_IN_FLIGHT] = OBS_FIRE_IN_FLIGHT,
-	    [FIRE_OUT_DELIVERED] = OBS_FIRE_DELIVERED,
-	    [FIRE_OUT_LOST] = OBS_FIRE_LOST,
+	    [FIRE_OUT_PENDING] = OBS_FIRE_PENDING,     /* masked in the device */
+	    [FIRE_OUT_IN_FLIGHT] = OBS_FIRE_IN_FLIGHT, /* remapped */
+	    [FIRE_OUT_DELIVERED] = OBS_FIRE_DELIVERED, /* the guest's entry ran */
+	    [FIRE_OUT_LOST] = OBS_FIRE_LOST,           /* dropped */
+	    [FIRE_OUT_DMA_WRITE] = OBS_FIRE_DMA_WRITE, /* memory, not an interrupt */
 	};
 
 	if (!r)

@@ -94,6 +94,8 @@ enum obs_fire_outcome {
 	 * was delivered if the count rose. reason says what was done and
 	 * what the counts are. */
 	OBS_FIRE_COUNTED,
+	OBS_FIRE_DMA_WRITE, /* the message's address is memory: the device wrote data
+	                       to guest RAM at address, and no interrupt was raised */
 };
 
 /* What became of one interrupt a device raised. */

@@ -104,6 +104,22 @@ static bool judge(struct oracle *o, const struct obs_fire *r)
 		                 r->reason && r->reason[0] ? r->reason : "it never arrived");
 		return false;
 	}
+	case OBS_FIRE_DMA_WRITE:
+		if (r->address != 0) {
+			violation_report(
+			    o->vl, V_DELIVERY_LOST, subject,
+			    "vector %u of %s fired at t=%s: %s; no interrupt was raised", r->vector,
+			    dev_name(o, r->dev), engine_fmt_time(r->time, t, sizeof(t)), r->reason);
+			return false;
+		}
+		violation_report(
+		    o->vl, V_DELIVERY_DMA_TO_ZERO, subject,
+		    "vector %u of %s fired at t=%s with address 0 in its MSI-X entry: "
+		    "the device wrote %#x to guest physical address 0 (memory the guest "
+		    "owns) and raised no interrupt",
+		    r->vector, dev_name(o, r->dev), engine_fmt_time(r->time, t, sizeof(t)),
+		    r->data);
+		return false;
 	case OBS_FIRE_PENDING:
 		if (!have || !wants_interrupts(&want))
 			return true; /* masked because nobody wants it now: legitimate */

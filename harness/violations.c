@@ -24,6 +24,10 @@ static const struct violation_kind kinds[V__COUNT] = {
                                   "irq, or none"),
     [V_DELIVERY_DUPLICATE] =
         KIND("delivery", "duplicate", "a handler ran more often than its vector fired"),
+    [V_DELIVERY_DMA_TO_ZERO] = KIND("delivery", "dma-to-zero",
+                                    "a fired vector's MSI-X entry held address 0, so the device "
+                                    "wrote its data into guest memory at address 0 instead of "
+                                    "raising an interrupt"),
     [V_MASK_STUCK_MASKED] = KIND("mask", "stuck-masked",
                                  "a requested, enabled, unmasked irq is masked in the device or "
                                  "in the guest's cache"),

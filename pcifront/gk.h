@@ -34,6 +34,7 @@
 #define GK_FIRST_VECTOR    0x31
 #define GK_LAST_VECTOR     0xeb
 #define HV_PCI_RQSTOR_SIZE 64
+#define GK_RX_BUF          0x100 /* the channel callback's receive buffer */
 
 struct gk;
 struct irq_chip;
@@ -160,6 +161,7 @@ struct gk_request {
 	void *resp;
 	size_t resp_cap;
 	size_t resp_len;
+	uint64_t trans_id; /* what the request was sent with */
 };
 
 struct gk_hbus {
@@ -229,6 +231,7 @@ struct gk {
 	GArray *errors; /* of struct gk_error, every one met */
 	int phase_depth[PHASE__COUNT];
 	struct gk_bus_ctx bus_ctx[GK_MAX_BUSES];
+	uint8_t rxbuf[GK_MAX_BUSES][GK_RX_BUF]; /* per channel, reused packet to packet */
 	struct gk_kernel k;
 	struct gk_kernel image;
 	bool have_image;

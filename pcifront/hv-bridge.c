@@ -26,8 +26,23 @@
 #define COMPOSE_POLL_NS   (100 * NSEC_PER_USEC)
 #define HV_PAGE_SIZE      UINT64_C(4096)
 
-static const uint32_t versions[] = {PCI_PROTOCOL_VERSION_1_4, PCI_PROTOCOL_VERSION_1_3,
-                                    PCI_PROTOCOL_VERSION_1_2, PCI_PROTOCOL_VERSION_1_1};
+/* A request's address as an id, in the vmalloc'ed stack area of the task
+ * that waits for it: what a kernel without the VMBus requestor sends. */
+#define STACK_ID_BASE UINT64_C(0xffffc90000100000)
+
+/* The versions this kernel knows, highest first. */
+static unsigned known_versions(const struct gk *g, uint32_t *out)
+{
+	unsigned n = 0;
+
+	if (gk_behaviour(g, BEH_PROTOCOL_1_4))
+		out[n++] = PCI_PROTOCOL_VERSION_1_4;
+	if (gk_behaviour(g, BEH_PROTOCOL_1_3))
+		out[n++] = PCI_PROTOCOL_VERSION_1_3;
+	out[n++] = PCI_PROTOCOL_VERSION_1_2;
+	out[n++] = PCI_PROTOCOL_VERSION_1_1;
+	return n;
+}
 
 static unsigned bus_nr(const struct gk *g, const struct gk_hbus *hb)
 {
@@ -60,12 +75,18 @@ static void on_relations(struct gk *g, struct gk_hbus *hb, const uint8_t *pkt, s
 	size_t head = offsetof(struct pci_bus_relations, func);
 	uint32_t count;
 
+	/* Without the size checks the handler reads the receive buffer as
+	 * far as the count says, whatever the host sent. */
+	if (!gk_behaviour(g, BEH_VALIDATE_HOST_VALUES))
+		len = GK_RX_BUF;
 	if (len < head) {
 		hb->invalid_packets++;
 		BUS_TRACE(g, hb, "bad-packet", "\"why\":\"bus relations too small\"");
 		return;
 	}
 	memcpy(&count, pkt + offsetof(struct pci_bus_relations, device_count), 4);
+	if (!gk_behaviour(g, BEH_VALIDATE_HOST_VALUES) && count > (len - head) / fsize)
+		count = (uint32_t)((len - head) / fsize); /* the model stops at its buffer */
 	if (count > 256 || len < head + count * fsize) {
 		hb->invalid_packets++;
 		BUS_TRACE(g, hb, "bad-packet", "\"why\":\"bus relations too small for %u devices\"",
@@ -92,7 +113,33 @@ static void on_relations(struct gk *g, struct gk_hbus *hb, const uint8_t *pkt, s
 	complete(g->e, &hb->survey);
 }
 
-static void on_channel(void *ctx, const void *data, size_t len)
+/* The request a completion's transaction id names, or NULL. With the
+ * requestor an id is checked against the ids handed out; without it the id
+ * is the address of the waiting request and the kernel simply uses it. */
+static struct gk_request *request_for(struct gk *g, struct gk_hbus *hb, uint64_t id)
+{
+	if (gk_behaviour(g, BEH_REQUESTOR_IDS)) {
+		if (id == 0 || id > HV_PCI_RQSTOR_SIZE || !hb->rqstor[id - 1].in_use) {
+			hb->invalid_packets++;
+			BUS_TRACE(g, hb, "bad-packet",
+			          "\"why\":\"invalid transaction id %" G_GUINT64_FORMAT "\"", id);
+			return NULL;
+		}
+		return &hb->rqstor[id - 1];
+	}
+	for (int i = 0; i < HV_PCI_RQSTOR_SIZE; i++)
+		if (hb->rqstor[i].trans_id == id && hb->rqstor[i].in_use)
+			return &hb->rqstor[i];
+	/* The address is dereferenced anyway: a request that gave up (its
+	 * stack frame gone) or no request at all. */
+	gk_fail(g, -EFAULT,
+	        "vPCI bus %u: a completion with transaction id %#" G_GINT64_MODIFIER
+	        "x was written through that id as a pointer, but no request waits there",
+	        bus_nr(g, hb), id);
+	return NULL;
+}
+
+void hv_pci_onchannelcallback(void *ctx, const void *data, size_t len)
 {
 	struct gk_bus_ctx *c = ctx;
 	struct gk *g = c->g;
@@ -105,18 +152,21 @@ static void on_channel(void *ctx, const void *data, size_t len)
 		hb->invalid_packets++;
 		return;
 	}
+	/* The receive buffer is reused from packet to packet: what a short
+	 * packet leaves unwritten is the end of an earlier one. */
+	if (len <= GK_RX_BUF) {
+		memcpy(g->rxbuf[c->bus], pkt, len);
+		pkt = g->rxbuf[c->bus];
+	}
 	memcpy(&hdr, pkt, sizeof(hdr));
 	if (hdr.type == VM_PKT_COMP) {
-		uint64_t id = hdr.trans_id;
-		struct gk_request *r;
-		if (id == 0 || id > HV_PCI_RQSTOR_SIZE || !hb->rqstor[id - 1].in_use) {
-			hb->invalid_packets++;
-			BUS_TRACE(g, hb, "bad-packet",
-			          "\"why\":\"invalid transaction id %" G_GUINT64_FORMAT "\"", id);
+		struct gk_request *r = request_for(g, hb, hdr.trans_id);
+		if (!r)
 			return;
-		}
-		r = &hb->rqstor[id - 1];
-		r->resp_len = MIN(len, r->resp_cap);
+		/* Without validation the handler reads its whole answer. */
+		r->resp_len = gk_behaviour(g, BEH_VALIDATE_HOST_VALUES) || len > GK_RX_BUF
+		                  ? MIN(len, r->resp_cap)
+		                  : MIN(GK_RX_BUF, r->resp_cap);
 		memcpy(r->resp, pkt, r->resp_len);
 		r->in_use = false;
 		complete(g->e, r->done);
@@ -164,9 +214,16 @@ static int send_request(struct gk *g, struct gk_hbus *hb, const void *msg, size_
 		return -EAGAIN;
 	}
 	completion_init(&done, vpci_message_name(*(const uint32_t *)msg));
-	hb->rqstor[slot] =
-	    (struct gk_request){.in_use = true, .done = &done, .resp = resp, .resp_cap = resp_cap};
-	r = gabi_vmbus_send(g->vm, hb->channel, msg, len, (uint64_t)slot + 1,
+	hb->rqstor[slot] = (struct gk_request){
+	    .in_use = true,
+	    .done = &done,
+	    .resp = resp,
+	    .resp_cap = resp_cap,
+	    .trans_id =
+	        gk_behaviour(g, BEH_REQUESTOR_IDS)
+	            ? (uint64_t)slot + 1
+	            : STACK_ID_BASE + bus_nr(g, hb) * UINT64_C(0x10000) + slot * UINT64_C(0x400)};
+	r = gabi_vmbus_send(g->vm, hb->channel, msg, len, hb->rqstor[slot].trans_id,
 	                    VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED);
 	if (r < 0) {
 		hb->rqstor[slot].in_use = false;
@@ -230,7 +287,8 @@ static int send_message(struct gk *g, struct gk_hbus *hb, const void *msg, size_
 
 static int negotiate(struct gk *g, struct gk_hbus *hb, bool resume)
 {
-	unsigned n = resume ? 1 : G_N_ELEMENTS(versions);
+	uint32_t versions[4];
+	unsigned n = resume ? 1 : known_versions(g, versions);
 
 	for (unsigned i = 0; i < n; i++) {
 		struct pci_version_request req = {.message_type.type = PCI_QUERY_PROTOCOL_VERSION,
@@ -277,7 +335,7 @@ static int query_relations(struct gk *g, struct gk_hbus *hb)
 		r = send_request(g, hb, &q, sizeof(q), &resp, sizeof(resp), &got, false, 0);
 		if (r < 0)
 			return r;
-		if (got < sizeof(resp)) {
+		if (got < sizeof(resp) && gk_behaviour(g, BEH_VALIDATE_HOST_VALUES)) {
 			hb->invalid_packets++;
 			resp.status = -1;
 		}
@@ -292,8 +350,10 @@ static int query_relations(struct gk *g, struct gk_hbus *hb)
 	return 0;
 }
 
-/* RESOURCES_RELEASED for the child, then D0EXIT (10 s). */
-static int bus_exit(struct gk *g, struct gk_hbus *hb)
+/* hv_pci_bus_exit(): RESOURCES_RELEASED for the child (for every slot from
+ * 255 down when `every_slot`: what the D0-entry retry sets up, not knowing
+ * what the host holds), then D0EXIT (10 s). */
+static int bus_exit(struct gk *g, struct gk_hbus *hb, bool every_slot)
 {
 	struct pci_message exit_msg = {.type = PCI_BUS_D0EXIT};
 	int32_t status = 0;
@@ -301,7 +361,15 @@ static int bus_exit(struct gk *g, struct gk_hbus *hb)
 
 	if (gabi_vmbus_rescinded(g->vm, hb->channel))
 		return 0;
-	if (hb->child_present && hb->child_resourced) {
+	if (every_slot) {
+		for (int slot = 255; slot >= 0; slot--) {
+			struct pci_child_message rel = {.message_type.type = PCI_RESOURCES_RELEASED,
+			                                .wslot.slot = (uint32_t)slot};
+			if ((r = send_message(g, hb, &rel, sizeof(rel))) < 0)
+				return r;
+		}
+		hb->child_resourced = false;
+	} else if (hb->child_present && hb->child_resourced) {
 		struct pci_child_message rel = {.message_type.type = PCI_RESOURCES_RELEASED,
 		                                .wslot.slot = hb->child.win_slot.slot};
 		if ((r = send_message(g, hb, &rel, sizeof(rel))) < 0)
@@ -325,7 +393,8 @@ static int enter_d0(struct gk *g, struct gk_hbus *hb, bool retry)
 	if (status < 0 && retry) {
 		/* What a kdump kernel does: leave D0 and try once more. */
 		BUS_TRACE(g, hb, "d0-entry-retry", "\"status\":\"%#x\"", (uint32_t)status);
-		if ((r = bus_exit(g, hb)) < 0)
+		tp_hit(g->e, TP_D0_ENTRY_RETRIED, NULL);
+		if ((r = bus_exit(g, hb, true)) < 0)
 			return r;
 		return enter_d0(g, hb, false);
 	}
@@ -582,7 +651,7 @@ static void prepopulate_bars(struct gk *g, struct gk_hbus *hb)
 static int open_channel(struct gk *g, unsigned bus)
 {
 	struct gk_hbus *hb = &g->k.hbus[bus];
-	int r = gabi_vmbus_open(g->vm, hb->channel, on_channel, ctx_for(g, bus));
+	int r = gabi_vmbus_open(g->vm, hb->channel, hv_pci_onchannelcallback, ctx_for(g, bus));
 
 	if (r < 0) {
 		gk_fail(g, r, "vPCI bus %u: cannot open its VMBus channel (%d)", bus, r);
@@ -644,7 +713,7 @@ static int hv_pci_probe(struct gk *g, unsigned bus)
 		goto fail;
 	if ((r = query_relations(g, hb)) < 0)
 		goto fail;
-	if ((r = enter_d0(g, hb, true)) < 0)
+	if ((r = enter_d0(g, hb, gk_behaviour(g, BEH_D0_ENTRY_RETRY_PROBE))) < 0)
 		goto fail;
 	if ((r = allocate_bridge_windows(g, hb)) < 0)
 		goto fail;
@@ -676,7 +745,12 @@ static int hv_pci_suspend(struct gk *g, unsigned bus)
 		        old);
 		return -EINVAL;
 	}
-	r = bus_exit(g, hb);
+	/* A failed bus exit is returned as it is: the channel stays open and
+	 * the bus stays removing; the PM core aborts the hibernation. */
+	if ((r = bus_exit(g, hb, false)) < 0) {
+		BUS_TRACE(g, hb, "suspend-failed", "\"d0exit\":%d", r);
+		return r;
+	}
 	close_channel(g, hb);
 	BUS_TRACE(g, hb, "suspended", "\"d0exit\":%d", r);
 	return r;
@@ -713,7 +787,7 @@ static int hv_pci_resume(struct gk *g, unsigned bus)
 		goto fail;
 	if ((r = query_relations(g, hb)) < 0)
 		goto fail;
-	if ((r = enter_d0(g, hb, false)) < 0)
+	if ((r = enter_d0(g, hb, gk_behaviour(g, BEH_D0_ENTRY_RETRY_RESUME))) < 0)
 		goto fail;
 	if ((r = send_resources_assigned(g, hb)) < 0)
 		goto fail;
@@ -736,6 +810,14 @@ const struct hv_driver hv_pci_drv = {
     .probe = hv_pci_probe,
     .suspend = hv_pci_suspend,
     .resume = hv_pci_resume,
+};
+
+/* The same driver before ac82fc832708: no callbacks for hibernation. */
+const struct hv_driver hv_pci_drv_no_pm = {
+    .name = "hv_pci",
+    .class_guid = {0x1d, 0xf6, 0xc4, 0x44, 0x44, 0x44, 0x00, 0x44, 0x9d, 0x52, 0x80, 0x2e, 0x27,
+                   0xed, 0xe1, 0x9f},
+    .probe = hv_pci_probe,
 };
 
 /* ---- the MSI irq chip ---- */
@@ -763,6 +845,19 @@ static void send_delete(struct gk *g, struct gk_hbus *hb, struct gk_irq *i)
 	(void)send_message(g, hb, &m, sizeof(m));
 }
 
+/* The CPU CREATE_INTERRUPT names: the first online one of the effective
+ * affinity (the CPU the vector was assigned on), or of the affinity the
+ * irq asked for. */
+static unsigned compose_cpu(const struct gk *g, const struct gk_irq *i)
+{
+	if (gk_behaviour(g, BEH_COMPOSE_EFFECTIVE_AFFINITY))
+		return i->cpu;
+	for (unsigned c = 0; c < g->k.ncpus; c++)
+		if ((i->affinity & (1u << c)) && g->k.cpu_online[c])
+			return c;
+	return i->cpu;
+}
+
 static int hv_compose_msi_msg(struct gk *g, unsigned irq, struct msi_msg *msg)
 {
 	struct gk_irq *i = &g->k.irq[irq];
@@ -774,10 +869,23 @@ static int hv_compose_msi_msg(struct gk *g, unsigned irq, struct msi_msg *msg)
 		struct pci_create_interrupt3 v3;
 	} m;
 	size_t len, got = 0;
+	bool multi_msi = false; /* the model's functions use MSI-X */
+	unsigned cpu = compose_cpu(g, i);
 	int r;
 
+	/* Whatever goes wrong below, the message stays zeroed, and the IRQ
+	 * core writes it to the device as it is. */
 	memset(msg, 0, sizeof(*msg));
 	memset(&m, 0, sizeof(m));
+	if (i->has_chip_data && gk_behaviour(g, BEH_IRTE_REUSE) &&
+	    (multi_msi || !gk_behaviour(g, BEH_IRTE_REUSE_MULTI_MSI_ONLY))) {
+		/* The entry the host already has is used again, unchanged. */
+		msg->address_hi = (uint32_t)(i->chip_data.address >> 32);
+		msg->address_lo = (uint32_t)i->chip_data.address;
+		msg->data = i->chip_data.data;
+		BUS_TRACE(g, hb, "compose-reused", "\"irq\":%u,\"data\":\"%#x\"", irq, msg->data);
+		return 0;
+	}
 	/* Single MSI-X: the old entry goes before a new one is made. */
 	send_delete(g, hb, i);
 	if (!hb->channel_open) {
@@ -798,7 +906,7 @@ static int hv_compose_msi_msg(struct gk *g, unsigned irq, struct msi_msg *msg)
 		m.v2.int_desc.vector = i->vector;
 		m.v2.int_desc.vector_count = 1;
 		m.v2.int_desc.processor_count = 1;
-		m.v2.int_desc.processor_array[0] = (uint16_t)i->cpu;
+		m.v2.int_desc.processor_array[0] = (uint16_t)cpu;
 		len = sizeof(m.v2);
 	} else {
 		m.v3.message_type.type = PCI_CREATE_INTERRUPT_MESSAGE3;
@@ -806,14 +914,14 @@ static int hv_compose_msi_msg(struct gk *g, unsigned irq, struct msi_msg *msg)
 		m.v3.int_desc.vector = i->vector;
 		m.v3.int_desc.vector_count = 1;
 		m.v3.int_desc.processor_count = 1;
-		m.v3.int_desc.processor_array[0] = (uint16_t)i->cpu;
+		m.v3.int_desc.processor_array[0] = (uint16_t)cpu;
 		len = sizeof(m.v3);
 	}
 	/* Called with the irq descriptor locked: poll, never sleep. */
 	r = send_request(g, hb, &m, len, &resp, sizeof(resp), &got, true, 0);
 	if (r < 0)
 		return r;
-	if (got < sizeof(resp)) {
+	if (got < sizeof(resp) && gk_behaviour(g, BEH_VALIDATE_HOST_VALUES)) {
 		hb->invalid_packets++;
 		resp.response.status = -1;
 	}
@@ -828,7 +936,7 @@ static int hv_compose_msi_msg(struct gk *g, unsigned irq, struct msi_msg *msg)
 	msg->address_lo = (uint32_t)resp.int_desc.address;
 	msg->data = resp.int_desc.data;
 	BUS_TRACE(g, hb, "composed", "\"irq\":%u,\"cpu\":%u,\"vector\":\"%#x\",\"data\":\"%#x\"",
-	          irq, i->cpu, i->vector, msg->data);
+	          irq, cpu, i->vector, msg->data);
 	return 0;
 }
 
@@ -850,25 +958,46 @@ static uint64_t device_id(const struct gk_hbus *hb)
 	       (b[6] & 0xf8) | hb->child.win_slot.bits.func;
 }
 
-static void hv_irq_unmask(struct gk *g, unsigned irq)
+/* hv_arch_irq_unmask(): HVCALL_RETARGET_INTERRUPT for the irq's CPU and
+ * vector. 0 when the host took it, -EIO when it failed or was skipped,
+ * -EFAULT when the kernel would have oopsed here (nothing after runs). */
+static int hv_arch_irq_unmask(struct gk *g, unsigned irq)
 {
 	struct gk_irq *i = &g->k.irq[irq];
 	struct gk_hbus *hb = irq_hbus(g, irq);
 	uint64_t page[512] = {0}; /* the hypercall input page */
 	struct hv_retarget_device_interrupt *p = (void *)page;
 	unsigned var_size = 0;
+	uint32_t address, data;
 	uint64_t res;
 
-	if (!i->has_chip_data) {
-		BUS_TRACE(g, hb, "dev_warn", "\"msg\":\"can not unmask irq %u\"", irq);
-		return;
+	if (gk_behaviour(g, BEH_RETARGET_FROM_CHIP_DATA)) {
+		if (!i->has_chip_data && gk_behaviour(g, BEH_NULL_CHIP_DATA_CHECK)) {
+			BUS_TRACE(g, hb, "dev_warn", "\"msg\":\"can not unmask irq %u\"", irq);
+			return -EIO;
+		}
+		if (!i->has_chip_data) {
+			/* The descriptor is read through a NULL chip_data. */
+			gk_fail(g, -EFAULT,
+			        "BUG: kernel NULL pointer dereference in hv_arch_irq_unmask(): irq "
+			        "%u has no chip data (no host descriptor)",
+			        irq);
+			return -EFAULT;
+		}
+		address = (uint32_t)i->chip_data.address;
+		data = i->chip_data.data;
+	} else {
+		/* The message cached in the MSI descriptor. */
+		const struct gk_msi_desc *desc = &g->k.dev[i->dev].desc[i->msi_index];
+		address = desc->msg.address_lo;
+		data = desc->msg.data;
 	}
 	task_atomic_enter(g->e); /* local_irq_save */
 	p->partition_id = HV_PARTITION_ID_SELF;
 	p->device_id = device_id(hb);
 	p->int_entry.source = HV_INTERRUPT_SOURCE_MSI;
-	p->int_entry.msi_entry.address = (uint32_t)i->chip_data.address;
-	p->int_entry.msi_entry.data = i->chip_data.data;
+	p->int_entry.msi_entry.address = address;
+	p->int_entry.msi_entry.data = data;
 	p->int_target.vector = i->vector;
 	if (hb->protocol_version >= PCI_PROTOCOL_VERSION_1_2) {
 		unsigned bank = i->cpu / 64;
@@ -885,17 +1014,27 @@ static void hv_irq_unmask(struct gk *g, unsigned irq)
 	    page, sizeof(page), NULL, 0);
 	task_atomic_exit(g->e);
 
-	if (hv_result(res) != HV_STATUS_SUCCESS) {
-		if (hb->state != HV_PCIBUS_REMOVING)
-			BUS_TRACE(g, hb, "dev_err",
-			          "\"msg\":\"hv_irq_unmask() failed: %#" G_GINT64_MODIFIER "x\"",
-			          res);
-		else
-			BUS_TRACE(g, hb, "retarget-failed",
-			          "\"irq\":%u,\"status\":\"%#" G_GINT64_MODIFIER "x\"", irq, res);
-		if (!gk_behaviour(g, BEH_UNMASK_DESPITE_RETARGET_FAILURE))
-			return; /* the pre-5.10 early return: the PCI-level unmask is skipped */
-	}
+	if (hv_result(res) == HV_STATUS_SUCCESS)
+		return 0;
+	/* Before 915cff7f38c5 every failure was logged. */
+	if (hb->state != HV_PCIBUS_REMOVING ||
+	    !gk_behaviour(g, BEH_UNMASK_DESPITE_RETARGET_FAILURE))
+		BUS_TRACE(g, hb, "dev_err",
+		          "\"msg\":\"hv_irq_unmask() failed: %#" G_GINT64_MODIFIER "x\"", res);
+	else
+		BUS_TRACE(g, hb, "retarget-failed",
+		          "\"irq\":%u,\"status\":\"%#" G_GINT64_MODIFIER "x\"", irq, res);
+	return -EIO;
+}
+
+static void hv_irq_unmask(struct gk *g, unsigned irq)
+{
+	int r = hv_arch_irq_unmask(g, irq);
+
+	if (r == -EFAULT)
+		return; /* the oops ends the caller here */
+	if (r < 0 && !gk_behaviour(g, BEH_UNMASK_DESPITE_RETARGET_FAILURE))
+		return; /* the pre-5.10 early return: the PCI-level unmask is skipped */
 	pci_msi_unmask_irq(g, irq);
 }
 

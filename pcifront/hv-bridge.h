@@ -9,5 +9,11 @@
 #include "gk.h"
 
 extern const struct hv_driver hv_pci_drv;
+/* hv_pci as kernels before ac82fc832708 had it: no suspend, no resume. */
+extern const struct hv_driver hv_pci_drv_no_pm;
 extern const struct pci_ops hv_pcifront_ops;
+
+/* The channel callback: every packet the host sends on a bus's channel
+ * (ctx is what the bridge opened the channel with: &g->bus_ctx[bus]). */
+void hv_pci_onchannelcallback(void *ctx, const void *pkt, size_t len);
 extern const struct irq_chip hv_msi_irq_chip;

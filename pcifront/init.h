@@ -18,7 +18,8 @@ struct hv_driver {
 	int (*resume)(struct gk *g, unsigned dev);
 };
 
-/* The driver for offers of that class, or NULL. */
-const struct hv_driver *gk_vmbus_driver_for(const uint8_t class_guid[16]);
+/* The driver this kernel (its behaviours) has for offers of that class, or
+ * NULL. */
+const struct hv_driver *gk_vmbus_driver_for(const struct gk *g, const uint8_t class_guid[16]);
 /* The PCI driver of a model, or NULL. */
 const struct pci_driver *gk_pci_driver_for(enum driver_model model);

@@ -130,10 +130,12 @@ int irq_domain_activate_irq(struct gk *g, unsigned irq)
 		return r;
 	}
 	task_atomic_enter(g->e);
-	/* In the kernel composing cannot fail; a chip that could not compose
-	 * has recorded why, and the irq stays without a message. */
-	if (chip->irq_compose_msi_msg(g, irq, &msg) == 0)
-		chip->irq_write_msi_msg(g, irq, &msg);
+	/* In the kernel composing cannot fail: a chip that could not compose
+	 * has recorded why and left the message zeroed, and the zeroed
+	 * message is written to the device all the same. */
+	memset(&msg, 0, sizeof(msg));
+	(void)chip->irq_compose_msi_msg(g, irq, &msg);
+	chip->irq_write_msi_msg(g, irq, &msg);
 	task_atomic_exit(g->e);
 	i->activated = true;
 	return 0;

@@ -14,7 +14,7 @@ struct irq_chip {
 	const char *name;
 	/* Composes the message for the irq's current CPU and vector. Called
 	 * with the descriptor locked (atomic). A failure is recorded by the
-	 * chip; the irq then stays without a message. */
+	 * chip and leaves the message zeroed; it is written as it is. */
 	int (*irq_compose_msi_msg)(struct gk *g, unsigned irq, struct msi_msg *msg);
 	/* Writes a composed message where the device reads it. */
 	void (*irq_write_msi_msg)(struct gk *g, unsigned irq, const struct msi_msg *msg);

@@ -153,14 +153,20 @@ static void bridge_job_fn(void *arg)
 	complete(j->g->e, &j->done);
 }
 
-static int bridges_pm(struct gk *g, bool resume)
+#define ALL_BRIDGES UINT32_MAX
+
+/* Runs the bridges of `which` (a bit per bus); returns the first failure
+ * and, in *ok if given, the bridges whose callback succeeded. */
+static int bridges_pm_some(struct gk *g, bool resume, uint32_t which, uint32_t *ok)
 {
 	struct bridge_job jobs[GK_MAX_BUSES];
 	struct task *tasks[GK_MAX_BUSES] = {0};
 	int ret = 0;
 
+	if (ok)
+		*ok = 0;
 	for (unsigned i = 0; i < g->k.nbuses; i++) {
-		if (!g->k.hv_dev[i].drv)
+		if (!g->k.hv_dev[i].drv || !(which & (1u << i)))
 			continue;
 		jobs[i] = (struct bridge_job){.g = g, .dev = i, .resume = resume};
 		completion_init(&jobs[i].done,
@@ -174,10 +180,17 @@ static int bridges_pm(struct gk *g, bool resume)
 		/* No timeout: the wait ends only when the job completes. */
 		first_error(&ret, completion_wait(g->e, &jobs[i].done, 0));
 		first_error(&ret, jobs[i].ret);
+		if (ok && jobs[i].ret == 0)
+			*ok |= 1u << i;
 		if (task_done(tasks[i]))
 			task_reap(g->e, tasks[i]);
 	}
 	return ret;
+}
+
+static int bridges_pm(struct gk *g, bool resume)
+{
+	return bridges_pm_some(g, resume, ALL_BRIDGES, NULL);
 }
 
 /* Returns the CPUs it took down, for the matching enable. */
@@ -227,7 +240,7 @@ static int boot_kernel(struct gk *g, bool pci_drivers)
 			first_error(&ret, r);
 			continue;
 		}
-		if (!(drv = gk_vmbus_driver_for(o.class_guid)))
+		if (!(drv = gk_vmbus_driver_for(g, o.class_guid)))
 			continue;
 		g->k.hv_dev[g->k.nbuses].channel = o.channel;
 		memcpy(g->k.hv_dev[g->k.nbuses].instance_guid, o.instance_guid, 16);
@@ -282,12 +295,21 @@ int gk_cpu_online(struct gk *g, unsigned cpu)
 
 /* ---- hibernation ---- */
 
-/* freeze_noirq failed: everything frozen so far comes back. */
-static int hibernation_abort(struct gk *g)
+/* freeze_noirq failed ("Some devices failed to power down, aborting"): the
+ * PM core brings back what it had suspended, with the thaw callbacks
+ * (PMSG_RECOVER): the bridges whose suspend succeeded, the PCI side, the
+ * drivers. A bridge whose suspend failed is left as its failure left it.
+ * The VM keeps running. */
+static int hibernation_abort(struct gk *g, uint32_t suspended)
 {
 	int ret = 0;
 
-	first_error(&ret, bridges_pm(g, true));
+	TRACE(g->e, "pm", "abort",
+	      "\"msg\":\"Some devices failed to power down, aborting\","
+	      "\"resume\":\"%#x\"",
+	      suspended);
+	tp_hit(g->e, TP_HIBERNATION_ABORTED, NULL);
+	first_error(&ret, bridges_pm_some(g, true, suspended, NULL));
 	first_error(&ret, pci_resume_noirq(g));
 	first_error(&ret, drivers_thaw(g, g->k.nbuses));
 	return ret;
@@ -295,7 +317,7 @@ static int hibernation_abort(struct gk *g)
 
 int gk_hibernate(struct gk *g)
 {
-	uint32_t frozen;
+	uint32_t frozen, suspended = 0;
 	unsigned done;
 	int ret = 0, r;
 
@@ -307,16 +329,18 @@ int gk_hibernate(struct gk *g)
 		/* hibernation aborts: the devices frozen before come back; their
 		 * failures were recorded, the freeze failure is the result */
 		(void)drivers_thaw(g, done);
+		tp_hit(g->e, TP_HIBERNATION_ABORTED, NULL);
 		ret = r;
 		goto out;
 	}
 	PM_STEP(g, "freeze_noirq");
 	r = pci_freeze_noirq(g);
 	if (r == 0)
-		r = bridges_pm(g, false);
+		r = bridges_pm_some(g, false, ALL_BRIDGES, &suspended);
 	if (r < 0) {
-		/* the abort's own failures were recorded where they arose */
-		(void)hibernation_abort(g);
+		/* the abort's own failures were recorded where they arose; the
+		 * hibernation returns the error that stopped it */
+		(void)hibernation_abort(g, suspended);
 		ret = r;
 		goto out;
 	}

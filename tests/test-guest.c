@@ -321,6 +321,18 @@ static int do_recompose(struct world *w, void *arg)
 	return r;
 }
 
+static int do_recompose_vec(struct world *w, void *arg)
+{
+	unsigned irq = irq_nr(w, GPOINTER_TO_UINT(arg));
+	struct msi_msg m;
+	int r;
+
+	task_atomic_enter(w->e);
+	r = irq_get_chip(w->g, irq)->irq_compose_msi_msg(w->g, irq, &m);
+	task_atomic_exit(w->e);
+	return r;
+}
+
 static void test_recompose_replaces_entry(void)
 {
 	struct world w;
@@ -680,7 +692,306 @@ static void test_lost_d0_exit_aborts_hibernation(void)
 	/* what the abort meets after it (the host never left D0) is kept too */
 	for (unsigned k = 1; k < gk_error_count(w.g); k++)
 		g_assert_cmpstr(gk_error_get(w.g, k)->phase, ==, "hibernate");
+	/* the kernel's abort: the failed bridge keeps its channel and stays
+	 * removing, is not resumed, and the PM core says it gave up */
+	g_assert_true(w.g->k.hbus[0].channel_open);
+	g_assert_cmpint(w.g->k.hbus[0].state, ==, HV_PCIBUS_REMOVING);
+	g_assert_cmpuint(tp_count(w.e, TP_HIBERNATION_ABORTED), ==, 1);
+	g_assert_cmpuint(tp_count(w.e, TP_POWER_OFF), ==, 0);
+	/* the VM runs on and the vectors still reach their handlers */
+	for (unsigned v = 0; v < 2; v++) {
+		unsigned id = hv_vm_fire(w.vm, 0, v);
+		engine_run(w.e);
+		g_assert_cmpint(hv_vm_fire_record(w.vm, id)->outcome, ==, FIRE_OUT_DELIVERED);
+		g_assert_cmpuint(w.g->k.dev[0].handled[v], ==, 1);
+	}
+	/* the bus is left removing: the next attempt fails at once */
+	g_assert_cmpint(in_task(&w, do_hibernate, NULL), ==, -EINVAL);
+	g_assert_true(hv_vm_powered(w.vm));
+	g_assert_cmpuint(tp_count(w.e, TP_HIBERNATION_ABORTED), ==, 2);
 	world_fini(&w);
+}
+
+/* ---- behaviours, each both ways ---- */
+
+static behaviour_set all_but(enum behaviour b)
+{
+	return profile_default()->behaviours & ~BEH_BIT(b);
+}
+
+/* The highest version each release offers; a 1.4 host accepts any. */
+static void test_protocol_per_release(void)
+{
+	static const uint32_t want[] = {PCI_PROTOCOL_VERSION_1_2, PCI_PROTOCOL_VERSION_1_3,
+	                                PCI_PROTOCOL_VERSION_1_3, PCI_PROTOCOL_VERSION_1_3,
+	                                PCI_PROTOCOL_VERSION_1_4, PCI_PROTOCOL_VERSION_1_4,
+	                                PCI_PROTOCOL_VERSION_1_4, PCI_PROTOCOL_VERSION_1_4};
+
+	g_assert_cmpuint(profile_count(), ==, G_N_ELEMENTS(want));
+	for (unsigned p = 0; p < profile_count(); p++) {
+		struct world w;
+
+		world_init(&w, 2, PCI_PROTOCOL_VERSION_1_4, DRIVER_KEEP_VECTORS, 2,
+		           profile_get(p)->behaviours);
+		boot(&w);
+		g_assert_cmphex(w.g->k.hbus[0].protocol_version, ==, want[p]);
+		/* the host refuses a create form that does not match the version */
+		g_assert_true(irq_of(&w, 0)->has_chip_data && irq_of(&w, 1)->has_chip_data);
+		g_assert_cmpuint(hv_vm_bus_rejected(w.vm, 0), ==, 0);
+		world_fini(&w);
+	}
+	/* one switch at a time */
+	for (int b = 0; b < 2; b++) {
+		struct world w;
+
+		world_init(&w, 2, PCI_PROTOCOL_VERSION_1_4, DRIVER_KEEP_VECTORS, 2,
+		           all_but(b ? BEH_PROTOCOL_1_4 : BEH_PROTOCOL_1_3));
+		boot(&w);
+		/* without 1.4 a 1.4 host is met at 1.3; without 1.3, still 1.4 */
+		g_assert_cmphex(w.g->k.hbus[0].protocol_version, ==,
+		                b ? PCI_PROTOCOL_VERSION_1_3 : PCI_PROTOCOL_VERSION_1_4);
+		world_fini(&w);
+	}
+}
+
+/* Without hv_pci's PM callbacks the PM core aborts and the VM runs on. */
+static void test_hibernation_behaviour(void)
+{
+	for (int on = 0; on <= 1; on++) {
+		struct world w;
+
+		world_init(&w, 2, PCI_PROTOCOL_VERSION_1_4, DRIVER_RECREATE_VECTORS, 2,
+		           on ? profile_default()->behaviours : all_but(BEH_HIBERNATION));
+		boot(&w);
+		g_assert_cmpint(in_task(&w, do_hibernate, NULL), ==, on ? 0 : -EOPNOTSUPP);
+		g_assert_cmpint(hv_vm_powered(w.vm), ==, !on);
+		g_assert_cmpint(w.g->have_image, ==, on);
+		g_assert_cmpuint(tp_count(w.e, TP_HIBERNATION_ABORTED), ==, !on);
+		if (!on) {
+			/* thawed: the driver has its vectors again, and they work */
+			unsigned id = hv_vm_fire(w.vm, 0, 1);
+			engine_run(w.e);
+			g_assert_true(irq_of(&w, 1)->requested);
+			g_assert_cmpint(hv_vm_fire_record(w.vm, id)->outcome, ==,
+			                FIRE_OUT_DELIVERED);
+		}
+		world_fini(&w);
+	}
+}
+
+/* A refused D0 entry at probe (or at resume): a retry through bus exit
+ * where the behaviour says so, a failed probe (resume) where not. */
+static void test_d0_entry_retry(void)
+{
+	for (int resume = 0; resume <= 1; resume++) {
+		for (int on = 0; on <= 1; on++) {
+			enum behaviour b =
+			    resume ? BEH_D0_ENTRY_RETRY_RESUME : BEH_D0_ENTRY_RETRY_PROBE;
+			struct fault_rule rule = {
+			    .name = "refuse-d0-entry",
+			    .point = FP_VSP_D0_ENTRY,
+			    .mode = resume ? FAULT_NTH : FAULT_ONCE,
+			    .n = 2, /* the image kernel's, not the boot kernel's */
+			    .phase = resume ? PHASE_RESUME : PHASE_BOOT,
+			    .enabled = true};
+			struct world w;
+			int r;
+
+			world_init(&w, 2, PCI_PROTOCOL_VERSION_1_4, DRIVER_KEEP_VECTORS, 2,
+			           on ? profile_default()->behaviours : all_but(b));
+			faults_add(w.f, &rule);
+			hv_vm_power_on(w.vm);
+			r = in_task(&w, do_boot, NULL);
+			if (resume) {
+				g_assert_cmpint(r, ==, 0);
+				g_assert_cmpint(in_task(&w, do_hibernate, NULL), ==, 0);
+				hv_vm_power_on(w.vm);
+				r = in_task(&w, do_resume, NULL);
+			}
+			g_assert_cmpint(r, ==, on ? 0 : -EPROTO);
+			g_assert_cmpuint(tp_count(w.e, TP_D0_ENTRY_FAILED), ==, 1);
+			g_assert_cmpuint(tp_count(w.e, TP_D0_ENTRY_RETRIED), ==, on);
+			g_assert_cmpint(w.g->k.hbus[0].state == HV_PCIBUS_INSTALLED, ==, on);
+			if (on) {
+				unsigned id = hv_vm_fire(w.vm, 0, 1);
+				engine_run(w.e);
+				g_assert_cmpint(hv_vm_fire_record(w.vm, id)->outcome, ==,
+				                FIRE_OUT_DELIVERED);
+			} else {
+				g_assert_nonnull(strstr(gk_error_get(w.g, 0)->message, "D0 Entry"));
+			}
+			world_fini(&w);
+		}
+	}
+}
+
+/* The CPU CREATE_INTERRUPT names, before any retarget moves the entry. */
+static void test_compose_effective_affinity(void)
+{
+	for (int on = 0; on <= 1; on++) {
+		struct world w;
+		struct gk_irq *i;
+		struct irte *e;
+		unsigned v = 0;
+
+		world_init(&w, 4, PCI_PROTOCOL_VERSION_1_3, DRIVER_KEEP_VECTORS, 4,
+		           on ? profile_default()->behaviours
+		              : all_but(BEH_COMPOSE_EFFECTIVE_AFFINITY));
+		boot(&w);
+		while (irq_of(&w, v)->cpu == 0)
+			v++;
+		i = irq_of(&w, v);
+		g_assert_cmpint(in_task(&w, do_recompose_vec, GUINT_TO_POINTER(v)), ==, 0);
+		e = irte_lookup(hv_vm_irte(w.vm), hv_vm_device_logical_id(w.vm, 0),
+		                i->chip_data.address, i->chip_data.data);
+		g_assert_nonnull(e);
+		g_assert_cmpuint(e->vcpu, ==, on ? i->cpu : 0);
+		world_fini(&w);
+	}
+}
+
+static void feed(struct world *w, const void *pkt, size_t len)
+{
+	hv_pci_onchannelcallback(&w->g->bus_ctx[0], pkt, len);
+}
+
+/* Transaction ids: the requestor's, or the request's address taken back
+ * as a pointer. */
+static void test_requestor_ids(void)
+{
+	for (int on = 0; on <= 1; on++) {
+		struct world w;
+		struct {
+			struct vmbus_pkt_hdr hdr;
+			int32_t status;
+			uint32_t pad;
+		} late = {.hdr = {.type = VM_PKT_COMP}};
+		struct gk_hbus *hb;
+
+		world_init(&w, 2, PCI_PROTOCOL_VERSION_1_4, DRIVER_KEEP_VECTORS, 2,
+		           on ? profile_default()->behaviours : all_but(BEH_REQUESTOR_IDS));
+		boot(&w);
+		hb = &w.g->k.hbus[0];
+		if (on)
+			g_assert_cmphex(hb->rqstor[0].trans_id, ==, 1);
+		else
+			g_assert_cmphex(hb->rqstor[0].trans_id, >=, UINT64_C(0xffff800000000000));
+		/* a completion for a request nobody waits for any more */
+		late.hdr.trans_id = hb->rqstor[0].trans_id;
+		feed(&w, &late, sizeof(late));
+		if (on) {
+			g_assert_cmpuint(hb->invalid_packets, ==, 1);
+			g_assert_cmpuint(gk_error_count(w.g), ==, 0);
+		} else {
+			g_assert_cmpuint(gk_error_count(w.g), ==, 1);
+			g_assert_cmpint(gk_error_get(w.g, 0)->err, ==, -EFAULT);
+		}
+		world_fini(&w);
+	}
+}
+
+/* A BUS_RELATIONS that claims a device it does not carry. */
+static void test_validate_host_values(void)
+{
+	for (int on = 0; on <= 1; on++) {
+		struct world w;
+		uint8_t pkt[sizeof(struct vmbus_pkt_hdr) + 8] = {0};
+		struct vmbus_pkt_hdr hdr = {.type = VM_PKT_DATA_INBAND};
+		uint32_t type = PCI_BUS_RELATIONS, count = 1;
+		struct gk_hbus *hb;
+
+		world_init(&w, 2, PCI_PROTOCOL_VERSION_1_2, DRIVER_KEEP_VECTORS, 2,
+		           on ? profile_default()->behaviours : all_but(BEH_VALIDATE_HOST_VALUES));
+		boot(&w);
+		hb = &w.g->k.hbus[0];
+		hb->state = HV_PCIBUS_PROBED; /* so that relations are taken */
+		memcpy(pkt, &hdr, sizeof(hdr));
+		memcpy(pkt + sizeof(hdr), &type, 4);
+		memcpy(pkt + sizeof(hdr) + 4, &count, 4);
+		hb->relations_seen = false;
+		feed(&w, pkt, sizeof(pkt));
+		/* on: refused as too small; off: the description is read from
+		 * whatever the receive buffer held after the packet */
+		g_assert_cmpuint(hb->invalid_packets, ==, on ? 1 : 0);
+		g_assert_cmpint(hb->relations_seen, ==, !on);
+		world_fini(&w);
+	}
+}
+
+static int do_unmask(struct world *w, void *arg)
+{
+	unsigned irq = GPOINTER_TO_UINT(arg);
+
+	task_atomic_enter(w->e);
+	pci_msi_mask_irq(w->g, irq);
+	irq_get_chip(w->g, irq)->irq_unmask(w->g, irq);
+	task_atomic_exit(w->e);
+	return 0;
+}
+
+/* An irq whose compose failed (no chip data, a zeroed message) unmasked on
+ * each release: what the retarget names, whether the kernel oopses, and
+ * whether the vector ends unmasked. */
+static void test_unmask_without_chip_data(void)
+{
+	for (unsigned p = 0; p < profile_count(); p++) {
+		behaviour_set beh = profile_get(p)->behaviours;
+		bool from_chip = beh & BEH_BIT(BEH_RETARGET_FROM_CHIP_DATA);
+		bool check = beh & BEH_BIT(BEH_NULL_CHIP_DATA_CHECK);
+		bool despite = beh & BEH_BIT(BEH_UNMASK_DESPITE_RETARGET_FAILURE);
+		struct world w;
+		struct gk_irq *i;
+		unsigned irq, failed;
+		bool masked;
+
+		world_init(&w, 2, PCI_PROTOCOL_VERSION_1_4, DRIVER_KEEP_VECTORS, 2, beh);
+		boot(&w);
+		irq = irq_nr(&w, 1);
+		i = irq_of(&w, 1);
+		/* what a refused compose leaves */
+		i->has_chip_data = false;
+		w.g->k.dev[0].desc[1].msg = (struct msi_msg){0};
+		failed = tp_count(w.e, TP_RETARGET_FAILED);
+		in_task(&w, do_unmask, GUINT_TO_POINTER(irq));
+		/* the retarget is made (and fails) only with the cached message */
+		g_assert_cmpuint(tp_count(w.e, TP_RETARGET_FAILED) - failed, ==, !from_chip);
+		/* the oops: 6.1 */
+		g_assert_cmpuint(gk_error_count(w.g), ==, from_chip && !check);
+		pcidev_msix_entry(hv_vm_device(w.vm, 0), 1, NULL, NULL, &masked);
+		g_assert_cmpint(masked, ==, !despite || (from_chip && !check));
+		world_fini(&w);
+	}
+}
+
+/* Re-composing an MSI-X vector that has an entry. */
+static void test_irte_reuse(void)
+{
+	static const struct {
+		bool reuse, multi_only, creates;
+	} cases[] = {{false, false, true}, {true, false, false}, {true, true, true}};
+
+	for (unsigned c = 0; c < G_N_ELEMENTS(cases); c++) {
+		behaviour_set beh =
+		    all_but(BEH_IRTE_REUSE) & ~BEH_BIT(BEH_IRTE_REUSE_MULTI_MSI_ONLY);
+		struct world w;
+		unsigned creates, deletes;
+
+		if (cases[c].reuse)
+			beh |= BEH_BIT(BEH_IRTE_REUSE);
+		if (cases[c].multi_only)
+			beh |= BEH_BIT(BEH_IRTE_REUSE_MULTI_MSI_ONLY);
+		world_init(&w, 2, PCI_PROTOCOL_VERSION_1_4, DRIVER_KEEP_VECTORS, 2, beh);
+		boot(&w);
+		creates = tp_count(w.e, TP_CREATE_INTERRUPT);
+		deletes = tp_count(w.e, TP_DELETE_INTERRUPT);
+		g_assert_cmpint(in_task(&w, do_recompose_vec, GUINT_TO_POINTER(0)), ==, 0);
+		g_assert_cmpuint(tp_count(w.e, TP_CREATE_INTERRUPT) - creates, ==,
+		                 cases[c].creates);
+		g_assert_cmpuint(tp_count(w.e, TP_DELETE_INTERRUPT) - deletes, ==,
+		                 cases[c].creates);
+		g_assert_true(irq_of(&w, 0)->has_chip_data);
+		world_fini(&w);
+	}
 }
 
 /* ---- a fake config space, no host ---- */
@@ -944,8 +1255,10 @@ static int fake_compose(struct gk *g, unsigned irq, struct msi_msg *msg)
 {
 	g_assert_true(task_in_atomic(g->e)); /* with the descriptor locked */
 	chip_calls.compose++;
+	if (chip_calls.compose_ret)
+		return chip_calls.compose_ret; /* the message as it was given */
 	*msg = (struct msi_msg){.address_lo = 0xfee00000, .data = 0x4000 + irq};
-	return chip_calls.compose_ret;
+	return 0;
 }
 
 static void fake_write_msg(struct gk *g, unsigned irq, const struct msi_msg *msg)
@@ -1015,11 +1328,13 @@ static void irq_core_task(void *arg)
 	free_irq(g, (unsigned)irq);
 	g_assert_cmpuint(chip_calls.mask, ==, 1);
 	g_assert_true(i->masked);
-	/* a compose that fails leaves the irq without a message, activated */
+	/* a compose that fails leaves a zeroed message, written all the same */
 	chip_calls.compose_ret = -EIO;
 	g_assert_cmpint(request_irq(g, (unsigned)irq, fake_handler), ==, 0);
 	g_assert_cmpuint(chip_calls.compose, ==, 2);
-	g_assert_cmpuint(chip_calls.write, ==, 1);
+	g_assert_cmpuint(chip_calls.write, ==, 2);
+	g_assert_cmphex(chip_calls.written.address_lo, ==, 0);
+	g_assert_cmphex(chip_calls.written.data, ==, 0);
 	free_irq(g, (unsigned)irq);
 	irq_domain_free_irq(g, (unsigned)irq);
 	g_assert_cmpuint(chip_calls.free, ==, 1);
@@ -1070,6 +1385,15 @@ int main(int argc, char **argv)
 	g_test_add_func("/guest/failed-driver-probes-all-kept", test_failed_driver_probes_all_kept);
 	g_test_add_func("/guest/lost-d0-exit-aborts-hibernation",
 	                test_lost_d0_exit_aborts_hibernation);
+	g_test_add_func("/guest/behaviour/protocol-per-release", test_protocol_per_release);
+	g_test_add_func("/guest/behaviour/hibernation", test_hibernation_behaviour);
+	g_test_add_func("/guest/behaviour/d0-entry-retry", test_d0_entry_retry);
+	g_test_add_func("/guest/behaviour/compose-effective-affinity",
+	                test_compose_effective_affinity);
+	g_test_add_func("/guest/behaviour/requestor-ids", test_requestor_ids);
+	g_test_add_func("/guest/behaviour/validate-host-values", test_validate_host_values);
+	g_test_add_func("/guest/behaviour/unmask-without-chip-data", test_unmask_without_chip_data);
+	g_test_add_func("/guest/behaviour/irte-reuse", test_irte_reuse);
 	g_test_add_func("/guest/capability-walk", test_capability_walk);
 	g_test_add_func("/guest/bar-sizing", test_bar_sizing);
 	g_test_add_func("/guest/msix-table-location", test_msix_table_location);

@@ -7,6 +7,8 @@
  */
 #include "harness/runner.h"
 #include "harness/scenario.h"
+#include "pcifront/behaviours.h"
+#include "pcifront/drivers.h"
 #include "vmbus-sim/trace.h"
 
 #include <glib.h>
@@ -629,6 +631,208 @@ static void test_layouts_same_verdicts(void)
 	g_assert_cmpuint(runs, >=, 3 * 10);
 }
 
+static const char *const releases[] = {"linux-5.4", "linux-5.9", "linux-5.10", "linux-5.15",
+                                       "linux-6.1", "linux-6.6", "linux-6.12", "linux-6.18"};
+
+static bool has_message(const struct run_result *r, const char *name, const char *part)
+{
+	for (guint i = 0; i < r->violations->len; i++) {
+		const struct run_violation *v = g_ptr_array_index(r->violations, i);
+		if (strcmp(v->name, name) == 0 && strstr(v->message, part))
+			return true;
+	}
+	return false;
+}
+
+/* The shipped hibernation scenarios (hibernate/, bugs/) on every release,
+ * with nothing but the profile chosen: each fails on the releases before
+ * the 2020 fixes and passes on every one after, and each way for the
+ * reason the kernel of that release had. v5.4 cannot hibernate with a
+ * vPCI device at all (no suspend callback: the PM core aborts); v5.9
+ * hibernates and loses the kept vectors (stuck mask, no remapping entry),
+ * while drivers that re-request their vectors were spared. */
+static void test_hibernation_across_releases(void)
+{
+	g_autoptr(GPtrArray) files = shipped();
+	unsigned runs = 0;
+
+	for (guint i = 0; i < files->len; i++) {
+		const char *path = g_ptr_array_index(files, i);
+		const char *rel = path + strlen(SOURCE_ROOT) + strlen("/scenarios/");
+		g_autoptr(GError) error = NULL;
+		struct scenario *sc;
+		bool keeps = false;
+
+		if (!g_str_has_prefix(rel, "hibernate/") && !g_str_has_prefix(rel, "bugs/"))
+			continue;
+		sc = scenario_load(path, NULL, &error);
+		g_assert_no_error(error);
+		for (unsigned d = 0; d < sc->ndevices; d++)
+			keeps |= sc->devices[d].driver == DRIVER_KEEP_VECTORS;
+		scenario_free(sc);
+		for (unsigned p = 0; p < G_N_ELEMENTS(releases); p++) {
+			g_autofree char *guest =
+			    g_strdup_printf("guest={\"profile\":\"%s\"}", releases[p]);
+			struct run_result *r =
+			    run_with(rel, SETS(guest, "reach=[]", "expect={\"verdict\":\"pass\"}"),
+			             0, false, NULL);
+
+			g_test_message("%s on %s: %s", rel, releases[p], r->pass ? "pass" : "fail");
+			if (p >= 2) {
+				if (!r->pass)
+					dump(r);
+				g_assert_true(r->pass);
+			} else if (p == 0) {
+				dump(r);
+				g_assert_false(r->pass);
+				g_assert_true(
+				    has_message(r, "guest.error", "has no suspend callback"));
+				g_assert_false(run_result_has(r, "mask.stuck-masked"));
+				g_assert_false(run_result_has(r, "remap.no-entry"));
+			} else if (keeps) {
+				dump(r);
+				g_assert_false(r->pass);
+				g_assert_true(run_result_has(r, "mask.stuck-masked"));
+				g_assert_true(run_result_has(r, "remap.no-entry"));
+				g_assert_false(run_result_has(r, "guest.error"));
+			} else {
+				g_assert_true(r->pass); /* re-requested vectors: spared */
+			}
+			run_result_free(r);
+			runs++;
+		}
+	}
+	g_assert_cmpuint(runs, >=, 8 * 8);
+}
+
+/* Each behaviour's scenario, both ways: on (the default) it passes, off it
+ * fails with what that older kernel met. */
+static void test_behaviours_both_ways(void)
+{
+	const char *gpu = "hibernate/persistent-driver.json";
+
+	/* hibernation: without the callbacks the PM core aborts */
+	assert_clean(
+	    "bugs/linux-5.4-no-hibernation.json",
+	    SETS("guest.behaviours.hibernation=true", "reach=[]", "expect={\"verdict\":\"pass\"}"));
+	assert_violations("hibernate/recreate-driver.json",
+	                  SETS("guest.behaviours.hibernation=false"), SETS("guest.error"),
+	                  SETS("mask.stuck-masked", "remap.no-entry"));
+	/* the D0-entry retry at probe, then at resume */
+	assert_clean("profiles/d0-entry-refused-at-probe.json", NULL);
+	assert_violations("profiles/d0-entry-refused-at-probe.json",
+	                  SETS("guest.behaviours.d0-entry-retry-probe=false"),
+	                  SETS("guest.error", "delivery.lost", "reach.missed"), NULL);
+	assert_clean("profiles/d0-entry-refused-at-resume.json", NULL);
+	for (unsigned p = 1; p < G_N_ELEMENTS(releases); p++) {
+		g_autofree char *guest = g_strdup_printf("guest.profile=%s", releases[p]);
+		if (p >= 5)
+			assert_clean("profiles/d0-entry-refused-at-resume.json", SETS(guest));
+		else if (p >= 2) /* probe-only retry: the resume gives up */
+			assert_violations("profiles/d0-entry-refused-at-resume.json", SETS(guest),
+			                  SETS("guest.error", "delivery.lost"), NULL);
+	}
+	assert_violations("profiles/d0-entry-refused-at-resume.json",
+	                  SETS("guest.behaviours.d0-entry-retry-resume=false"),
+	                  SETS("guest.error", "delivery.lost"), NULL);
+	/* composing for the requested affinity misroutes once a retarget fails */
+	assert_clean("profiles/retarget-refused-at-boot.json", NULL);
+	assert_violations("profiles/retarget-refused-at-boot.json",
+	                  SETS("guest.behaviours.compose-effective-affinity=false"),
+	                  SETS("remap.wrong-vector", "delivery.misrouted"), NULL);
+	/* reusing the entry for MSI-X: resume asks the host for nothing */
+	assert_clean(gpu, SETS("guest.profile=linux-6.18"));
+	assert_violations(
+	    gpu,
+	    SETS("guest.profile=linux-6.18", "guest.behaviours.irte-reuse-multi-msi-only=false"),
+	    SETS("remap.no-entry", "delivery.lost"), SETS("mask.stuck-masked"));
+	assert_clean(gpu, SETS("guest.profile=linux-6.18", "guest.behaviours.irte-reuse=false"));
+}
+
+/* A refused CREATE_INTERRUPT at boot on each release: the zeroed message
+ * is in the device everywhere; what the unmask does differs. */
+static void test_compose_failure_across_releases(void)
+{
+	const char *f = "faults/create-interrupt-refused-at-boot.json";
+
+	for (unsigned p = 0; p < G_N_ELEMENTS(releases); p++) {
+		g_autofree char *guest = g_strdup_printf("guest.profile=%s", releases[p]);
+		struct run_result *r = run_with(f, SETS(guest, "reach=[]"), 0, false, NULL);
+
+		g_test_message("%s", releases[p]);
+		dump(r);
+		g_assert_false(r->pass);
+		g_assert_true(has_message(r, "guest.error", "Request for interrupt failed"));
+		/* 6.1 reads the missing chip data through NULL, no other */
+		g_assert_cmpint(has_message(r, "guest.error", "NULL pointer dereference"), ==,
+		                p == 4);
+		if (p <= 1 || p == 4) {
+			/* the unmask never reached the device: stuck masked */
+			g_assert_true(run_result_has(r, "mask.stuck-masked"));
+			g_assert_false(run_result_has(r, "delivery.dma-to-zero"));
+		} else {
+			/* unmasked with address 0: a DMA write, not an interrupt */
+			g_assert_true(run_result_has(r, "delivery.dma-to-zero"));
+			g_assert_false(run_result_has(r, "mask.stuck-masked"));
+		}
+		run_result_free(r);
+	}
+	/* no refusal, no harm, on every release */
+	for (unsigned p = 0; p < G_N_ELEMENTS(releases); p++) {
+		g_autofree char *guest = g_strdup_printf("guest.profile=%s", releases[p]);
+		assert_clean(f, SETS(guest, "faults[0].enabled=false", "reach=[]",
+		                     "expect={\"verdict\":\"pass\"}"));
+	}
+}
+
+/* doc/profiles.md's table release x behaviour is the code's. */
+static void test_profiles_doc_matches(void)
+{
+	g_autofree char *path = g_build_filename(SOURCE_ROOT, "doc", "profiles.md", NULL);
+	g_autofree char *text = NULL;
+	g_auto(GStrv) lines = NULL;
+	unsigned rows = 0;
+
+	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	g_assert_cmpuint(profile_count(), ==, G_N_ELEMENTS(releases));
+	for (unsigned p = 0; p < G_N_ELEMENTS(releases); p++)
+		g_assert_cmpstr(profile_get(p)->name, ==, releases[p]);
+	g_assert_true(profile_default() == profile_get(profile_count() - 1));
+	g_assert_cmpuint(profile_default()->behaviours, ==, BEH_BIT(BEH__COUNT) - 1);
+	lines = g_strsplit(text, "\n", -1);
+	for (unsigned b = 0; b < BEH__COUNT; b++) {
+		g_autofree char *head = g_strdup_printf("| `%s` | ", behaviour_name(b));
+		const char *commit = behaviour_commit(b);
+		bool in_table = false;
+
+		/* a hash the code names is in the doc too */
+		if (g_ascii_isxdigit(commit[0]) && strchr(commit, ' ') - commit == 12) {
+			g_autofree char *hash = g_strndup(commit, 12);
+			g_assert_nonnull(strstr(text, hash));
+		}
+		for (unsigned l = 0; lines[l] && !in_table; l++) {
+			g_auto(GStrv) cells = NULL;
+			if (!g_str_has_prefix(lines[l], head))
+				continue;
+			cells = g_strsplit(lines[l], "|", -1);
+			if (g_strv_length(cells) != 11)
+				continue; /* another table */
+			for (unsigned p = 0; p < G_N_ELEMENTS(releases); p++) {
+				bool on = !!(profile_get(p)->behaviours & BEH_BIT(b));
+				g_autofree char *cell = g_strstrip(g_strdup(cells[2 + p]));
+				if (strcmp(cell, on ? "+" : "·") != 0)
+					g_test_message("%s on %s: doc says %s", behaviour_name(b),
+					               releases[p], cell);
+				g_assert_cmpstr(cell, ==, on ? "+" : "·");
+			}
+			in_table = true;
+			rows++;
+		}
+		g_assert_true(in_table);
+	}
+	g_assert_cmpuint(rows, ==, BEH__COUNT);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -641,6 +845,11 @@ int main(int argc, char **argv)
 	g_test_add_func("/scenarios/seeds", test_seeds);
 	g_test_add_func("/scenarios/fixed-runs-clean", test_fixed_runs_clean);
 	g_test_add_func("/scenarios/layouts-same-verdicts", test_layouts_same_verdicts);
+	g_test_add_func("/scenarios/hibernation-across-releases", test_hibernation_across_releases);
+	g_test_add_func("/scenarios/behaviours-both-ways", test_behaviours_both_ways);
+	g_test_add_func("/scenarios/compose-failure-across-releases",
+	                test_compose_failure_across_releases);
+	g_test_add_func("/scenarios/profiles-doc-matches", test_profiles_doc_matches);
 	g_test_add_func("/cli/exit-codes", test_cli_exit_codes);
 	g_test_add_func("/cli/bad-file", test_cli_bad_file);
 	g_test_add_func("/cli/not-a-file", test_cli_not_a_file);

@@ -28,6 +28,9 @@ enum tracepoint {
 	TP_FAULT_INJECTED,          /* a fault rule fired */
 	TP_D0_ENTRY_FAILED,         /* BUS_D0ENTRY completed with an error */
 	TP_PACKET_DROPPED,          /* a VMBus packet was lost */
+	TP_D0_ENTRY_RETRIED,        /* the guest left D0 to try BUS_D0ENTRY again */
+	TP_HIBERNATION_ABORTED,     /* the guest's PM core gave up a hibernation */
+	TP_DMA_WRITE,               /* a device message was a memory write, not an interrupt */
 	TP_PHASE_ENTER,             /* args.phase: the guest entered a PM phase */
 	TP_PHASE_EXIT,              /* args.phase: ... and left it */
 	TP_SLEEP_IN_ATOMIC,         /* args.what: code may sleep where it must not */

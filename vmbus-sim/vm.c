@@ -165,7 +165,13 @@ static void deliver_interrupt(struct engine *e, void *arg)
 	g_free(d);
 }
 
-/* The device wrote (address, data): the IOMMU remaps it or drops it. */
+/* x86: a device write to 0xFEExxxxx is an interrupt request; any other
+ * address is memory. */
+#define MSI_WINDOW_BASE UINT64_C(0xfee00000)
+#define MSI_WINDOW_LAST UINT64_C(0xfeefffff)
+
+/* The device wrote (address, data): the IOMMU remaps it or drops it, or
+ * it is no interrupt at all but a write to memory. */
 static void device_message(void *ctx, struct pcidev *dev, uint64_t address, uint32_t data,
                            unsigned vector)
 {
@@ -193,6 +199,22 @@ static void device_message(void *ctx, struct pcidev *dev, uint64_t address, uint
 	      "\"fire\":%u,\"dev\":%u,\"vector\":%u,\"address\":\"%#" G_GINT64_MODIFIER
 	      "x\",\"data\":\"%#x\"",
 	      r->id, b->index, vector, address, data);
+	if (address < MSI_WINDOW_BASE || address > MSI_WINDOW_LAST) {
+		/* Outside the interrupt window a posted write is a DMA write:
+		 * the data lands in guest memory and no interrupt is raised. */
+		r->outcome = FIRE_OUT_DMA_WRITE;
+		r->done_time = engine_now(vm->e);
+		g_snprintf(r->reason, sizeof(r->reason),
+		           "the device wrote %#x to guest physical address %#" G_GINT64_MODIFIER
+		           "x: a DMA write into guest memory, not an interrupt",
+		           data, address);
+		tp_hit(vm->e, TP_DMA_WRITE, NULL);
+		TRACE(vm->e, "iommu", "dma-write",
+		      "\"fire\":%u,\"dev\":%u,\"vector\":%u,\"address\":\"%#" G_GINT64_MODIFIER
+		      "x\",\"data\":\"%#x\"",
+		      r->id, b->index, vector, address, data);
+		return;
+	}
 	e = irte_lookup(&vm->irte, b->device_id, address, data);
 	if (!e) {
 		char t[32];

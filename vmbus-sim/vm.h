@@ -41,6 +41,7 @@ enum fire_outcome {
 	FIRE_OUT_IN_FLIGHT, /* remapped, on its way to the vCPU */
 	FIRE_OUT_DELIVERED, /* the guest's interrupt entry ran for it */
 	FIRE_OUT_LOST,      /* dropped; reason says where and why */
+	FIRE_OUT_DMA_WRITE, /* the message was a memory write into guest RAM, not an interrupt */
 };
 
 struct fire_record {
