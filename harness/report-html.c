@@ -71,7 +71,8 @@ static const char style[] =
     "details.detail>summary .tag{display:inline-block;padding:0 .5em;border-radius:3px;"
     "margin-right:.5em;font-size:12px}"
     "details.detail .body{padding:0 .8em .6em}"
-    "ol.violations{padding-left:1.5em}ol.violations li{margin:.15em 0}"
+    "ol.violations{padding-left:2.2em;max-height:13em;overflow:auto;border:1px solid #eee}"
+    "ol.violations li{margin:.15em 0}"
     ".vname{font-weight:600}.t{color:#555}"
     ".because{background:#fff8e1;border-left:3px solid #ffb300;padding:.2em .6em}"
     ".mismatch{background:#ffebee;border-left:3px solid #c62828;padding:.2em .6em}"
@@ -767,11 +768,13 @@ void report_html(FILE *out, const struct report_run *rr, report_trace_fn trace, 
 	fprintf(out,
 	        "<p class=\"totals\" id=\"totals\" data-cells=\"%u\" data-pass=\"%u\" "
 	        "data-xfail=\"%u\" data-fail=\"%u\" data-xpass=\"%u\" data-not-run=\"%u\">%u "
-	        "cell(s)%s: <span class=\"pass\">%u pass</span>, <span class=\"xfail\">%u fail "
-	        "as expected</span>, <span class=\"fail\">%u fail</span>, <span "
-	        "class=\"xpass\">%u pass unexpectedly</span>",
+	        "cell(s)%s: <span class=\"%s\">%u pass</span>, <span class=\"%s\">%u fail "
+	        "as expected</span>, <span class=\"%s\">%u fail</span>, <span "
+	        "class=\"%s\">%u pass unexpectedly</span>",
 	        n.cells, n.pass, n.xfail, n.fail, n.xpass, n.not_run, n.cells,
-	        rr->shard_n > 1 ? " in this shard" : "", n.pass, n.xfail, n.fail, n.xpass);
+	        rr->shard_n > 1 ? " in this shard" : "", n.pass ? "pass" : "none", n.pass,
+	        n.xfail ? "xfail" : "none", n.xfail, n.fail ? "fail" : "none", n.fail,
+	        n.xpass ? "xpass" : "none", n.xpass);
 	if (n.not_run)
 		fprintf(out, ", <span class=\"not-run\">%u not run</span>", n.not_run);
 	if (rr->shard_n > 1)

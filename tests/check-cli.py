@@ -83,8 +83,9 @@ check("TERM=dumb gets no colour", ESC not in out, repr(out[:200]))
 r = hv("run", "--color", "always", scn)
 check("--color always colours a pipe", ESC in r.stdout)
 r = hv("run", scn)
-check("a pipe gets no colour and no progress line", ESC not in r.stdout and not r.stderr,
-      r.stderr)
+# (stderr may hold AddressSanitizer's warning about swapcontext, nothing else)
+check("a pipe gets no colour and no progress line",
+      ESC not in r.stdout and "scenarios/s" not in r.stderr and "\r" not in r.stderr, r.stderr)
 
 # ---- what success looks like -----------------------------------------------
 r = hv("run", "--color", "never", "scenarios")
