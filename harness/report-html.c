@@ -679,10 +679,14 @@ static void detail_write(FILE *out, const struct matrix *m, unsigned mi,
 	        "</span>",
 	        cell_status_name(st), mi, c->index, cell_status_name(st), status_words(st));
 	E(label);
-	fputs("</summary>\n<div class=\"body\">\n<p class=\"meta\">Cell ", out);
-	fprintf(out, "%u of <code>", c->index);
-	E(m->file[0] ? m->file : m->name);
-	fputs("</code>: scenario <code>", out);
+	fputs("</summary>\n<div class=\"body\">\n<p class=\"meta\">", out);
+	if (m->file[0]) { /* a matrix's cell; a run has no matrix file */
+		fprintf(out, "Cell %u of <code>", c->index);
+		E(m->file);
+		fputs("</code>: scenario <code>", out);
+	} else {
+		fputs("Scenario <code>", out);
+	}
 	E(r->file);
 	fprintf(out, "</code>, seed %" G_GUINT64_FORMAT ", ran to t=%s (virtual time).</p>\n",
 	        r->seed, engine_fmt_time(r->end_time, t, sizeof(t)));
