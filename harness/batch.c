@@ -382,7 +382,7 @@ static char *death_of(pid_t pid)
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (WIFSIGNALED(status))
-		return g_strdup_printf("killed by signal %d (%s)", WTERMSIG(status),
+		return g_strdup_printf("was killed by signal %d (%s)", WTERMSIG(status),
 		                       g_strsignal(WTERMSIG(status)));
 	return g_strdup_printf("exited with status %d", WEXITSTATUS(status));
 }

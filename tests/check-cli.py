@@ -136,6 +136,42 @@ try:
           all(c["status"] == "pass" for c in ran), rep["summary"])
 except (OSError, ValueError) as e:
     check("Ctrl-C: the report keeps what ran and marks the rest", False, str(e))
+
+# ---- a worker that dies -----------------------------------------------------
+def children(pid):
+    out = []
+    for d in os.listdir("/proc"):
+        try:
+            stat = open(f"/proc/{d}/stat").read()
+        except OSError:
+            continue
+        if d.isdigit() and int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            out.append(int(d))
+    return out
+
+
+report = os.path.join(tmp, "k.json")
+p = subprocess.Popen([binary, "matrix", "--jobs", "2", "--format", "tap", "--json", report,
+                      seeds], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                     text=True)
+while True:
+    line = p.stdout.readline()
+    if not line or line.startswith("ok "):
+        break
+workers = children(p.pid)
+if workers:
+    os.kill(workers[0], signal.SIGKILL)
+rest, err = p.communicate(timeout=300)
+try:
+    rep = json.load(open(report))
+    bad = [c for c in rep["scenarios"] if c["status"] != "pass"]
+    check("a worker killed: the cell it ran fails and says why, the others all run",
+          len(workers) == 2 and p.returncode == 1 and len(bad) == 1 and
+          "was killed by signal 9" in bad[0].get("mismatch", "") and
+          rep["summary"]["not_run"] == 0, (workers, p.returncode, bad[:1]))
+except (OSError, ValueError) as e:
+    check("a worker killed: the cell it ran fails and says why, the others all run", False,
+          str(e))
 subprocess.run(["rm", "-rf", tmp])
 
 # ---- bash completion ------------------------------------------------------
