@@ -3,12 +3,16 @@
  * hvpci-sim: the command line.
  *   hvpci-sim run [OPTION...] PATH...   run scenario files (or every *.json under a directory)
  *   hvpci-sim list [WHAT]               list the names scenarios use (profiles, ops, ...)
+ *   hvpci-sim matrix [OPTION...] FILE... run matrix files (cmd-matrix.c)
  *   hvpci-sim shell [SCENARIO]          a console over a live simulation (cmd-shell.c)
  *   hvpci-sim serve --control PATH      the same on a control socket only
  *   hvpci-sim import DOMAIN.xml         a scenario skeleton from a libvirt domain
+ *   hvpci-sim help [COMMAND]            the help of the program or of a command
  */
 #include "backend.h"
+#include "cli.h"
 #include "cmd-shell.h"
+#include "matrix.h"
 #include "report.h"
 #include "runner.h"
 #include "catalog.h"
@@ -25,17 +29,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define EXIT_MISMATCH 1
-#define EXIT_USAGE    2
-
 static const char *run_summary =
     "Runs hibernation/resume scenarios in the embedded simulator (or, with\n"
     "--backend libvirt, on a real domain) and checks each verdict against the\n"
     "scenario's \"expect\". PATH is a scenario file or a directory searched for\n"
     "*.json (schema.json excepted).\n"
     "\n"
+    "Scenarios run in worker processes (--jobs); the terminal shows each result as\n"
+    "it finishes, in order, with a progress line; report files (--tap, --junit,\n"
+    "--json, --html) are written to a temporary file and renamed when complete.\n"
+    "Six shipped scenarios reproduce bugs or injected faults: they are expected to\n"
+    "fail, and their violation lines under \"OK\" are the evidence they look for.\n"
+    "\n"
     "Exit status: 0 if every verdict matches its expectation, 1 if one does not,\n"
-    "2 if the command line or a scenario file is wrong (nothing runs then).";
+    "2 if the command line or a scenario file is wrong (nothing runs then) or a\n"
+    "report cannot be written, 130 if interrupted (what ran is still reported).";
 
 static const char *main_help =
     "Usage: hvpci-sim COMMAND [OPTION...]\n"
@@ -45,14 +53,19 @@ static const char *main_help =
     "\n"
     "Commands:\n"
     "  run [OPTION...] PATH...   run scenario files or directories of them\n"
+    "  matrix [OPTION...] FILE...\n"
+    "                            run matrix files: scenarios crossed with axes of\n"
+    "                            overrides (profiles, drivers, protocol versions, seeds)\n"
     "  list [WHAT]               list the names scenarios use: profiles, behaviours,\n"
     "                            drivers, capabilities, faults, modes, phases, ops,\n"
     "                            reach, violations\n"
     "  shell [SCENARIO]          a console over a live simulation (--control PATH: and a\n"
     "                            control socket); serve --control PATH: the socket alone\n"
     "  import [OPTION...] [DOMAIN.xml]  a scenario skeleton from a libvirt domain\n"
+    "  help [COMMAND]            this text, or the help of COMMAND\n"
     "\n"
-    "Run 'hvpci-sim run --help' for the options of run.\n";
+    "Run 'hvpci-sim help COMMAND' or 'hvpci-sim COMMAND --help' for a command's options;\n"
+    "'man hvpci-sim' for the whole manual.\n";
 
 static int by_name(gconstpointer a, gconstpointer b)
 {
@@ -102,17 +115,17 @@ static int cmd_run(int argc, char **argv)
 	g_autoptr(GOptionContext) ctx = NULL;
 	g_autoptr(GError) error = NULL;
 	g_auto(GStrv) sets = NULL;
-	g_autofree char *trace_path = NULL, *format = NULL, *color = NULL, *seed_str = NULL;
+	g_autofree char *trace_path = NULL, *seed_str = NULL;
 	g_autofree char *backend = NULL, *connect = NULL, *domain = NULL;
 	g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) scenarios =
 	    g_ptr_array_new_with_free_func((GDestroyNotify)scenario_free);
-	g_autoptr(GPtrArray) results =
-	    g_ptr_array_new_with_free_func((GDestroyNotify)run_result_free);
+	g_autoptr(GPtrArray) matrices = g_ptr_array_new_with_free_func((GDestroyNotify)matrix_free);
+	struct cli_output out __attribute__((cleanup(cli_output_clear))) = {0};
 	struct run_options opt = {0};
 	g_autofree char *tmp_trace = NULL;
-	int fmt, ret = 0;
-	bool use_color;
+	struct matrix *m;
+	int ret = 0;
 	GOptionEntry entries[] = {
 	    {"seed", 0, 0, G_OPTION_ARG_STRING, &seed_str,
 	     "Seed for the PRNG, 0 to 2^64-1 in decimal, overriding each scenario's (same seed, "
@@ -124,10 +137,6 @@ static int cmd_run(int argc, char **argv)
 	     "Override a scenario field before validation, e.g. guest.profile=linux-5.9 "
 	     "(repeatable)",
 	     "PATH=VALUE"},
-	    {"format", 0, 0, G_OPTION_ARG_STRING, &format, "Output: human (default), tap or json",
-	     "FORMAT"},
-	    {"color", 0, 0, G_OPTION_ARG_STRING, &color,
-	     "Colour the human output: auto (default), always or never", "WHEN"},
 	    {"backend", 0, 0, G_OPTION_ARG_STRING, &backend,
 	     "sim (default: the embedded simulator) or libvirt (a real domain)", "NAME"},
 	    {"connect", 0, 0, G_OPTION_ARG_STRING, &connect,
@@ -136,9 +145,11 @@ static int cmd_run(int argc, char **argv)
 	     "With --backend libvirt: the domain to run the scenario on", "NAME"},
 	    {NULL, 0, 0, 0, NULL, NULL, NULL}};
 
+	g_set_prgname("hvpci-sim run");
 	ctx = g_option_context_new("PATH... - run scenarios");
 	g_option_context_set_summary(ctx, run_summary);
 	g_option_context_add_main_entries(ctx, entries, NULL);
+	cli_output_options(ctx, &out);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		fprintf(stderr, "hvpci-sim run: %s\nTry 'hvpci-sim run --help'.\n", error->message);
 		return EXIT_USAGE;
@@ -147,21 +158,9 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "hvpci-sim run: no scenario given\nTry 'hvpci-sim run --help'.\n");
 		return EXIT_USAGE;
 	}
-	fmt = format ? report_format_lookup(format) : REPORT_HUMAN;
-	if (fmt < 0) {
-		fprintf(stderr, "hvpci-sim run: --format %s: expected human, tap or json\n",
-		        format);
+	out.verbose = TRUE; /* run shows every scenario */
+	if (!cli_output_check("run", &out))
 		return EXIT_USAGE;
-	}
-	if (color && strcmp(color, "auto") && strcmp(color, "always") && strcmp(color, "never")) {
-		fprintf(stderr, "hvpci-sim run: --color %s: expected auto, always or never\n",
-		        color);
-		return EXIT_USAGE;
-	}
-	use_color = color && strcmp(color, "always") == 0 ? true
-	            : color && strcmp(color, "never") == 0
-	                ? false
-	                : isatty(fileno(stdout)) && !g_getenv("NO_COLOR");
 	if (seed_str) {
 		/* the rule a file's "seed" follows too */
 		if (!scenario_parse_seed(seed_str, &opt.seed)) {
@@ -245,12 +244,11 @@ static int cmd_run(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	for (guint i = 0; i < scenarios->len; i++) {
-		struct run_result *r = run_scenario(g_ptr_array_index(scenarios, i), &opt);
-		if (!r->matches)
-			ret = EXIT_MISMATCH;
-		g_ptr_array_add(results, r);
-	}
+	m = matrix_from_scenarios("run", scenarios);
+	g_strfreev(m->sets);
+	m->sets = g_strdupv(sets ? sets : (char *[]){NULL});
+	g_ptr_array_add(matrices, m);
+	ret = cli_execute("run", matrices, &opt, &out, 0, 1);
 	if (opt.trace) {
 		bool ok = fflush(opt.trace) == 0 && !ferror(opt.trace);
 		ok = fclose(opt.trace) == 0 && ok;
@@ -262,7 +260,6 @@ static int cmd_run(int argc, char **argv)
 			ret = EXIT_USAGE;
 		}
 	}
-	report_write(stdout, (enum report_format)fmt, results, use_color);
 	return ret;
 }
 
@@ -309,13 +306,23 @@ static int cmd_list(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	char *help_args[4];
+
 	setlocale(LC_ALL, "");
 	if (argc < 2) {
 		fputs(main_help, stderr);
 		return EXIT_USAGE;
 	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
+	if (strcmp(argv[1], "help") == 0 && argc > 2) {
+		/* hvpci-sim help COMMAND is hvpci-sim COMMAND --help */
+		help_args[0] = argv[0];
+		help_args[1] = argv[2];
+		help_args[2] = (char *)"--help";
+		help_args[3] = NULL;
+		argv = help_args;
+		argc = 3;
+	} else if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	           strcmp(argv[1], "help") == 0) {
 		fputs(main_help, stdout);
 		return 0;
 	}
@@ -337,6 +344,8 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 #endif
 	}
+	if (strcmp(argv[1], "matrix") == 0)
+		return cmd_matrix(argc - 1, argv + 1);
 	fprintf(stderr, "hvpci-sim: unknown command '%s'\n\n%s", argv[1], main_help);
 	return EXIT_USAGE;
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Every shipped scenario is valid against scenarios/schema.json, and a few
-files the loader rejects are rejected by the schema too. Skips (77) when the
+"""Every shipped scenario is valid against scenarios/schema.json, every
+shipped matrix against matrices/schema.json, and a few files the loaders
+reject are rejected by the schemas too. Skips (77) when the
 jsonschema module is not installed (Debian: python3-jsonschema)."""
 import glob
 import json
@@ -64,7 +65,23 @@ bad += [
     ("hex offset not 8-aligned", with_layout({"msix-table-offset": "0x7ff"})),
     ("offset at 1 MiB", with_layout({"msix-table-offset": "0x100000"})),
 ]
-print("1..%d" % (len(files) + len(good) + len(bad)))
+matrix_schema = json.load(open(os.path.join(root, "matrices", "schema.json")))
+jsonschema.Draft202012Validator.check_schema(matrix_schema)
+matrix_validator = jsonschema.Draft202012Validator(matrix_schema)
+matrices = sorted(glob.glob(os.path.join(root, "matrices", "*.json")) +
+                  glob.glob(os.path.join(root, "bench", "matrix-*.json")))
+matrices = [f for f in matrices if not f.endswith("schema.json")]
+bad_matrices = [
+    ("no scenarios", {"axes": []}),
+    ("axis with values and range", {"scenarios": ["x"], "axes": [
+        {"path": "seed", "values": [1], "range": {"from": 1, "to": 2}}]}),
+    ("axis named scenario", {"scenarios": ["x"], "axes": [
+        {"name": "scenario", "path": "seed", "values": [1]}]}),
+    ("bad --set path", {"scenarios": ["x"], "axes": [{"path": "vm..vcpus", "values": [1]}]}),
+    ("rule expecting pass with violations", {"scenarios": ["x"], "expect": [
+        {"when": {}, "verdict": "pass", "violations": ["delivery.lost"]}]}),
+]
+print("1..%d" % (len(files) + len(good) + len(bad) + len(matrices) + len(bad_matrices)))
 n = 0
 failed = 0
 for f in files:
@@ -95,4 +112,22 @@ for what, doc in bad:
         print("not ok %d - schema accepts: %s" % (n, what))
     else:
         print("ok %d - schema rejects: %s" % (n, what))
+for f in matrices:
+    n += 1
+    errors = list(matrix_validator.iter_errors(json.load(open(f))))
+    rel = os.path.relpath(f, root)
+    if errors:
+        failed += 1
+        print("not ok %d - %s" % (n, rel))
+        for e in errors:
+            print("# %s: %s" % ("/".join(map(str, e.path)), e.message))
+    else:
+        print("ok %d - %s is a valid matrix" % (n, rel))
+for what, doc in bad_matrices:
+    n += 1
+    if matrix_validator.is_valid(doc):
+        failed += 1
+        print("not ok %d - matrix schema accepts: %s" % (n, what))
+    else:
+        print("ok %d - matrix schema rejects: %s" % (n, what))
 sys.exit(1 if failed else 0)
