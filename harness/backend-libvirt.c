@@ -1515,7 +1515,8 @@ static bool obs_lv_guest_error(void *b, unsigned i, struct obs_guest_error *out)
 	if (i >= lv->errors->len)
 		return false;
 	g = g_ptr_array_index(lv->errors, i);
-	*out = (struct obs_guest_error){g->time, g->phase, g->task, g->err, g->message};
+	*out =
+	    (struct obs_guest_error){g->time, g->phase, g->task, g->err, g->message, false, false};
 	return true;
 }
 

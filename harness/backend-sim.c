@@ -450,7 +450,13 @@ static bool obs_sim_guest_error(void *b, unsigned i, struct obs_guest_error *out
 
 	if (!err)
 		return false;
-	*out = (struct obs_guest_error){err->time, err->phase, err->task, err->err, err->message};
+	*out = (struct obs_guest_error){err->time,
+	                                err->phase,
+	                                err->task,
+	                                err->err,
+	                                err->message,
+	                                err->hibernation_aborted,
+	                                err->in_aborted_hibernation};
 	return true;
 }
 

@@ -121,6 +121,11 @@ struct obs_guest_error {
 	const char *task;
 	int err;
 	const char *message;
+	/* The kernel gave up a hibernation and returned err; the VM runs on. */
+	bool hibernation_aborted;
+	/* Met during a hibernation that then aborted (its cause, or what
+	 * bringing the devices back met): part of that abort. */
+	bool in_aborted_hibernation;
 };
 
 typedef void (*obs_task_fn)(void *ctx, const char *task, const char *waiting_on);

@@ -311,22 +311,56 @@ static void blocked(void *ctx, const char *task, const char *waiting_on)
 	                 task, waiting_on);
 }
 
-void oracle_check_progress(struct oracle *o)
+/* A hibernation the kernel gave up: what it returned, and the first
+ * error of that hibernation, which is usually why. */
+static void report_abort(struct oracle *o, unsigned at, const struct obs_guest_error *abort,
+                         unsigned first_cause)
+{
+	struct obs_guest_error cause;
+	char subject[32], t[32];
+	bool has_cause = first_cause < at && obs_guest_error(o->obs, first_cause, &cause);
+
+	snprintf(subject, sizeof(subject), "%u", at + 1);
+	violation_report(
+	    o->vl, V_PM_HIBERNATE_ABORTED, subject,
+	    "the kernel aborted the hibernation with %d (%s) at t=%s; the VM "
+	    "kept running%s%s",
+	    abort->err, g_strerror(-abort->err), engine_fmt_time(abort->time, t, sizeof(t)),
+	    has_cause ? "; first error of that hibernation: " : "", has_cause ? cause.message : "");
+}
+
+bool oracle_check_progress(struct oracle *o)
 {
 	unsigned n = obs_guest_error_count(o->obs);
+	unsigned first_cause = n;
+	bool aborted = false;
 
-	/* Every guest error is reported, each with where and when it arose. */
+	/* Every guest error is reported, each with where and when it arose;
+	 * the errors of a hibernation that aborted belong to its abort. */
 	for (; o->guest_errors < n; o->guest_errors++) {
 		struct obs_guest_error err;
 		char subject[32], t[32];
 		if (!obs_guest_error(o->obs, o->guest_errors, &err))
 			continue;
+		if (err.hibernation_aborted) {
+			aborted = true;
+			if (!o->allow_abort)
+				report_abort(o, o->guest_errors, &err, first_cause);
+			first_cause = n;
+			continue;
+		}
+		if (err.in_aborted_hibernation) {
+			if (first_cause == n)
+				first_cause = o->guest_errors;
+			continue;
+		}
 		snprintf(subject, sizeof(subject), "%u", o->guest_errors + 1);
 		violation_report(o->vl, V_GUEST_ERROR, subject, "%s (t=%s, %s, task %s)",
 		                 err.message, engine_fmt_time(err.time, t, sizeof(t)), err.phase,
 		                 err.task);
 	}
 	obs_blocked_tasks(o->obs, blocked, o);
+	return aborted;
 }
 
 void oracle_check_end(struct oracle *o)

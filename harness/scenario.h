@@ -67,10 +67,11 @@ struct scn_step {
 	bool all_vectors;  /* OP_FIRE without "vectors" */
 	unsigned nvectors; /* OP_FIRE with "vectors" */
 	unsigned vectors[SCN_MAX_VECTORS];
-	unsigned cpu;   /* OP_CPU_OFFLINE / OP_CPU_ONLINE */
-	unsigned fault; /* OP_FAULT: index into faults */
-	bool enabled;   /* OP_FAULT */
-	uint64_t ns;    /* OP_ADVANCE */
+	unsigned cpu;     /* OP_CPU_OFFLINE / OP_CPU_ONLINE */
+	unsigned fault;   /* OP_FAULT: index into faults */
+	bool enabled;     /* OP_FAULT */
+	uint64_t ns;      /* OP_ADVANCE */
+	bool allow_abort; /* OP_HIBERNATE: the kernel may refuse or abort it */
 };
 
 struct scenario {

@@ -209,11 +209,17 @@ static bool load_boot(LOAD_ARGS)
 	return true;
 }
 
+/* Whether a hibernation aborts is known only when it runs: the loader
+ * takes every "hibernate" to power the VM off, and a "resume" after one
+ * that aborted finds the VM running and no image, and does nothing. */
 static bool load_hibernate(LOAD_ARGS)
 {
-	(void)st, (void)s, (void)step;
+	(void)s;
 	if (!state->running)
 		return loader_error(ld, p, false, "the VM is already off (hibernated)");
+	step->allow_abort = false;
+	if (!loader_bool(ld, p, st, "allow-abort", false, &step->allow_abort))
+		return false;
 	state->running = false;
 	return true;
 }
@@ -335,6 +341,7 @@ static const char *const fire_fields[] = {"device", "vectors", NULL};
 static const char *const cpu_fields[] = {"cpu", NULL};
 static const char *const fault_fields[] = {"name", "enabled", NULL};
 static const char *const advance_fields[] = {"ns", NULL};
+static const char *const hibernate_fields[] = {"allow-abort", NULL};
 
 static const struct step_desc steps[OP__COUNT] = {
     [OP_BOOT] = {"boot", no_fields,
@@ -343,7 +350,9 @@ static const struct step_desc steps[OP__COUNT] = {
     [OP_FIRE] = {"fire", fire_fields,
                  "the device raises its vectors (\"device\", optional \"vectors\")", load_fire,
                  run_fire, begin_fire, end_quiet},
-    [OP_HIBERNATE] = {"hibernate", no_fields, "the whole hibernation sequence down to power-off",
+    [OP_HIBERNATE] = {"hibernate", hibernate_fields,
+                      "the whole hibernation sequence down to power-off (\"allow-abort\": "
+                      "the kernel may give it up)",
                       load_hibernate, run_hibernate, begin_hibernate, end_guest_moving},
     [OP_RESUME] = {"resume", no_fields, "power on, boot kernel hands over to the image, restore",
                    load_resume, run_resume, begin_resume, end_guest_rebased},

@@ -54,6 +54,9 @@ static const struct violation_kind kinds[V__COUNT] = {
         KIND("protocol", "bad-packet", "a packet was malformed or out of order and was rejected"),
     [V_GUEST_ERROR] =
         KIND("guest", "error", "a guest operation failed (probe, resume, request of a vector)"),
+    [V_PM_HIBERNATE_ABORTED] = KIND("pm", "hibernate-aborted",
+                                    "the kernel refused or aborted a hibernation the step did "
+                                    "not allow to abort; the VM kept running"),
 };
 
 const struct violation_kind *violation_kind_of(enum violation_id id)

@@ -235,6 +235,7 @@ struct gk {
 	struct gk_kernel k;
 	struct gk_kernel image;
 	bool have_image;
+	bool powered_off; /* the last hibernation went down to S4 */
 };
 
 /* ---- core.c: errors and phases ---- */
@@ -245,3 +246,7 @@ void gk_fail(struct gk *g, int err, const char *fmt, ...) __attribute__((format(
 /* The PM core marks its phases through here (a tracepoint, and the phase
  * recorded with each error). */
 void gk_phase(struct gk *g, enum phase p, bool enter);
+/* The PM core gave up a hibernation with err: the errors met since
+ * first_error are marked as this hibernation's, and the abort is recorded
+ * after them. */
+void gk_hibernation_aborted(struct gk *g, int err, unsigned first_error);

@@ -44,6 +44,12 @@ struct gk_error {
 	char task[32]; /* the engine task that met it, or "-" in event context */
 	int err;       /* negative errno the failing call returned, or 0 */
 	char message[224];
+	/* The PM core gave up a hibernation: err is the error it returned,
+	 * and the VM runs on. */
+	bool hibernation_aborted;
+	/* Met during a hibernation that then aborted: its cause, or what
+	 * bringing the devices back met. */
+	bool in_aborted_hibernation;
 };
 unsigned gk_error_count(const struct gk *g);
 const struct gk_error *gk_error_get(const struct gk *g, unsigned i); /* NULL past the end */

@@ -224,6 +224,7 @@ static int boot_kernel(struct gk *g, bool pci_drivers)
 	int ret = 0;
 
 	memset(&g->k, 0, sizeof(g->k));
+	g->powered_off = false;
 	g->k.ncpus = MIN(gabi_vcpu_count(g->vm), GK_MAX_CPUS);
 	g->k.cpu_online[0] = true;
 	g->k.pci_drivers_loaded = pci_drivers;
@@ -308,7 +309,6 @@ static int hibernation_abort(struct gk *g, uint32_t suspended)
 	      "\"msg\":\"Some devices failed to power down, aborting\","
 	      "\"resume\":\"%#x\"",
 	      suspended);
-	tp_hit(g->e, TP_HIBERNATION_ABORTED, NULL);
 	first_error(&ret, bridges_pm_some(g, true, suspended, NULL));
 	first_error(&ret, pci_resume_noirq(g));
 	first_error(&ret, drivers_thaw(g, g->k.nbuses));
@@ -318,18 +318,20 @@ static int hibernation_abort(struct gk *g, uint32_t suspended)
 int gk_hibernate(struct gk *g)
 {
 	uint32_t frozen, suspended = 0;
-	unsigned done;
+	unsigned done, errors_before;
 	int ret = 0, r;
 
 	if (!g)
 		return -EINVAL;
+	errors_before = g->errors->len;
+	g->have_image = false; /* a new attempt overwrites the image signature */
 	gk_phase(g, PHASE_HIBERNATE, true);
 	PM_STEP(g, "freeze");
 	if ((r = drivers_pm(g, PM_FREEZE, &done)) < 0) {
 		/* hibernation aborts: the devices frozen before come back; their
 		 * failures were recorded, the freeze failure is the result */
 		(void)drivers_thaw(g, done);
-		tp_hit(g->e, TP_HIBERNATION_ABORTED, NULL);
+		gk_hibernation_aborted(g, r, errors_before);
 		ret = r;
 		goto out;
 	}
@@ -341,6 +343,7 @@ int gk_hibernate(struct gk *g)
 		/* the abort's own failures were recorded where they arose; the
 		 * hibernation returns the error that stopped it */
 		(void)hibernation_abort(g, suspended);
+		gk_hibernation_aborted(g, r, errors_before);
 		ret = r;
 		goto out;
 	}
@@ -367,6 +370,7 @@ int gk_hibernate(struct gk *g)
 	first_error(&ret, bridges_pm(g, false));
 	secondary_cpus_down(g);
 	PM_STEP(g, "S4");
+	g->powered_off = true;
 	gabi_power_off(g->vm);
 out:
 	gk_phase(g, PHASE_HIBERNATE, false);
@@ -381,6 +385,12 @@ int gk_resume(struct gk *g)
 
 	if (!g)
 		return -EINVAL;
+	if (!g->powered_off && !g->have_image) {
+		/* The hibernation before aborted and the VM never went down:
+		 * no boot, no image, the running kernel simply goes on. */
+		TRACE(g->e, "pm", "no-image", "\"msg\":\"the VM is running: nothing to resume\"");
+		return 0;
+	}
 	if (!g->have_image) {
 		gk_fail(g, -ENOENT, "resume: there is no hibernation image");
 		return -ENOENT;
@@ -397,6 +407,7 @@ int gk_resume(struct gk *g)
 	secondary_cpus_down(g);
 
 	PM_STEP(g, "jump-to-image");
+	g->have_image = false; /* the signature is reset once the image is read */
 	g->k = g->image;
 	g->k.is_image_kernel = true;
 	for (unsigned c = 1; c < g->k.ncpus; c++)

@@ -689,9 +689,20 @@ static void test_lost_d0_exit_aborts_hibernation(void)
 	g_assert_cmpstr(e->phase, ==, "hibernate");
 	g_assert_cmpstr(e->task, ==, "hv_pci suspend");
 	g_assert_cmpuint(e->time, >=, 10 * NSEC_PER_SEC);
-	/* what the abort meets after it (the host never left D0) is kept too */
-	for (unsigned k = 1; k < gk_error_count(w.g); k++)
-		g_assert_cmpstr(gk_error_get(w.g, k)->phase, ==, "hibernate");
+	/* what the abort meets after it (the host never left D0) is kept too,
+	 * all of it marked as that hibernation's; the abort comes last and
+	 * names the error the PM core returned */
+	for (unsigned k = 0; k < gk_error_count(w.g); k++) {
+		const struct gk_error *x = gk_error_get(w.g, k);
+		bool last = k + 1 == gk_error_count(w.g);
+
+		g_assert_cmpstr(x->phase, ==, "hibernate");
+		g_assert_cmpint(x->hibernation_aborted, ==, last);
+		g_assert_cmpint(x->in_aborted_hibernation, ==, !last);
+	}
+	e = gk_error_get(w.g, gk_error_count(w.g) - 1);
+	g_assert_cmpint(e->err, ==, -ETIMEDOUT);
+	g_assert_nonnull(strstr(e->message, "ETIMEDOUT"));
 	/* the kernel's abort: the failed bridge keeps its channel and stays
 	 * removing, is not resumed, and the PM core says it gave up */
 	g_assert_true(w.g->k.hbus[0].channel_open);
@@ -704,6 +715,15 @@ static void test_lost_d0_exit_aborts_hibernation(void)
 		engine_run(w.e);
 		g_assert_cmpint(hv_vm_fire_record(w.vm, id)->outcome, ==, FIRE_OUT_DELIVERED);
 		g_assert_cmpuint(w.g->k.dev[0].handled[v], ==, 1);
+	}
+	/* a resume now finds the VM running and no image: nothing happens */
+	{
+		unsigned errors = gk_error_count(w.g);
+
+		g_assert_cmpint(in_task(&w, do_resume, NULL), ==, 0);
+		g_assert_cmpuint(gk_error_count(w.g), ==, errors);
+		g_assert_true(hv_vm_powered(w.vm));
+		g_assert_true(irq_of(&w, 0)->requested);
 	}
 	/* the bus is left removing: the next attempt fails at once */
 	g_assert_cmpint(in_task(&w, do_hibernate, NULL), ==, -EINVAL);
