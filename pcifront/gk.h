@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "behaviours.h"
+#include "cpumask.h"
 #include "drivers.h"
 #include "pcifront.h"
 #include "vmbus-sim/engine.h"
@@ -67,8 +68,10 @@ struct gk_irq {
 	unsigned dev;       /* the owner: index of the PCI device in gk_kernel.dev */
 	unsigned msi_index; /* hwirq in its domain: the MSI-X entry */
 	unsigned disable_depth;
-	uint32_t affinity; /* CPU mask */
-	unsigned cpu;      /* effective affinity */
+	struct gk_cpumask affinity; /* what was asked for (/proc/irq/N/smp_affinity) */
+	unsigned cpu;               /* effective affinity: the CPU its vector is on */
+	bool managed;               /* the kernel spread it; its mask never changes */
+	bool managed_shutdown;      /* shut down: no CPU of its mask is online */
 	irq_handler_t handler;
 	struct tran_int_desc chip_data; /* the Hyper-V chip's: what CREATE_INTERRUPT returned */
 	uint64_t count;                 /* /proc/interrupts */

@@ -16,13 +16,14 @@
 
 /* ---- the x86 vector domain ---- */
 
-static uint32_t online_mask(const struct gk *g)
+static struct gk_cpumask online_mask(const struct gk *g)
 {
-	uint32_t m = 0;
+	struct gk_cpumask m;
 
+	cpumask_clear(&m);
 	for (unsigned c = 0; c < g->k.ncpus; c++)
 		if (g->k.cpu_online[c])
-			m |= 1u << c;
+			cpumask_set_cpu(c, &m);
 	return m;
 }
 
@@ -40,14 +41,15 @@ static void free_vector(struct gk *g, struct gk_irq *irq)
 	irq->vector = 0;
 }
 
-static int assign_vector(struct gk *g, struct gk_irq *irq, uint32_t mask)
+static int assign_vector(struct gk *g, struct gk_irq *irq, const struct gk_cpumask *want)
 {
+	struct gk_cpumask online = online_mask(g), mask;
 	int best = -1;
 	unsigned best_load = ~0u;
 
-	mask &= online_mask(g);
+	cpumask_and(&mask, want, &online);
 	for (unsigned c = 0; c < g->k.ncpus; c++) {
-		if (!(mask & (1u << c)))
+		if (!cpumask_test_cpu(c, &mask))
 			continue;
 		if (g->k.vectors_used[c] < best_load) {
 			best = (int)c;
@@ -106,7 +108,7 @@ int irq_domain_alloc_irq(struct gk *g, unsigned domain, unsigned hwirq, unsigned
 	i->dev = owner;
 	i->msi_index = hwirq;
 	i->masked = true;
-	i->affinity = (uint32_t)((1ull << g->k.ncpus) - 1);
+	cpumask_setall(&i->affinity, g->k.ncpus);
 	return (int)irq;
 }
 
@@ -124,9 +126,12 @@ int irq_domain_activate_irq(struct gk *g, unsigned irq)
 	struct msi_msg msg;
 	int r;
 
-	r = assign_vector(g, i, i->affinity);
+	r = assign_vector(g, i, &i->affinity);
 	if (r < 0) {
-		gk_fail(g, r, "irq %u: no vector on CPUs %#x", irq, i->affinity);
+		char cpus[64];
+
+		cpumask_format_list(&i->affinity, cpus, sizeof(cpus));
+		gk_fail(g, r, "irq %u: no vector on CPUs %s", irq, cpus);
 		return r;
 	}
 	task_atomic_enter(g->e);
@@ -232,7 +237,8 @@ static void migrate_one_irq(struct gk *g, unsigned irq)
 {
 	struct gk_irq *i = &g->k.irq[irq];
 	bool maskchip = !i->masked;
-	uint32_t affinity = i->affinity & online_mask(g);
+	struct gk_cpumask online = online_mask(g), affinity;
+	bool affine = cpumask_and(&affinity, &i->affinity, &online);
 	unsigned old_cpu = i->cpu;
 	uint8_t old_vector = i->vector;
 	int r;
@@ -240,10 +246,10 @@ static void migrate_one_irq(struct gk *g, unsigned irq)
 	tp_hit(g->e, TP_MIGRATE_IRQ, NULL);
 	if (maskchip)
 		chip_of(g, irq)->irq_mask(g, irq);
-	if (!affinity)
-		affinity = online_mask(g); /* no longer affine */
+	if (!affine)
+		affinity = online; /* no longer affine */
 	free_vector(g, i);
-	if ((r = assign_vector(g, i, affinity)) < 0)
+	if ((r = assign_vector(g, i, &affinity)) < 0)
 		gk_fail(g, r, "IRQ%u: set affinity failed", irq);
 	GK_TRACE(g, "migrate-irq", "\"irq\":%u,\"from\":\"%u/%#x\",\"to\":\"%u/%#x\"", irq, old_cpu,
 	         old_vector, i->cpu, i->vector);

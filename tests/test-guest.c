@@ -129,6 +129,38 @@ static struct irte *irte_of(struct world *w, unsigned v)
 	return irte_lookup(hv_vm_irte(w->vm), hv_vm_device_logical_id(w->vm, 0), address, data);
 }
 
+/* The CPU set reaches past 64 and 32 bits, and prints as a CPU list. */
+static void test_cpumask(void)
+{
+	struct gk_cpumask a, b, c;
+	char buf[64];
+
+	cpumask_clear(&a);
+	g_assert_true(cpumask_empty(&a));
+	g_assert_cmpuint(cpumask_first(&a), ==, GK_NO_CPU);
+	cpumask_set_cpu(239, &a);
+	cpumask_set_cpu(40, &a);
+	g_assert_true(cpumask_test_cpu(239, &a) && cpumask_test_cpu(40, &a));
+	g_assert_false(cpumask_test_cpu(41, &a));
+	g_assert_cmpuint(cpumask_first(&a), ==, 40);
+	cpumask_setall(&b, 64);
+	g_assert_true(cpumask_and(&c, &a, &b));
+	g_assert_cmpuint(cpumask_first(&c), ==, 40);
+	g_assert_false(cpumask_test_cpu(239, &c));
+	cpumask_clear_cpu(40, &a);
+	g_assert_false(cpumask_intersects(&a, &b));
+	g_assert_false(cpumask_and(&c, &a, &b));
+	cpumask_setall(&b, 3);
+	cpumask_set_cpu(5, &b);
+	cpumask_set_cpu(239, &b);
+	cpumask_format_list(&b, buf, sizeof(buf));
+	g_assert_cmpstr(buf, ==, "0-2,5,239");
+	cpumask_set_cpu(GK_CPUMASK_BITS, &b); /* out of range: ignored */
+	g_assert_false(cpumask_test_cpu(GK_CPUMASK_BITS, &b));
+	c = b;
+	g_assert_true(cpumask_equal(&b, &c));
+}
+
 static void test_boot_programs_every_vector(void)
 {
 	uint32_t protos[] = {PCI_PROTOCOL_VERSION_1_1, PCI_PROTOCOL_VERSION_1_2,
@@ -1386,6 +1418,7 @@ static void test_irq_core_uses_chip(void)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/guest/cpumask", test_cpumask);
 	g_test_add_func("/guest/boot-programs-every-vector", test_boot_programs_every_vector);
 	g_test_add_func("/guest/msi-write-d0-gate", test_msi_write_d0_gate);
 	g_test_add_func("/guest/runtime-offline-migrates", test_runtime_offline_migrates);
