@@ -249,19 +249,53 @@ static void migrate_one_irq(struct gk *g, unsigned irq)
 	if (!affine)
 		affinity = online; /* no longer affine */
 	free_vector(g, i);
-	if ((r = assign_vector(g, i, &affinity)) < 0)
-		gk_fail(g, r, "IRQ%u: set affinity failed", irq);
+	r = assign_vector(g, i, &affinity);
+	if (r == -ENOSPC && affine) /* its own CPUs are full: anywhere online */
+		r = assign_vector(g, i, &online);
+	if (r < 0)
+		gk_fail(g, r, "IRQ%u: set affinity failed(%d)", irq, r);
 	GK_TRACE(g, "migrate-irq", "\"irq\":%u,\"from\":\"%u/%#x\",\"to\":\"%u/%#x\"", irq, old_cpu,
 	         old_vector, i->cpu, i->vector);
 	if (maskchip)
 		chip_of(g, irq)->irq_unmask(g, irq);
 }
 
-void gk_cpu_down(struct gk *g, unsigned cpu)
+/* Whether the started irqs whose vectors are on `cpu` fit into the free
+ * vectors of the CPUs that stay online: x86 refuses to take a CPU down
+ * otherwise, before anything moves (lapic_can_unplug_cpu()). */
+static int can_unplug_cpu(struct gk *g, unsigned cpu)
 {
+	const unsigned per_cpu = GK_LAST_VECTOR - GK_FIRST_VECTOR + 1;
+	unsigned to_move = 0, available = 0;
+
+	for (unsigned v = GK_FIRST_VECTOR; v <= GK_LAST_VECTOR; v++) {
+		unsigned slot = g->k.vector_irq[cpu][v];
+		const struct gk_irq *i = slot ? &g->k.irq[slot - 1] : NULL;
+		if (i && i->activated && i->requested)
+			to_move++;
+	}
+	for (unsigned c = 0; c < g->k.ncpus; c++)
+		if (c != cpu && g->k.cpu_online[c])
+			available += per_cpu - g->k.vectors_used[c];
+	if (to_move <= available)
+		return 0;
+	gk_fail(g, -ENOSPC, "CPU %u has %u vectors, %u available. Cannot disable CPU", cpu, to_move,
+	        available);
+	return -ENOSPC;
+}
+
+int gk_cpu_down(struct gk *g, unsigned cpu)
+{
+	int r;
+
 	if (!g->k.cpu_online[cpu])
-		return;
+		return 0;
 	gk_phase(g, PHASE_CPU_OFFLINE, true);
+	if ((r = can_unplug_cpu(g, cpu)) < 0) {
+		GK_TRACE(g, "cpu-down-refused", "\"cpu\":%u,\"err\":%d", cpu, r);
+		gk_phase(g, PHASE_CPU_OFFLINE, false);
+		return r;
+	}
 	task_atomic_enter(g->e); /* stop_machine: interrupts off on the dying CPU */
 	g->k.cpu_online[cpu] = false;
 	/* Like fixup_irqs(): walk the dying CPU's vector table. */
@@ -275,6 +309,7 @@ void gk_cpu_down(struct gk *g, unsigned cpu)
 	gabi_vcpu_set_online(g->vm, cpu, false);
 	GK_TRACE(g, "cpu-down", "\"cpu\":%u", cpu);
 	gk_phase(g, PHASE_CPU_OFFLINE, false);
+	return 0;
 }
 
 void gk_cpu_up(struct gk *g, unsigned cpu)

@@ -39,8 +39,9 @@ const struct irq_chip *irq_get_chip(const struct gk *g, unsigned irq);
 int request_irq(struct gk *g, unsigned irq, irq_handler_t handler);
 void free_irq(struct gk *g, unsigned irq);
 
-/* CPU hotplug: the vCPU goes away after its irqs moved, or comes back. */
-void gk_cpu_down(struct gk *g, unsigned cpu);
+/* CPU hotplug: the vCPU goes away after its irqs moved, or comes back.
+ * -ENOSPC, and nothing changes, when its irqs' vectors fit nowhere else. */
+int gk_cpu_down(struct gk *g, unsigned cpu);
 void gk_cpu_up(struct gk *g, unsigned cpu);
 
 /* The guest's interrupt entry (event context), for gabi_set_interrupt_entry. */

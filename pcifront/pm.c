@@ -193,18 +193,24 @@ static int bridges_pm(struct gk *g, bool resume)
 	return bridges_pm_some(g, resume, ALL_BRIDGES, NULL);
 }
 
-/* Returns the CPUs it took down, for the matching enable. */
-static uint32_t secondary_cpus_down(struct gk *g)
+/* freeze_secondary_cpus(): sets *frozen to the CPUs it took down, for the
+ * matching enable; stops at the first CPU that refuses to go. */
+static int secondary_cpus_down(struct gk *g, uint32_t *frozen)
 {
-	uint32_t frozen = 0;
-
+	*frozen = 0;
 	for (unsigned c = 1; c < g->k.ncpus; c++) {
+		int r;
+
 		if (!g->k.cpu_online[c])
 			continue;
-		gk_cpu_down(g, c);
-		frozen |= 1u << c;
+		if ((r = gk_cpu_down(g, c)) < 0) {
+			TRACE(g->e, "pm", "cpus-not-disabled",
+			      "\"msg\":\"Error taking CPU%u down: %d\"", c, r);
+			return r;
+		}
+		*frozen |= 1u << c;
 	}
-	return frozen;
+	return 0;
 }
 
 static void secondary_cpus_up(struct gk *g, uint32_t frozen)
@@ -282,8 +288,7 @@ int gk_cpu_offline(struct gk *g, unsigned cpu)
 {
 	if (!g || cpu == 0 || cpu >= g->k.ncpus)
 		return -EINVAL;
-	gk_cpu_down(g, cpu);
-	return 0;
+	return gk_cpu_down(g, cpu);
 }
 
 int gk_cpu_online(struct gk *g, unsigned cpu)
@@ -301,14 +306,11 @@ int gk_cpu_online(struct gk *g, unsigned cpu)
  * (PMSG_RECOVER): the bridges whose suspend succeeded, the PCI side, the
  * drivers. A bridge whose suspend failed is left as its failure left it.
  * The VM keeps running. */
-static int hibernation_abort(struct gk *g, uint32_t suspended)
+static int hibernation_abort(struct gk *g, const char *why, uint32_t suspended)
 {
 	int ret = 0;
 
-	TRACE(g->e, "pm", "abort",
-	      "\"msg\":\"Some devices failed to power down, aborting\","
-	      "\"resume\":\"%#x\"",
-	      suspended);
+	TRACE(g->e, "pm", "abort", "\"msg\":\"%s\",\"resume\":\"%#x\"", why, suspended);
 	first_error(&ret, bridges_pm_some(g, true, suspended, NULL));
 	first_error(&ret, pci_resume_noirq(g));
 	first_error(&ret, drivers_thaw(g, g->k.nbuses));
@@ -342,12 +344,21 @@ int gk_hibernate(struct gk *g)
 	if (r < 0) {
 		/* the abort's own failures were recorded where they arose; the
 		 * hibernation returns the error that stopped it */
-		(void)hibernation_abort(g, suspended);
+		(void)hibernation_abort(g, "Some devices failed to power down, aborting",
+		                        suspended);
 		gk_hibernation_aborted(g, r, errors_before);
 		ret = r;
 		goto out;
 	}
-	frozen = secondary_cpus_down(g);
+	if ((r = secondary_cpus_down(g, &frozen)) < 0) {
+		/* create_image() gives up: the CPUs that went come back, then
+		 * every device is brought back as after a failed freeze */
+		secondary_cpus_up(g, frozen);
+		(void)hibernation_abort(g, "Non-boot CPUs are not disabled", suspended);
+		gk_hibernation_aborted(g, r, errors_before);
+		ret = r;
+		goto out;
+	}
 
 	PM_STEP(g, "snapshot");
 	g->image = g->k;
@@ -368,7 +379,8 @@ int gk_hibernate(struct gk *g)
 	first_error(&ret, drivers_pm(g, PM_POWEROFF, &done));
 	PM_STEP(g, "poweroff_noirq");
 	first_error(&ret, bridges_pm(g, false));
-	secondary_cpus_down(g);
+	/* power_down() stops the other CPUs whatever their vectors */
+	(void)secondary_cpus_down(g, &frozen);
 	PM_STEP(g, "S4");
 	g->powered_off = true;
 	gabi_power_off(g->vm);
@@ -404,12 +416,13 @@ int gk_resume(struct gk *g)
 	 * kernel can still be judged. */
 	first_error(&ret, pci_freeze_noirq(g));
 	first_error(&ret, bridges_pm(g, false));
-	secondary_cpus_down(g);
+	first_error(&ret, secondary_cpus_down(g, &frozen));
 
 	PM_STEP(g, "jump-to-image");
 	g->have_image = false; /* the signature is reset once the image is read */
 	g->k = g->image;
 	g->k.is_image_kernel = true;
+	frozen = 0;
 	for (unsigned c = 1; c < g->k.ncpus; c++)
 		if (!g->k.cpu_online[c])
 			frozen |= 1u << c;

@@ -764,6 +764,54 @@ static void test_lost_d0_exit_aborts_hibernation(void)
 	world_fini(&w);
 }
 
+/* A CPU whose vectors fit nowhere else is refused, at run time and in
+ * hibernation, and nothing moves; the hibernation aborts cleanly. */
+static void test_vector_space_refuses_cpu_down(void)
+{
+	const uint16_t per_cpu = GK_LAST_VECTOR - GK_FIRST_VECTOR + 1;
+	struct world w;
+	const struct gk_error *e;
+	uint16_t used0;
+
+	world_init(&w, 2, PCI_PROTOCOL_VERSION_1_4, DRIVER_KEEP_VECTORS, 2,
+	           profile_default()->behaviours);
+	boot(&w);
+	g_assert_cmpuint(irq_of(&w, 1)->cpu, ==, 1);
+	used0 = w.g->k.vectors_used[0];
+	w.g->k.vectors_used[0] = per_cpu; /* as if CPU 0 had no vector left */
+	g_assert_cmpint(in_task(&w, do_offline, GUINT_TO_POINTER(1)), ==, -ENOSPC);
+	g_assert_true(w.g->k.cpu_online[1]);
+	g_assert_cmpuint(irq_of(&w, 1)->cpu, ==, 1);
+	g_assert_cmpuint(gk_error_count(w.g), ==, 1);
+	e = gk_error_get(w.g, 0);
+	g_assert_cmpint(e->err, ==, -ENOSPC);
+	g_assert_nonnull(strstr(e->message, "Cannot disable CPU"));
+	g_assert_false(e->hibernation_aborted);
+
+	g_assert_cmpint(in_task(&w, do_hibernate, NULL), ==, -ENOSPC);
+	g_assert_true(hv_vm_powered(w.vm));
+	g_assert_false(w.g->have_image);
+	g_assert_true(w.g->k.cpu_online[1]);
+	g_assert_cmpint(w.g->k.hbus[0].state, ==, HV_PCIBUS_INSTALLED);
+	e = gk_error_get(w.g, gk_error_count(w.g) - 1);
+	g_assert_true(e->hibernation_aborted);
+	g_assert_cmpint(e->err, ==, -ENOSPC);
+	g_assert_true(gk_error_get(w.g, 1)->in_aborted_hibernation);
+	g_assert_cmpuint(tp_count(w.e, TP_HIBERNATION_ABORTED), ==, 1);
+	/* the bridge came back: both vectors still arrive */
+	w.g->k.vectors_used[0] = used0;
+	for (unsigned v = 0; v < 2; v++) {
+		unsigned id = hv_vm_fire(w.vm, 0, v);
+		engine_run(w.e);
+		g_assert_cmpint(hv_vm_fire_record(w.vm, id)->outcome, ==, FIRE_OUT_DELIVERED);
+	}
+	/* with room, the CPU goes */
+	g_assert_cmpint(in_task(&w, do_offline, GUINT_TO_POINTER(1)), ==, 0);
+	g_assert_false(w.g->k.cpu_online[1]);
+	g_assert_cmpuint(irq_of(&w, 1)->cpu, ==, 0);
+	world_fini(&w);
+}
+
 /* ---- behaviours, each both ways ---- */
 
 static behaviour_set all_but(enum behaviour b)
@@ -1436,6 +1484,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/guest/argument-checks", test_argument_checks);
 	g_test_add_func("/guest/errors-all-kept", test_errors_all_kept);
 	g_test_add_func("/guest/failed-driver-probes-all-kept", test_failed_driver_probes_all_kept);
+	g_test_add_func("/guest/vector-space-refuses-cpu-down", test_vector_space_refuses_cpu_down);
 	g_test_add_func("/guest/lost-d0-exit-aborts-hibernation",
 	                test_lost_d0_exit_aborts_hibernation);
 	g_test_add_func("/guest/behaviour/protocol-per-release", test_protocol_per_release);
