@@ -336,7 +336,15 @@ static bool obs_sim_irq(void *b, unsigned dev, unsigned vector, struct obs_irq *
 	    .msg_address = v.msg_address,
 	    .msg_data = v.msg_data,
 	    .cached_masked = v.cached_masked,
+	    .affinity_known = true,
+	    .managed = v.managed,
+	    .managed_shutdown = v.managed_shutdown,
 	};
+	G_STATIC_ASSERT(OBS_CPUMASK_WORDS == GK_CPUMASK_WORDS);
+	for (unsigned w = 0; w < OBS_CPUMASK_WORDS; w++) {
+		out->affinity.bits[w] = v.affinity.bits[w];
+		out->effective.bits[w] = v.effective.bits[w];
+	}
 	return true;
 }
 

@@ -78,9 +78,11 @@ static const char *dev_name(struct oracle *o, unsigned dev)
 	return obs_device(o->obs, dev, &d) && d.name ? d.name : "device";
 }
 
+/* Requested, enabled and started: a managed irq none of whose CPUs is
+ * online is shut down and legitimately masked. */
 static bool wants_interrupts(const struct obs_irq *i)
 {
-	return i->requested && !i->disable_depth;
+	return i->requested && !i->disable_depth && !i->managed_shutdown;
 }
 
 /* Judges one record; returns true if it must be looked at again later. */
@@ -148,6 +150,13 @@ static bool judge(struct oracle *o, const struct obs_fire *r)
 		}
 		if (r->dev < o->ndev && r->vector < o->nvec[r->dev])
 			o->delivered[r->dev][r->vector]++;
+		if (want.affinity_known && !obs_cpumask_test(&want.effective, r->vcpu))
+			violation_report(o->vl, V_AFFINITY_OUTSIDE_EFFECTIVE, subject,
+			                 "vector %u of %s fired at t=%s and was handled on CPU %u, "
+			                 "outside the effective affinity of irq %u (CPU %u%s)",
+			                 r->vector, dev_name(o, r->dev),
+			                 engine_fmt_time(r->time, t, sizeof(t)), r->vcpu, want.irq,
+			                 want.cpu, want.activated ? "" : ", not activated");
 		return false;
 	}
 	case OBS_FIRE_COUNTED:
@@ -238,6 +247,21 @@ static void check_vector(struct oracle *o, unsigned dev, const struct obs_device
 		                 "device says %s",
 		                 v, name, i.cached_masked ? "masked" : "unmasked",
 		                 ent.masked ? "masked" : "unmasked");
+	if (i.affinity_known && i.managed && i.requested && (i.managed_shutdown || !i.activated)) {
+		unsigned online = ~0u;
+		for (unsigned c = 0; c < 64 * OBS_CPUMASK_WORDS && online == ~0u; c++)
+			if (obs_cpumask_test(&i.affinity, c) && obs_vcpu_online(o->obs, c))
+				online = c;
+		if (online != ~0u)
+			violation_report(
+			    o->vl, V_AFFINITY_MANAGED_NOT_STARTED,
+			    vector_subject(name, v, subject, sizeof(subject)),
+			    "vector %u of %s (irq %u) is managed and requested, and CPU "
+			    "%u of its affinity is online, but it is %s; its interrupts "
+			    "stay pending",
+			    v, name, i.irq, online,
+			    i.managed_shutdown ? "shut down" : "not activated");
+	}
 	if (!wants_interrupts(&i) || i.masked)
 		return;
 	if (ent.masked || i.cached_masked || hw->msix_function_masked || !hw->msix_enabled) {

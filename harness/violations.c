@@ -57,6 +57,12 @@ static const struct violation_kind kinds[V__COUNT] = {
     [V_PM_HIBERNATE_ABORTED] = KIND("pm", "hibernate-aborted",
                                     "the kernel refused or aborted a hibernation the step did "
                                     "not allow to abort; the VM kept running"),
+    [V_AFFINITY_OUTSIDE_EFFECTIVE] = KIND("affinity", "outside-effective",
+                                          "a delivered interrupt landed on a vCPU outside its "
+                                          "irq's effective affinity"),
+    [V_AFFINITY_MANAGED_NOT_STARTED] = KIND("affinity", "managed-not-started",
+                                            "a requested managed irq whose affinity has an "
+                                            "online CPU is shut down or has no vector"),
 };
 
 const struct violation_kind *violation_kind_of(enum violation_id id)

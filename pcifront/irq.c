@@ -72,6 +72,9 @@ static int assign_vector(struct gk *g, struct gk_irq *irq, const struct gk_cpuma
 
 /* ---- domains, activation ---- */
 
+static void mask_irq(struct gk *g, unsigned irq);
+static void unmask_irq(struct gk *g, unsigned irq);
+
 static const struct irq_chip *chip_of(const struct gk *g, unsigned irq)
 {
 	return g->k.domain[irq / GK_MAX_VECS].chip;
@@ -88,7 +91,31 @@ int irq_domain_create(struct gk *g, unsigned domain, const struct irq_chip *chip
 	return 0;
 }
 
-int irq_domain_alloc_irq(struct gk *g, unsigned domain, unsigned hwirq, unsigned owner)
+void irq_create_affinity_masks(unsigned ncpus, unsigned nvec, unsigned pre,
+                               struct irq_affinity_desc *out)
+{
+	unsigned n = nvec > pre ? nvec - pre : 0;
+
+	for (unsigned v = 0; v < nvec; v++) {
+		cpumask_clear(&out[v].mask);
+		out[v].is_managed = v >= pre;
+		if (v < pre) {
+			cpumask_setall(&out[v].mask, ncpus);
+			continue;
+		}
+		if (n <= ncpus) {
+			/* fewer vectors than CPUs: consecutive groups of CPUs */
+			unsigned k = v - pre;
+			for (unsigned c = k * ncpus / n; c < (k + 1) * ncpus / n; c++)
+				cpumask_set_cpu(c, &out[v].mask);
+		} else {
+			cpumask_set_cpu((v - pre) % ncpus, &out[v].mask);
+		}
+	}
+}
+
+int irq_domain_alloc_irq(struct gk *g, unsigned domain, unsigned hwirq, unsigned owner,
+                         const struct irq_affinity_desc *aff)
 {
 	unsigned irq = domain * GK_MAX_VECS + hwirq;
 	struct gk_irq *i;
@@ -108,7 +135,12 @@ int irq_domain_alloc_irq(struct gk *g, unsigned domain, unsigned hwirq, unsigned
 	i->dev = owner;
 	i->msi_index = hwirq;
 	i->masked = true;
-	cpumask_setall(&i->affinity, g->k.ncpus);
+	if (aff) {
+		i->affinity = aff->mask;
+		i->managed = aff->is_managed;
+	} else {
+		cpumask_setall(&i->affinity, g->k.ncpus);
+	}
 	return (int)irq;
 }
 
@@ -124,8 +156,14 @@ int irq_domain_activate_irq(struct gk *g, unsigned irq)
 	struct gk_irq *i = &g->k.irq[irq];
 	const struct irq_chip *chip = chip_of(g, irq);
 	struct msi_msg msg;
+	struct gk_cpumask online = online_mask(g);
 	int r;
 
+	if (i->managed && !cpumask_intersects(&i->affinity, &online)) {
+		/* nothing to run on: shut down until a CPU of it comes up */
+		i->managed_shutdown = true;
+		return 0;
+	}
 	r = assign_vector(g, i, &i->affinity);
 	if (r < 0) {
 		char cpus[64];
@@ -143,6 +181,7 @@ int irq_domain_activate_irq(struct gk *g, unsigned irq)
 	chip->irq_write_msi_msg(g, irq, &msg);
 	task_atomic_exit(g->e);
 	i->activated = true;
+	i->managed_shutdown = false;
 	return 0;
 }
 
@@ -152,6 +191,38 @@ static void deactivate(struct gk *g, struct gk_irq *i)
 		return;
 	free_vector(g, i);
 	i->activated = false;
+}
+
+/* irq_shutdown_and_deactivate() of a managed irq whose CPUs all went: it
+ * is masked, its vector freed and the MSI domain writes a zeroed message
+ * (msi_domain_deactivate()). It stays requested. */
+static void managed_shutdown(struct gk *g, unsigned irq)
+{
+	struct gk_irq *i = &g->k.irq[irq];
+	struct msi_msg zero = {0};
+	unsigned old_cpu = i->cpu;
+	uint8_t old_vector = i->vector;
+
+	mask_irq(g, irq);
+	deactivate(g, i);
+	chip_of(g, irq)->irq_write_msi_msg(g, irq, &zero);
+	i->managed_shutdown = true;
+	GK_TRACE(g, "managed-shutdown", "\"irq\":%u,\"from\":\"%u/%#x\"", irq, old_cpu, old_vector);
+}
+
+/* irq_startup() of a managed irq that was shut down: activate (a vector on
+ * an online CPU of its mask, a composed message), then unmask. */
+static void managed_startup(struct gk *g, unsigned irq)
+{
+	struct gk_irq *i = &g->k.irq[irq];
+
+	if (irq_domain_activate_irq(g, irq) < 0 || !i->activated)
+		return;
+	task_atomic_enter(g->e);
+	unmask_irq(g, irq);
+	task_atomic_exit(g->e);
+	GK_TRACE(g, "managed-startup", "\"irq\":%u,\"cpu\":%u,\"vector\":\"%#x\"", irq, i->cpu,
+	         i->vector);
 }
 
 void irq_domain_free_irq(struct gk *g, unsigned irq)
@@ -202,6 +273,12 @@ int request_irq(struct gk *g, unsigned irq, irq_handler_t handler)
 	i->handler = handler;
 	i->disable_depth = 0;
 	i->pending = false;
+	if (!i->activated) {
+		/* a managed irq with no online CPU: startup aborted, it stays
+		 * shut down until a CPU of its mask comes up */
+		GK_TRACE(g, "request-irq", "\"irq\":%u,\"managed-shutdown\":true", irq);
+		return 0;
+	}
 	task_atomic_enter(g->e); /* desc lock */
 	unmask_irq(g, irq);      /* irq_startup() */
 	task_atomic_exit(g->e);
@@ -225,6 +302,7 @@ void free_irq(struct gk *g, unsigned irq)
 	task_atomic_exit(g->e);
 	i->requested = false;
 	i->handler = NULL;
+	i->managed_shutdown = false;
 	deactivate(g, i);
 	GK_TRACE(g, "free-irq", "\"irq\":%u", irq);
 }
@@ -268,10 +346,15 @@ static int can_unplug_cpu(struct gk *g, unsigned cpu)
 	const unsigned per_cpu = GK_LAST_VECTOR - GK_FIRST_VECTOR + 1;
 	unsigned to_move = 0, available = 0;
 
+	struct gk_cpumask stay = online_mask(g);
+
+	cpumask_clear_cpu(cpu, &stay);
 	for (unsigned v = GK_FIRST_VECTOR; v <= GK_LAST_VECTOR; v++) {
 		unsigned slot = g->k.vector_irq[cpu][v];
 		const struct gk_irq *i = slot ? &g->k.irq[slot - 1] : NULL;
-		if (i && i->activated && i->requested)
+		/* a managed irq with no other CPU shuts down instead */
+		if (i && i->activated && i->requested &&
+		    (!i->managed || cpumask_intersects(&i->affinity, &stay)))
 			to_move++;
 	}
 	for (unsigned c = 0; c < g->k.ncpus; c++)
@@ -286,6 +369,7 @@ static int can_unplug_cpu(struct gk *g, unsigned cpu)
 
 int gk_cpu_down(struct gk *g, unsigned cpu)
 {
+	struct gk_cpumask online;
 	int r;
 
 	if (!g->k.cpu_online[cpu])
@@ -298,11 +382,16 @@ int gk_cpu_down(struct gk *g, unsigned cpu)
 	}
 	task_atomic_enter(g->e); /* stop_machine: interrupts off on the dying CPU */
 	g->k.cpu_online[cpu] = false;
+	online = online_mask(g);
 	/* Like fixup_irqs(): walk the dying CPU's vector table. */
 	for (unsigned v = GK_FIRST_VECTOR; v <= GK_LAST_VECTOR && g->k.vectors_used[cpu]; v++) {
 		unsigned slot = g->k.vector_irq[cpu][v];
 		struct gk_irq *i = slot ? &g->k.irq[slot - 1] : NULL;
-		if (i && i->allocated && i->activated && i->requested && i->cpu == cpu)
+		if (!i || !i->allocated || !i->activated || !i->requested || i->cpu != cpu)
+			continue;
+		if (i->managed && !cpumask_intersects(&i->affinity, &online))
+			managed_shutdown(g, slot - 1);
+		else
 			migrate_one_irq(g, slot - 1);
 	}
 	task_atomic_exit(g->e);
@@ -319,6 +408,14 @@ void gk_cpu_up(struct gk *g, unsigned cpu)
 	gabi_vcpu_set_online(g->vm, cpu, true);
 	g->k.cpu_online[cpu] = true;
 	GK_TRACE(g, "cpu-up", "\"cpu\":%u", cpu);
+	/* irq_affinity_online_cpu(): managed irqs of this CPU start again,
+	 * whatever state their device's bridge is in */
+	for (unsigned irq = 0; irq < GK_MAX_IRQS; irq++) {
+		const struct gk_irq *i = &g->k.irq[irq];
+		if (i->allocated && i->requested && i->managed && i->managed_shutdown &&
+		    cpumask_test_cpu(cpu, &i->affinity))
+			managed_startup(g, irq);
+	}
 }
 
 /* ---- the interrupt entry (event context) ---- */

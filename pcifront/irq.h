@@ -24,12 +24,30 @@ struct irq_chip {
 	void (*irq_free)(struct gk *g, unsigned irq);
 };
 
+/* struct irq_affinity_desc: where an irq may run, and whether the kernel
+ * manages that (a managed irq's mask is fixed for its lifetime; it is shut
+ * down while no CPU of it is online and started when one comes back). */
+struct irq_affinity_desc {
+	struct gk_cpumask mask;
+	bool is_managed;
+};
+
+/* irq_create_affinity_masks(): the first `pre` vectors are affine to every
+ * CPU and not managed; the others are managed and spread evenly over the
+ * ncpus possible CPUs. */
+void irq_create_affinity_masks(unsigned ncpus, unsigned nvec, unsigned pre,
+                               struct irq_affinity_desc *out);
+
 /* Creates (or replaces the chip of) MSI domain `domain` (< GK_MAX_BUSES). */
 int irq_domain_create(struct gk *g, unsigned domain, const struct irq_chip *chip);
 /* Allocates the irq for `hwirq` of the domain for device `owner`: masked,
- * affine to every CPU, not yet activated. Returns the irq or -errno. */
-int irq_domain_alloc_irq(struct gk *g, unsigned domain, unsigned hwirq, unsigned owner);
-/* A vector, then the composed message (early activation). 0 or -errno. */
+ * with the affinity `aff` (NULL: every CPU, not managed), not yet
+ * activated. Returns the irq or -errno. */
+int irq_domain_alloc_irq(struct gk *g, unsigned domain, unsigned hwirq, unsigned owner,
+                         const struct irq_affinity_desc *aff);
+/* A vector, then the composed message (early activation). 0 or -errno.
+ * A managed irq none of whose CPUs is online gets neither: it stays
+ * shut down (0). */
 int irq_domain_activate_irq(struct gk *g, unsigned irq);
 /* Deactivates, lets the chip free its part, forgets the irq. */
 void irq_domain_free_irq(struct gk *g, unsigned irq);

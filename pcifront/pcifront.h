@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "behaviours.h"
+#include "cpumask.h"
 #include "drivers.h"
 
 struct engine;
@@ -83,7 +84,11 @@ struct gk_irq_view {
 	bool pending; /* fired while disabled */
 	unsigned cpu; /* effective affinity */
 	uint8_t vector;
-	uint64_t count; /* /proc/interrupts */
+	struct gk_cpumask affinity;  /* /proc/irq/N/smp_affinity */
+	struct gk_cpumask effective; /* /proc/irq/N/effective_affinity: empty if not activated */
+	bool managed;                /* a managed (kernel-spread) irq */
+	bool managed_shutdown;       /* shut down: none of its CPUs is online */
+	uint64_t count;              /* /proc/interrupts */
 	bool has_chip_data;
 	uint64_t chip_address; /* what CREATE_INTERRUPT returned */
 	uint32_t chip_data;

@@ -91,6 +91,11 @@ static int do_offline(struct world *w, void *arg)
 	return gk_cpu_offline(w->g, GPOINTER_TO_UINT(arg));
 }
 
+static int do_online(struct world *w, void *arg)
+{
+	return gk_cpu_online(w->g, GPOINTER_TO_UINT(arg));
+}
+
 static int do_hibernate(struct world *w, void *arg)
 {
 	(void)arg;
@@ -812,6 +817,71 @@ static void test_vector_space_refuses_cpu_down(void)
 	world_fini(&w);
 }
 
+/* Spreading: pre vectors anywhere, the rest managed over the CPUs. */
+static void test_affinity_spread(void)
+{
+	struct irq_affinity_desc aff[8];
+	char buf[32];
+
+	irq_create_affinity_masks(4, 5, 1, aff);
+	g_assert_false(aff[0].is_managed);
+	cpumask_format_list(&aff[0].mask, buf, sizeof(buf));
+	g_assert_cmpstr(buf, ==, "0-3");
+	for (unsigned v = 1; v < 5; v++) {
+		g_assert_true(aff[v].is_managed);
+		g_assert_cmpuint(cpumask_first(&aff[v].mask), ==, v - 1);
+	}
+	irq_create_affinity_masks(4, 3, 1, aff); /* 2 managed: 2 CPUs each */
+	cpumask_format_list(&aff[1].mask, buf, sizeof(buf));
+	g_assert_cmpstr(buf, ==, "0-1");
+	cpumask_format_list(&aff[2].mask, buf, sizeof(buf));
+	g_assert_cmpstr(buf, ==, "2-3");
+	irq_create_affinity_masks(2, 5, 1, aff); /* more vectors than CPUs */
+	g_assert_cmpuint(cpumask_first(&aff[3].mask), ==, 0);
+	g_assert_cmpuint(cpumask_first(&aff[4].mask), ==, 1);
+}
+
+/* A managed irq shuts down with its last CPU and starts when it returns. */
+static void test_managed_shutdown_and_startup(void)
+{
+	struct world w;
+	uint64_t address;
+	uint32_t data;
+	bool masked;
+
+	world_init(&w, 4, PCI_PROTOCOL_VERSION_1_4, DRIVER_MANAGED_VECTORS, 5,
+	           profile_default()->behaviours);
+	boot(&w);
+	g_assert_false(irq_of(&w, 0)->managed);
+	for (unsigned v = 1; v < 5; v++) {
+		g_assert_true(irq_of(&w, v)->managed);
+		g_assert_cmpuint(irq_of(&w, v)->cpu, ==, v - 1);
+	}
+	g_assert_cmpint(in_task(&w, do_offline, GUINT_TO_POINTER(2)), ==, 0);
+	g_assert_true(irq_of(&w, 3)->managed_shutdown);
+	g_assert_false(irq_of(&w, 3)->activated);
+	g_assert_true(irq_of(&w, 3)->requested);
+	g_assert_true(irq_of(&w, 3)->masked);
+	pcidev_msix_entry(hv_vm_device(w.vm, 0), 3, &address, &data, &masked);
+	g_assert_cmpuint(address, ==, 0);
+	g_assert_true(masked);
+	g_assert_cmpuint(tp_count(w.e, TP_MIGRATE_IRQ), ==, 0); /* shut down, not moved */
+	/* a fire meanwhile waits in the device */
+	{
+		unsigned id = hv_vm_fire(w.vm, 0, 3);
+		engine_run(w.e);
+		g_assert_cmpint(hv_vm_fire_record(w.vm, id)->outcome, ==, FIRE_OUT_PENDING);
+	}
+	g_assert_cmpint(in_task(&w, do_online, GUINT_TO_POINTER(2)), ==, 0);
+	g_assert_false(irq_of(&w, 3)->managed_shutdown);
+	g_assert_true(irq_of(&w, 3)->activated);
+	g_assert_cmpuint(irq_of(&w, 3)->cpu, ==, 2);
+	g_assert_false(irq_of(&w, 3)->masked);
+	g_assert_cmpuint(w.g->k.dev[0].handled[3], ==, 1); /* the pending one */
+	g_assert_cmpuint(gk_error_count(w.g), ==, 0);
+	world_fini(&w);
+}
+
 /* ---- behaviours, each both ways ---- */
 
 static behaviour_set all_but(enum behaviour b)
@@ -1409,12 +1479,12 @@ static const struct irq_chip fake_chip = {
 static void irq_core_task(void *arg)
 {
 	struct gk *g = arg;
-	int irq = irq_domain_alloc_irq(g, 1, 5, 1);
+	int irq = irq_domain_alloc_irq(g, 1, 5, 1, NULL);
 	struct gk_irq *i;
 
 	g_assert_cmpint(irq, ==, GK_MAX_VECS + 5);
 	g_assert_true(irq_get_chip(g, (unsigned)irq) == &fake_chip);
-	g_assert_cmpint(irq_domain_alloc_irq(g, 1, 5, 1), ==, -EBUSY);
+	g_assert_cmpint(irq_domain_alloc_irq(g, 1, 5, 1, NULL), ==, -EBUSY);
 	i = &g->k.irq[irq];
 	g_assert_cmpint(irq_domain_activate_irq(g, (unsigned)irq), ==, 0);
 	g_assert_cmpuint(chip_calls.compose, ==, 1);
@@ -1452,7 +1522,7 @@ static void test_irq_core_uses_chip(void)
 	b.g->k.ncpus = 2;
 	b.g->k.cpu_online[0] = b.g->k.cpu_online[1] = true;
 	g_assert_cmpint(irq_domain_create(b.g, 1, &half_chip), ==, -EINVAL);
-	g_assert_cmpint(irq_domain_alloc_irq(b.g, 1, 0, 1), ==, -ENODEV);
+	g_assert_cmpint(irq_domain_alloc_irq(b.g, 1, 0, 1, NULL), ==, -ENODEV);
 	g_assert_cmpuint(gk_error_count(b.g), ==, 2);
 	g_assert_cmpint(irq_domain_create(b.g, 1, &fake_chip), ==, 0);
 	t = task_spawn(b.e, "irq-core", irq_core_task, b.g);
@@ -1485,6 +1555,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/guest/errors-all-kept", test_errors_all_kept);
 	g_test_add_func("/guest/failed-driver-probes-all-kept", test_failed_driver_probes_all_kept);
 	g_test_add_func("/guest/vector-space-refuses-cpu-down", test_vector_space_refuses_cpu_down);
+	g_test_add_func("/guest/affinity-spread", test_affinity_spread);
+	g_test_add_func("/guest/managed-shutdown-and-startup", test_managed_shutdown_and_startup);
 	g_test_add_func("/guest/lost-d0-exit-aborts-hibernation",
 	                test_lost_d0_exit_aborts_hibernation);
 	g_test_add_func("/guest/behaviour/protocol-per-release", test_protocol_per_release);
