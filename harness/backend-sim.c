@@ -339,6 +339,7 @@ static bool obs_sim_irq(void *b, unsigned dev, unsigned vector, struct obs_irq *
 	    .affinity_known = true,
 	    .managed = v.managed,
 	    .managed_shutdown = v.managed_shutdown,
+	    .suspended = v.suspended,
 	};
 	G_STATIC_ASSERT(OBS_CPUMASK_WORDS == GK_CPUMASK_WORDS);
 	for (unsigned w = 0; w < OBS_CPUMASK_WORDS; w++) {

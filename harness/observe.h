@@ -87,6 +87,7 @@ struct obs_irq {
 	struct obs_cpumask effective; /* where its vector is; empty if not activated */
 	bool managed;                 /* the kernel spread it; fixed mask */
 	bool managed_shutdown;        /* shut down because none of its CPUs is online */
+	bool suspended; /* disabled by the PM core for the noirq phases (IRQS_SUSPENDED) */
 };
 
 /* An interrupt remapping entry. */

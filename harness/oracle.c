@@ -262,6 +262,14 @@ static void check_vector(struct oracle *o, unsigned dev, const struct obs_device
 			    v, name, i.irq, online,
 			    i.managed_shutdown ? "shut down" : "not activated");
 	}
+	if (i.requested && i.suspended)
+		violation_report(
+		    o->vl, V_PM_IRQ_STILL_SUSPENDED,
+		    vector_subject(name, v, subject, sizeof(subject)),
+		    "vector %u of %s (irq %u) was disabled by suspend_device_irqs() and "
+		    "is still disabled (depth %u) while the VM runs; its handler will "
+		    "not run",
+		    v, name, i.irq, i.disable_depth);
 	if (!wants_interrupts(&i) || i.masked)
 		return;
 	if (ent.masked || i.cached_masked || hw->msix_function_masked || !hw->msix_enabled) {

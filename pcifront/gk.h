@@ -63,6 +63,7 @@ struct gk_irq {
 	bool requested; /* request_irq() done: started, with an action */
 	bool masked;    /* irqd_irq_masked(): the core's view */
 	bool pending;   /* IRQS_PENDING: fired while disabled */
+	bool suspended; /* IRQS_SUSPENDED: disabled by suspend_device_irqs() */
 	bool has_chip_data;
 	uint8_t vector;
 	unsigned dev;       /* the owner: index of the PCI device in gk_kernel.dev */

@@ -307,6 +307,47 @@ void free_irq(struct gk *g, unsigned irq)
 	GK_TRACE(g, "free-irq", "\"irq\":%u", irq);
 }
 
+/* ---- PM: suspend_device_irqs() / resume_device_irqs() ---- */
+
+void suspend_device_irqs(struct gk *g)
+{
+	for (unsigned irq = 0; irq < GK_MAX_IRQS; irq++) {
+		struct gk_irq *i = &g->k.irq[irq];
+		if (!i->allocated || !i->requested || i->suspended)
+			continue;
+		i->suspended = true;
+		i->disable_depth++; /* lazy: the chip is not touched */
+	}
+	GK_TRACE(g, "irqs-suspended", "\"pm\":true");
+}
+
+void resume_device_irqs(struct gk *g)
+{
+	for (unsigned irq = 0; irq < GK_MAX_IRQS; irq++) {
+		struct gk_irq *i = &g->k.irq[irq];
+		if (!i->allocated || !i->suspended)
+			continue;
+		i->suspended = false;
+		if (i->disable_depth && --i->disable_depth)
+			continue;
+		if (!i->requested || !i->activated)
+			continue;        /* a shut-down managed irq starts with its CPU */
+		task_atomic_enter(g->e); /* desc lock */
+		if (i->masked)
+			unmask_irq(g, irq); /* irq_enable() */
+		if (i->pending) {
+			/* check_irq_resend(): the vector is raised again on its CPU */
+			i->pending = false;
+			GK_TRACE(g, "irq-resend", "\"irq\":%u,\"cpu\":%u,\"vector\":\"%#x\"", irq,
+			         i->cpu, i->vector);
+			i->count++;
+			i->handler(g, irq);
+		}
+		task_atomic_exit(g->e);
+	}
+	GK_TRACE(g, "irqs-resumed", "\"pm\":true");
+}
+
 /* ---- CPU hotplug ---- */
 
 /* migrate_one_irq(): the chip cannot move an irq from process context, so a

@@ -57,6 +57,12 @@ const struct irq_chip *irq_get_chip(const struct gk *g, unsigned irq);
 int request_irq(struct gk *g, unsigned irq, irq_handler_t handler);
 void free_irq(struct gk *g, unsigned irq);
 
+/* Around the noirq phases: every requested irq is disabled lazily (not
+ * masked until one fires: then the entry masks it and marks it pending),
+ * then enabled again, unmasked, and what fired meanwhile is resent. */
+void suspend_device_irqs(struct gk *g);
+void resume_device_irqs(struct gk *g);
+
 /* CPU hotplug: the vCPU goes away after its irqs moved, or comes back.
  * -ENOSPC, and nothing changes, when its irqs' vectors fit nowhere else. */
 int gk_cpu_down(struct gk *g, unsigned cpu);

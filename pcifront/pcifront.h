@@ -80,9 +80,10 @@ struct gk_irq_view {
 	bool activated; /* a vector is assigned and a message composed */
 	bool requested; /* request_irq() done */
 	unsigned disable_depth;
-	bool masked;  /* the IRQ core's view (irqd_irq_masked) */
-	bool pending; /* fired while disabled */
-	unsigned cpu; /* effective affinity */
+	bool masked;    /* the IRQ core's view (irqd_irq_masked) */
+	bool pending;   /* fired while disabled */
+	bool suspended; /* disabled by the PM core's suspend_device_irqs() */
+	unsigned cpu;   /* effective affinity */
 	uint8_t vector;
 	struct gk_cpumask affinity;  /* /proc/irq/N/smp_affinity */
 	struct gk_cpumask effective; /* /proc/irq/N/effective_affinity: empty if not activated */

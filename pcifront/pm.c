@@ -313,6 +313,7 @@ static int hibernation_abort(struct gk *g, const char *why, uint32_t suspended)
 	TRACE(g->e, "pm", "abort", "\"msg\":\"%s\",\"resume\":\"%#x\"", why, suspended);
 	first_error(&ret, bridges_pm_some(g, true, suspended, NULL));
 	first_error(&ret, pci_resume_noirq(g));
+	resume_device_irqs(g);
 	first_error(&ret, drivers_thaw(g, g->k.nbuses));
 	return ret;
 }
@@ -338,6 +339,7 @@ int gk_hibernate(struct gk *g)
 		goto out;
 	}
 	PM_STEP(g, "freeze_noirq");
+	suspend_device_irqs(g);
 	r = pci_freeze_noirq(g);
 	if (r == 0)
 		r = bridges_pm_some(g, false, ALL_BRIDGES, &suspended);
@@ -368,6 +370,7 @@ int gk_hibernate(struct gk *g)
 	PM_STEP(g, "thaw_noirq");
 	first_error(&ret, bridges_pm(g, true));
 	first_error(&ret, pci_resume_noirq(g));
+	resume_device_irqs(g);
 	PM_STEP(g, "thaw");
 	first_error(&ret, drivers_pm(g, PM_THAW, &done));
 
@@ -378,6 +381,7 @@ int gk_hibernate(struct gk *g)
 	PM_STEP(g, "poweroff");
 	first_error(&ret, drivers_pm(g, PM_POWEROFF, &done));
 	PM_STEP(g, "poweroff_noirq");
+	suspend_device_irqs(g);
 	first_error(&ret, bridges_pm(g, false));
 	/* power_down() stops the other CPUs whatever their vectors */
 	(void)secondary_cpus_down(g, &frozen);
@@ -411,6 +415,7 @@ int gk_resume(struct gk *g)
 	PM_STEP(g, "boot-kernel");
 	first_error(&ret, boot_kernel(g, false));
 	PM_STEP(g, "quiesce");
+	suspend_device_irqs(g);
 	/* A kernel whose quiesce failed would give up the image and run on;
 	 * the model records the failure and jumps anyway, so that the image
 	 * kernel can still be judged. */
@@ -430,6 +435,7 @@ int gk_resume(struct gk *g)
 	PM_STEP(g, "restore_noirq");
 	first_error(&ret, bridges_pm(g, true));
 	first_error(&ret, pci_resume_noirq(g));
+	resume_device_irqs(g);
 	PM_STEP(g, "restore");
 	first_error(&ret, drivers_pm(g, PM_RESTORE, &done));
 	gk_phase(g, PHASE_RESUME, false);

@@ -52,6 +52,7 @@ bool gk_view_irq(const struct gk *g, unsigned dev, unsigned vector, struct gk_ir
 	    .affinity = i->affinity,
 	    .managed = i->managed,
 	    .managed_shutdown = i->managed_shutdown,
+	    .suspended = i->suspended,
 	    .irq = desc->irq,
 	    .dev = i->dev,
 	    .msi_index = i->msi_index,

@@ -882,6 +882,56 @@ static void test_managed_shutdown_and_startup(void)
 	world_fini(&w);
 }
 
+static int do_suspend_irqs(struct world *w, void *arg)
+{
+	(void)arg;
+	suspend_device_irqs(w->g);
+	return 0;
+}
+
+static int do_resume_irqs(struct world *w, void *arg)
+{
+	(void)arg;
+	resume_device_irqs(w->g);
+	return 0;
+}
+
+/* Lazy disable: a fire while suspended masks and marks pending; the
+ * resume unmasks and resends it, so the handler runs once. */
+static void test_suspend_resume_device_irqs(void)
+{
+	struct world w;
+	unsigned id;
+
+	world_init(&w, 2, PCI_PROTOCOL_VERSION_1_4, DRIVER_KEEP_VECTORS, 2,
+	           profile_default()->behaviours);
+	boot(&w);
+	in_task(&w, do_suspend_irqs, NULL);
+	g_assert_true(irq_of(&w, 0)->suspended);
+	g_assert_cmpuint(irq_of(&w, 0)->disable_depth, ==, 1);
+	g_assert_false(irq_of(&w, 0)->masked); /* lazy */
+	id = hv_vm_fire(w.vm, 0, 0);
+	engine_run(w.e);
+	g_assert_cmpint(hv_vm_fire_record(w.vm, id)->outcome, ==, FIRE_OUT_DELIVERED);
+	g_assert_true(irq_of(&w, 0)->pending);
+	g_assert_true(irq_of(&w, 0)->masked);
+	g_assert_cmpuint(w.g->k.dev[0].handled[0], ==, 0);
+	/* a second fire waits in the device */
+	id = hv_vm_fire(w.vm, 0, 0);
+	engine_run(w.e);
+	g_assert_cmpint(hv_vm_fire_record(w.vm, id)->outcome, ==, FIRE_OUT_PENDING);
+	in_task(&w, do_resume_irqs, NULL);
+	g_assert_false(irq_of(&w, 0)->suspended);
+	g_assert_cmpuint(irq_of(&w, 0)->disable_depth, ==, 0);
+	g_assert_false(irq_of(&w, 0)->pending);
+	g_assert_false(irq_of(&w, 0)->masked);
+	/* the resend, then the one the unmask released from the device */
+	g_assert_cmpuint(w.g->k.dev[0].handled[0], ==, 2);
+	g_assert_cmpuint(w.g->k.dev[0].handled[1], ==, 0);
+	g_assert_cmpuint(gk_error_count(w.g), ==, 0);
+	world_fini(&w);
+}
+
 /* ---- behaviours, each both ways ---- */
 
 static behaviour_set all_but(enum behaviour b)
@@ -1556,6 +1606,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/guest/failed-driver-probes-all-kept", test_failed_driver_probes_all_kept);
 	g_test_add_func("/guest/vector-space-refuses-cpu-down", test_vector_space_refuses_cpu_down);
 	g_test_add_func("/guest/affinity-spread", test_affinity_spread);
+	g_test_add_func("/guest/suspend-resume-device-irqs", test_suspend_resume_device_irqs);
 	g_test_add_func("/guest/managed-shutdown-and-startup", test_managed_shutdown_and_startup);
 	g_test_add_func("/guest/lost-d0-exit-aborts-hibernation",
 	                test_lost_d0_exit_aborts_hibernation);
