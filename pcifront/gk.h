@@ -34,6 +34,7 @@
 #define GK_MAX_IRQS        (GK_MAX_BUSES * GK_MAX_VECS)
 #define GK_FIRST_VECTOR    0x31
 #define GK_LAST_VECTOR     0xeb
+#define GK_SHUTDOWN_VECTOR 0xef /* MANAGED_IRQ_SHUTDOWN_VECTOR: never delivered to an irq */
 #define HV_PCI_RQSTOR_SIZE 64
 #define GK_RX_BUF          0x100 /* the channel callback's receive buffer */
 
@@ -64,6 +65,7 @@ struct gk_irq {
 	bool masked;    /* irqd_irq_masked(): the core's view */
 	bool pending;   /* IRQS_PENDING: fired while disabled */
 	bool suspended; /* IRQS_SUSPENDED: disabled by suspend_device_irqs() */
+	bool reserved;  /* reservation mode: composed with the shutdown vector only */
 	bool has_chip_data;
 	uint8_t vector;
 	unsigned dev;       /* the owner: index of the PCI device in gk_kernel.dev */

@@ -150,8 +150,11 @@ const struct irq_chip *irq_get_chip(const struct gk *g, unsigned irq)
 }
 
 /* irq_domain_activate_irq(): the vector, then the message, with the
- * descriptor locked, so composing may not sleep. */
-int irq_domain_activate_irq(struct gk *g, unsigned irq)
+ * descriptor locked, so composing may not sleep. In reservation mode
+ * (reserve) a non-managed irq gets no vector of its own yet: it is
+ * composed for the shutdown vector on the first online CPU. A managed irq
+ * keeps a vector it already has on an online CPU of its mask. */
+int irq_domain_activate_irq(struct gk *g, unsigned irq, bool reserve)
 {
 	struct gk_irq *i = &g->k.irq[irq];
 	const struct irq_chip *chip = chip_of(g, irq);
@@ -164,7 +167,21 @@ int irq_domain_activate_irq(struct gk *g, unsigned irq)
 		i->managed_shutdown = true;
 		return 0;
 	}
-	r = assign_vector(g, i, &i->affinity);
+	if (reserve && !i->managed) {
+		free_vector(g, i);
+		i->cpu = cpumask_first(&online);
+		i->vector = GK_SHUTDOWN_VECTOR;
+		i->reserved = true;
+		r = 0;
+	} else if (i->managed && i->vector && !i->reserved && g->k.cpu_online[i->cpu] &&
+	           cpumask_test_cpu(i->cpu, &i->affinity) &&
+	           g->k.vector_irq[i->cpu][i->vector] == (uint16_t)(irq + 1)) {
+		r = 0;
+	} else {
+		free_vector(g, i);
+		i->reserved = false;
+		r = assign_vector(g, i, &i->affinity);
+	}
 	if (r < 0) {
 		char cpus[64];
 
@@ -185,12 +202,19 @@ int irq_domain_activate_irq(struct gk *g, unsigned irq)
 	return 0;
 }
 
+/* Also for an irq whose activated state msi_init_virq() cleared: its
+ * vector goes. */
 static void deactivate(struct gk *g, struct gk_irq *i)
 {
-	if (!i->activated)
-		return;
-	free_vector(g, i);
+	if (i->vector)
+		free_vector(g, i);
 	i->activated = false;
+	i->reserved = false;
+}
+
+void msi_init_virq(struct gk *g, unsigned irq)
+{
+	g->k.irq[irq].activated = false;
 }
 
 /* irq_shutdown_and_deactivate() of a managed irq whose CPUs all went: it
@@ -216,7 +240,7 @@ static void managed_startup(struct gk *g, unsigned irq)
 {
 	struct gk_irq *i = &g->k.irq[irq];
 
-	if (irq_domain_activate_irq(g, irq) < 0 || !i->activated)
+	if (irq_domain_activate_irq(g, irq, false) < 0 || !i->activated)
 		return;
 	task_atomic_enter(g->e);
 	unmask_irq(g, irq);
@@ -267,7 +291,7 @@ int request_irq(struct gk *g, unsigned irq, irq_handler_t handler)
 		gk_fail(g, -EBUSY, "request_irq: irq %u already has a handler", irq);
 		return -EBUSY;
 	}
-	if (!i->activated && (r = irq_domain_activate_irq(g, irq)) < 0)
+	if (!i->activated && (r = irq_domain_activate_irq(g, irq, false)) < 0)
 		return r;
 	i->requested = true;
 	i->handler = handler;

@@ -45,10 +45,14 @@ int irq_domain_create(struct gk *g, unsigned domain, const struct irq_chip *chip
  * activated. Returns the irq or -errno. */
 int irq_domain_alloc_irq(struct gk *g, unsigned domain, unsigned hwirq, unsigned owner,
                          const struct irq_affinity_desc *aff);
-/* A vector, then the composed message (early activation). 0 or -errno.
- * A managed irq none of whose CPUs is online gets neither: it stays
- * shut down (0). */
-int irq_domain_activate_irq(struct gk *g, unsigned irq);
+/* A vector, then the composed message. 0 or -errno. A managed irq none of
+ * whose CPUs is online gets neither: it stays shut down (0). With reserve
+ * (x86 reservation mode, at allocation) a non-managed irq is composed for
+ * the shutdown vector and gets its own vector only when activated again. */
+int irq_domain_activate_irq(struct gk *g, unsigned irq, bool reserve);
+/* The MSI core clears the activated state after the early activation, so
+ * that request_irq() activates (and composes) again. */
+void msi_init_virq(struct gk *g, unsigned irq);
 /* Deactivates, lets the chip free its part, forgets the irq. */
 void irq_domain_free_irq(struct gk *g, unsigned irq);
 const struct irq_chip *irq_get_chip(const struct gk *g, unsigned irq);

@@ -508,11 +508,13 @@ static int alloc_vectors(struct gk *g, struct gk_pci_dev *d, unsigned nvec,
 		desc->irq = (unsigned)irq;
 		desc->msix_ctrl =
 		    gabi_mmio_read(g->vm, entry_gpa(d, v) + PCI_MSIX_ENTRY_VECTOR_CTRL, 4);
-		/* PCI/MSI domains activate early: vector and message now. */
-		if ((r = irq_domain_activate_irq(g, (unsigned)irq)) < 0) {
+		/* PCI/MSI domains activate early, in reservation mode: a message
+		 * for the shutdown vector now, the real one at request_irq(). */
+		if ((r = irq_domain_activate_irq(g, (unsigned)irq, true)) < 0) {
 			v++;
 			goto fail;
 		}
+		msi_init_virq(g, (unsigned)irq);
 	}
 	d->nvec = nvec;
 	d->msix_enabled = true;

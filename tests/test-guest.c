@@ -374,17 +374,18 @@ static void test_recompose_replaces_entry(void)
 {
 	struct world w;
 	uint32_t old_data;
-	unsigned n;
+	unsigned n, deletes;
 
 	world_init(&w, 2, PCI_PROTOCOL_VERSION_1_2, DRIVER_KEEP_VECTORS, 2,
 	           profile_default()->behaviours);
 	boot(&w);
+	deletes = tp_count(w.e, TP_DELETE_INTERRUPT);
 	old_data = irq_of(&w, 0)->chip_data.data;
 	n = irte_count(hv_vm_irte(w.vm));
 	g_assert_cmpint(in_task(&w, do_recompose, NULL), ==, 0);
 	g_assert_cmpuint(irte_count(hv_vm_irte(w.vm)), ==, n);
 	g_assert_cmphex(irq_of(&w, 0)->chip_data.data, !=, old_data);
-	g_assert_cmpuint(tp_count(w.e, TP_DELETE_INTERRUPT), ==, 1);
+	g_assert_cmpuint(tp_count(w.e, TP_DELETE_INTERRUPT), ==, deletes + 1);
 	/* compose polls, so doing it with the descriptor locked is fine */
 	g_assert_cmpuint(tp_count(w.e, TP_SLEEP_IN_ATOMIC), ==, 0);
 	world_fini(&w);
@@ -623,8 +624,9 @@ static void test_argument_checks(void)
 
 /* ---- every error is kept ---- */
 
-/* The host refuses every CREATE_INTERRUPT: each of the 4 composes at boot
- * is an error of its own, with its errno, phase and task, and the guest
+/* The host refuses every CREATE_INTERRUPT: each of the 8 composes at boot
+ * (reservation mode: 4 at allocation, 4 more at request_irq) is an error
+ * of its own, with its errno, phase and task, and the guest
  * goes on as the kernel does (no message, vectors still requested). */
 static void test_errors_all_kept(void)
 {
@@ -641,8 +643,8 @@ static void test_errors_all_kept(void)
 	faults_add(w.f, &rule);
 	hv_vm_power_on(w.vm);
 	g_assert_cmpint(in_task(&w, do_boot, NULL), ==, 0);
-	g_assert_cmpuint(gk_error_count(w.g), ==, 4);
-	for (unsigned i = 0; i < 4; i++) {
+	g_assert_cmpuint(gk_error_count(w.g), ==, 8);
+	for (unsigned i = 0; i < 8; i++) {
 		const struct gk_error *e = gk_error_get(w.g, i);
 		char want[64];
 
@@ -651,14 +653,14 @@ static void test_errors_all_kept(void)
 		g_assert_cmpstr(e->phase, ==, "boot");
 		g_assert_cmpstr(e->task, ==, "test");
 		g_snprintf(want, sizeof(want), "irq %u: Request for interrupt failed",
-		           irq_nr(&w, i));
+		           irq_nr(&w, i % 4));
 		g_assert_nonnull(strstr(e->message, want));
 		g_assert_cmpuint(e->time, >=, last);
 		last = e->time;
-		g_assert_true(irq_of(&w, i)->requested);
-		g_assert_false(irq_of(&w, i)->has_chip_data);
+		g_assert_true(irq_of(&w, i % 4)->requested);
+		g_assert_false(irq_of(&w, i % 4)->has_chip_data);
 	}
-	g_assert_null(gk_error_get(w.g, 4));
+	g_assert_null(gk_error_get(w.g, 8));
 	world_fini(&w);
 }
 
@@ -928,6 +930,34 @@ static void test_suspend_resume_device_irqs(void)
 	/* the resend, then the one the unmask released from the device */
 	g_assert_cmpuint(w.g->k.dev[0].handled[0], ==, 2);
 	g_assert_cmpuint(w.g->k.dev[0].handled[1], ==, 0);
+	g_assert_cmpuint(gk_error_count(w.g), ==, 0);
+	world_fini(&w);
+}
+
+/* Reservation mode: the allocation composes each vector for the shutdown
+ * vector and clears the activated state; request_irq() assigns the real
+ * vector and composes again. Each boot vector is a DELETE and two
+ * CREATEs, and the host ends with one entry per vector, on its real
+ * vector. */
+static void test_reservation_mode(void)
+{
+	struct world w;
+
+	world_init(&w, 2, PCI_PROTOCOL_VERSION_1_4, DRIVER_KEEP_VECTORS, 3,
+	           profile_default()->behaviours);
+	boot(&w);
+	g_assert_cmpuint(tp_count(w.e, TP_CREATE_INTERRUPT), ==, 6);
+	g_assert_cmpuint(tp_count(w.e, TP_DELETE_INTERRUPT), ==, 3);
+	g_assert_cmpuint(irte_count(hv_vm_irte(w.vm)), ==, 3);
+	for (unsigned v = 0; v < 3; v++) {
+		const struct irte *e = irte_of(&w, v);
+
+		g_assert_true(irq_of(&w, v)->activated);
+		g_assert_false(irq_of(&w, v)->reserved);
+		g_assert_cmpuint(irq_of(&w, v)->vector, !=, GK_SHUTDOWN_VECTOR);
+		g_assert_nonnull(e);
+		g_assert_cmpuint(e->vector, ==, irq_of(&w, v)->vector);
+	}
 	g_assert_cmpuint(gk_error_count(w.g), ==, 0);
 	world_fini(&w);
 }
@@ -1536,7 +1566,7 @@ static void irq_core_task(void *arg)
 	g_assert_true(irq_get_chip(g, (unsigned)irq) == &fake_chip);
 	g_assert_cmpint(irq_domain_alloc_irq(g, 1, 5, 1, NULL), ==, -EBUSY);
 	i = &g->k.irq[irq];
-	g_assert_cmpint(irq_domain_activate_irq(g, (unsigned)irq), ==, 0);
+	g_assert_cmpint(irq_domain_activate_irq(g, (unsigned)irq, false), ==, 0);
 	g_assert_cmpuint(chip_calls.compose, ==, 1);
 	g_assert_cmpuint(chip_calls.write, ==, 1);
 	g_assert_cmphex(chip_calls.written.data, ==, 0x4000 + (unsigned)irq);
@@ -1606,6 +1636,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/guest/failed-driver-probes-all-kept", test_failed_driver_probes_all_kept);
 	g_test_add_func("/guest/vector-space-refuses-cpu-down", test_vector_space_refuses_cpu_down);
 	g_test_add_func("/guest/affinity-spread", test_affinity_spread);
+	g_test_add_func("/guest/reservation-mode", test_reservation_mode);
 	g_test_add_func("/guest/suspend-resume-device-irqs", test_suspend_resume_device_irqs);
 	g_test_add_func("/guest/managed-shutdown-and-startup", test_managed_shutdown_and_startup);
 	g_test_add_func("/guest/lost-d0-exit-aborts-hibernation",
