@@ -964,6 +964,10 @@ static bool lv_supports(const struct scenario *s, const struct scn_step *st, cha
 		*why = g_strdup("fault rules act on the simulated host; a real hypervisor has no "
 		                "such hook");
 		return false;
+	case OP_SET_AFFINITY:
+		*why = g_strdup("writing /proc/irq/N/smp_affinity through the guest agent is not "
+		                "done yet");
+		return false;
 	case OP_CPU_OFFLINE:
 	case OP_CPU_ONLINE:
 		*why = g_strdup("a real guest shuts down the managed interrupts of an offline "

@@ -262,6 +262,20 @@ static void check_vector(struct oracle *o, unsigned dev, const struct obs_device
 			    v, name, i.irq, online,
 			    i.managed_shutdown ? "shut down" : "not activated");
 	}
+	if (i.affinity_known && i.requested && i.activated && !i.managed_shutdown &&
+	    !obs_cpumask_test(&i.affinity, i.cpu)) {
+		unsigned online = ~0u;
+		for (unsigned c = 0; c < 64 * OBS_CPUMASK_WORDS && online == ~0u; c++)
+			if (obs_cpumask_test(&i.affinity, c) && obs_vcpu_online(o->obs, c))
+				online = c;
+		if (online != ~0u)
+			violation_report(
+			    o->vl, V_AFFINITY_EFFECTIVE_OUTSIDE_MASK,
+			    vector_subject(name, v, subject, sizeof(subject)),
+			    "vector %u of %s (irq %u) has its vector on CPU %u, outside "
+			    "its affinity, although CPU %u of that affinity is online",
+			    v, name, i.irq, i.cpu, online);
+	}
 	if (i.requested && i.suspended)
 		violation_report(
 		    o->vl, V_PM_IRQ_STILL_SUSPENDED,

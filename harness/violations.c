@@ -63,6 +63,9 @@ static const struct violation_kind kinds[V__COUNT] = {
     [V_AFFINITY_MANAGED_NOT_STARTED] = KIND("affinity", "managed-not-started",
                                             "a requested managed irq whose affinity has an "
                                             "online CPU is shut down or has no vector"),
+    [V_AFFINITY_EFFECTIVE_OUTSIDE_MASK] = KIND("affinity", "effective-outside-mask",
+                                               "a started irq's vector is on a CPU outside its "
+                                               "affinity although a CPU of it is online"),
     [V_PM_IRQ_STILL_SUSPENDED] = KIND("pm", "irq-still-suspended",
                                       "an irq the PM core disabled for the noirq phases is "
                                       "still disabled while the VM runs"),

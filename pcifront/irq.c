@@ -376,7 +376,7 @@ void resume_device_irqs(struct gk *g)
 
 /* migrate_one_irq(): the chip cannot move an irq from process context, so a
  * started, unmasked irq is masked around the move. */
-static void migrate_one_irq(struct gk *g, unsigned irq)
+static void move_irq(struct gk *g, unsigned irq, const char *ev)
 {
 	struct gk_irq *i = &g->k.irq[irq];
 	bool maskchip = !i->masked;
@@ -389,18 +389,65 @@ static void migrate_one_irq(struct gk *g, unsigned irq)
 	tp_hit(g->e, TP_MIGRATE_IRQ, NULL);
 	if (maskchip)
 		chip_of(g, irq)->irq_mask(g, irq);
-	if (!affine)
-		affinity = online; /* no longer affine */
+	if (!affine) {
+		/* no longer affine: the mask itself becomes the online CPUs */
+		affinity = online;
+		i->affinity = online;
+	}
 	free_vector(g, i);
 	r = assign_vector(g, i, &affinity);
 	if (r == -ENOSPC && affine) /* its own CPUs are full: anywhere online */
 		r = assign_vector(g, i, &online);
 	if (r < 0)
 		gk_fail(g, r, "IRQ%u: set affinity failed(%d)", irq, r);
-	GK_TRACE(g, "migrate-irq", "\"irq\":%u,\"from\":\"%u/%#x\",\"to\":\"%u/%#x\"", irq, old_cpu,
+	GK_TRACE(g, ev, "\"irq\":%u,\"from\":\"%u/%#x\",\"to\":\"%u/%#x\"", irq, old_cpu,
 	         old_vector, i->cpu, i->vector);
 	if (maskchip)
 		chip_of(g, irq)->irq_unmask(g, irq);
+}
+
+static void migrate_one_irq(struct gk *g, unsigned irq)
+{
+	move_irq(g, irq, "migrate-irq");
+}
+
+/* A write to /proc/irq/N/smp_affinity. A managed irq's mask cannot be
+ * changed (-EIO) and a mask without an online CPU is refused (-EINVAL).
+ * A started irq whose CPU is outside the new mask moves at once, masked
+ * around the move as in migrate_one_irq(); the kernel defers that move of
+ * a Hyper-V MSI to its next interrupt (a simplification). */
+int gk_irq_set_affinity(struct gk *g, unsigned dev, unsigned vector, const struct gk_cpumask *mask)
+{
+	struct gk_cpumask online, want;
+	struct gk_irq *i;
+	unsigned irq;
+	char cpus[64];
+
+	if (!g || !mask || dev >= g->k.nbuses || vector >= GK_MAX_VECS || !g->k.dev[dev].present ||
+	    !g->k.dev[dev].desc[vector].in_use)
+		return -EINVAL;
+	irq = g->k.dev[dev].desc[vector].irq;
+	i = &g->k.irq[irq];
+	cpumask_format_list(mask, cpus, sizeof(cpus));
+	if (i->managed) {
+		gk_fail(g, -EIO, "write %s to /proc/irq/%u/smp_affinity: the irq is managed", cpus,
+		        irq);
+		return -EIO;
+	}
+	online = online_mask(g);
+	if (!cpumask_and(&want, mask, &online)) {
+		gk_fail(g, -EINVAL, "write %s to /proc/irq/%u/smp_affinity: no online CPU in it",
+		        cpus, irq);
+		return -EINVAL;
+	}
+	i->affinity = *mask;
+	GK_TRACE(g, "set-affinity", "\"irq\":%u,\"cpus\":\"%s\"", irq, cpus);
+	if (!i->activated || !i->requested || i->reserved || cpumask_test_cpu(i->cpu, &want))
+		return 0;        /* its vector may stay where it is */
+	task_atomic_enter(g->e); /* desc lock */
+	move_irq(g, irq, "set-affinity-moved");
+	task_atomic_exit(g->e);
+	return 0;
 }
 
 /* Whether the started irqs whose vectors are on `cpu` fit into the free

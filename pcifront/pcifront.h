@@ -33,6 +33,10 @@ int gk_hibernate(struct gk *g);
 int gk_resume(struct gk *g);
 int gk_cpu_offline(struct gk *g, unsigned cpu);
 int gk_cpu_online(struct gk *g, unsigned cpu);
+/* Writes mask to /proc/irq/N/smp_affinity for vector `vector` of the
+ * function on bus `dev`: 0, -EIO for a managed irq, -EINVAL for no such
+ * irq or a mask without an online CPU. */
+int gk_irq_set_affinity(struct gk *g, unsigned dev, unsigned vector, const struct gk_cpumask *mask);
 
 bool gk_behaviour(const struct gk *g, enum behaviour b);
 

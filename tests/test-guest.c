@@ -962,6 +962,46 @@ static void test_reservation_mode(void)
 	world_fini(&w);
 }
 
+struct aff_call {
+	unsigned vector;
+	struct gk_cpumask mask;
+};
+
+static int do_set_affinity(struct world *w, void *arg)
+{
+	struct aff_call *a = arg;
+
+	return gk_irq_set_affinity(w->g, 0, a->vector, &a->mask);
+}
+
+/* /proc/irq/N/smp_affinity: managed irqs refuse, a mask needs an online
+ * CPU, a started irq outside its new mask moves there. */
+static void test_set_affinity(void)
+{
+	struct world w;
+	struct aff_call a = {0};
+
+	world_init(&w, 4, PCI_PROTOCOL_VERSION_1_4, DRIVER_MANAGED_VECTORS, 3,
+	           profile_default()->behaviours);
+	boot(&w);
+	cpumask_set_cpu(3, &a.mask);
+	a.vector = 1; /* managed */
+	g_assert_cmpint(in_task(&w, do_set_affinity, &a), ==, -EIO);
+	a.vector = 0; /* the pre-vector: not managed, not on CPU 3 */
+	g_assert_cmpuint(irq_of(&w, 0)->cpu, !=, 3);
+	g_assert_cmpint(in_task(&w, do_set_affinity, &a), ==, 0);
+	g_assert_cmpuint(irq_of(&w, 0)->cpu, ==, 3);
+	g_assert_true(cpumask_equal(&irq_of(&w, 0)->affinity, &a.mask));
+	g_assert_cmphex(irte_of(&w, 0)->vcpu, ==, 3); /* retargeted */
+	g_assert_cmpint(in_task(&w, do_offline, GUINT_TO_POINTER(3)), ==, 0);
+	g_assert_cmpint(in_task(&w, do_set_affinity, &a), ==, -EINVAL);
+	/* broken affinity: the mask became the online CPUs */
+	g_assert_false(cpumask_test_cpu(3, &irq_of(&w, 0)->affinity));
+	g_assert_true(cpumask_test_cpu(0, &irq_of(&w, 0)->affinity));
+	g_assert_cmpuint(gk_error_count(w.g), ==, 2);
+	world_fini(&w);
+}
+
 /* ---- behaviours, each both ways ---- */
 
 static behaviour_set all_but(enum behaviour b)
@@ -1636,6 +1676,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/guest/failed-driver-probes-all-kept", test_failed_driver_probes_all_kept);
 	g_test_add_func("/guest/vector-space-refuses-cpu-down", test_vector_space_refuses_cpu_down);
 	g_test_add_func("/guest/affinity-spread", test_affinity_spread);
+	g_test_add_func("/guest/set-affinity", test_set_affinity);
 	g_test_add_func("/guest/reservation-mode", test_reservation_mode);
 	g_test_add_func("/guest/suspend-resume-device-irqs", test_suspend_resume_device_irqs);
 	g_test_add_func("/guest/managed-shutdown-and-startup", test_managed_shutdown_and_startup);

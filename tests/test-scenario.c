@@ -197,6 +197,21 @@ static const struct bad bad_files[] = {
      OK_HEAD "  \"steps\": [{\"op\": \"boot\"}, {\"op\": \"hibernate\", \"allow-abort\": 1}],\n"
              "  \"expect\": {\"verdict\": \"pass\"}\n}\n",
      "t.json:3:", "steps[1].allow-abort", SCENARIO_ERROR_SCHEMA},
+    {"set-affinity to a CPU beyond the VM",
+     OK_HEAD "  \"steps\": [{\"op\": \"boot\"}, {\"op\": \"set-affinity\", \"device\": "
+             "\"nvme0\", \"vector\": 1, \"cpus\": [4]}],\n"
+             "  \"expect\": {\"verdict\": \"pass\"}\n}\n",
+     "t.json:3:", "CPU 4 does not exist: the VM has CPUs 0 to 3", SCENARIO_ERROR_SCHEMA},
+    {"set-affinity to offline CPUs only",
+     OK_HEAD "  \"steps\": [{\"op\": \"boot\"}, {\"op\": \"cpu-offline\", \"cpu\": 2}, "
+             "{\"op\": \"set-affinity\", \"device\": \"nvme0\", \"vector\": 1, \"cpus\": [2]}],\n"
+             "  \"expect\": {\"verdict\": \"pass\"}\n}\n",
+     "t.json:3:", "none of these CPUs is online", SCENARIO_ERROR_SCHEMA},
+    {"set-affinity without cpus",
+     OK_HEAD "  \"steps\": [{\"op\": \"boot\"}, {\"op\": \"set-affinity\", \"device\": "
+             "\"nvme0\", \"vector\": 1}],\n"
+             "  \"expect\": {\"verdict\": \"pass\"}\n}\n",
+     "t.json:3:", "steps[1].cpus", SCENARIO_ERROR_SCHEMA},
     {"fire while off",
      OK_HEAD "  \"steps\": [{\"op\": \"boot\"}, {\"op\": \"hibernate\"}, {\"op\": \"fire\", "
              "\"device\": \"nvme0\"}],\n  \"expect\": {\"verdict\": \"pass\"}\n}\n",
@@ -782,8 +797,8 @@ static void test_schema_matches_loader(void)
 	                                  "items", "enum", NULL},
 	            CAT_VIOLATIONS);
 	/* every op appears in exactly one step form */
-	forms = (const char *const[]){"plainStep", "hibernateStep", "fireStep", "cpuStep",
-	                              "faultStep", "advanceStep",   NULL};
+	forms = (const char *const[]){"plainStep", "hibernateStep", "fireStep",        "cpuStep",
+	                              "faultStep", "advanceStep",   "setAffinityStep", NULL};
 	for (; *forms; forms++) {
 		json_object *op = schema_at(
 		    root, (const char *const[]){"$defs", *forms, "properties", "op", NULL});
