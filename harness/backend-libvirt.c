@@ -964,6 +964,10 @@ static bool lv_supports(const struct scenario *s, const struct scn_step *st, cha
 		*why = g_strdup("fault rules act on the simulated host; a real hypervisor has no "
 		                "such hook");
 		return false;
+	case OP_SET_AFFINITY:
+		*why = g_strdup("writing /proc/irq/N/smp_affinity through the guest agent is not "
+		                "done yet");
+		return false;
 	case OP_CPU_OFFLINE:
 	case OP_CPU_ONLINE:
 		*why = g_strdup("a real guest shuts down the managed interrupts of an offline "
@@ -1515,7 +1519,8 @@ static bool obs_lv_guest_error(void *b, unsigned i, struct obs_guest_error *out)
 	if (i >= lv->errors->len)
 		return false;
 	g = g_ptr_array_index(lv->errors, i);
-	*out = (struct obs_guest_error){g->time, g->phase, g->task, g->err, g->message};
+	*out =
+	    (struct obs_guest_error){g->time, g->phase, g->task, g->err, g->message, false, false};
 	return true;
 }
 

@@ -20,8 +20,7 @@
 /* A guest operation under way: its task and what it returns. */
 struct guest_call_arg {
 	struct gk *g;
-	enum backend_guest_op call;
-	unsigned cpu;
+	struct backend_guest_call c;
 	int result;
 };
 
@@ -122,7 +121,7 @@ static void guest_task(void *arg)
 {
 	struct guest_call_arg *a = arg;
 
-	switch (a->call) {
+	switch (a->c.op) {
 	case BACKEND_BOOT:
 		a->result = gk_boot(a->g);
 		break;
@@ -133,16 +132,25 @@ static void guest_task(void *arg)
 		a->result = gk_resume(a->g);
 		break;
 	case BACKEND_CPU_OFFLINE:
-		a->result = gk_cpu_offline(a->g, a->cpu);
+		a->result = gk_cpu_offline(a->g, a->c.cpu);
 		break;
 	case BACKEND_CPU_ONLINE:
-		a->result = gk_cpu_online(a->g, a->cpu);
+		a->result = gk_cpu_online(a->g, a->c.cpu);
 		break;
+	case BACKEND_SET_AFFINITY: {
+		struct gk_cpumask m;
+
+		G_STATIC_ASSERT(OBS_CPUMASK_WORDS == GK_CPUMASK_WORDS);
+		for (unsigned w = 0; w < GK_CPUMASK_WORDS; w++)
+			m.bits[w] = a->c.cpus.bits[w];
+		a->result = gk_irq_set_affinity(a->g, a->c.dev, a->c.vector, &m);
+		break;
+	}
 	}
 }
 
 /* Starts a guest operation as a task (boot and resume power on first). */
-static void sim_guest_begin(void *b, enum backend_guest_op op, unsigned cpu)
+static void sim_guest_begin(void *b, const struct backend_guest_call *c)
 {
 	static const char *const names[] = {
 	    [BACKEND_BOOT] = "boot",
@@ -150,15 +158,17 @@ static void sim_guest_begin(void *b, enum backend_guest_op op, unsigned cpu)
 	    [BACKEND_RESUME] = "resume",
 	    [BACKEND_CPU_OFFLINE] = "cpu-offline",
 	    [BACKEND_CPU_ONLINE] = "cpu-online",
+	    [BACKEND_SET_AFFINITY] = "set-affinity",
 	};
 	struct sim *s = b;
+	enum backend_guest_op op = c->op;
 
 	g_assert(!s->op_task);
 	/* After an aborted hibernation the VM is still running: nothing to
 	 * power on, and the guest finds no image. */
 	if ((op == BACKEND_BOOT || op == BACKEND_RESUME) && !hv_vm_powered(s->vm))
 		hv_vm_power_on(s->vm);
-	s->op = (struct guest_call_arg){.g = s->g, .call = op, .cpu = cpu, .result = -EINPROGRESS};
+	s->op = (struct guest_call_arg){.g = s->g, .c = *c, .result = -EINPROGRESS};
 	s->op_task = task_spawn(s->e, names[op], guest_task, &s->op);
 }
 
@@ -186,7 +196,9 @@ static bool sim_guest_end(void *b, int *result)
 /* Runs a guest operation as a task until the world is quiet. */
 static bool run_guest(struct sim *s, enum backend_guest_op op, unsigned cpu, int *result)
 {
-	sim_guest_begin(s, op, cpu);
+	struct backend_guest_call c = {.op = op, .cpu = cpu};
+
+	sim_guest_begin(s, &c);
 	engine_run(s->e);
 	return sim_guest_end(s, result);
 }
@@ -214,6 +226,18 @@ static bool sim_cpu_offline(void *b, unsigned cpu, int *result)
 static bool sim_cpu_online(void *b, unsigned cpu, int *result)
 {
 	return run_guest(b, BACKEND_CPU_ONLINE, cpu, result);
+}
+
+static bool sim_set_affinity(void *b, unsigned dev, unsigned vector, const struct obs_cpumask *cpus,
+                             int *result)
+{
+	struct sim *s = b;
+	struct backend_guest_call c = {
+	    .op = BACKEND_SET_AFFINITY, .dev = dev, .vector = vector, .cpus = *cpus};
+
+	sim_guest_begin(s, &c);
+	engine_run(s->e);
+	return sim_guest_end(s, result);
 }
 
 static void sim_fire(void *b, unsigned dev, unsigned vector)
@@ -336,7 +360,16 @@ static bool obs_sim_irq(void *b, unsigned dev, unsigned vector, struct obs_irq *
 	    .msg_address = v.msg_address,
 	    .msg_data = v.msg_data,
 	    .cached_masked = v.cached_masked,
+	    .affinity_known = true,
+	    .managed = v.managed,
+	    .managed_shutdown = v.managed_shutdown,
+	    .suspended = v.suspended,
 	};
+	G_STATIC_ASSERT(OBS_CPUMASK_WORDS == GK_CPUMASK_WORDS);
+	for (unsigned w = 0; w < OBS_CPUMASK_WORDS; w++) {
+		out->affinity.bits[w] = v.affinity.bits[w];
+		out->effective.bits[w] = v.effective.bits[w];
+	}
 	return true;
 }
 
@@ -450,7 +483,13 @@ static bool obs_sim_guest_error(void *b, unsigned i, struct obs_guest_error *out
 
 	if (!err)
 		return false;
-	*out = (struct obs_guest_error){err->time, err->phase, err->task, err->err, err->message};
+	*out = (struct obs_guest_error){err->time,
+	                                err->phase,
+	                                err->task,
+	                                err->err,
+	                                err->message,
+	                                err->hibernation_aborted,
+	                                err->in_aborted_hibernation};
 	return true;
 }
 
@@ -575,6 +614,7 @@ const struct backend_ops backend_sim = {
     .hibernate = sim_hibernate,
     .resume = sim_resume,
     .cpu_offline = sim_cpu_offline,
+    .set_affinity = sim_set_affinity,
     .cpu_online = sim_cpu_online,
     .fire = sim_fire,
     .settle = sim_settle,

@@ -38,6 +38,15 @@ enum backend_guest_op {
 	BACKEND_RESUME,
 	BACKEND_CPU_OFFLINE,
 	BACKEND_CPU_ONLINE,
+	BACKEND_SET_AFFINITY,
+};
+
+/* One guest operation and its arguments. */
+struct backend_guest_call {
+	enum backend_guest_op op;
+	unsigned cpu;            /* BACKEND_CPU_OFFLINE, BACKEND_CPU_ONLINE */
+	unsigned dev, vector;    /* BACKEND_SET_AFFINITY */
+	struct obs_cpumask cpus; /* BACKEND_SET_AFFINITY */
 };
 
 struct backend_ops {
@@ -64,6 +73,10 @@ struct backend_ops {
 	bool (*resume)(void *b, int *result);
 	bool (*cpu_offline)(void *b, unsigned cpu, int *result);
 	bool (*cpu_online)(void *b, unsigned cpu, int *result);
+	/* Writes cpus to /proc/irq/N/smp_affinity of a device's vector. NULL
+	 * when the backend cannot (then supports() refuses the step). */
+	bool (*set_affinity)(void *b, unsigned dev, unsigned vector, const struct obs_cpumask *cpus,
+	                     int *result);
 
 	/* The device raises a vector; delivery happens at the next settle. */
 	void (*fire)(void *b, unsigned dev, unsigned vector);
@@ -89,7 +102,7 @@ struct backend_ops {
 	 * returns false once nothing of that is left, the clock then standing
 	 * at limit as after advance; guest_end, once run_one said so, returns
 	 * what the synchronous call would have. */
-	void (*guest_begin)(void *b, enum backend_guest_op op, unsigned cpu);
+	void (*guest_begin)(void *b, const struct backend_guest_call *c);
 	bool (*run_one)(void *b, uint64_t limit);
 	bool (*guest_end)(void *b, int *result);
 };

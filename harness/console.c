@@ -331,6 +331,20 @@ static json_object *step_json(const struct scenario *s, const struct scn_step *s
 	case OP_ADVANCE:
 		json_object_object_add(o, "ns", json_object_new_uint64(st->ns));
 		break;
+	case OP_HIBERNATE:
+		if (st->allow_abort)
+			json_object_object_add(o, "allow-abort", json_object_new_boolean(true));
+		break;
+	case OP_SET_AFFINITY: {
+		json_object *a = json_object_new_array();
+		json_object_object_add(o, "device", jstr(s->devices[st->device].name));
+		json_object_object_add(o, "vector", json_object_new_int(st->vector));
+		for (unsigned c = 0; c < 64 * OBS_CPUMASK_WORDS; c++)
+			if (obs_cpumask_test(&st->cpus, c))
+				json_object_array_add(a, json_object_new_int(c));
+		json_object_object_add(o, "cpus", a);
+		break;
+	}
 	default:
 		break;
 	}

@@ -17,6 +17,17 @@
 
 #define OBS_NEVER UINT64_MAX
 
+/* A set of CPUs, bit c of word c / 64 for CPU c. */
+#define OBS_CPUMASK_WORDS 4
+struct obs_cpumask {
+	uint64_t bits[OBS_CPUMASK_WORDS];
+};
+
+static inline bool obs_cpumask_test(const struct obs_cpumask *m, unsigned cpu)
+{
+	return cpu < 64 * OBS_CPUMASK_WORDS && (m->bits[cpu / 64] >> (cpu % 64)) & 1;
+}
+
 struct obs_vm {
 	bool powered;
 	uint64_t last_power_off; /* virtual ns, OBS_NEVER if it never powered off */
@@ -70,6 +81,13 @@ struct obs_irq {
 	uint64_t msg_address; /* cached in the guest's msi descriptor */
 	uint32_t msg_data;
 	bool cached_masked; /* the guest's cached Vector Control MASKBIT */
+	/* Affinity, when the backend knows it (else all below are zero). */
+	bool affinity_known;
+	struct obs_cpumask affinity;  /* what was asked for (smp_affinity) */
+	struct obs_cpumask effective; /* where its vector is; empty if not activated */
+	bool managed;                 /* the kernel spread it; fixed mask */
+	bool managed_shutdown;        /* shut down because none of its CPUs is online */
+	bool suspended; /* disabled by the PM core for the noirq phases (IRQS_SUSPENDED) */
 };
 
 /* An interrupt remapping entry. */
@@ -121,6 +139,11 @@ struct obs_guest_error {
 	const char *task;
 	int err;
 	const char *message;
+	/* The kernel gave up a hibernation and returned err; the VM runs on. */
+	bool hibernation_aborted;
+	/* Met during a hibernation that then aborted (its cause, or what
+	 * bringing the devices back met): part of that abort. */
+	bool in_aborted_hibernation;
 };
 
 typedef void (*obs_task_fn)(void *ctx, const char *task, const char *waiting_on);

@@ -78,9 +78,11 @@ static const char *dev_name(struct oracle *o, unsigned dev)
 	return obs_device(o->obs, dev, &d) && d.name ? d.name : "device";
 }
 
+/* Requested, enabled and started: a managed irq none of whose CPUs is
+ * online is shut down and legitimately masked. */
 static bool wants_interrupts(const struct obs_irq *i)
 {
-	return i->requested && !i->disable_depth;
+	return i->requested && !i->disable_depth && !i->managed_shutdown;
 }
 
 /* Judges one record; returns true if it must be looked at again later. */
@@ -148,6 +150,13 @@ static bool judge(struct oracle *o, const struct obs_fire *r)
 		}
 		if (r->dev < o->ndev && r->vector < o->nvec[r->dev])
 			o->delivered[r->dev][r->vector]++;
+		if (want.affinity_known && !obs_cpumask_test(&want.effective, r->vcpu))
+			violation_report(o->vl, V_AFFINITY_OUTSIDE_EFFECTIVE, subject,
+			                 "vector %u of %s fired at t=%s and was handled on CPU %u, "
+			                 "outside the effective affinity of irq %u (CPU %u%s)",
+			                 r->vector, dev_name(o, r->dev),
+			                 engine_fmt_time(r->time, t, sizeof(t)), r->vcpu, want.irq,
+			                 want.cpu, want.activated ? "" : ", not activated");
 		return false;
 	}
 	case OBS_FIRE_COUNTED:
@@ -238,6 +247,43 @@ static void check_vector(struct oracle *o, unsigned dev, const struct obs_device
 		                 "device says %s",
 		                 v, name, i.cached_masked ? "masked" : "unmasked",
 		                 ent.masked ? "masked" : "unmasked");
+	if (i.affinity_known && i.managed && i.requested && (i.managed_shutdown || !i.activated)) {
+		unsigned online = ~0u;
+		for (unsigned c = 0; c < 64 * OBS_CPUMASK_WORDS && online == ~0u; c++)
+			if (obs_cpumask_test(&i.affinity, c) && obs_vcpu_online(o->obs, c))
+				online = c;
+		if (online != ~0u)
+			violation_report(
+			    o->vl, V_AFFINITY_MANAGED_NOT_STARTED,
+			    vector_subject(name, v, subject, sizeof(subject)),
+			    "vector %u of %s (irq %u) is managed and requested, and CPU "
+			    "%u of its affinity is online, but it is %s; its interrupts "
+			    "stay pending",
+			    v, name, i.irq, online,
+			    i.managed_shutdown ? "shut down" : "not activated");
+	}
+	if (i.affinity_known && i.requested && i.activated && !i.managed_shutdown &&
+	    !obs_cpumask_test(&i.affinity, i.cpu)) {
+		unsigned online = ~0u;
+		for (unsigned c = 0; c < 64 * OBS_CPUMASK_WORDS && online == ~0u; c++)
+			if (obs_cpumask_test(&i.affinity, c) && obs_vcpu_online(o->obs, c))
+				online = c;
+		if (online != ~0u)
+			violation_report(
+			    o->vl, V_AFFINITY_EFFECTIVE_OUTSIDE_MASK,
+			    vector_subject(name, v, subject, sizeof(subject)),
+			    "vector %u of %s (irq %u) has its vector on CPU %u, outside "
+			    "its affinity, although CPU %u of that affinity is online",
+			    v, name, i.irq, i.cpu, online);
+	}
+	if (i.requested && i.suspended)
+		violation_report(
+		    o->vl, V_PM_IRQ_STILL_SUSPENDED,
+		    vector_subject(name, v, subject, sizeof(subject)),
+		    "vector %u of %s (irq %u) was disabled by suspend_device_irqs() and "
+		    "is still disabled (depth %u) while the VM runs; its handler will "
+		    "not run",
+		    v, name, i.irq, i.disable_depth);
 	if (!wants_interrupts(&i) || i.masked)
 		return;
 	if (ent.masked || i.cached_masked || hw->msix_function_masked || !hw->msix_enabled) {
@@ -311,22 +357,56 @@ static void blocked(void *ctx, const char *task, const char *waiting_on)
 	                 task, waiting_on);
 }
 
-void oracle_check_progress(struct oracle *o)
+/* A hibernation the kernel gave up: what it returned, and the first
+ * error of that hibernation, which is usually why. */
+static void report_abort(struct oracle *o, unsigned at, const struct obs_guest_error *abort,
+                         unsigned first_cause)
+{
+	struct obs_guest_error cause;
+	char subject[32], t[32];
+	bool has_cause = first_cause < at && obs_guest_error(o->obs, first_cause, &cause);
+
+	snprintf(subject, sizeof(subject), "%u", at + 1);
+	violation_report(
+	    o->vl, V_PM_HIBERNATE_ABORTED, subject,
+	    "the kernel aborted the hibernation with %d (%s) at t=%s; the VM "
+	    "kept running%s%s",
+	    abort->err, g_strerror(-abort->err), engine_fmt_time(abort->time, t, sizeof(t)),
+	    has_cause ? "; first error of that hibernation: " : "", has_cause ? cause.message : "");
+}
+
+bool oracle_check_progress(struct oracle *o)
 {
 	unsigned n = obs_guest_error_count(o->obs);
+	unsigned first_cause = n;
+	bool aborted = false;
 
-	/* Every guest error is reported, each with where and when it arose. */
+	/* Every guest error is reported, each with where and when it arose;
+	 * the errors of a hibernation that aborted belong to its abort. */
 	for (; o->guest_errors < n; o->guest_errors++) {
 		struct obs_guest_error err;
 		char subject[32], t[32];
 		if (!obs_guest_error(o->obs, o->guest_errors, &err))
 			continue;
+		if (err.hibernation_aborted) {
+			aborted = true;
+			if (!o->allow_abort)
+				report_abort(o, o->guest_errors, &err, first_cause);
+			first_cause = n;
+			continue;
+		}
+		if (err.in_aborted_hibernation) {
+			if (first_cause == n)
+				first_cause = o->guest_errors;
+			continue;
+		}
 		snprintf(subject, sizeof(subject), "%u", o->guest_errors + 1);
 		violation_report(o->vl, V_GUEST_ERROR, subject, "%s (t=%s, %s, task %s)",
 		                 err.message, engine_fmt_time(err.time, t, sizeof(t)), err.phase,
 		                 err.task);
 	}
 	obs_blocked_tasks(o->obs, blocked, o);
+	return aborted;
 }
 
 void oracle_check_end(struct oracle *o)

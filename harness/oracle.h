@@ -27,6 +27,7 @@ struct oracle {
 	unsigned next_record; /* fire records not looked at yet start here */
 	GArray *watch;        /* ids of records pending legitimately */
 	unsigned guest_errors;
+	bool allow_abort; /* the step under judgement may abort a hibernation */
 	bool required[TP__COUNT];
 };
 
@@ -38,7 +39,8 @@ void oracle_rebaseline(struct oracle *o);
 void oracle_check_delivery(struct oracle *o);
 /* Mask and remapping coherence; only meaningful with the guest running. */
 void oracle_check_quiescent(struct oracle *o);
-/* Guest errors and tasks that can never run again. */
-void oracle_check_progress(struct oracle *o);
+/* Guest errors and tasks that can never run again. True if a hibernation
+ * aborted since the last call (reported unless o->allow_abort). */
+bool oracle_check_progress(struct oracle *o);
 /* Run-level checks: reachability, protocol hygiene. */
 void oracle_check_end(struct oracle *o);

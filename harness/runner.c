@@ -130,9 +130,15 @@ static void step_trace(struct run *run, const struct scn_step *st)
 static bool step_done(struct run *run, const struct scn_step *st, enum step_after after, int result)
 {
 	unsigned i = run->steps_run;
+	bool aborted;
 
 	run->stuck = after == STEP_STUCK;
-	if (result < 0 && !run->stuck) { /* stuck: tasks.blocked-forever says why */
+	/* The errors the step met first: a hibernation that aborted is
+	 * reported as such (or allowed), and its result is that abort. */
+	run->o.allow_abort = st->op == OP_HIBERNATE && st->allow_abort;
+	aborted = oracle_check_progress(&run->o);
+	run->o.allow_abort = false;
+	if (result < 0 && !run->stuck && !aborted) { /* stuck: tasks.blocked-forever says why */
 		char subject[32];
 		snprintf(subject, sizeof(subject), "step %u", i);
 		violation_report(
@@ -143,7 +149,6 @@ static bool step_done(struct run *run, const struct scn_step *st, enum step_afte
 	if (after == STEP_REBASED)
 		oracle_rebaseline(&run->o);
 	run->steps_run = i + 1;
-	oracle_check_progress(&run->o);
 	oracle_check_delivery(&run->o);
 	if (after == STEP_QUIET || after == STEP_REBASED)
 		oracle_check_quiescent(&run->o);

@@ -16,6 +16,7 @@
 #include "../vmbus-sim/fault.h"
 #include "../vmbus-sim/tracepoint.h"
 #include "../vmbus-sim/pcidev.h"
+#include "observe.h"
 
 #define SCN_MAX_VCPUS   32
 #define SCN_MAX_VECTORS 64
@@ -56,6 +57,7 @@ enum scn_op {
 	OP_FAULT,
 	OP_ADVANCE,
 	OP_CHECK,
+	OP_SET_AFFINITY,
 	OP__COUNT
 };
 
@@ -63,14 +65,17 @@ struct scn_step {
 	enum scn_op op;
 	unsigned line; /* where the step's object starts in the file (1-based) */
 	unsigned col;
-	unsigned device;   /* OP_FIRE: index into devices */
-	bool all_vectors;  /* OP_FIRE without "vectors" */
-	unsigned nvectors; /* OP_FIRE with "vectors" */
+	unsigned device;         /* OP_FIRE, OP_SET_AFFINITY: index into devices */
+	unsigned vector;         /* OP_SET_AFFINITY */
+	struct obs_cpumask cpus; /* OP_SET_AFFINITY */
+	bool all_vectors;        /* OP_FIRE without "vectors" */
+	unsigned nvectors;       /* OP_FIRE with "vectors" */
 	unsigned vectors[SCN_MAX_VECTORS];
-	unsigned cpu;   /* OP_CPU_OFFLINE / OP_CPU_ONLINE */
-	unsigned fault; /* OP_FAULT: index into faults */
-	bool enabled;   /* OP_FAULT */
-	uint64_t ns;    /* OP_ADVANCE */
+	unsigned cpu;     /* OP_CPU_OFFLINE / OP_CPU_ONLINE */
+	unsigned fault;   /* OP_FAULT: index into faults */
+	bool enabled;     /* OP_FAULT */
+	uint64_t ns;      /* OP_ADVANCE */
+	bool allow_abort; /* OP_HIBERNATE: the kernel may refuse or abort it */
 };
 
 struct scenario {

@@ -38,6 +38,13 @@ static enum step_after run_cpu_online(const struct step_world *w, const struct s
 	return after_guest(w->ops->cpu_online(w->b, st->cpu, r), STEP_QUIET);
 }
 
+static enum step_after run_set_affinity(const struct step_world *w, const struct scn_step *st,
+                                        int *r)
+{
+	return after_guest(w->ops->set_affinity(w->b, st->device, st->vector, &st->cpus, r),
+	                   STEP_QUIET);
+}
+
 static enum step_after run_fire(const struct step_world *w, const struct scn_step *st, int *r)
 {
 	(void)r; /* nothing the guest does */
@@ -82,7 +89,9 @@ static enum step_after run_check(const struct step_world *w, const struct scn_st
 static bool begin_guest(const struct step_world *w, enum backend_guest_op op, unsigned cpu,
                         uint64_t *limit)
 {
-	w->ops->guest_begin(w->b, op, cpu);
+	struct backend_guest_call c = {.op = op, .cpu = cpu};
+
+	w->ops->guest_begin(w->b, &c);
 	*limit = ENGINE_NO_LIMIT;
 	return true;
 }
@@ -114,6 +123,17 @@ static bool begin_cpu_offline(const struct step_world *w, const struct scn_step 
 static bool begin_cpu_online(const struct step_world *w, const struct scn_step *st, uint64_t *limit)
 {
 	return begin_guest(w, BACKEND_CPU_ONLINE, st->cpu, limit);
+}
+
+static bool begin_set_affinity(const struct step_world *w, const struct scn_step *st,
+                               uint64_t *limit)
+{
+	struct backend_guest_call c = {
+	    .op = BACKEND_SET_AFFINITY, .dev = st->device, .vector = st->vector, .cpus = st->cpus};
+
+	w->ops->guest_begin(w->b, &c);
+	*limit = ENGINE_NO_LIMIT;
+	return true;
 }
 
 static enum step_after end_guest(const struct step_world *w, const struct scn_step *st, int *r)
@@ -209,11 +229,17 @@ static bool load_boot(LOAD_ARGS)
 	return true;
 }
 
+/* Whether a hibernation aborts is known only when it runs: the loader
+ * takes every "hibernate" to power the VM off, and a "resume" after one
+ * that aborted finds the VM running and no image, and does nothing. */
 static bool load_hibernate(LOAD_ARGS)
 {
-	(void)st, (void)s, (void)step;
+	(void)s;
 	if (!state->running)
 		return loader_error(ld, p, false, "the VM is already off (hibernated)");
+	step->allow_abort = false;
+	if (!loader_bool(ld, p, st, "allow-abort", false, &step->allow_abort))
+		return false;
 	state->running = false;
 	return true;
 }
@@ -324,6 +350,62 @@ static bool load_advance(LOAD_ARGS)
 	return true;
 }
 
+/* /proc/irq/N/smp_affinity: a CPU list; one of them must be online
+ * (statically known: the loader follows the CPUs), as the kernel refuses
+ * a mask without one. */
+static bool load_set_affinity(LOAD_ARGS)
+{
+	g_autofree char *cp = loader_child_path(p, "cpus");
+	const char *dev = NULL;
+	json_object *cpus;
+	bool any_online = false;
+	uint64_t v;
+	int d;
+	size_t n;
+
+	if (!need_running(ld, p, state) || !loader_string(ld, p, st, "device", true, &dev))
+		return false;
+	d = scenario_device_index(s, dev);
+	if (d < 0) {
+		g_autofree char *dp = loader_child_path(p, "device");
+		return loader_error(ld, dp, false, "no device named \"%s\"", dev);
+	}
+	step->device = (unsigned)d;
+	if (!loader_uint(ld, p, st, "vector", true, 0, s->devices[d].vectors - 1, &v))
+		return false;
+	step->vector = (unsigned)v;
+	if (!loader_has(st, "cpus"))
+		return loader_error(ld, cp, false, "is required");
+	cpus = loader_member(st, "cpus");
+	if (!loader_want_type(ld, cp, cpus, json_type_array, "an array of CPU numbers"))
+		return false;
+	n = json_object_array_length(cpus);
+	if (n < 1 || n > s->vcpus)
+		return loader_error(ld, cp, false, "must list 1 to %u CPUs, has %zu", s->vcpus, n);
+	memset(&step->cpus, 0, sizeof(step->cpus));
+	for (size_t k = 0; k < n; k++) {
+		g_autofree char *ep = g_strdup_printf("%s[%zu]", cp, k);
+		json_object *c = json_object_array_get_idx(cpus, k);
+		int64_t x;
+
+		if (!loader_want_type(ld, ep, c, json_type_int, "an integer"))
+			return false;
+		x = json_object_get_int64(c);
+		if (x < 0 || x >= s->vcpus)
+			return loader_error(ld, ep, false,
+			                    "CPU %" G_GINT64_FORMAT
+			                    " does not exist: the VM has CPUs 0 "
+			                    "to %u",
+			                    x, s->vcpus - 1);
+		step->cpus.bits[x / 64] |= UINT64_C(1) << (x % 64);
+		any_online |= state->online[x];
+	}
+	if (!any_online)
+		return loader_error(ld, cp, false,
+		                    "none of these CPUs is online; the kernel refuses such a mask");
+	return true;
+}
+
 static bool load_check(LOAD_ARGS)
 {
 	(void)st, (void)s, (void)step;
@@ -335,6 +417,8 @@ static const char *const fire_fields[] = {"device", "vectors", NULL};
 static const char *const cpu_fields[] = {"cpu", NULL};
 static const char *const fault_fields[] = {"name", "enabled", NULL};
 static const char *const advance_fields[] = {"ns", NULL};
+static const char *const hibernate_fields[] = {"allow-abort", NULL};
+static const char *const set_affinity_fields[] = {"device", "vector", "cpus", NULL};
 
 static const struct step_desc steps[OP__COUNT] = {
     [OP_BOOT] = {"boot", no_fields,
@@ -343,7 +427,9 @@ static const struct step_desc steps[OP__COUNT] = {
     [OP_FIRE] = {"fire", fire_fields,
                  "the device raises its vectors (\"device\", optional \"vectors\")", load_fire,
                  run_fire, begin_fire, end_quiet},
-    [OP_HIBERNATE] = {"hibernate", no_fields, "the whole hibernation sequence down to power-off",
+    [OP_HIBERNATE] = {"hibernate", hibernate_fields,
+                      "the whole hibernation sequence down to power-off (\"allow-abort\": "
+                      "the kernel may give it up)",
                       load_hibernate, run_hibernate, begin_hibernate, end_guest_moving},
     [OP_RESUME] = {"resume", no_fields, "power on, boot kernel hands over to the image, restore",
                    load_resume, run_resume, begin_resume, end_guest_rebased},
@@ -357,6 +443,10 @@ static const struct step_desc steps[OP__COUNT] = {
                     load_advance, run_advance, begin_advance, end_moving},
     [OP_CHECK] = {"check", no_fields, "nothing happens; the oracles check the quiet VM", load_check,
                   run_check, begin_nothing, end_quiet},
+    [OP_SET_AFFINITY] = {"set-affinity", set_affinity_fields,
+                         "write \"cpus\" to /proc/irq/N/smp_affinity of \"vector\" of "
+                         "\"device\"",
+                         load_set_affinity, run_set_affinity, begin_set_affinity, end_guest},
 };
 
 const struct step_desc *step_desc(enum scn_op op)

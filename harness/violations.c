@@ -54,6 +54,21 @@ static const struct violation_kind kinds[V__COUNT] = {
         KIND("protocol", "bad-packet", "a packet was malformed or out of order and was rejected"),
     [V_GUEST_ERROR] =
         KIND("guest", "error", "a guest operation failed (probe, resume, request of a vector)"),
+    [V_PM_HIBERNATE_ABORTED] = KIND("pm", "hibernate-aborted",
+                                    "the kernel refused or aborted a hibernation the step did "
+                                    "not allow to abort; the VM kept running"),
+    [V_AFFINITY_OUTSIDE_EFFECTIVE] = KIND("affinity", "outside-effective",
+                                          "a delivered interrupt landed on a vCPU outside its "
+                                          "irq's effective affinity"),
+    [V_AFFINITY_MANAGED_NOT_STARTED] = KIND("affinity", "managed-not-started",
+                                            "a requested managed irq whose affinity has an "
+                                            "online CPU is shut down or has no vector"),
+    [V_AFFINITY_EFFECTIVE_OUTSIDE_MASK] = KIND("affinity", "effective-outside-mask",
+                                               "a started irq's vector is on a CPU outside its "
+                                               "affinity although a CPU of it is online"),
+    [V_PM_IRQ_STILL_SUSPENDED] = KIND("pm", "irq-still-suspended",
+                                      "an irq the PM core disabled for the noirq phases is "
+                                      "still disabled while the VM runs"),
 };
 
 const struct violation_kind *violation_kind_of(enum violation_id id)

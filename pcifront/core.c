@@ -83,6 +83,45 @@ void gk_fail(struct gk *g, int err, const char *fmt, ...)
 	TRACE(g->e, "guest", "error", "\"n\":%u", g->errors->len);
 }
 
+static const char *errno_name(int err)
+{
+	switch (-err) {
+	case EINVAL:
+		return "EINVAL";
+	case ENOSPC:
+		return "ENOSPC";
+	case EBUSY:
+		return "EBUSY";
+	case ETIMEDOUT:
+		return "ETIMEDOUT";
+	case EOPNOTSUPP:
+		return "EOPNOTSUPP";
+	case ENODEV:
+		return "ENODEV";
+	case EIO:
+		return "EIO";
+	case ENOMEM:
+		return "ENOMEM";
+	case EAGAIN:
+		return "EAGAIN";
+	default:
+		return "errno";
+	}
+}
+
+void gk_hibernation_aborted(struct gk *g, int err, unsigned first_error)
+{
+	struct gk_error *rec;
+
+	for (unsigned i = first_error; i < g->errors->len; i++)
+		g_array_index(g->errors, struct gk_error, i).in_aborted_hibernation = true;
+	gk_fail(g, err, "PM: hibernation aborted with error %d (%s); the VM keeps running", err,
+	        errno_name(err));
+	rec = &g_array_index(g->errors, struct gk_error, g->errors->len - 1);
+	rec->hibernation_aborted = true;
+	tp_hit(g->e, TP_HIBERNATION_ABORTED, NULL);
+}
+
 unsigned gk_error_count(const struct gk *g)
 {
 	return g ? g->errors->len : 0;

@@ -12,6 +12,10 @@ static const struct {
                                  "in thaw/restore (NVMe, mlx5)"},
     [DRIVER_KEEP_VECTORS] = {"keep-vectors",
                              "keeps its vectors requested across hibernation (nouveau, NVIDIA)"},
+    [DRIVER_MANAGED_VECTORS] = {"managed-vectors",
+                                "vector 0 anywhere, the others managed and spread over the CPUs "
+                                "(NVMe-style), kept across hibernation: each shuts down with its "
+                                "CPUs and starts when one comes back"},
 };
 
 const char *driver_model_name(enum driver_model d)

@@ -31,7 +31,9 @@ static void release_vectors(struct gk *g, struct gk_pci_dev *d, unsigned nreq)
 
 static int request_vectors(struct gk *g, struct gk_pci_dev *d)
 {
-	int r = pci_alloc_irq_vectors(g, d, d->driver_nvec);
+	int r = d->driver == &managed_vectors_driver
+	            ? pci_alloc_irq_vectors_affinity(g, d, d->driver_nvec, 1)
+	            : pci_alloc_irq_vectors(g, d, d->driver_nvec);
 
 	if (r < 0)
 		return r;
@@ -102,5 +104,10 @@ const struct pci_driver recreate_vectors_driver = {
 
 const struct pci_driver keep_vectors_driver = {
     .name = "keep-vectors",
+    .probe = common_probe,
+};
+
+const struct pci_driver managed_vectors_driver = {
+    .name = "managed-vectors",
     .probe = common_probe,
 };

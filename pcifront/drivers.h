@@ -11,6 +11,10 @@ enum driver_model {
 	DRIVER_RECREATE_VECTORS,
 	/* Keeps its vectors requested across hibernation (nouveau, NVIDIA). */
 	DRIVER_KEEP_VECTORS,
+	/* Vector 0 (an admin queue) goes anywhere; the others are managed,
+	 * spread over the CPUs (NVMe's I/O queues), and all are kept across
+	 * hibernation, so they shut down and start with their CPUs. */
+	DRIVER_MANAGED_VECTORS,
 	DRIVER__COUNT
 };
 

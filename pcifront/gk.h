@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "behaviours.h"
+#include "cpumask.h"
 #include "drivers.h"
 #include "pcifront.h"
 #include "vmbus-sim/engine.h"
@@ -33,6 +34,7 @@
 #define GK_MAX_IRQS        (GK_MAX_BUSES * GK_MAX_VECS)
 #define GK_FIRST_VECTOR    0x31
 #define GK_LAST_VECTOR     0xeb
+#define GK_SHUTDOWN_VECTOR 0xef /* MANAGED_IRQ_SHUTDOWN_VECTOR: never delivered to an irq */
 #define HV_PCI_RQSTOR_SIZE 64
 #define GK_RX_BUF          0x100 /* the channel callback's receive buffer */
 
@@ -62,13 +64,17 @@ struct gk_irq {
 	bool requested; /* request_irq() done: started, with an action */
 	bool masked;    /* irqd_irq_masked(): the core's view */
 	bool pending;   /* IRQS_PENDING: fired while disabled */
+	bool suspended; /* IRQS_SUSPENDED: disabled by suspend_device_irqs() */
+	bool reserved;  /* reservation mode: composed with the shutdown vector only */
 	bool has_chip_data;
 	uint8_t vector;
 	unsigned dev;       /* the owner: index of the PCI device in gk_kernel.dev */
 	unsigned msi_index; /* hwirq in its domain: the MSI-X entry */
 	unsigned disable_depth;
-	uint32_t affinity; /* CPU mask */
-	unsigned cpu;      /* effective affinity */
+	struct gk_cpumask affinity; /* what was asked for (/proc/irq/N/smp_affinity) */
+	unsigned cpu;               /* effective affinity: the CPU its vector is on */
+	bool managed;               /* the kernel spread it; its mask never changes */
+	bool managed_shutdown;      /* shut down: no CPU of its mask is online */
 	irq_handler_t handler;
 	struct tran_int_desc chip_data; /* the Hyper-V chip's: what CREATE_INTERRUPT returned */
 	uint64_t count;                 /* /proc/interrupts */
@@ -235,6 +241,7 @@ struct gk {
 	struct gk_kernel k;
 	struct gk_kernel image;
 	bool have_image;
+	bool powered_off; /* the last hibernation went down to S4 */
 };
 
 /* ---- core.c: errors and phases ---- */
@@ -245,3 +252,7 @@ void gk_fail(struct gk *g, int err, const char *fmt, ...) __attribute__((format(
 /* The PM core marks its phases through here (a tracepoint, and the phase
  * recorded with each error). */
 void gk_phase(struct gk *g, enum phase p, bool enter);
+/* The PM core gave up a hibernation with err: the errors met since
+ * first_error are marked as this hibernation's, and the abort is recorded
+ * after them. */
+void gk_hibernation_aborted(struct gk *g, int err, unsigned first_error);

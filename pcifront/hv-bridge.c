@@ -853,7 +853,7 @@ static unsigned compose_cpu(const struct gk *g, const struct gk_irq *i)
 	if (gk_behaviour(g, BEH_COMPOSE_EFFECTIVE_AFFINITY))
 		return i->cpu;
 	for (unsigned c = 0; c < g->k.ncpus; c++)
-		if ((i->affinity & (1u << c)) && g->k.cpu_online[c])
+		if (cpumask_test_cpu(c, &i->affinity) && g->k.cpu_online[c])
 			return c;
 	return i->cpu;
 }

@@ -18,6 +18,7 @@ static const struct {
 static const struct pci_driver *const pci_drivers[DRIVER__COUNT] = {
     [DRIVER_RECREATE_VECTORS] = &recreate_vectors_driver,
     [DRIVER_KEEP_VECTORS] = &keep_vectors_driver,
+    [DRIVER_MANAGED_VECTORS] = &managed_vectors_driver,
 };
 
 const struct hv_driver *gk_vmbus_driver_for(const struct gk *g, const uint8_t class_guid[16])

@@ -24,13 +24,35 @@ struct irq_chip {
 	void (*irq_free)(struct gk *g, unsigned irq);
 };
 
+/* struct irq_affinity_desc: where an irq may run, and whether the kernel
+ * manages that (a managed irq's mask is fixed for its lifetime; it is shut
+ * down while no CPU of it is online and started when one comes back). */
+struct irq_affinity_desc {
+	struct gk_cpumask mask;
+	bool is_managed;
+};
+
+/* irq_create_affinity_masks(): the first `pre` vectors are affine to every
+ * CPU and not managed; the others are managed and spread evenly over the
+ * ncpus possible CPUs. */
+void irq_create_affinity_masks(unsigned ncpus, unsigned nvec, unsigned pre,
+                               struct irq_affinity_desc *out);
+
 /* Creates (or replaces the chip of) MSI domain `domain` (< GK_MAX_BUSES). */
 int irq_domain_create(struct gk *g, unsigned domain, const struct irq_chip *chip);
 /* Allocates the irq for `hwirq` of the domain for device `owner`: masked,
- * affine to every CPU, not yet activated. Returns the irq or -errno. */
-int irq_domain_alloc_irq(struct gk *g, unsigned domain, unsigned hwirq, unsigned owner);
-/* A vector, then the composed message (early activation). 0 or -errno. */
-int irq_domain_activate_irq(struct gk *g, unsigned irq);
+ * with the affinity `aff` (NULL: every CPU, not managed), not yet
+ * activated. Returns the irq or -errno. */
+int irq_domain_alloc_irq(struct gk *g, unsigned domain, unsigned hwirq, unsigned owner,
+                         const struct irq_affinity_desc *aff);
+/* A vector, then the composed message. 0 or -errno. A managed irq none of
+ * whose CPUs is online gets neither: it stays shut down (0). With reserve
+ * (x86 reservation mode, at allocation) a non-managed irq is composed for
+ * the shutdown vector and gets its own vector only when activated again. */
+int irq_domain_activate_irq(struct gk *g, unsigned irq, bool reserve);
+/* The MSI core clears the activated state after the early activation, so
+ * that request_irq() activates (and composes) again. */
+void msi_init_virq(struct gk *g, unsigned irq);
 /* Deactivates, lets the chip free its part, forgets the irq. */
 void irq_domain_free_irq(struct gk *g, unsigned irq);
 const struct irq_chip *irq_get_chip(const struct gk *g, unsigned irq);
@@ -39,8 +61,15 @@ const struct irq_chip *irq_get_chip(const struct gk *g, unsigned irq);
 int request_irq(struct gk *g, unsigned irq, irq_handler_t handler);
 void free_irq(struct gk *g, unsigned irq);
 
-/* CPU hotplug: the vCPU goes away after its irqs moved, or comes back. */
-void gk_cpu_down(struct gk *g, unsigned cpu);
+/* Around the noirq phases: every requested irq is disabled lazily (not
+ * masked until one fires: then the entry masks it and marks it pending),
+ * then enabled again, unmasked, and what fired meanwhile is resent. */
+void suspend_device_irqs(struct gk *g);
+void resume_device_irqs(struct gk *g);
+
+/* CPU hotplug: the vCPU goes away after its irqs moved, or comes back.
+ * -ENOSPC, and nothing changes, when its irqs' vectors fit nowhere else. */
+int gk_cpu_down(struct gk *g, unsigned cpu);
 void gk_cpu_up(struct gk *g, unsigned cpu);
 
 /* The guest's interrupt entry (event context), for gabi_set_interrupt_entry. */

@@ -10,3 +10,4 @@
 
 extern const struct pci_driver recreate_vectors_driver;
 extern const struct pci_driver keep_vectors_driver;
+extern const struct pci_driver managed_vectors_driver;

@@ -450,7 +450,26 @@ static void msix_teardown(struct gk *g, struct gk_pci_dev *d, unsigned nvec)
 	d->nvec = 0;
 }
 
+static int alloc_vectors(struct gk *g, struct gk_pci_dev *d, unsigned nvec,
+                         const struct irq_affinity_desc *aff);
+
 int pci_alloc_irq_vectors(struct gk *g, struct gk_pci_dev *d, unsigned nvec)
+{
+	return alloc_vectors(g, d, nvec, NULL);
+}
+
+int pci_alloc_irq_vectors_affinity(struct gk *g, struct gk_pci_dev *d, unsigned nvec, unsigned pre)
+{
+	struct irq_affinity_desc aff[GK_MAX_VECS];
+
+	if (nvec == 0 || nvec > GK_MAX_VECS)
+		return alloc_vectors(g, d, nvec, NULL); /* refused there */
+	irq_create_affinity_masks(g->k.ncpus, nvec, pre, aff);
+	return alloc_vectors(g, d, nvec, aff);
+}
+
+static int alloc_vectors(struct gk *g, struct gk_pci_dev *d, unsigned nvec,
+                         const struct irq_affinity_desc *aff)
 {
 	unsigned dev = (unsigned)(d - g->k.dev);
 	unsigned domain = g->k.pbus[d->bus].msi_domain;
@@ -478,7 +497,7 @@ int pci_alloc_irq_vectors(struct gk *g, struct gk_pci_dev *d, unsigned nvec)
 		return r;
 	for (v = 0; v < nvec; v++) {
 		struct gk_msi_desc *desc = &d->desc[v];
-		int irq = irq_domain_alloc_irq(g, domain, v, dev);
+		int irq = irq_domain_alloc_irq(g, domain, v, dev, aff ? &aff[v] : NULL);
 
 		if (irq < 0) {
 			r = irq;
@@ -489,11 +508,13 @@ int pci_alloc_irq_vectors(struct gk *g, struct gk_pci_dev *d, unsigned nvec)
 		desc->irq = (unsigned)irq;
 		desc->msix_ctrl =
 		    gabi_mmio_read(g->vm, entry_gpa(d, v) + PCI_MSIX_ENTRY_VECTOR_CTRL, 4);
-		/* PCI/MSI domains activate early: vector and message now. */
-		if ((r = irq_domain_activate_irq(g, (unsigned)irq)) < 0) {
+		/* PCI/MSI domains activate early, in reservation mode: a message
+		 * for the shutdown vector now, the real one at request_irq(). */
+		if ((r = irq_domain_activate_irq(g, (unsigned)irq, true)) < 0) {
 			v++;
 			goto fail;
 		}
+		msi_init_virq(g, (unsigned)irq);
 	}
 	d->nvec = nvec;
 	d->msix_enabled = true;

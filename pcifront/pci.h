@@ -67,6 +67,9 @@ int pci_enable_device(struct gk *g, struct gk_pci_dev *d);
 int pci_set_master(struct gk *g, struct gk_pci_dev *d);
 /* MSI-X only: nvec vectors, each activated at once. nvec or -errno. */
 int pci_alloc_irq_vectors(struct gk *g, struct gk_pci_dev *d, unsigned nvec);
+/* With PCI_IRQ_AFFINITY: the first `pre` vectors go anywhere, the rest are
+ * managed and spread over the CPUs (irq_create_affinity_masks()). */
+int pci_alloc_irq_vectors_affinity(struct gk *g, struct gk_pci_dev *d, unsigned nvec, unsigned pre);
 void pci_free_irq_vectors(struct gk *g, struct gk_pci_dev *d);
 unsigned pci_irq_vector(const struct gk_pci_dev *d, unsigned nr);
 

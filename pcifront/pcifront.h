@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "behaviours.h"
+#include "cpumask.h"
 #include "drivers.h"
 
 struct engine;
@@ -32,6 +33,10 @@ int gk_hibernate(struct gk *g);
 int gk_resume(struct gk *g);
 int gk_cpu_offline(struct gk *g, unsigned cpu);
 int gk_cpu_online(struct gk *g, unsigned cpu);
+/* Writes mask to /proc/irq/N/smp_affinity for vector `vector` of the
+ * function on bus `dev`: 0, -EIO for a managed irq, -EINVAL for no such
+ * irq or a mask without an online CPU. */
+int gk_irq_set_affinity(struct gk *g, unsigned dev, unsigned vector, const struct gk_cpumask *mask);
 
 bool gk_behaviour(const struct gk *g, enum behaviour b);
 
@@ -44,6 +49,12 @@ struct gk_error {
 	char task[32]; /* the engine task that met it, or "-" in event context */
 	int err;       /* negative errno the failing call returned, or 0 */
 	char message[224];
+	/* The PM core gave up a hibernation: err is the error it returned,
+	 * and the VM runs on. */
+	bool hibernation_aborted;
+	/* Met during a hibernation that then aborted: its cause, or what
+	 * bringing the devices back met. */
+	bool in_aborted_hibernation;
 };
 unsigned gk_error_count(const struct gk *g);
 const struct gk_error *gk_error_get(const struct gk *g, unsigned i); /* NULL past the end */
@@ -73,11 +84,16 @@ struct gk_irq_view {
 	bool activated; /* a vector is assigned and a message composed */
 	bool requested; /* request_irq() done */
 	unsigned disable_depth;
-	bool masked;  /* the IRQ core's view (irqd_irq_masked) */
-	bool pending; /* fired while disabled */
-	unsigned cpu; /* effective affinity */
+	bool masked;    /* the IRQ core's view (irqd_irq_masked) */
+	bool pending;   /* fired while disabled */
+	bool suspended; /* disabled by the PM core's suspend_device_irqs() */
+	unsigned cpu;   /* effective affinity */
 	uint8_t vector;
-	uint64_t count; /* /proc/interrupts */
+	struct gk_cpumask affinity;  /* /proc/irq/N/smp_affinity */
+	struct gk_cpumask effective; /* /proc/irq/N/effective_affinity: empty if not activated */
+	bool managed;                /* a managed (kernel-spread) irq */
+	bool managed_shutdown;       /* shut down: none of its CPUs is online */
+	uint64_t count;              /* /proc/interrupts */
 	bool has_chip_data;
 	uint64_t chip_address; /* what CREATE_INTERRUPT returned */
 	uint32_t chip_data;

@@ -193,18 +193,24 @@ static int bridges_pm(struct gk *g, bool resume)
 	return bridges_pm_some(g, resume, ALL_BRIDGES, NULL);
 }
 
-/* Returns the CPUs it took down, for the matching enable. */
-static uint32_t secondary_cpus_down(struct gk *g)
+/* freeze_secondary_cpus(): sets *frozen to the CPUs it took down, for the
+ * matching enable; stops at the first CPU that refuses to go. */
+static int secondary_cpus_down(struct gk *g, uint32_t *frozen)
 {
-	uint32_t frozen = 0;
-
+	*frozen = 0;
 	for (unsigned c = 1; c < g->k.ncpus; c++) {
+		int r;
+
 		if (!g->k.cpu_online[c])
 			continue;
-		gk_cpu_down(g, c);
-		frozen |= 1u << c;
+		if ((r = gk_cpu_down(g, c)) < 0) {
+			TRACE(g->e, "pm", "cpus-not-disabled",
+			      "\"msg\":\"Error taking CPU%u down: %d\"", c, r);
+			return r;
+		}
+		*frozen |= 1u << c;
 	}
-	return frozen;
+	return 0;
 }
 
 static void secondary_cpus_up(struct gk *g, uint32_t frozen)
@@ -224,6 +230,7 @@ static int boot_kernel(struct gk *g, bool pci_drivers)
 	int ret = 0;
 
 	memset(&g->k, 0, sizeof(g->k));
+	g->powered_off = false;
 	g->k.ncpus = MIN(gabi_vcpu_count(g->vm), GK_MAX_CPUS);
 	g->k.cpu_online[0] = true;
 	g->k.pci_drivers_loaded = pci_drivers;
@@ -281,8 +288,7 @@ int gk_cpu_offline(struct gk *g, unsigned cpu)
 {
 	if (!g || cpu == 0 || cpu >= g->k.ncpus)
 		return -EINVAL;
-	gk_cpu_down(g, cpu);
-	return 0;
+	return gk_cpu_down(g, cpu);
 }
 
 int gk_cpu_online(struct gk *g, unsigned cpu)
@@ -300,17 +306,14 @@ int gk_cpu_online(struct gk *g, unsigned cpu)
  * (PMSG_RECOVER): the bridges whose suspend succeeded, the PCI side, the
  * drivers. A bridge whose suspend failed is left as its failure left it.
  * The VM keeps running. */
-static int hibernation_abort(struct gk *g, uint32_t suspended)
+static int hibernation_abort(struct gk *g, const char *why, uint32_t suspended)
 {
 	int ret = 0;
 
-	TRACE(g->e, "pm", "abort",
-	      "\"msg\":\"Some devices failed to power down, aborting\","
-	      "\"resume\":\"%#x\"",
-	      suspended);
-	tp_hit(g->e, TP_HIBERNATION_ABORTED, NULL);
+	TRACE(g->e, "pm", "abort", "\"msg\":\"%s\",\"resume\":\"%#x\"", why, suspended);
 	first_error(&ret, bridges_pm_some(g, true, suspended, NULL));
 	first_error(&ret, pci_resume_noirq(g));
+	resume_device_irqs(g);
 	first_error(&ret, drivers_thaw(g, g->k.nbuses));
 	return ret;
 }
@@ -318,33 +321,46 @@ static int hibernation_abort(struct gk *g, uint32_t suspended)
 int gk_hibernate(struct gk *g)
 {
 	uint32_t frozen, suspended = 0;
-	unsigned done;
+	unsigned done, errors_before;
 	int ret = 0, r;
 
 	if (!g)
 		return -EINVAL;
+	errors_before = g->errors->len;
+	g->have_image = false; /* a new attempt overwrites the image signature */
 	gk_phase(g, PHASE_HIBERNATE, true);
 	PM_STEP(g, "freeze");
 	if ((r = drivers_pm(g, PM_FREEZE, &done)) < 0) {
 		/* hibernation aborts: the devices frozen before come back; their
 		 * failures were recorded, the freeze failure is the result */
 		(void)drivers_thaw(g, done);
-		tp_hit(g->e, TP_HIBERNATION_ABORTED, NULL);
+		gk_hibernation_aborted(g, r, errors_before);
 		ret = r;
 		goto out;
 	}
 	PM_STEP(g, "freeze_noirq");
+	suspend_device_irqs(g);
 	r = pci_freeze_noirq(g);
 	if (r == 0)
 		r = bridges_pm_some(g, false, ALL_BRIDGES, &suspended);
 	if (r < 0) {
 		/* the abort's own failures were recorded where they arose; the
 		 * hibernation returns the error that stopped it */
-		(void)hibernation_abort(g, suspended);
+		(void)hibernation_abort(g, "Some devices failed to power down, aborting",
+		                        suspended);
+		gk_hibernation_aborted(g, r, errors_before);
 		ret = r;
 		goto out;
 	}
-	frozen = secondary_cpus_down(g);
+	if ((r = secondary_cpus_down(g, &frozen)) < 0) {
+		/* create_image() gives up: the CPUs that went come back, then
+		 * every device is brought back as after a failed freeze */
+		secondary_cpus_up(g, frozen);
+		(void)hibernation_abort(g, "Non-boot CPUs are not disabled", suspended);
+		gk_hibernation_aborted(g, r, errors_before);
+		ret = r;
+		goto out;
+	}
 
 	PM_STEP(g, "snapshot");
 	g->image = g->k;
@@ -354,6 +370,7 @@ int gk_hibernate(struct gk *g)
 	PM_STEP(g, "thaw_noirq");
 	first_error(&ret, bridges_pm(g, true));
 	first_error(&ret, pci_resume_noirq(g));
+	resume_device_irqs(g);
 	PM_STEP(g, "thaw");
 	first_error(&ret, drivers_pm(g, PM_THAW, &done));
 
@@ -364,9 +381,12 @@ int gk_hibernate(struct gk *g)
 	PM_STEP(g, "poweroff");
 	first_error(&ret, drivers_pm(g, PM_POWEROFF, &done));
 	PM_STEP(g, "poweroff_noirq");
+	suspend_device_irqs(g);
 	first_error(&ret, bridges_pm(g, false));
-	secondary_cpus_down(g);
+	/* power_down() stops the other CPUs whatever their vectors */
+	(void)secondary_cpus_down(g, &frozen);
 	PM_STEP(g, "S4");
+	g->powered_off = true;
 	gabi_power_off(g->vm);
 out:
 	gk_phase(g, PHASE_HIBERNATE, false);
@@ -381,6 +401,12 @@ int gk_resume(struct gk *g)
 
 	if (!g)
 		return -EINVAL;
+	if (!g->powered_off && !g->have_image) {
+		/* The hibernation before aborted and the VM never went down:
+		 * no boot, no image, the running kernel simply goes on. */
+		TRACE(g->e, "pm", "no-image", "\"msg\":\"the VM is running: nothing to resume\"");
+		return 0;
+	}
 	if (!g->have_image) {
 		gk_fail(g, -ENOENT, "resume: there is no hibernation image");
 		return -ENOENT;
@@ -389,16 +415,19 @@ int gk_resume(struct gk *g)
 	PM_STEP(g, "boot-kernel");
 	first_error(&ret, boot_kernel(g, false));
 	PM_STEP(g, "quiesce");
+	suspend_device_irqs(g);
 	/* A kernel whose quiesce failed would give up the image and run on;
 	 * the model records the failure and jumps anyway, so that the image
 	 * kernel can still be judged. */
 	first_error(&ret, pci_freeze_noirq(g));
 	first_error(&ret, bridges_pm(g, false));
-	secondary_cpus_down(g);
+	first_error(&ret, secondary_cpus_down(g, &frozen));
 
 	PM_STEP(g, "jump-to-image");
+	g->have_image = false; /* the signature is reset once the image is read */
 	g->k = g->image;
 	g->k.is_image_kernel = true;
+	frozen = 0;
 	for (unsigned c = 1; c < g->k.ncpus; c++)
 		if (!g->k.cpu_online[c])
 			frozen |= 1u << c;
@@ -406,6 +435,7 @@ int gk_resume(struct gk *g)
 	PM_STEP(g, "restore_noirq");
 	first_error(&ret, bridges_pm(g, true));
 	first_error(&ret, pci_resume_noirq(g));
+	resume_device_irqs(g);
 	PM_STEP(g, "restore");
 	first_error(&ret, drivers_pm(g, PM_RESTORE, &done));
 	gk_phase(g, PHASE_RESUME, false);

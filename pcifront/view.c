@@ -49,6 +49,10 @@ bool gk_view_irq(const struct gk *g, unsigned dev, unsigned vector, struct gk_ir
 	desc = &d->desc[vector];
 	i = &g->k.irq[desc->irq];
 	*out = (struct gk_irq_view){
+	    .affinity = i->affinity,
+	    .managed = i->managed,
+	    .managed_shutdown = i->managed_shutdown,
+	    .suspended = i->suspended,
 	    .irq = desc->irq,
 	    .dev = i->dev,
 	    .msi_index = i->msi_index,
@@ -67,6 +71,9 @@ bool gk_view_irq(const struct gk *g, unsigned dev, unsigned vector, struct gk_ir
 	    .msg_data = desc->msg.data,
 	    .cached_masked = desc->msix_ctrl & PCI_MSIX_ENTRY_CTRL_MASKBIT,
 	};
+	cpumask_clear(&out->effective);
+	if (i->activated)
+		cpumask_set_cpu(i->cpu, &out->effective);
 	return true;
 }
 

@@ -91,6 +91,11 @@ static int do_offline(struct world *w, void *arg)
 	return gk_cpu_offline(w->g, GPOINTER_TO_UINT(arg));
 }
 
+static int do_online(struct world *w, void *arg)
+{
+	return gk_cpu_online(w->g, GPOINTER_TO_UINT(arg));
+}
+
 static int do_hibernate(struct world *w, void *arg)
 {
 	(void)arg;
@@ -127,6 +132,38 @@ static struct irte *irte_of(struct world *w, unsigned v)
 
 	pcidev_msix_entry(hv_vm_device(w->vm, 0), v, &address, &data, NULL);
 	return irte_lookup(hv_vm_irte(w->vm), hv_vm_device_logical_id(w->vm, 0), address, data);
+}
+
+/* The CPU set reaches past 64 and 32 bits, and prints as a CPU list. */
+static void test_cpumask(void)
+{
+	struct gk_cpumask a, b, c;
+	char buf[64];
+
+	cpumask_clear(&a);
+	g_assert_true(cpumask_empty(&a));
+	g_assert_cmpuint(cpumask_first(&a), ==, GK_NO_CPU);
+	cpumask_set_cpu(239, &a);
+	cpumask_set_cpu(40, &a);
+	g_assert_true(cpumask_test_cpu(239, &a) && cpumask_test_cpu(40, &a));
+	g_assert_false(cpumask_test_cpu(41, &a));
+	g_assert_cmpuint(cpumask_first(&a), ==, 40);
+	cpumask_setall(&b, 64);
+	g_assert_true(cpumask_and(&c, &a, &b));
+	g_assert_cmpuint(cpumask_first(&c), ==, 40);
+	g_assert_false(cpumask_test_cpu(239, &c));
+	cpumask_clear_cpu(40, &a);
+	g_assert_false(cpumask_intersects(&a, &b));
+	g_assert_false(cpumask_and(&c, &a, &b));
+	cpumask_setall(&b, 3);
+	cpumask_set_cpu(5, &b);
+	cpumask_set_cpu(239, &b);
+	cpumask_format_list(&b, buf, sizeof(buf));
+	g_assert_cmpstr(buf, ==, "0-2,5,239");
+	cpumask_set_cpu(GK_CPUMASK_BITS, &b); /* out of range: ignored */
+	g_assert_false(cpumask_test_cpu(GK_CPUMASK_BITS, &b));
+	c = b;
+	g_assert_true(cpumask_equal(&b, &c));
 }
 
 static void test_boot_programs_every_vector(void)
@@ -337,17 +374,18 @@ static void test_recompose_replaces_entry(void)
 {
 	struct world w;
 	uint32_t old_data;
-	unsigned n;
+	unsigned n, deletes;
 
 	world_init(&w, 2, PCI_PROTOCOL_VERSION_1_2, DRIVER_KEEP_VECTORS, 2,
 	           profile_default()->behaviours);
 	boot(&w);
+	deletes = tp_count(w.e, TP_DELETE_INTERRUPT);
 	old_data = irq_of(&w, 0)->chip_data.data;
 	n = irte_count(hv_vm_irte(w.vm));
 	g_assert_cmpint(in_task(&w, do_recompose, NULL), ==, 0);
 	g_assert_cmpuint(irte_count(hv_vm_irte(w.vm)), ==, n);
 	g_assert_cmphex(irq_of(&w, 0)->chip_data.data, !=, old_data);
-	g_assert_cmpuint(tp_count(w.e, TP_DELETE_INTERRUPT), ==, 1);
+	g_assert_cmpuint(tp_count(w.e, TP_DELETE_INTERRUPT), ==, deletes + 1);
 	/* compose polls, so doing it with the descriptor locked is fine */
 	g_assert_cmpuint(tp_count(w.e, TP_SLEEP_IN_ATOMIC), ==, 0);
 	world_fini(&w);
@@ -586,8 +624,9 @@ static void test_argument_checks(void)
 
 /* ---- every error is kept ---- */
 
-/* The host refuses every CREATE_INTERRUPT: each of the 4 composes at boot
- * is an error of its own, with its errno, phase and task, and the guest
+/* The host refuses every CREATE_INTERRUPT: each of the 8 composes at boot
+ * (reservation mode: 4 at allocation, 4 more at request_irq) is an error
+ * of its own, with its errno, phase and task, and the guest
  * goes on as the kernel does (no message, vectors still requested). */
 static void test_errors_all_kept(void)
 {
@@ -604,8 +643,8 @@ static void test_errors_all_kept(void)
 	faults_add(w.f, &rule);
 	hv_vm_power_on(w.vm);
 	g_assert_cmpint(in_task(&w, do_boot, NULL), ==, 0);
-	g_assert_cmpuint(gk_error_count(w.g), ==, 4);
-	for (unsigned i = 0; i < 4; i++) {
+	g_assert_cmpuint(gk_error_count(w.g), ==, 8);
+	for (unsigned i = 0; i < 8; i++) {
 		const struct gk_error *e = gk_error_get(w.g, i);
 		char want[64];
 
@@ -614,14 +653,14 @@ static void test_errors_all_kept(void)
 		g_assert_cmpstr(e->phase, ==, "boot");
 		g_assert_cmpstr(e->task, ==, "test");
 		g_snprintf(want, sizeof(want), "irq %u: Request for interrupt failed",
-		           irq_nr(&w, i));
+		           irq_nr(&w, i % 4));
 		g_assert_nonnull(strstr(e->message, want));
 		g_assert_cmpuint(e->time, >=, last);
 		last = e->time;
-		g_assert_true(irq_of(&w, i)->requested);
-		g_assert_false(irq_of(&w, i)->has_chip_data);
+		g_assert_true(irq_of(&w, i % 4)->requested);
+		g_assert_false(irq_of(&w, i % 4)->has_chip_data);
 	}
-	g_assert_null(gk_error_get(w.g, 4));
+	g_assert_null(gk_error_get(w.g, 8));
 	world_fini(&w);
 }
 
@@ -689,9 +728,20 @@ static void test_lost_d0_exit_aborts_hibernation(void)
 	g_assert_cmpstr(e->phase, ==, "hibernate");
 	g_assert_cmpstr(e->task, ==, "hv_pci suspend");
 	g_assert_cmpuint(e->time, >=, 10 * NSEC_PER_SEC);
-	/* what the abort meets after it (the host never left D0) is kept too */
-	for (unsigned k = 1; k < gk_error_count(w.g); k++)
-		g_assert_cmpstr(gk_error_get(w.g, k)->phase, ==, "hibernate");
+	/* what the abort meets after it (the host never left D0) is kept too,
+	 * all of it marked as that hibernation's; the abort comes last and
+	 * names the error the PM core returned */
+	for (unsigned k = 0; k < gk_error_count(w.g); k++) {
+		const struct gk_error *x = gk_error_get(w.g, k);
+		bool last = k + 1 == gk_error_count(w.g);
+
+		g_assert_cmpstr(x->phase, ==, "hibernate");
+		g_assert_cmpint(x->hibernation_aborted, ==, last);
+		g_assert_cmpint(x->in_aborted_hibernation, ==, !last);
+	}
+	e = gk_error_get(w.g, gk_error_count(w.g) - 1);
+	g_assert_cmpint(e->err, ==, -ETIMEDOUT);
+	g_assert_nonnull(strstr(e->message, "ETIMEDOUT"));
 	/* the kernel's abort: the failed bridge keeps its channel and stays
 	 * removing, is not resumed, and the PM core says it gave up */
 	g_assert_true(w.g->k.hbus[0].channel_open);
@@ -705,10 +755,250 @@ static void test_lost_d0_exit_aborts_hibernation(void)
 		g_assert_cmpint(hv_vm_fire_record(w.vm, id)->outcome, ==, FIRE_OUT_DELIVERED);
 		g_assert_cmpuint(w.g->k.dev[0].handled[v], ==, 1);
 	}
+	/* a resume now finds the VM running and no image: nothing happens */
+	{
+		unsigned errors = gk_error_count(w.g);
+
+		g_assert_cmpint(in_task(&w, do_resume, NULL), ==, 0);
+		g_assert_cmpuint(gk_error_count(w.g), ==, errors);
+		g_assert_true(hv_vm_powered(w.vm));
+		g_assert_true(irq_of(&w, 0)->requested);
+	}
 	/* the bus is left removing: the next attempt fails at once */
 	g_assert_cmpint(in_task(&w, do_hibernate, NULL), ==, -EINVAL);
 	g_assert_true(hv_vm_powered(w.vm));
 	g_assert_cmpuint(tp_count(w.e, TP_HIBERNATION_ABORTED), ==, 2);
+	world_fini(&w);
+}
+
+/* A CPU whose vectors fit nowhere else is refused, at run time and in
+ * hibernation, and nothing moves; the hibernation aborts cleanly. */
+static void test_vector_space_refuses_cpu_down(void)
+{
+	const uint16_t per_cpu = GK_LAST_VECTOR - GK_FIRST_VECTOR + 1;
+	struct world w;
+	const struct gk_error *e;
+	uint16_t used0;
+
+	world_init(&w, 2, PCI_PROTOCOL_VERSION_1_4, DRIVER_KEEP_VECTORS, 2,
+	           profile_default()->behaviours);
+	boot(&w);
+	g_assert_cmpuint(irq_of(&w, 1)->cpu, ==, 1);
+	used0 = w.g->k.vectors_used[0];
+	w.g->k.vectors_used[0] = per_cpu; /* as if CPU 0 had no vector left */
+	g_assert_cmpint(in_task(&w, do_offline, GUINT_TO_POINTER(1)), ==, -ENOSPC);
+	g_assert_true(w.g->k.cpu_online[1]);
+	g_assert_cmpuint(irq_of(&w, 1)->cpu, ==, 1);
+	g_assert_cmpuint(gk_error_count(w.g), ==, 1);
+	e = gk_error_get(w.g, 0);
+	g_assert_cmpint(e->err, ==, -ENOSPC);
+	g_assert_nonnull(strstr(e->message, "Cannot disable CPU"));
+	g_assert_false(e->hibernation_aborted);
+
+	g_assert_cmpint(in_task(&w, do_hibernate, NULL), ==, -ENOSPC);
+	g_assert_true(hv_vm_powered(w.vm));
+	g_assert_false(w.g->have_image);
+	g_assert_true(w.g->k.cpu_online[1]);
+	g_assert_cmpint(w.g->k.hbus[0].state, ==, HV_PCIBUS_INSTALLED);
+	e = gk_error_get(w.g, gk_error_count(w.g) - 1);
+	g_assert_true(e->hibernation_aborted);
+	g_assert_cmpint(e->err, ==, -ENOSPC);
+	g_assert_true(gk_error_get(w.g, 1)->in_aborted_hibernation);
+	g_assert_cmpuint(tp_count(w.e, TP_HIBERNATION_ABORTED), ==, 1);
+	/* the bridge came back: both vectors still arrive */
+	w.g->k.vectors_used[0] = used0;
+	for (unsigned v = 0; v < 2; v++) {
+		unsigned id = hv_vm_fire(w.vm, 0, v);
+		engine_run(w.e);
+		g_assert_cmpint(hv_vm_fire_record(w.vm, id)->outcome, ==, FIRE_OUT_DELIVERED);
+	}
+	/* with room, the CPU goes */
+	g_assert_cmpint(in_task(&w, do_offline, GUINT_TO_POINTER(1)), ==, 0);
+	g_assert_false(w.g->k.cpu_online[1]);
+	g_assert_cmpuint(irq_of(&w, 1)->cpu, ==, 0);
+	world_fini(&w);
+}
+
+/* Spreading: pre vectors anywhere, the rest managed over the CPUs. */
+static void test_affinity_spread(void)
+{
+	struct irq_affinity_desc aff[8];
+	char buf[32];
+
+	irq_create_affinity_masks(4, 5, 1, aff);
+	g_assert_false(aff[0].is_managed);
+	cpumask_format_list(&aff[0].mask, buf, sizeof(buf));
+	g_assert_cmpstr(buf, ==, "0-3");
+	for (unsigned v = 1; v < 5; v++) {
+		g_assert_true(aff[v].is_managed);
+		g_assert_cmpuint(cpumask_first(&aff[v].mask), ==, v - 1);
+	}
+	irq_create_affinity_masks(4, 3, 1, aff); /* 2 managed: 2 CPUs each */
+	cpumask_format_list(&aff[1].mask, buf, sizeof(buf));
+	g_assert_cmpstr(buf, ==, "0-1");
+	cpumask_format_list(&aff[2].mask, buf, sizeof(buf));
+	g_assert_cmpstr(buf, ==, "2-3");
+	irq_create_affinity_masks(2, 5, 1, aff); /* more vectors than CPUs */
+	g_assert_cmpuint(cpumask_first(&aff[3].mask), ==, 0);
+	g_assert_cmpuint(cpumask_first(&aff[4].mask), ==, 1);
+}
+
+/* A managed irq shuts down with its last CPU and starts when it returns. */
+static void test_managed_shutdown_and_startup(void)
+{
+	struct world w;
+	uint64_t address;
+	uint32_t data;
+	bool masked;
+
+	world_init(&w, 4, PCI_PROTOCOL_VERSION_1_4, DRIVER_MANAGED_VECTORS, 5,
+	           profile_default()->behaviours);
+	boot(&w);
+	g_assert_false(irq_of(&w, 0)->managed);
+	for (unsigned v = 1; v < 5; v++) {
+		g_assert_true(irq_of(&w, v)->managed);
+		g_assert_cmpuint(irq_of(&w, v)->cpu, ==, v - 1);
+	}
+	g_assert_cmpint(in_task(&w, do_offline, GUINT_TO_POINTER(2)), ==, 0);
+	g_assert_true(irq_of(&w, 3)->managed_shutdown);
+	g_assert_false(irq_of(&w, 3)->activated);
+	g_assert_true(irq_of(&w, 3)->requested);
+	g_assert_true(irq_of(&w, 3)->masked);
+	pcidev_msix_entry(hv_vm_device(w.vm, 0), 3, &address, &data, &masked);
+	g_assert_cmpuint(address, ==, 0);
+	g_assert_true(masked);
+	g_assert_cmpuint(tp_count(w.e, TP_MIGRATE_IRQ), ==, 0); /* shut down, not moved */
+	/* a fire meanwhile waits in the device */
+	{
+		unsigned id = hv_vm_fire(w.vm, 0, 3);
+		engine_run(w.e);
+		g_assert_cmpint(hv_vm_fire_record(w.vm, id)->outcome, ==, FIRE_OUT_PENDING);
+	}
+	g_assert_cmpint(in_task(&w, do_online, GUINT_TO_POINTER(2)), ==, 0);
+	g_assert_false(irq_of(&w, 3)->managed_shutdown);
+	g_assert_true(irq_of(&w, 3)->activated);
+	g_assert_cmpuint(irq_of(&w, 3)->cpu, ==, 2);
+	g_assert_false(irq_of(&w, 3)->masked);
+	g_assert_cmpuint(w.g->k.dev[0].handled[3], ==, 1); /* the pending one */
+	g_assert_cmpuint(gk_error_count(w.g), ==, 0);
+	world_fini(&w);
+}
+
+static int do_suspend_irqs(struct world *w, void *arg)
+{
+	(void)arg;
+	suspend_device_irqs(w->g);
+	return 0;
+}
+
+static int do_resume_irqs(struct world *w, void *arg)
+{
+	(void)arg;
+	resume_device_irqs(w->g);
+	return 0;
+}
+
+/* Lazy disable: a fire while suspended masks and marks pending; the
+ * resume unmasks and resends it, so the handler runs once. */
+static void test_suspend_resume_device_irqs(void)
+{
+	struct world w;
+	unsigned id;
+
+	world_init(&w, 2, PCI_PROTOCOL_VERSION_1_4, DRIVER_KEEP_VECTORS, 2,
+	           profile_default()->behaviours);
+	boot(&w);
+	in_task(&w, do_suspend_irqs, NULL);
+	g_assert_true(irq_of(&w, 0)->suspended);
+	g_assert_cmpuint(irq_of(&w, 0)->disable_depth, ==, 1);
+	g_assert_false(irq_of(&w, 0)->masked); /* lazy */
+	id = hv_vm_fire(w.vm, 0, 0);
+	engine_run(w.e);
+	g_assert_cmpint(hv_vm_fire_record(w.vm, id)->outcome, ==, FIRE_OUT_DELIVERED);
+	g_assert_true(irq_of(&w, 0)->pending);
+	g_assert_true(irq_of(&w, 0)->masked);
+	g_assert_cmpuint(w.g->k.dev[0].handled[0], ==, 0);
+	/* a second fire waits in the device */
+	id = hv_vm_fire(w.vm, 0, 0);
+	engine_run(w.e);
+	g_assert_cmpint(hv_vm_fire_record(w.vm, id)->outcome, ==, FIRE_OUT_PENDING);
+	in_task(&w, do_resume_irqs, NULL);
+	g_assert_false(irq_of(&w, 0)->suspended);
+	g_assert_cmpuint(irq_of(&w, 0)->disable_depth, ==, 0);
+	g_assert_false(irq_of(&w, 0)->pending);
+	g_assert_false(irq_of(&w, 0)->masked);
+	/* the resend, then the one the unmask released from the device */
+	g_assert_cmpuint(w.g->k.dev[0].handled[0], ==, 2);
+	g_assert_cmpuint(w.g->k.dev[0].handled[1], ==, 0);
+	g_assert_cmpuint(gk_error_count(w.g), ==, 0);
+	world_fini(&w);
+}
+
+/* Reservation mode: the allocation composes each vector for the shutdown
+ * vector and clears the activated state; request_irq() assigns the real
+ * vector and composes again. Each boot vector is a DELETE and two
+ * CREATEs, and the host ends with one entry per vector, on its real
+ * vector. */
+static void test_reservation_mode(void)
+{
+	struct world w;
+
+	world_init(&w, 2, PCI_PROTOCOL_VERSION_1_4, DRIVER_KEEP_VECTORS, 3,
+	           profile_default()->behaviours);
+	boot(&w);
+	g_assert_cmpuint(tp_count(w.e, TP_CREATE_INTERRUPT), ==, 6);
+	g_assert_cmpuint(tp_count(w.e, TP_DELETE_INTERRUPT), ==, 3);
+	g_assert_cmpuint(irte_count(hv_vm_irte(w.vm)), ==, 3);
+	for (unsigned v = 0; v < 3; v++) {
+		const struct irte *e = irte_of(&w, v);
+
+		g_assert_true(irq_of(&w, v)->activated);
+		g_assert_false(irq_of(&w, v)->reserved);
+		g_assert_cmpuint(irq_of(&w, v)->vector, !=, GK_SHUTDOWN_VECTOR);
+		g_assert_nonnull(e);
+		g_assert_cmpuint(e->vector, ==, irq_of(&w, v)->vector);
+	}
+	g_assert_cmpuint(gk_error_count(w.g), ==, 0);
+	world_fini(&w);
+}
+
+struct aff_call {
+	unsigned vector;
+	struct gk_cpumask mask;
+};
+
+static int do_set_affinity(struct world *w, void *arg)
+{
+	struct aff_call *a = arg;
+
+	return gk_irq_set_affinity(w->g, 0, a->vector, &a->mask);
+}
+
+/* /proc/irq/N/smp_affinity: managed irqs refuse, a mask needs an online
+ * CPU, a started irq outside its new mask moves there. */
+static void test_set_affinity(void)
+{
+	struct world w;
+	struct aff_call a = {0};
+
+	world_init(&w, 4, PCI_PROTOCOL_VERSION_1_4, DRIVER_MANAGED_VECTORS, 3,
+	           profile_default()->behaviours);
+	boot(&w);
+	cpumask_set_cpu(3, &a.mask);
+	a.vector = 1; /* managed */
+	g_assert_cmpint(in_task(&w, do_set_affinity, &a), ==, -EIO);
+	a.vector = 0; /* the pre-vector: not managed, not on CPU 3 */
+	g_assert_cmpuint(irq_of(&w, 0)->cpu, !=, 3);
+	g_assert_cmpint(in_task(&w, do_set_affinity, &a), ==, 0);
+	g_assert_cmpuint(irq_of(&w, 0)->cpu, ==, 3);
+	g_assert_true(cpumask_equal(&irq_of(&w, 0)->affinity, &a.mask));
+	g_assert_cmphex(irte_of(&w, 0)->vcpu, ==, 3); /* retargeted */
+	g_assert_cmpint(in_task(&w, do_offline, GUINT_TO_POINTER(3)), ==, 0);
+	g_assert_cmpint(in_task(&w, do_set_affinity, &a), ==, -EINVAL);
+	/* broken affinity: the mask became the online CPUs */
+	g_assert_false(cpumask_test_cpu(3, &irq_of(&w, 0)->affinity));
+	g_assert_true(cpumask_test_cpu(0, &irq_of(&w, 0)->affinity));
+	g_assert_cmpuint(gk_error_count(w.g), ==, 2);
 	world_fini(&w);
 }
 
@@ -1309,14 +1599,14 @@ static const struct irq_chip fake_chip = {
 static void irq_core_task(void *arg)
 {
 	struct gk *g = arg;
-	int irq = irq_domain_alloc_irq(g, 1, 5, 1);
+	int irq = irq_domain_alloc_irq(g, 1, 5, 1, NULL);
 	struct gk_irq *i;
 
 	g_assert_cmpint(irq, ==, GK_MAX_VECS + 5);
 	g_assert_true(irq_get_chip(g, (unsigned)irq) == &fake_chip);
-	g_assert_cmpint(irq_domain_alloc_irq(g, 1, 5, 1), ==, -EBUSY);
+	g_assert_cmpint(irq_domain_alloc_irq(g, 1, 5, 1, NULL), ==, -EBUSY);
 	i = &g->k.irq[irq];
-	g_assert_cmpint(irq_domain_activate_irq(g, (unsigned)irq), ==, 0);
+	g_assert_cmpint(irq_domain_activate_irq(g, (unsigned)irq, false), ==, 0);
 	g_assert_cmpuint(chip_calls.compose, ==, 1);
 	g_assert_cmpuint(chip_calls.write, ==, 1);
 	g_assert_cmphex(chip_calls.written.data, ==, 0x4000 + (unsigned)irq);
@@ -1352,7 +1642,7 @@ static void test_irq_core_uses_chip(void)
 	b.g->k.ncpus = 2;
 	b.g->k.cpu_online[0] = b.g->k.cpu_online[1] = true;
 	g_assert_cmpint(irq_domain_create(b.g, 1, &half_chip), ==, -EINVAL);
-	g_assert_cmpint(irq_domain_alloc_irq(b.g, 1, 0, 1), ==, -ENODEV);
+	g_assert_cmpint(irq_domain_alloc_irq(b.g, 1, 0, 1, NULL), ==, -ENODEV);
 	g_assert_cmpuint(gk_error_count(b.g), ==, 2);
 	g_assert_cmpint(irq_domain_create(b.g, 1, &fake_chip), ==, 0);
 	t = task_spawn(b.e, "irq-core", irq_core_task, b.g);
@@ -1366,6 +1656,7 @@ static void test_irq_core_uses_chip(void)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/guest/cpumask", test_cpumask);
 	g_test_add_func("/guest/boot-programs-every-vector", test_boot_programs_every_vector);
 	g_test_add_func("/guest/msi-write-d0-gate", test_msi_write_d0_gate);
 	g_test_add_func("/guest/runtime-offline-migrates", test_runtime_offline_migrates);
@@ -1383,6 +1674,12 @@ int main(int argc, char **argv)
 	g_test_add_func("/guest/argument-checks", test_argument_checks);
 	g_test_add_func("/guest/errors-all-kept", test_errors_all_kept);
 	g_test_add_func("/guest/failed-driver-probes-all-kept", test_failed_driver_probes_all_kept);
+	g_test_add_func("/guest/vector-space-refuses-cpu-down", test_vector_space_refuses_cpu_down);
+	g_test_add_func("/guest/affinity-spread", test_affinity_spread);
+	g_test_add_func("/guest/set-affinity", test_set_affinity);
+	g_test_add_func("/guest/reservation-mode", test_reservation_mode);
+	g_test_add_func("/guest/suspend-resume-device-irqs", test_suspend_resume_device_irqs);
+	g_test_add_func("/guest/managed-shutdown-and-startup", test_managed_shutdown_and_startup);
 	g_test_add_func("/guest/lost-d0-exit-aborts-hibernation",
 	                test_lost_d0_exit_aborts_hibernation);
 	g_test_add_func("/guest/behaviour/protocol-per-release", test_protocol_per_release);

@@ -193,6 +193,25 @@ static const struct bad bad_files[] = {
      OK_HEAD "  \"steps\": [{\"op\": \"boot\"}, {\"op\": \"resume\"}],\n"
              "  \"expect\": {\"verdict\": \"pass\"}\n}\n",
      "t.json:3:29:", "\"resume\" must follow \"hibernate\"", SCENARIO_ERROR_SCHEMA},
+    {"allow-abort not a boolean",
+     OK_HEAD "  \"steps\": [{\"op\": \"boot\"}, {\"op\": \"hibernate\", \"allow-abort\": 1}],\n"
+             "  \"expect\": {\"verdict\": \"pass\"}\n}\n",
+     "t.json:3:", "steps[1].allow-abort", SCENARIO_ERROR_SCHEMA},
+    {"set-affinity to a CPU beyond the VM",
+     OK_HEAD "  \"steps\": [{\"op\": \"boot\"}, {\"op\": \"set-affinity\", \"device\": "
+             "\"nvme0\", \"vector\": 1, \"cpus\": [4]}],\n"
+             "  \"expect\": {\"verdict\": \"pass\"}\n}\n",
+     "t.json:3:", "CPU 4 does not exist: the VM has CPUs 0 to 3", SCENARIO_ERROR_SCHEMA},
+    {"set-affinity to offline CPUs only",
+     OK_HEAD "  \"steps\": [{\"op\": \"boot\"}, {\"op\": \"cpu-offline\", \"cpu\": 2}, "
+             "{\"op\": \"set-affinity\", \"device\": \"nvme0\", \"vector\": 1, \"cpus\": [2]}],\n"
+             "  \"expect\": {\"verdict\": \"pass\"}\n}\n",
+     "t.json:3:", "none of these CPUs is online", SCENARIO_ERROR_SCHEMA},
+    {"set-affinity without cpus",
+     OK_HEAD "  \"steps\": [{\"op\": \"boot\"}, {\"op\": \"set-affinity\", \"device\": "
+             "\"nvme0\", \"vector\": 1}],\n"
+             "  \"expect\": {\"verdict\": \"pass\"}\n}\n",
+     "t.json:3:", "steps[1].cpus", SCENARIO_ERROR_SCHEMA},
     {"fire while off",
      OK_HEAD "  \"steps\": [{\"op\": \"boot\"}, {\"op\": \"hibernate\"}, {\"op\": \"fire\", "
              "\"device\": \"nvme0\"}],\n  \"expect\": {\"verdict\": \"pass\"}\n}\n",
@@ -294,7 +313,8 @@ static const char full_text[] =
     "            {\"op\": \"cpu-offline\", \"cpu\": 2}, {\"op\": \"fire\", \"device\": "
     "\"g\", "
     "\"vectors\": [1]},\n"
-    "            {\"op\": \"cpu-online\", \"cpu\": 2}, {\"op\": \"hibernate\"}, {\"op\": "
+    "            {\"op\": \"cpu-online\", \"cpu\": 2}, {\"op\": \"hibernate\", "
+    "\"allow-abort\": true}, {\"op\": "
     "\"advance\", \"ns\": 1000},\n"
     "            {\"op\": \"resume\"}, {\"op\": \"check\"}],\n"
     "  \"reach\": [\"retarget-failed\", \"migrate-irq\"],\n"
@@ -340,6 +360,8 @@ static void test_full(void)
 	g_assert_cmpuint(s->steps[3].nvectors, ==, 1);
 	g_assert_cmpuint(s->steps[3].vectors[0], ==, 1);
 	g_assert_cmpuint(s->steps[6].ns, ==, 1000);
+	g_assert_true(s->steps[5].allow_abort);
+	g_assert_false(s->steps[4].allow_abort);
 	g_assert_cmpuint(s->steps[8].op, ==, OP_CHECK);
 	g_assert_cmpuint(s->steps[5].line, ==, 11);
 	g_assert_true(s->reach[TP_RETARGET_FAILED]);
@@ -775,8 +797,8 @@ static void test_schema_matches_loader(void)
 	                                  "items", "enum", NULL},
 	            CAT_VIOLATIONS);
 	/* every op appears in exactly one step form */
-	forms = (const char *const[]){"plainStep", "fireStep",    "cpuStep",
-	                              "faultStep", "advanceStep", NULL};
+	forms = (const char *const[]){"plainStep", "hibernateStep", "fireStep",        "cpuStep",
+	                              "faultStep", "advanceStep",   "setAffinityStep", NULL};
 	for (; *forms; forms++) {
 		json_object *op = schema_at(
 		    root, (const char *const[]){"$defs", *forms, "properties", "op", NULL});
