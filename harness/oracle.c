@@ -124,6 +124,9 @@ void oracle_check_delivery(struct oracle *o)
 	o->next_record = n;
 	g_array_set_size(o->watch, 0);
 	g_array_append_vals(o->watch, still->data, still->len);
+	/* judged for good, apart from those still watched: the host may free them */
+	hv_vm_fire_records_release(o->vm, n, (const unsigned *)(void *)o->watch->data,
+	                           o->watch->len);
 
 	for (unsigned d = 0; d < o->g->k.nbuses; d++) {
 		for (unsigned v = 0; v < GK_MAX_VECS; v++) {

@@ -1616,6 +1616,134 @@ static void test_power_off_in_flight(void)
 	host_fini(&h);
 }
 
+/* ---- fire records ---- */
+
+static unsigned delivered_count;
+
+static void count_delivery(void *ctx, unsigned vcpu, uint8_t vector)
+{
+	(void)ctx;
+	(void)vcpu;
+	(void)vector;
+	delivered_count++;
+}
+
+/* Entry v of the function: programmed with (address, data), unmasked or not. */
+static void program_entry(struct pcidev *d, unsigned v, uint64_t address, uint32_t data,
+                          bool masked)
+{
+	unsigned e = PCIDEV_TABLE_OFF + v * PCI_MSIX_ENTRY_SIZE;
+
+	pcidev_bar_write(d, e + PCI_MSIX_ENTRY_LOWER_ADDR, (uint32_t)address, 4);
+	pcidev_bar_write(d, e + PCI_MSIX_ENTRY_UPPER_ADDR, (uint32_t)(address >> 32), 4);
+	pcidev_bar_write(d, e + PCI_MSIX_ENTRY_DATA, data, 4);
+	pcidev_bar_write(d, e + PCI_MSIX_ENTRY_VECTOR_CTRL,
+	                 masked ? PCI_MSIX_ENTRY_CTRL_MASKBIT : 0, 4);
+}
+
+/* Records the reader released are gone for it; ids go on; the host still
+ * finishes the ones pending in the device or in flight. */
+static void test_fire_records_release(void)
+{
+	struct pci_create_int_response c;
+	const struct fire_record *r;
+	struct pcidev *d;
+	unsigned keep[] = {3};
+	struct host h;
+
+	host_setup(&h, 2, PCI_PROTOCOL_VERSION_1_4);
+	gabi_set_interrupt_entry(h.vm, count_delivery, NULL);
+	delivered_count = 0;
+	c = create_simple(&h, 0, 0x30, 1);
+	g_assert_cmphex((uint32_t)c.response.status, ==, STATUS_SUCCESS);
+	d = hv_vm_device(h.vm, 0);
+
+	/* 0: lost (MSI-X off) */
+	g_assert_cmpuint(hv_vm_fire(h.vm, 0, 0), ==, 0);
+	pcidev_cfg_write(d, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 2);
+	pcidev_cfg_write(d, PCIDEV_MSIX_CAP + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
+	program_entry(d, 0, c.int_desc.address, c.int_desc.data, false);
+	/* 1: in flight to vCPU 0; 2, 3: pending (entries 1 and 2 masked) */
+	g_assert_cmpuint(hv_vm_fire(h.vm, 0, 0), ==, 1);
+	g_assert_cmpuint(hv_vm_fire(h.vm, 0, 1), ==, 2);
+	g_assert_cmpuint(hv_vm_fire(h.vm, 0, 2), ==, 3);
+	g_assert_cmpint(hv_vm_fire_record(h.vm, 1)->outcome, ==, FIRE_OUT_IN_FLIGHT);
+	g_assert_cmpint(hv_vm_fire_record(h.vm, 2)->outcome, ==, FIRE_OUT_PENDING);
+
+	hv_vm_fire_records_release(h.vm, 4, keep, G_N_ELEMENTS(keep));
+	for (unsigned id = 0; id < 3; id++)
+		g_assert_null(hv_vm_fire_record(h.vm, id));
+	g_assert_nonnull(hv_vm_fire_record(h.vm, 3));
+	g_assert_null(hv_vm_fire_record(h.vm, 4)); /* not made yet */
+	g_assert_cmpuint(hv_vm_fire_count(h.vm), ==, 4);
+
+	/* the released fire in flight still arrives */
+	engine_run(h.e);
+	g_assert_cmpuint(delivered_count, ==, 1);
+	g_assert_cmpuint(engine_reached(h.e, REACH_INTERRUPT_DELIVERED), ==, 1);
+	/* unmasking entry 1 sends the released pending fire 2 (lost: no entry) */
+	program_entry(d, 1, c.int_desc.address, c.int_desc.data + 7, false);
+	g_assert_cmpuint(engine_reached(h.e, REACH_INTERRUPT_LOST), ==, 2);
+	g_assert_null(hv_vm_fire_record(h.vm, 2));
+
+	/* a new id after the released ones; the kept one stays readable */
+	g_assert_cmpuint(hv_vm_fire(h.vm, 0, 0), ==, 4);
+	g_assert_cmpint(hv_vm_fire_record(h.vm, 3)->outcome, ==, FIRE_OUT_PENDING);
+	g_assert_cmpint(hv_vm_fire_record(h.vm, 4)->outcome, ==, FIRE_OUT_IN_FLIGHT);
+
+	/* power-off loses the kept pending fire, with the reason */
+	gabi_power_off(h.vm);
+	r = hv_vm_fire_record(h.vm, 3);
+	g_assert_cmpint(r->outcome, ==, FIRE_OUT_LOST);
+	g_assert_nonnull(strstr(r->reason, "powered off while vector 2 was pending"));
+	engine_run(h.e);
+	g_assert_cmpint(hv_vm_fire_record(h.vm, 4)->outcome, ==, FIRE_OUT_LOST);
+	g_assert_cmpuint(delivered_count, ==, 1);
+
+	/* releasing again, below less than before, or with nothing new: no-ops */
+	hv_vm_fire_records_release(h.vm, 2, NULL, 0);
+	g_assert_nonnull(hv_vm_fire_record(h.vm, 3));
+	hv_vm_fire_records_release(h.vm, 100, NULL, 0);
+	for (unsigned id = 0; id < 6; id++)
+		g_assert_null(hv_vm_fire_record(h.vm, id));
+	g_assert_cmpuint(hv_vm_fire_count(h.vm), ==, 5);
+
+	/* clear forgets everything; ids go on */
+	g_assert_cmpuint(hv_vm_fire(h.vm, 0, 0), ==, 5);
+	hv_vm_fire_records_clear(h.vm);
+	g_assert_null(hv_vm_fire_record(h.vm, 5));
+	g_assert_cmpuint(hv_vm_fire(h.vm, 0, 0), ==, 6);
+	g_assert_nonnull(hv_vm_fire_record(h.vm, 6));
+	host_fini(&h);
+}
+
+/* Many releases, each keeping a few ids of different ages: every id reads
+ * back exactly while it is kept. */
+static void test_fire_records_release_many(void)
+{
+	struct host h;
+	unsigned keep[3] = {0};
+
+	host_setup(&h, 1, PCI_PROTOCOL_VERSION_1_4);
+	for (unsigned round = 0; round < 200; round++) {
+		unsigned first = hv_vm_fire_count(h.vm);
+		for (unsigned k = 0; k < 5; k++)
+			hv_vm_fire(h.vm, 0, k);
+		/* keep the second of this round and whatever the last round
+		 * kept, unless the round number says to let it go */
+		keep[round % 3] = first + 1;
+		hv_vm_fire_records_release(h.vm, hv_vm_fire_count(h.vm), keep, 3);
+		for (unsigned id = 0; id < hv_vm_fire_count(h.vm); id++) {
+			bool kept = id == keep[0] || id == keep[1] || id == keep[2];
+			const struct fire_record *r = hv_vm_fire_record(h.vm, id);
+			g_assert_true(kept == (r != NULL));
+			if (r)
+				g_assert_cmpuint(r->id, ==, id);
+		}
+	}
+	host_fini(&h);
+}
+
 /* ---- fault points ---- */
 
 static void test_fault_create_interrupt(void)
@@ -1887,6 +2015,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/host/hypercall/unknown-code", test_hypercall_unknown_code);
 	g_test_add_func("/host/power-off/clears-irtes", test_power_off_clears_irtes);
 	g_test_add_func("/host/power-off/in-flight", test_power_off_in_flight);
+	g_test_add_func("/host/fire-records/release", test_fire_records_release);
+	g_test_add_func("/host/fire-records/release-many", test_fire_records_release_many);
 	g_test_add_func("/host/fault/create-interrupt", test_fault_create_interrupt);
 	g_test_add_func("/host/fault/create-interrupt-phase", test_fault_create_interrupt_phase);
 	g_test_add_func("/host/fault/d0-entry", test_fault_d0_entry);

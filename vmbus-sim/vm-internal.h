@@ -45,7 +45,17 @@ struct hv_vm {
 	struct irte_table irte;
 	gabi_intr_fn intr;
 	void *intr_ctx;
-	GArray *fires; /* of struct fire_record */
+	/* Fire records: ids fires_base.. are in `fires` (index id - fires_base);
+	 * older ones still needed, by the reader or by the host (pending in
+	 * the device, in flight), are in `fires_old`, sorted by id. */
+	GArray *fires;     /* of struct fire_slot */
+	GArray *fires_old; /* of struct fire_slot */
+	unsigned fires_base;
+};
+
+struct fire_slot {
+	struct fire_record r;
+	bool released; /* the reader is done with it */
 };
 
 void vsp_init(struct hv_bus *b);

@@ -35,7 +35,8 @@ struct hv_vm *hv_vm_new(struct engine *e, struct faults *f, const struct hv_vm_c
 	vm->max_protocol = cfg->max_protocol ? cfg->max_protocol : PCI_PROTOCOL_VERSION_1_4;
 	vm->last_power_off = UINT64_MAX;
 	irte_init(&vm->irte);
-	vm->fires = g_array_new(FALSE, TRUE, sizeof(struct fire_record));
+	vm->fires = g_array_new(FALSE, TRUE, sizeof(struct fire_slot));
+	vm->fires_old = g_array_new(FALSE, TRUE, sizeof(struct fire_slot));
 	return vm;
 }
 
@@ -46,6 +47,7 @@ void hv_vm_free(struct hv_vm *vm)
 	for (unsigned i = 0; i < vm->nbuses; i++)
 		g_free(vm->bus[i]);
 	g_array_free(vm->fires, TRUE);
+	g_array_free(vm->fires_old, TRUE);
 	g_free(vm);
 }
 
@@ -105,9 +107,53 @@ uint64_t hv_vm_last_power_off(const struct hv_vm *vm)
 
 /* ---- fire records and delivery ---- */
 
+static unsigned next_fire_id(const struct hv_vm *vm)
+{
+	return vm->fires_base + vm->fires->len;
+}
+
+static struct fire_slot *slot(const struct hv_vm *vm, unsigned id)
+{
+	const GArray *old = vm->fires_old;
+	unsigned lo = 0, hi = old->len;
+
+	if (id >= vm->fires_base)
+		return id < next_fire_id(vm)
+		           ? &g_array_index(vm->fires, struct fire_slot, id - vm->fires_base)
+		           : NULL;
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+		struct fire_slot *s = &g_array_index(old, struct fire_slot, mid);
+		if (s->r.id == id)
+			return s;
+		if (s->r.id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* The host's own access: released records too, as long as they exist. */
 static struct fire_record *record(struct hv_vm *vm, int id)
 {
-	return id < 0 ? NULL : &g_array_index(vm->fires, struct fire_record, id);
+	struct fire_slot *s = id < 0 ? NULL : slot(vm, (unsigned)id);
+
+	return s ? &s->r : NULL;
+}
+
+/* A new record, with the next id. */
+static struct fire_record *record_new(struct hv_vm *vm, unsigned dev, unsigned vector,
+                                      enum fire_outcome outcome)
+{
+	struct fire_slot s = {.r = {.id = next_fire_id(vm),
+	                            .dev = dev,
+	                            .vector = vector,
+	                            .time = engine_now(vm->e),
+	                            .outcome = outcome}};
+
+	g_array_append_val(vm->fires, s);
+	return &g_array_index(vm->fires, struct fire_slot, vm->fires->len - 1).r;
 }
 
 static void lose(struct hv_vm *vm, struct fire_record *r, const char *fmt, ...)
@@ -174,16 +220,8 @@ static void device_message(void *ctx, struct pcidev *dev, uint64_t address, uint
 
 	(void)dev;
 	b->pending_fire[vector] = -1;
-	if (id < 0) {
-		/* A message nobody fired through hv_vm_fire: keep a record anyway. */
-		struct fire_record nr = {.id = vm->fires->len,
-		                         .dev = b->index,
-		                         .vector = vector,
-		                         .time = engine_now(vm->e)};
-		g_array_append_val(vm->fires, nr);
-		id = (int)nr.id;
-	}
-	r = record(vm, id);
+	/* A message nobody fired through hv_vm_fire: keep a record anyway. */
+	r = id < 0 ? record_new(vm, b->index, vector, FIRE_OUT_PENDING) : record(vm, id);
 	r->address = address;
 	r->data = data;
 	TRACE(vm->e, "iommu", "msi-write",
@@ -221,25 +259,20 @@ static void device_message(void *ctx, struct pcidev *dev, uint64_t address, uint
 unsigned hv_vm_fire(struct hv_vm *vm, unsigned dev, unsigned vector)
 {
 	struct hv_bus *b = vm->bus[dev];
-	struct fire_record nr = {.id = vm->fires->len,
-	                         .dev = dev,
-	                         .vector = vector,
-	                         .time = engine_now(vm->e),
-	                         .outcome = FIRE_OUT_LOST};
+	unsigned id = record_new(vm, dev, vector, FIRE_OUT_LOST)->id;
 	enum pcidev_fire_result res;
 	const char *why;
 
-	g_array_append_val(vm->fires, nr);
-	TRACE(vm->e, "device", "fire", "\"fire\":%u,\"dev\":%u,\"vector\":%u", nr.id, dev, vector);
+	TRACE(vm->e, "device", "fire", "\"fire\":%u,\"dev\":%u,\"vector\":%u", id, dev, vector);
 	if (!vm->powered) {
-		lose(vm, record(vm, (int)nr.id), "the VM is powered off");
-		return nr.id;
+		lose(vm, record(vm, (int)id), "the VM is powered off");
+		return id;
 	}
-	b->current_fire = (int)nr.id;
+	b->current_fire = (int)id;
 	res = pcidev_fire(&b->dev, vector, &why);
 	b->current_fire = -1;
 	if (res == FIRE_PENDING) {
-		struct fire_record *r = record(vm, (int)nr.id);
+		struct fire_record *r = record(vm, (int)id);
 		/* A second fire while pending merges into the first (one PBA bit). */
 		if (b->pending_fire[vector] >= 0) {
 			lose(vm, r,
@@ -248,28 +281,96 @@ unsigned hv_vm_fire(struct hv_vm *vm, unsigned dev, unsigned vector)
 		} else {
 			r->outcome = FIRE_OUT_PENDING;
 			g_strlcpy(r->reason, why, sizeof(r->reason));
-			b->pending_fire[vector] = (int)nr.id;
+			b->pending_fire[vector] = (int)id;
 			engine_reach(vm->e, REACH_FIRED_WHILE_MASKED);
 		}
 	} else if (res == FIRE_DROPPED) {
-		lose(vm, record(vm, (int)nr.id), "%s", why);
+		lose(vm, record(vm, (int)id), "%s", why);
 	}
-	return nr.id;
+	return id;
 }
 
 unsigned hv_vm_fire_count(const struct hv_vm *vm)
 {
-	return vm->fires->len;
+	return next_fire_id(vm);
 }
 
 const struct fire_record *hv_vm_fire_record(const struct hv_vm *vm, unsigned id)
 {
-	return id < vm->fires->len ? &g_array_index(vm->fires, struct fire_record, id) : NULL;
+	const struct fire_slot *s = slot(vm, id);
+
+	return s && !s->released ? &s->r : NULL;
+}
+
+/* The host still has a use for the record: it is in flight, or its vector's
+ * pending bit stands for it. */
+static bool host_holds(const struct hv_vm *vm, const struct fire_record *r)
+{
+	return r->outcome == FIRE_OUT_IN_FLIGHT ||
+	       (r->outcome == FIRE_OUT_PENDING && r->dev < vm->nbuses &&
+	        r->vector < PCIDEV_MAX_VECTORS &&
+	        vm->bus[r->dev]->pending_fire[r->vector] == (int)r->id);
+}
+
+static int cmp_unsigned(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool is_kept(const unsigned *keep, unsigned nkeep, unsigned id)
+{
+	return nkeep && bsearch(&id, keep, nkeep, sizeof(*keep), cmp_unsigned);
+}
+
+void hv_vm_fire_records_release(struct hv_vm *vm, unsigned below, const unsigned *keep_in,
+                                unsigned nkeep)
+{
+	unsigned kbuf[64], *keep = nkeep <= G_N_ELEMENTS(kbuf) ? kbuf : g_new(unsigned, nkeep);
+	GArray *old = vm->fires_old;
+	unsigned n = 0, done;
+
+	if (nkeep)
+		memcpy(keep, keep_in, nkeep * sizeof(*keep));
+	qsort(keep, nkeep, sizeof(*keep), cmp_unsigned);
+	below = MIN(below, next_fire_id(vm));
+	/* Records kept so far: release those no longer kept, drop those
+	 * nobody needs any more. */
+	for (unsigned i = 0; i < old->len; i++) {
+		struct fire_slot *s = &g_array_index(old, struct fire_slot, i);
+		if (s->r.id < below && !is_kept(keep, nkeep, s->r.id))
+			s->released = true;
+		if (s->released && !host_holds(vm, &s->r))
+			continue;
+		if (n != i)
+			g_array_index(old, struct fire_slot, n) = *s;
+		n++;
+	}
+	g_array_set_size(old, n);
+	/* The window below `below` leaves it: what is still needed moves to
+	 * the old records, in id order (all above the ones there). */
+	done = below > vm->fires_base ? below - vm->fires_base : 0;
+	for (unsigned i = 0; i < done; i++) {
+		struct fire_slot *s = &g_array_index(vm->fires, struct fire_slot, i);
+		if (!is_kept(keep, nkeep, s->r.id))
+			s->released = true;
+		if (!s->released || host_holds(vm, &s->r))
+			g_array_append_vals(old, s, 1);
+	}
+	if (done) {
+		g_array_remove_range(vm->fires, 0, done);
+		vm->fires_base += done;
+	}
+	if (keep != kbuf)
+		g_free(keep);
 }
 
 void hv_vm_fire_records_clear(struct hv_vm *vm)
 {
+	vm->fires_base = next_fire_id(vm);
 	g_array_set_size(vm->fires, 0);
+	g_array_set_size(vm->fires_old, 0);
 	for (unsigned i = 0; i < vm->nbuses; i++)
 		for (unsigned v = 0; v < PCIDEV_MAX_VECTORS; v++)
 			vm->bus[i]->pending_fire[v] = -1;
