@@ -1152,6 +1152,52 @@ static void test_trace_fields(void)
 	engine_free(e);
 }
 
+/* The trace's own formatter writes what printf writes, for the specifiers
+ * it knows and (through its fallback) for those it does not. */
+#define CHECK_FIELDS(...)                                                                          \
+	do {                                                                                       \
+		g_autofree char *want_ = g_strdup_printf(                                          \
+		    "{\"t\":0,\"task\":\"-\",\"comp\":\"c\",\"ev\":\"e\"," __VA_ARGS__);           \
+		g_autofree char *line_ = g_strconcat(want_, "}\n", NULL);                          \
+		size_t before_ = strlen(trace_contents(t));                                        \
+		TRACE(e, "c", "e", __VA_ARGS__);                                                   \
+		g_assert_cmpstr(trace_contents(t) + before_, ==, line_);                           \
+	} while (0)
+
+static void test_trace_formats(void)
+{
+	struct engine *e = engine_new(1);
+	struct trace *t = trace_new_memory();
+	const char *null_str = NULL;
+	char long_str[3000];
+
+	memset(long_str, 'a', sizeof(long_str) - 1);
+	long_str[sizeof(long_str) - 1] = 0;
+	engine_set_trace(e, t);
+	CHECK_FIELDS("\"u\":%u,\"u0\":%u,\"umax\":%u", 42u, 0u, UINT32_MAX);
+	CHECK_FIELDS("\"d\":%d,\"neg\":%d,\"min\":%d,\"i\":%i", 7, -7, INT32_MIN, 0);
+	CHECK_FIELDS("\"x\":\"%#x\",\"x0\":\"%#x\",\"X\":\"%#X\",\"h\":\"%x\"", 0xc0000059u, 0u,
+	             0xabcu, 0xdeadu);
+	CHECK_FIELDS("\"a\":\"%#" G_GINT64_MODIFIER "x\",\"b\":%" G_GUINT64_FORMAT
+	             ",\"c\":%" G_GINT64_FORMAT,
+	             (guint64)0xfee00000ull, G_MAXUINT64, G_MININT64);
+	CHECK_FIELDS("\"z\":%zu,\"lu\":%lu,\"llu\":%llu,\"hhu\":%hhu,\"hu\":%hu", (size_t)12,
+	             123456789012ul, 1ull << 63, 300u, 70000u);
+	CHECK_FIELDS("\"s\":\"%s\",\"empty\":\"%s\",\"c\":\"%c\",\"pct\":\"%%\"", "str", "", 'q');
+	CHECK_FIELDS("\"long\":\"%s\",\"n\":%u", long_str, 3u);
+	/* beyond the fast path: width, precision, flags */
+	CHECK_FIELDS("\"w\":\"%5u\",\"p\":\"%.2s\",\"z\":\"%08x\",\"m\":\"%-3d\"", 4u, "abc", 0x1fu,
+	             -1);
+	CHECK_FIELDS("\"after-fallback\":\"%s\",\"w\":%3u,\"long\":\"%s\"", "x", 1u, long_str);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-overflow"
+	CHECK_FIELDS("\"null\":\"%s\"", null_str);
+#pragma GCC diagnostic pop
+	engine_set_trace(e, NULL);
+	trace_free(t);
+	engine_free(e);
+}
+
 static void task_trace_in_task(void *arg)
 {
 	struct engine *e = arg;
@@ -1609,6 +1655,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/engine/fmt-time", test_fmt_time);
 	g_test_add_func("/engine/trace/deterministic", test_trace_deterministic);
 	g_test_add_func("/engine/trace/fields", test_trace_fields);
+	g_test_add_func("/engine/trace/formats", test_trace_formats);
 	g_test_add_func("/engine/trace/task-and-time", test_trace_task_and_time);
 	g_test_add_func("/engine/trace/off", test_trace_off);
 	g_test_add_func("/engine/trace/file", test_trace_file);
