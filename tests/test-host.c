@@ -1616,6 +1616,68 @@ static void test_power_off_in_flight(void)
 	host_fini(&h);
 }
 
+/* ---- the MMIO router ---- */
+
+static void set_bar(struct pcidev *d, uint64_t base, bool decode)
+{
+	pcidev_cfg_write(d, PCI_COMMAND, 0, 2);
+	pcidev_cfg_write(d, PCI_BASE_ADDRESS_0, (uint32_t)base, 4);
+	pcidev_cfg_write(d, PCI_BASE_ADDRESS_1, (uint32_t)(base >> 32), 4);
+	if (decode)
+		pcidev_cfg_write(d, PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
+}
+
+/* BARs are found wherever they are moved; an access must lie wholly inside
+ * one; where two ranges overlap the lower bus wins, window before BAR. */
+static void test_mmio_router(void)
+{
+	const uint64_t a = 0x2000000000ull, b = 0x2000100000ull;
+	const unsigned data0 = PCIDEV_TABLE_OFF + PCI_MSIX_ENTRY_DATA;
+	struct pcidev *d0, *d1;
+	struct host h;
+
+	host_init_n(&h, 1, PCI_PROTOCOL_VERSION_1_4, 2);
+	d0 = hv_vm_device(h.vm, 0);
+	d1 = hv_vm_device(h.vm, 1);
+	g_assert_cmphex(gabi_mmio_read(h.vm, a, 4), ==, 0xffffffff);
+	set_bar(d0, a, true);
+	set_bar(d1, b, true);
+	gabi_mmio_write(h.vm, a + data0, 0x1111, 4);
+	gabi_mmio_write(h.vm, b + data0, 0x2222, 4);
+	g_assert_cmphex(gabi_mmio_read(h.vm, a + data0, 4), ==, 0x1111);
+	g_assert_cmphex(gabi_mmio_read(h.vm, b + data0, 2), ==, 0x2222);
+	g_assert_cmphex(gabi_mmio_read(h.vm, b + data0, 1), ==, 0x22);
+	/* straddling the end of a BAR, or past it: nobody's */
+	g_assert_cmphex(gabi_mmio_read(h.vm, a + PCIDEV_BAR0_SIZE - 2, 4), ==, 0xffffffff);
+	g_assert_cmphex(gabi_mmio_read(h.vm, a + PCIDEV_BAR0_SIZE, 2), ==, 0xffff);
+	g_assert_cmphex(gabi_mmio_read(h.vm, a - 4, 4), ==, 0xffffffff);
+	g_assert_cmphex(gabi_mmio_read(h.vm, UINT64_MAX - 1, 4), ==, 0xffffffff);
+	/* swapped: each BAR follows its device */
+	set_bar(d0, b, true);
+	set_bar(d1, a, true);
+	g_assert_cmphex(gabi_mmio_read(h.vm, b + data0, 4), ==, 0x1111);
+	g_assert_cmphex(gabi_mmio_read(h.vm, a + data0, 4), ==, 0x2222);
+	/* overlapping (BARs align to their size): bus 0 wins, reads and writes */
+	set_bar(d1, b, true);
+	g_assert_cmphex(pcidev_bar0_base(d1), ==, b);
+	g_assert_cmphex(gabi_mmio_read(h.vm, b + data0, 4), ==, 0x1111);
+	gabi_mmio_write(h.vm, b + data0, 0x3333, 4);
+	g_assert_cmphex(gabi_mmio_read(h.vm, b + data0, 4), ==, 0x3333);
+	g_assert_cmphex(gabi_mmio_read(h.vm, b + PCIDEV_BAR0_SIZE, 4), ==, 0xffffffff);
+	set_bar(d1, a, true);
+	g_assert_cmphex(gabi_mmio_read(h.vm, a + data0, 4), ==, 0x2222);
+	/* memory decoding off: the BAR claims nothing */
+	set_bar(d1, a, false);
+	g_assert_cmphex(gabi_mmio_read(h.vm, a + data0, 4), ==, 0xffffffff);
+	set_bar(d1, a, true);
+	g_assert_cmphex(gabi_mmio_read(h.vm, a + data0, 4), ==, 0x2222);
+	/* power cycle: BARs reset, nothing decodes */
+	gabi_power_off(h.vm);
+	g_assert_cmphex(gabi_mmio_read(h.vm, a + data0, 4), ==, 0xffffffff);
+	g_assert_cmphex(gabi_mmio_read(h.vm, b + data0, 4), ==, 0xffffffff);
+	host_fini(&h);
+}
+
 /* ---- fire records ---- */
 
 static unsigned delivered_count;
@@ -2015,6 +2077,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/host/hypercall/unknown-code", test_hypercall_unknown_code);
 	g_test_add_func("/host/power-off/clears-irtes", test_power_off_clears_irtes);
 	g_test_add_func("/host/power-off/in-flight", test_power_off_in_flight);
+	g_test_add_func("/host/mmio-router", test_mmio_router);
 	g_test_add_func("/host/fire-records/release", test_fire_records_release);
 	g_test_add_func("/host/fire-records/release-many", test_fire_records_release_many);
 	g_test_add_func("/host/fault/create-interrupt", test_fault_create_interrupt);

@@ -36,13 +36,31 @@ void pcidev_init(struct pcidev *d, const struct pcidev_config *cfg, pcidev_msg_f
 	pcidev_reset(d);
 }
 
+static uint64_t decode_bar0(const struct pcidev *d);
+
+/* After anything that may move or hide the BAR. */
+static void update_decode(struct pcidev *d)
+{
+	uint64_t base = decode_bar0(d);
+
+	if (base != d->bar0_base) {
+		d->bar0_base = base;
+		if (d->decode_gen)
+			(*d->decode_gen)++;
+	}
+}
+
 void pcidev_reset(struct pcidev *d)
 {
 	uint8_t *c = d->config;
 
-	memset(d->config, 0, sizeof(d->config));
+	/* Only these bytes can be written after pcidev_init() zeroed the whole
+	 * function: the standard header (config writes stop at 256), the
+	 * MSI-X table and the PBA bits of its vectors. */
+	memset(d->config, 0, 256);
 	memset(d->wmask, 0, sizeof(d->wmask));
-	memset(d->bar0, 0, sizeof(d->bar0));
+	memset(d->bar0 + PCIDEV_TABLE_OFF, 0, d->msix_n * PCI_MSIX_ENTRY_SIZE);
+	memset(d->bar0 + PCIDEV_PBA_OFF, 0, (d->msix_n + 7) / 8);
 
 	wr(&c[PCI_VENDOR_ID], d->cfg.vendor_id, 2);
 	wr(&c[PCI_DEVICE_ID], d->cfg.device_id, 2);
@@ -91,6 +109,7 @@ void pcidev_reset(struct pcidev *d)
 	for (unsigned i = 0; i < d->msix_n; i++)
 		d->bar0[PCIDEV_TABLE_OFF + i * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL] =
 		    PCI_MSIX_ENTRY_CTRL_MASKBIT;
+	update_decode(d);
 }
 
 unsigned pcidev_pm_state(const struct pcidev *d)
@@ -240,10 +259,11 @@ void pcidev_cfg_write(struct pcidev *d, unsigned off, uint32_t val, unsigned siz
 	/* D3hot -> D0 resets a function without No_Soft_Reset. */
 	if (old_pm == 3 && pcidev_pm_state(d) == 0)
 		pcidev_reset(d);
+	update_decode(d);
 	deliver_unmasked_pending(d);
 }
 
-uint64_t pcidev_bar0_base(const struct pcidev *d)
+static uint64_t decode_bar0(const struct pcidev *d)
 {
 	if (!(pcidev_command(d) & PCI_COMMAND_MEMORY) || pcidev_pm_state(d) != 0)
 		return 0;

@@ -48,6 +48,8 @@ struct pcidev {
 	unsigned msix_n;
 	pcidev_msg_fn send;
 	void *send_ctx;
+	uint64_t bar0_base;   /* decoded, as pcidev_bar0_base() returns it */
+	uint64_t *decode_gen; /* if set, bumped whenever bar0_base changes */
 };
 
 enum pcidev_fire_result { FIRE_SENT, FIRE_PENDING, FIRE_DROPPED };
@@ -61,8 +63,12 @@ uint32_t pcidev_cfg_read(struct pcidev *d, unsigned off, unsigned size);
 void pcidev_cfg_write(struct pcidev *d, unsigned off, uint32_t val, unsigned size);
 
 /* The BAR's decoded base, or 0 if memory decoding is off or the device is
- * not in D0 (then the BAR claims no address). */
-uint64_t pcidev_bar0_base(const struct pcidev *d);
+ * not in D0 (then the BAR claims no address). Kept current by every config
+ * write and reset, so that the MMIO router can ask on every access. */
+static inline uint64_t pcidev_bar0_base(const struct pcidev *d)
+{
+	return d->bar0_base;
+}
 uint32_t pcidev_bar_read(struct pcidev *d, unsigned off, unsigned size);
 void pcidev_bar_write(struct pcidev *d, unsigned off, uint32_t val, unsigned size);
 

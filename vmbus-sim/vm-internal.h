@@ -32,6 +32,14 @@ struct hv_bus {
 	int current_fire;                     /* record being raised right now, or -1 */
 };
 
+/* One address range the MMIO router decodes: a bus's config window (while
+ * the bus is in D0) or its function's BAR (while decoded). */
+struct mmio_range {
+	uint64_t lo, hi; /* [lo, hi) */
+	struct hv_bus *b;
+	bool bar;
+};
+
 struct hv_vm {
 	struct engine *e;
 	struct faults *faults;
@@ -48,6 +56,13 @@ struct hv_vm {
 	/* Fire records: ids fires_base.. are in `fires` (index id - fires_base);
 	 * older ones still needed, by the reader or by the host (pending in
 	 * the device, in flight), are in `fires_old`, sorted by id. */
+	/* The MMIO decode: ranges sorted by address, rebuilt when mmio_gen has
+	 * moved on (a window or BAR appeared, moved or went away). */
+	uint64_t mmio_gen;
+	uint64_t mmio_built; /* the mmio_gen the ranges are for */
+	bool mmio_slow;      /* ranges overlap or wrap: decode bus by bus */
+	unsigned nranges;
+	struct mmio_range ranges[2 * HV_VM_MAX_BUSES];
 	GArray *fires;     /* of struct fire_slot */
 	GArray *fires_old; /* of struct fire_slot */
 	unsigned fires_base;
@@ -57,6 +72,12 @@ struct fire_slot {
 	struct fire_record r;
 	bool released; /* the reader is done with it */
 };
+
+/* A config window or BAR appeared, moved or went away. */
+static inline void hv_vm_mmio_changed(struct hv_vm *vm)
+{
+	vm->mmio_gen++;
+}
 
 void vsp_init(struct hv_bus *b);
 void vsp_reset(struct hv_bus *b);

@@ -34,6 +34,7 @@ struct hv_vm *hv_vm_new(struct engine *e, struct faults *f, const struct hv_vm_c
 	vm->nvcpus = CLAMP(cfg->vcpus, 1, HV_VM_MAX_VCPUS);
 	vm->max_protocol = cfg->max_protocol ? cfg->max_protocol : PCI_PROTOCOL_VERSION_1_4;
 	vm->last_power_off = UINT64_MAX;
+	vm->mmio_gen = 1; /* the (empty) ranges are for generation 0 */
 	irte_init(&vm->irte);
 	vm->fires = g_array_new(FALSE, TRUE, sizeof(struct fire_slot));
 	vm->fires_old = g_array_new(FALSE, TRUE, sizeof(struct fire_slot));
@@ -69,6 +70,8 @@ int hv_vm_add_device(struct hv_vm *vm, const struct pcidev_config *cfg)
 	b->device_id = ((uint64_t)g[5] << 24) | ((uint64_t)g[4] << 16) | ((uint64_t)g[7] << 8) |
 	               (g[6] & 0xf8) | 0 /* function 0 */;
 	pcidev_init(&b->dev, cfg, device_message, b);
+	b->dev.decode_gen = &vm->mmio_gen;
+	hv_vm_mmio_changed(vm);
 	vmbus_channel_init(&b->ch, vm->e, vm->faults, b->index, vsp_receive, vsp_channel_closed, b);
 	vsp_init(b);
 	for (unsigned i = 0; i < PCIDEV_MAX_VECTORS; i++)
@@ -501,10 +504,86 @@ uint64_t gabi_hypercall(struct hv_vm *vm, uint64_t control, const void *in, size
 	return hv_do_hypercall(vm, control, in, in_len, out, out_len);
 }
 
+/* ---- the MMIO router ---- */
+
+static void mmio_rebuild(struct hv_vm *vm)
+{
+	unsigned n = 0;
+
+	vm->mmio_slow = false;
+	for (unsigned i = 0; i < vm->nbuses; i++) {
+		struct hv_bus *b = vm->bus[i];
+		uint64_t base = pcidev_bar0_base(&b->dev);
+		struct mmio_range r[2];
+		unsigned k = 0;
+
+		if (b->vsp.d0)
+			r[k++] = (struct mmio_range){
+			    b->vsp.mmio_base, b->vsp.mmio_base + PCI_CONFIG_MMIO_LENGTH, b, false};
+		if (base)
+			r[k++] = (struct mmio_range){base, base + PCIDEV_BAR0_SIZE, b, true};
+		for (unsigned m = 0; m < k; m++) {
+			unsigned at = n++;
+			if (r[m].hi <= r[m].lo)
+				vm->mmio_slow = true; /* wraps around */
+			while (at > 0 && vm->ranges[at - 1].lo > r[m].lo) {
+				vm->ranges[at] = vm->ranges[at - 1];
+				at--;
+			}
+			vm->ranges[at] = r[m];
+		}
+	}
+	for (unsigned i = 1; i < n; i++)
+		if (vm->ranges[i].lo < vm->ranges[i - 1].hi)
+			vm->mmio_slow = true;
+	vm->nranges = n;
+	vm->mmio_built = vm->mmio_gen;
+}
+
+/* The range that claims [gpa, gpa + size), or NULL. *slow when the ranges
+ * cannot answer (they overlap, or the access wraps): then the caller asks
+ * bus by bus in order, window first, as the router always did. */
+static const struct mmio_range *mmio_decode(struct hv_vm *vm, uint64_t gpa, unsigned size,
+                                            bool *slow)
+{
+	unsigned lo = 0, hi;
+
+	if (vm->mmio_built != vm->mmio_gen)
+		mmio_rebuild(vm);
+	*slow = vm->mmio_slow || gpa + size < gpa;
+	if (*slow)
+		return NULL;
+	/* the last range starting at or below gpa */
+	hi = vm->nranges;
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+		if (vm->ranges[mid].lo <= gpa)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || gpa + size > vm->ranges[lo - 1].hi)
+		return NULL;
+	return &vm->ranges[lo - 1];
+}
+
+static uint32_t unclaimed(unsigned size)
+{
+	return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+}
+
 uint32_t gabi_mmio_read(struct hv_vm *vm, uint64_t gpa, unsigned size)
 {
+	bool slow;
+	const struct mmio_range *r = mmio_decode(vm, gpa, size, &slow);
 	uint32_t val;
 
+	if (r && r->bar)
+		return pcidev_bar_read(&r->b->dev, (unsigned)(gpa - r->lo), size);
+	if (r && vsp_mmio_read(r->b, gpa, size, &val))
+		return val;
+	if (!slow)
+		return unclaimed(size);
 	for (unsigned i = 0; i < vm->nbuses; i++) {
 		struct hv_bus *b = vm->bus[i];
 		uint64_t base;
@@ -514,11 +593,23 @@ uint32_t gabi_mmio_read(struct hv_vm *vm, uint64_t gpa, unsigned size)
 		if (base && gpa >= base && gpa + size <= base + PCIDEV_BAR0_SIZE)
 			return pcidev_bar_read(&b->dev, (unsigned)(gpa - base), size);
 	}
-	return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+	return unclaimed(size);
 }
 
 void gabi_mmio_write(struct hv_vm *vm, uint64_t gpa, uint32_t value, unsigned size)
 {
+	bool slow;
+	const struct mmio_range *r = mmio_decode(vm, gpa, size, &slow);
+
+	if (r && r->bar) {
+		/* Untrapped: the device sees the write, the hypervisor does not. */
+		pcidev_bar_write(&r->b->dev, (unsigned)(gpa - r->lo), value, size);
+		return;
+	}
+	if (r && vsp_mmio_write(r->b, gpa, value, size))
+		return;
+	if (!slow)
+		return;
 	for (unsigned i = 0; i < vm->nbuses; i++) {
 		struct hv_bus *b = vm->bus[i];
 		uint64_t base;
