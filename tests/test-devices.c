@@ -131,6 +131,73 @@ static void test_irte_block_aligned(void)
 	g_free(t);
 }
 
+/* After 2^32 handles the blocks may overlap old ones still in use: every
+ * entry stays reachable, the first created wins, as slot by slot. */
+static void test_irte_handles_wrap(void)
+{
+	struct irte_table *t = table_new();
+	struct irte *a, *b, *c, *d;
+
+	t->next_handle = UINT32_MAX - 5;
+	a = irte_create(t, 1, 0, 0x30, 4, 0); /* 0xfffffffc..0xffffffff */
+	g_assert_cmphex(a->data, ==, 0xfffffffcu);
+	b = irte_create(t, 1, 0, 0x31, 1, 0); /* wrapped: 0 */
+	g_assert_cmphex(b->data, ==, 0);
+	c = irte_create(t, 1, 0, 0x32, 1, 0);
+	g_assert_true(irte_lookup(t, 1, a->address, 0xfffffffdu) == a);
+	g_assert_true(irte_lookup(t, 1, b->address, 0) == b);
+	g_assert_true(irte_lookup(t, 1, c->address, 1) == c);
+	/* come round again to a's handles: the older entry is found first */
+	t->next_handle = 0xfffffffcu;
+	d = irte_create(t, 1, 0, 0x33, 1, 0);
+	g_assert_cmphex(d->data, ==, 0xfffffffcu);
+	g_assert_true(irte_lookup(t, 1, a->address, 0xfffffffcu) == a);
+	g_assert_true(irte_delete(t, 1, a->address, 0xfffffffcu));
+	g_assert_true(irte_lookup(t, 1, d->address, 0xfffffffcu) == d);
+	g_assert_null(irte_lookup(t, 1, d->address, 0xfffffffdu));
+	g_assert_true(irte_delete(t, 1, b->address, 0));
+	g_assert_true(irte_delete(t, 1, d->address, 0xfffffffcu));
+	g_assert_true(irte_lookup(t, 1, c->address, 1) == c);
+	g_assert_cmpuint(irte_count(t), ==, 1);
+	g_free(t);
+}
+
+/* Many entries created and deleted in a mixed order: each is found exactly
+ * while it exists, and freed slots are reused lowest first. */
+static void test_irte_many(void)
+{
+	struct irte_table *t = table_new();
+	struct irte *e[300] = {0};
+	uint32_t data[300];
+	unsigned lowest_free = 0;
+
+	for (unsigned round = 0; round < 3; round++) {
+		for (unsigned i = 0; i < 300; i++) {
+			if (e[i])
+				continue;
+			e[i] = irte_create(t, i % 3, i % 4, 0x30 + i % 0xc0, 1 + i % 3, 0);
+			g_assert_nonnull(e[i]);
+			data[i] = e[i]->data;
+			if (i == 0 && round > 0)
+				g_assert_cmpuint((unsigned)(e[i] - t->e), ==, lowest_free);
+		}
+		for (unsigned i = round; i < 300; i += 2 + round) {
+			g_assert_true(irte_delete(t, i % 3, e[i]->address, data[i]));
+			e[i] = NULL;
+		}
+		lowest_free = ~0u;
+		for (unsigned k = 0; k < IRTE_MAX && lowest_free == ~0u; k++)
+			if (!t->e[k].in_use)
+				lowest_free = k;
+		for (unsigned i = 0; i < 300; i++) {
+			uint64_t address = IRTE_ADDRESS_BASE | ((uint64_t)(i % 4) << 12);
+			for (unsigned k = 0; k < 1 + i % 3; k++)
+				g_assert_true(irte_lookup(t, i % 3, address, data[i] + k) == e[i]);
+		}
+	}
+	g_free(t);
+}
+
 static void test_irte_retarget(void)
 {
 	struct irte_table *t = table_new();
@@ -1087,6 +1154,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/irte/create-lookup", test_irte_create_lookup);
 	g_test_add_func("/irte/block", test_irte_block);
 	g_test_add_func("/irte/block-aligned", test_irte_block_aligned);
+	g_test_add_func("/irte/handles-wrap", test_irte_handles_wrap);
+	g_test_add_func("/irte/many", test_irte_many);
 	g_test_add_func("/irte/retarget", test_irte_retarget);
 	g_test_add_func("/irte/delete", test_irte_delete);
 	g_test_add_func("/irte/holes", test_irte_holes);
