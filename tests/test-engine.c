@@ -330,6 +330,63 @@ static void test_task_reap_reuse(void)
 	engine_free(e);
 }
 
+struct parked {
+	struct engine *e;
+	struct completion *c;
+	unsigned *woke;
+};
+
+static void task_parked(void *arg)
+{
+	struct parked *p = arg;
+
+	completion_wait(p->e, p->c, 0);
+	(*p->woke)++;
+}
+
+/* Stacks outlive their engine: the next engine's tasks run on them, each
+ * returning to its own scheduler, while another engine keeps tasks blocked
+ * in the middle of their functions on stacks of their own. */
+static void test_task_stacks_across_engines(void)
+{
+	GString *s = g_string_new("");
+	struct engine *kept = engine_new(3);
+	struct completion go;
+	struct parked p[6];
+	unsigned woke = 0;
+
+	completion_init(&go, "go");
+	for (unsigned round = 0; round < 6; round++) {
+		struct engine *e = engine_new(11 + round);
+		struct yielder a = {e, s, 'a', 3}, b = {e, s, 'b', 3};
+		struct completion never;
+		unsigned never_woke = 0;
+		struct parked blocked = {e, &never, &never_woke};
+
+		g_string_truncate(s, 0);
+		task_spawn(e, "a", task_yielder, &a);
+		task_spawn(e, "b", task_yielder, &b);
+		engine_run(e);
+		g_assert_cmpuint(s->len, ==, 6);
+		p[round] = (struct parked){kept, &go, &woke};
+		task_spawn(kept, "parked", task_parked, &p[round]);
+		engine_run(kept);
+		/* an engine freed with a task blocked: that stack is not reused */
+		completion_init(&never, "never");
+		if (round % 2)
+			task_spawn(e, "blocked", task_parked, &blocked);
+		engine_run(e);
+		engine_free(e);
+		g_assert_cmpuint(never_woke, ==, 0);
+	}
+	g_assert_cmpuint(woke, ==, 0);
+	complete(kept, &go);
+	engine_run(kept);
+	g_assert_cmpuint(woke, ==, 6);
+	engine_free(kept);
+	g_string_free(s, TRUE);
+}
+
 /* ---- completions ---- */
 
 struct waiter {
@@ -1629,6 +1686,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/engine/task/yield", test_task_yield);
 	g_test_add_func("/engine/task/yield-alone", test_task_yield_alone);
 	g_test_add_func("/engine/task/reap-reuse", test_task_reap_reuse);
+	g_test_add_func("/engine/task/stacks-across-engines", test_task_stacks_across_engines);
 	g_test_add_func("/engine/completion/wake", test_completion_wake);
 	g_test_add_func("/engine/completion/already-done", test_completion_already_done);
 	g_test_add_func("/engine/completion/timeout", test_completion_timeout);

@@ -2,6 +2,8 @@
 #include "coro.h"
 
 #include <errno.h>
+#include <glib.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -64,14 +66,16 @@ static void trampoline(int lo, int hi)
 		start_switch(&co->asan_fake_stack, main->stack_bottom, main->stack_size);
 		siglongjmp(*sa->back, 1);
 	}
-	/* Every later entry through coro_enter() lands here or in coro_yield(). */
+	/* Every later entry through coro_enter() lands here or in coro_yield().
+	 * The main context is read afresh each time: a finished coroutine may
+	 * be reset for another one (another engine) before it is entered. */
 	for (;;) {
-		finish_switch(co->asan_fake_stack, &main->stack_bottom, &main->stack_size);
+		finish_switch(co->asan_fake_stack, &co->main->stack_bottom, &co->main->stack_size);
 		co->fn(co->arg);
 		co->finished = 1;
-		start_switch(&co->asan_fake_stack, main->stack_bottom, main->stack_size);
+		start_switch(&co->asan_fake_stack, co->main->stack_bottom, co->main->stack_size);
 		if (!sigsetjmp(co->env, 0))
-			siglongjmp(main->env, 1);
+			siglongjmp(co->main->env, 1);
 	}
 }
 
@@ -114,6 +118,7 @@ int coro_init(struct coro *co, struct coro_main *main, size_t stack_size, void (
 	mprotect(mem, (size_t)page, PROT_NONE);
 	co->stack = (char *)mem + page;
 	co->stack_size = stack_size;
+	co->main = main;
 	co->fn = fn;
 	co->arg = arg;
 	co->finished = 0;
@@ -126,13 +131,12 @@ int coro_init(struct coro *co, struct coro_main *main, size_t stack_size, void (
 	 * a coroutine may be created inside another one, and starting it there
 	 * would tell AddressSanitizer that the creator's stack is the
 	 * scheduler's. */
-	(void)main;
 	return 0;
 }
 
 int coro_reset(struct coro *co, struct coro_main *main, void (*fn)(void *), void *arg)
 {
-	(void)main;
+	co->main = main;
 	co->fn = fn;
 	co->arg = arg;
 	co->finished = 0;
@@ -175,4 +179,52 @@ void coro_yield(struct coro_main *main, struct coro *co)
 		siglongjmp(main->env, 1);
 	}
 	finish_switch(co->asan_fake_stack, &main->stack_bottom, &main->stack_size);
+}
+
+/* ---- the process-wide pool ---- */
+
+#define CORO_POOL_MAX 32
+
+static GMutex pool_lock;
+static struct coro *pool[CORO_POOL_MAX];
+static unsigned pool_len;
+
+struct coro *coro_pool_get(struct coro_main *main, size_t stack_size, void (*fn)(void *), void *arg)
+{
+	struct coro *co = NULL;
+
+	g_mutex_lock(&pool_lock);
+	for (unsigned i = pool_len; i-- > 0;) {
+		if (pool[i]->stack_size >= stack_size) {
+			co = pool[i];
+			pool[i] = pool[--pool_len];
+			break;
+		}
+	}
+	g_mutex_unlock(&pool_lock);
+	if (co)
+		coro_reset(co, main, fn, arg);
+	return co;
+}
+
+void coro_pool_put(struct coro *co)
+{
+	bool kept = false;
+
+	/* One stopped in the middle of its function cannot run another. */
+	if (co->stack && (co->finished || !co->started)) {
+		co->main = NULL;
+		co->fn = NULL;
+		co->arg = NULL;
+		g_mutex_lock(&pool_lock);
+		if (pool_len < CORO_POOL_MAX) {
+			pool[pool_len++] = co;
+			kept = true;
+		}
+		g_mutex_unlock(&pool_lock);
+	}
+	if (!kept) {
+		coro_destroy(co);
+		g_free(co);
+	}
 }

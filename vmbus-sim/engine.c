@@ -54,7 +54,6 @@ struct engine {
 	GArray *heap; /* of struct event, a binary min-heap on (time, seq) */
 	GPtrArray *ready;
 	GPtrArray *tasks; /* in spawn order */
-	GPtrArray *coro_pool;
 	struct task *current;
 	struct coro_main main;
 	struct trace *trace;
@@ -114,10 +113,8 @@ static void violation_free(gpointer p)
 
 static void task_free(struct task *t)
 {
-	if (t->co) {
-		coro_destroy(t->co);
-		g_free(t->co);
-	}
+	if (t->co)
+		coro_pool_put(t->co); /* destroyed unless it can run another task */
 	g_free(t->name);
 	g_free(t);
 }
@@ -133,7 +130,6 @@ struct engine *engine_new(uint64_t seed)
 	e->heap = g_array_sized_new(FALSE, FALSE, sizeof(struct event), 64);
 	e->ready = g_ptr_array_new();
 	e->tasks = g_ptr_array_new();
-	e->coro_pool = g_ptr_array_new();
 	e->violations = g_ptr_array_new_with_free_func(violation_free);
 	e->violation_keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	return e;
@@ -154,12 +150,6 @@ void engine_free(struct engine *e)
 	}
 	for (guint i = 0; i < e->tasks->len; i++)
 		task_free(g_ptr_array_index(e->tasks, i));
-	for (guint i = 0; i < e->coro_pool->len; i++) {
-		struct coro *co = g_ptr_array_index(e->coro_pool, i);
-		coro_destroy(co);
-		g_free(co);
-	}
-	g_ptr_array_free(e->coro_pool, TRUE);
 	g_ptr_array_free(e->tasks, TRUE);
 	g_ptr_array_free(e->ready, TRUE);
 	g_array_free(e->heap, TRUE);
@@ -269,10 +259,8 @@ struct task *task_spawn(struct engine *e, const char *name, task_fn fn, void *ar
 	t->name = g_strdup(name);
 	t->fn = fn;
 	t->arg = arg;
-	if (e->coro_pool->len) {
-		t->co = g_ptr_array_steal_index(e->coro_pool, e->coro_pool->len - 1);
-		coro_reset(t->co, &e->main, task_trampoline, t);
-	} else {
+	t->co = coro_pool_get(&e->main, TASK_STACK_SIZE, task_trampoline, t);
+	if (!t->co) {
 		t->co = g_new0(struct coro, 1);
 		if (coro_init(t->co, &e->main, TASK_STACK_SIZE, task_trampoline, t) < 0)
 			g_error("cannot allocate a task stack for %s", name);
@@ -308,7 +296,7 @@ void task_reap(struct engine *e, struct task *t)
 	g_assert(t->state == TASK_DONE);
 	g_ptr_array_remove(e->tasks, t);
 	if (t->co) {
-		g_ptr_array_add(e->coro_pool, t->co);
+		coro_pool_put(t->co);
 		t->co = NULL;
 	}
 	/* a stale timeout may still be queued: it keeps the task until it pops */
