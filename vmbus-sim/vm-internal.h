@@ -40,6 +40,16 @@ struct mmio_range {
 	bool bar;
 };
 
+/* An interrupt on its way from the IOMMU to a vCPU. */
+struct delivery {
+	struct hv_vm *vm;
+	unsigned fire;
+	unsigned vcpu;
+	uint32_t vector;
+	uint64_t generation;
+	struct delivery *next_spare;
+};
+
 struct hv_vm {
 	struct engine *e;
 	struct faults *faults;
@@ -63,8 +73,9 @@ struct hv_vm {
 	bool mmio_slow;      /* ranges overlap or wrap: decode bus by bus */
 	unsigned nranges;
 	struct mmio_range ranges[2 * HV_VM_MAX_BUSES];
-	GArray *fires;     /* of struct fire_slot */
-	GArray *fires_old; /* of struct fire_slot */
+	struct delivery *spare_deliveries; /* delivered ones, for reuse */
+	GArray *fires;                     /* of struct fire_slot */
+	GArray *fires_old;                 /* of struct fire_slot */
 	unsigned fires_base;
 };
 

@@ -45,8 +45,15 @@ void hv_vm_free(struct hv_vm *vm)
 {
 	if (!vm)
 		return;
-	for (unsigned i = 0; i < vm->nbuses; i++)
+	for (unsigned i = 0; i < vm->nbuses; i++) {
+		vmbus_channel_fini(&vm->bus[i]->ch);
 		g_free(vm->bus[i]);
+	}
+	while (vm->spare_deliveries) {
+		struct delivery *d = vm->spare_deliveries;
+		vm->spare_deliveries = d->next_spare;
+		g_free(d);
+	}
 	g_array_free(vm->fires, TRUE);
 	g_array_free(vm->fires_old, TRUE);
 	g_free(vm);
@@ -176,14 +183,6 @@ static void lose(struct hv_vm *vm, struct fire_record *r, const char *fmt, ...)
 	      r->vector);
 }
 
-struct delivery {
-	struct hv_vm *vm;
-	unsigned fire;
-	unsigned vcpu;
-	uint32_t vector;
-	uint64_t generation;
-};
-
 static void deliver_interrupt(struct engine *e, void *arg)
 {
 	struct delivery *d = arg;
@@ -208,7 +207,8 @@ static void deliver_interrupt(struct engine *e, void *arg)
 				vm->intr(vm->intr_ctx, d->vcpu, (uint8_t)d->vector);
 		}
 	}
-	g_free(d);
+	d->next_spare = vm->spare_deliveries;
+	vm->spare_deliveries = d;
 }
 
 /* The device wrote (address, data): the IOMMU remaps it or drops it. */
@@ -254,8 +254,12 @@ static void device_message(void *ctx, struct pcidev *dev, uint64_t address, uint
 	r->outcome = FIRE_OUT_IN_FLIGHT;
 	r->vcpu = e->vcpu;
 	r->guest_vector = e->vector + (data - e->data);
-	struct delivery *d = g_new(struct delivery, 1);
-	*d = (struct delivery){vm, r->id, e->vcpu, r->guest_vector, vm->irte.generation};
+	struct delivery *d = vm->spare_deliveries;
+	if (d)
+		vm->spare_deliveries = d->next_spare;
+	else
+		d = g_new(struct delivery, 1);
+	*d = (struct delivery){vm, r->id, e->vcpu, r->guest_vector, vm->irte.generation, NULL};
 	engine_schedule(vm->e, IRQ_LATENCY_NS, deliver_interrupt, d);
 }
 
