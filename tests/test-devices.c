@@ -852,6 +852,43 @@ static void test_pcidev_function_mask(void)
 	g_free(d);
 }
 
+/* 64 vectors, some pending, some of those masked: clearing the function
+ * mask sends the pending unmasked ones once each, lowest first, through
+ * vector 63; the masked ones stay pending until their own mask goes. */
+static void test_pcidev_pending_64(void)
+{
+	struct pcidev_config cfg = default_cfg;
+	struct bus b;
+	struct pcidev *d;
+	static const unsigned fired[] = {63, 0, 7, 8, 31, 32, 40, 62};
+	static const unsigned sent[] = {0, 8, 31, 40, 62, 63}; /* 7, 32 stay masked */
+
+	cfg.msix_vectors = 64;
+	d = dev_new(&cfg, &b);
+	dev_enable(d);
+	msix_ctrl_write(d, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
+	for (unsigned i = 0; i < 64; i++) {
+		msix_program(d, i, 0xfee00000u, 0x4000 + i);
+		msix_set_mask(d, i, i == 7 || i == 32);
+	}
+	for (unsigned k = 0; k < G_N_ELEMENTS(fired); k++)
+		g_assert_cmpint(pcidev_fire(d, fired[k], NULL), ==, FIRE_PENDING);
+	g_assert_cmpuint(b.n, ==, 0);
+	msix_ctrl_write(d, PCI_MSIX_FLAGS_ENABLE);
+	g_assert_cmpuint(b.n, ==, G_N_ELEMENTS(sent));
+	for (unsigned k = 0; k < G_N_ELEMENTS(sent); k++) {
+		g_assert_cmpuint(b.m[k].vector, ==, sent[k]);
+		g_assert_false(pba_bit(d, sent[k]));
+	}
+	g_assert_true(pba_bit(d, 7));
+	g_assert_true(pba_bit(d, 32));
+	msix_set_mask(d, 32, false);
+	g_assert_cmpuint(b.n, ==, G_N_ELEMENTS(sent) + 1);
+	g_assert_cmpuint(b.m[b.n - 1].vector, ==, 32);
+	g_assert_true(pba_bit(d, 7));
+	g_free(d);
+}
+
 static void test_pcidev_fire_no_master(void)
 {
 	struct bus b;
@@ -1172,6 +1209,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/pcidev/fire-masked", test_pcidev_fire_masked);
 	g_test_add_func("/pcidev/pending-reprogrammed", test_pcidev_pending_reprogrammed);
 	g_test_add_func("/pcidev/function-mask", test_pcidev_function_mask);
+	g_test_add_func("/pcidev/pending-64", test_pcidev_pending_64);
 	g_test_add_func("/pcidev/fire-no-master", test_pcidev_fire_no_master);
 	g_test_add_func("/pcidev/fire-bad-vector", test_pcidev_fire_bad_vector);
 	g_test_add_func("/pcidev/fire-msix-disabled", test_pcidev_fire_msix_disabled);

@@ -166,6 +166,18 @@ bool pcidev_msix_pending(const struct pcidev *d, unsigned i)
 	return d->bar0[PCIDEV_PBA_OFF + i / 8] & (1u << (i % 8));
 }
 
+_Static_assert(PCIDEV_MAX_VECTORS <= 64, "the pending bits fit in a uint64_t");
+
+/* The pending bits of every vector. */
+static uint64_t pba_bits(const struct pcidev *d)
+{
+	uint64_t v = 0;
+
+	for (unsigned k = 0; k < (d->msix_n + 7) / 8; k++)
+		v |= (uint64_t)d->bar0[PCIDEV_PBA_OFF + k] << (8 * k);
+	return v;
+}
+
 static void set_pending(struct pcidev *d, unsigned i, bool on)
 {
 	uint8_t *b = &d->bar0[PCIDEV_PBA_OFF + i / 8];
@@ -214,15 +226,17 @@ static void deliver_unmasked_pending(struct pcidev *d)
 	if (!(pcidev_command(d) & PCI_COMMAND_MASTER))
 		return;
 	if (pcidev_msix_enabled(d) && !pcidev_msix_function_masked(d)) {
-		for (unsigned i = 0; i < d->msix_n; i++) {
+		/* Lowest pending vector first, visiting only pending ones: this
+		 * runs after every Vector Control write. */
+		for (uint64_t pend = pba_bits(d); pend;) {
+			unsigned i = (unsigned)__builtin_ctzll(pend);
 			bool masked;
-			if (!pcidev_msix_pending(d, i))
-				continue;
 			pcidev_msix_entry(d, i, NULL, NULL, &masked);
-			if (masked)
-				continue;
-			set_pending(d, i, false);
-			send_msix(d, i);
+			if (!masked) {
+				set_pending(d, i, false);
+				send_msix(d, i);
+			}
+			pend = i == 63 ? 0 : pba_bits(d) & (~UINT64_C(0) << (i + 1));
 		}
 	} else if (pcidev_msi_enabled(d)) {
 		uint32_t pend = rd(&d->config[PCIDEV_MSI_CAP + PCI_MSI_PENDING_64], 4);
