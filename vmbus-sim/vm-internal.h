@@ -73,9 +73,10 @@ struct hv_vm {
 	bool mmio_slow;      /* ranges overlap or wrap: decode bus by bus */
 	unsigned nranges;
 	struct mmio_range ranges[2 * HV_VM_MAX_BUSES];
-	struct delivery *spare_deliveries; /* delivered ones, for reuse */
-	GArray *fires;                     /* of struct fire_slot */
-	GArray *fires_old;                 /* of struct fire_slot */
+	const struct mmio_range *mmio_last; /* the one that answered last */
+	struct delivery *spare_deliveries;  /* delivered ones, for reuse */
+	GArray *fires;                      /* of struct fire_slot */
+	GArray *fires_old;                  /* of struct fire_slot */
 	unsigned fires_base;
 };
 

@@ -541,6 +541,7 @@ static void mmio_rebuild(struct hv_vm *vm)
 		if (vm->ranges[i].lo < vm->ranges[i - 1].hi)
 			vm->mmio_slow = true;
 	vm->nranges = n;
+	vm->mmio_last = NULL;
 	vm->mmio_built = vm->mmio_gen;
 }
 
@@ -550,13 +551,20 @@ static void mmio_rebuild(struct hv_vm *vm)
 static const struct mmio_range *mmio_decode(struct hv_vm *vm, uint64_t gpa, unsigned size,
                                             bool *slow)
 {
+	const struct mmio_range *last = vm->mmio_last;
 	unsigned lo = 0, hi;
 
-	if (vm->mmio_built != vm->mmio_gen)
+	if (vm->mmio_built != vm->mmio_gen) {
 		mmio_rebuild(vm);
+		last = NULL;
+	}
 	*slow = vm->mmio_slow || gpa + size < gpa;
 	if (*slow)
 		return NULL;
+	/* Accesses come in runs to one function (select the slot, then read):
+	 * the range that answered last is the first to ask. */
+	if (last && gpa >= last->lo && gpa + size <= last->hi)
+		return last;
 	/* the last range starting at or below gpa */
 	hi = vm->nranges;
 	while (lo < hi) {
@@ -568,7 +576,8 @@ static const struct mmio_range *mmio_decode(struct hv_vm *vm, uint64_t gpa, unsi
 	}
 	if (lo == 0 || gpa + size > vm->ranges[lo - 1].hi)
 		return NULL;
-	return &vm->ranges[lo - 1];
+	vm->mmio_last = &vm->ranges[lo - 1];
+	return vm->mmio_last;
 }
 
 static uint32_t unclaimed(unsigned size)
