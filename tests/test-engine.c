@@ -112,6 +112,70 @@ static void test_clock_same_time_fifo(void)
 	engine_free(e);
 }
 
+/* Events scheduled from events, at random delays with many ties: they run
+ * in order of time, then of scheduling, whatever shape the heap takes. */
+#define CHURN_MAX 5000
+
+struct churn;
+
+struct churn_ev {
+	struct churn *c;
+	unsigned id; /* scheduling order */
+	uint64_t due;
+};
+
+struct churn {
+	struct engine *e;
+	uint64_t rng;
+	struct churn_ev ev[CHURN_MAX];
+	unsigned scheduled;
+	GArray *ran; /* ids, in the order they ran */
+};
+
+static void ev_churn(struct engine *e, void *arg);
+
+static void churn_schedule(struct churn *c, uint64_t delay)
+{
+	struct churn_ev *v = &c->ev[c->scheduled];
+
+	*v = (struct churn_ev){c, c->scheduled++, engine_now(c->e) + delay};
+	engine_schedule(c->e, delay, ev_churn, v);
+}
+
+static void ev_churn(struct engine *e, void *arg)
+{
+	struct churn_ev *v = arg;
+	struct churn *c = v->c;
+
+	g_assert_cmpuint(engine_now(e), ==, v->due);
+	g_array_append_val(c->ran, v->id);
+	for (unsigned k = 0; k < 3 && c->scheduled < CHURN_MAX; k++) {
+		c->rng = c->rng * 6364136223846793005ull + 1442695040888963407ull;
+		churn_schedule(c, (c->rng >> 33) % 4 * 10); /* 0, 10, 20, 30: many ties */
+	}
+}
+
+static void test_clock_heap_churn(void)
+{
+	struct churn *c = g_new0(struct churn, 1);
+
+	c->e = engine_new(3);
+	c->rng = 42;
+	c->ran = g_array_new(FALSE, FALSE, sizeof(unsigned));
+	for (unsigned i = 0; i < 20; i++)
+		churn_schedule(c, i % 3 * 10);
+	engine_run(c->e);
+	g_assert_cmpuint(c->ran->len, ==, CHURN_MAX);
+	for (unsigned i = 1; i < c->ran->len; i++) {
+		const struct churn_ev *a = &c->ev[g_array_index(c->ran, unsigned, i - 1)];
+		const struct churn_ev *b = &c->ev[g_array_index(c->ran, unsigned, i)];
+		g_assert_true(a->due < b->due || (a->due == b->due && a->id < b->id));
+	}
+	g_array_free(c->ran, TRUE);
+	engine_free(c->e);
+	g_free(c);
+}
+
 /* An event scheduled from an event for "now" runs after the events already
  * queued for the same instant (it has a later seq). */
 struct nested {
@@ -1677,6 +1741,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/engine/clock/event-order", test_clock_event_order);
 	g_test_add_func("/engine/clock/same-time-fifo", test_clock_same_time_fifo);
+	g_test_add_func("/engine/clock/heap-churn", test_clock_heap_churn);
 	g_test_add_func("/engine/clock/nested-schedule", test_clock_nested_schedule);
 	g_test_add_func("/engine/clock/run-for", test_clock_run_for);
 	g_test_add_func("/engine/clock/run-for-huge", test_clock_run_for_huge);

@@ -51,7 +51,8 @@ struct engine {
 	uint64_t seed;
 	uint64_t rng[4];
 	uint64_t seq;
-	GArray *heap; /* of struct event, a binary min-heap on (time, seq) */
+	struct event *heap; /* a binary min-heap on (time, seq) */
+	unsigned nheap, heap_cap;
 	GPtrArray *ready;
 	GPtrArray *tasks; /* in spawn order */
 	struct task *current;
@@ -127,7 +128,8 @@ struct engine *engine_new(uint64_t seed)
 	e->seed = seed;
 	for (int i = 0; i < 4; i++)
 		e->rng[i] = splitmix64(&x);
-	e->heap = g_array_sized_new(FALSE, FALSE, sizeof(struct event), 64);
+	e->heap_cap = 64;
+	e->heap = g_new(struct event, e->heap_cap);
 	e->ready = g_ptr_array_new();
 	e->tasks = g_ptr_array_new();
 	e->violations = g_ptr_array_new_with_free_func(violation_free);
@@ -143,8 +145,8 @@ void engine_free(struct engine *e)
 	if (!e)
 		return;
 	/* reaped tasks live on only through their queued timer events */
-	for (guint i = 0; i < e->heap->len; i++) {
-		struct event *ev = &g_array_index(e->heap, struct event, i);
+	for (unsigned i = 0; i < e->nheap; i++) {
+		struct event *ev = &e->heap[i];
 		if (ev->tfn == wake_timer)
 			timer_put(ev->arg);
 	}
@@ -152,7 +154,7 @@ void engine_free(struct engine *e)
 		task_free(g_ptr_array_index(e->tasks, i));
 	g_ptr_array_free(e->tasks, TRUE);
 	g_ptr_array_free(e->ready, TRUE);
-	g_array_free(e->heap, TRUE);
+	g_free(e->heap);
 	g_ptr_array_free(e->violations, TRUE);
 	g_hash_table_destroy(e->violation_keys);
 	g_free(e);
@@ -185,62 +187,60 @@ static bool ev_before(const struct event *a, const struct event *b)
 	return a->time < b->time || (a->time == b->time && a->seq < b->seq);
 }
 
-static void heap_push(struct engine *e, struct event ev)
+/* Sifts up through a hole, never swapping; a new event has the highest
+ * sequence number, so it goes before exactly the events of later times. */
+static void heap_push(struct engine *e, uint64_t time, event_fn fn, tagged_fn tfn, void *arg,
+                      uint64_t tag)
 {
+	unsigned i = e->nheap++;
 	struct event *h;
-	guint i;
 
-	g_array_append_val(e->heap, ev);
-	h = (struct event *)(void *)e->heap->data;
-	i = e->heap->len - 1;
+	if (e->nheap > e->heap_cap) {
+		e->heap_cap *= 2;
+		e->heap = g_renew(struct event, e->heap, e->heap_cap);
+	}
+	h = e->heap;
 	while (i > 0) {
-		guint p = (i - 1) / 2;
-		if (!ev_before(&h[i], &h[p]))
+		unsigned p = (i - 1) / 2;
+		if (h[p].time <= time)
 			break;
-		struct event tmp = h[i];
 		h[i] = h[p];
-		h[p] = tmp;
 		i = p;
 	}
+	h[i] = (struct event){
+	    .time = time, .seq = e->seq++, .fn = fn, .tfn = tfn, .arg = arg, .tag = tag};
 }
 
-static struct event heap_pop(struct engine *e)
+static void heap_pop(struct engine *e, struct event *top)
 {
-	struct event *h = (struct event *)(void *)e->heap->data;
-	struct event top = h[0];
-	guint n = e->heap->len - 1, i = 0;
+	struct event *h = e->heap;
+	unsigned n = --e->nheap, i = 0;
+	const struct event *last = &h[n];
 
-	h[0] = h[n];
-	g_array_set_size(e->heap, n);
-	h = (struct event *)(void *)e->heap->data;
+	*top = h[0];
 	for (;;) {
-		guint l = 2 * i + 1, r = l + 1, m = i;
-		if (l < n && ev_before(&h[l], &h[m]))
-			m = l;
-		if (r < n && ev_before(&h[r], &h[m]))
-			m = r;
-		if (m == i)
+		unsigned c = 2 * i + 1;
+		if (c >= n)
 			break;
-		struct event tmp = h[i];
-		h[i] = h[m];
-		h[m] = tmp;
-		i = m;
+		if (c + 1 < n && ev_before(&h[c + 1], &h[c]))
+			c++;
+		if (!ev_before(&h[c], last))
+			break;
+		h[i] = h[c];
+		i = c;
 	}
-	return top;
+	h[i] = *last;
 }
 
 void engine_schedule(struct engine *e, uint64_t delay_ns, event_fn fn, void *arg)
 {
-	struct event ev = {.time = e->now + delay_ns, .seq = e->seq++, .fn = fn, .arg = arg};
-	heap_push(e, ev);
+	heap_push(e, e->now + delay_ns, fn, NULL, arg, 0);
 }
 
 static void schedule_tagged(struct engine *e, uint64_t delay_ns, tagged_fn fn, void *arg,
                             uint64_t tag)
 {
-	struct event ev = {
-	    .time = e->now + delay_ns, .seq = e->seq++, .tfn = fn, .arg = arg, .tag = tag};
-	heap_push(e, ev);
+	heap_push(e, e->now + delay_ns, NULL, fn, arg, tag);
 }
 
 /* ---- tasks ---- */
@@ -519,11 +519,10 @@ void engine_run_for(struct engine *e, uint64_t ns)
 			run_task(e, t);
 			continue;
 		}
-		if (!e->heap->len)
+		if (!e->nheap || e->heap[0].time > limit)
 			break;
-		if (((struct event *)(void *)e->heap->data)[0].time > limit)
-			break;
-		struct event ev = heap_pop(e);
+		struct event ev;
+		heap_pop(e, &ev);
 		/* A timeout whose wait already ended is not an event: it must
 		 * not move the clock. */
 		if (ev.tfn == wake_timer) {
