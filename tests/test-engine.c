@@ -1306,6 +1306,18 @@ static void test_trace_formats(void)
 	             123456789012ul, 1ull << 63, 300u, 70000u);
 	CHECK_FIELDS("\"s\":\"%s\",\"empty\":\"%s\",\"c\":\"%c\",\"pct\":\"%%\"", "str", "", 'q');
 	CHECK_FIELDS("\"long\":\"%s\",\"n\":%u", long_str, 3u);
+	CHECK_FIELDS("\"a\":%u,\"b\":%u,\"c\":%u,\"d\":%u,\"e\":%u,\"f\":%u", 0u, 9u, 10u, 99u,
+	             100u, UINT32_MAX);
+	CHECK_FIELDS("\"a\":%" G_GUINT64_FORMAT ",\"b\":%" G_GUINT64_FORMAT
+	             ",\"c\":%" G_GUINT64_FORMAT ",\"d\":%" G_GUINT64_FORMAT,
+	             (guint64)UINT32_MAX + 1, (guint64)1000000007, (guint64)12345678901234ull,
+	             (guint64)10000000000000000000ull);
+#define X16  "xxxxxxxxxxxxxxxx"
+#define X256 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16
+	CHECK_FIELDS("\"lit\":\"" X256 X256 X256 X256 X256 "\",\"n\":%u,\"s\":\"%s\"", 5u,
+	             long_str);
+#undef X256
+#undef X16
 	/* beyond the fast path: width, precision, flags */
 	CHECK_FIELDS("\"w\":\"%5u\",\"p\":\"%.2s\",\"z\":\"%08x\",\"m\":\"%-3d\"", 4u, "abc", 0x1fu,
 	             -1);

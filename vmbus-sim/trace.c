@@ -18,7 +18,7 @@ static struct trace *trace_new(void)
 {
 	struct trace *t = g_new0(struct trace, 1);
 
-	t->cap = 512;
+	t->cap = 1024;
 	t->buf = g_malloc(t->cap);
 	return t;
 }
@@ -78,13 +78,42 @@ static inline void put_str(struct trace *t, const char *s)
 	put(t, s, strlen(s));
 }
 
+static const char digit_pairs[201] = "00010203040506070809"
+                                     "10111213141516171819"
+                                     "20212223242526272829"
+                                     "30313233343536373839"
+                                     "40414243444546474849"
+                                     "50515253545556575859"
+                                     "60616263646566676869"
+                                     "70717273747576777879"
+                                     "80818283848586878889"
+                                     "90919293949596979899";
+
+/* Two digits per division, and 32-bit divisions once the value fits. */
 static void put_u64(struct trace *t, uint64_t v)
 {
 	char tmp[20], *p = tmp + sizeof(tmp);
+	uint32_t w;
 
-	do
-		*--p = (char)('0' + v % 10);
-	while (v /= 10);
+	while (v > UINT32_MAX) {
+		unsigned r = (unsigned)(v % 100);
+		v /= 100;
+		p -= 2;
+		memcpy(p, &digit_pairs[2 * r], 2);
+	}
+	w = (uint32_t)v;
+	while (w >= 100) {
+		unsigned r = w % 100;
+		w /= 100;
+		p -= 2;
+		memcpy(p, &digit_pairs[2 * r], 2);
+	}
+	if (w >= 10) {
+		p -= 2;
+		memcpy(p, &digit_pairs[2 * w], 2);
+	} else {
+		*--p = (char)('0' + w);
+	}
 	put(t, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
@@ -162,13 +191,14 @@ static bool format_fields(struct trace *t, const char *fmt, va_list *ap)
 {
 	for (const char *p = fmt;;) {
 		const char *pct = strchr(p, '%');
-		enum len_mod m = LEN_NONE;
-		bool alt = false;
 
 		if (!pct) {
 			put_str(t, p);
 			return true;
 		}
+		enum len_mod m = LEN_NONE;
+		bool alt = false;
+
 		put(t, p, (size_t)(pct - p));
 		p = pct + 1;
 		if (*p == '#') {
