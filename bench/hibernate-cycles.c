@@ -35,6 +35,7 @@
  * device added since the previous point (constant if cost is linear).
  */
 #include "harness/runner.h"
+#include "vmbus-sim/trace.h"
 #include "vmbus-sim/vpci-proto.h"
 
 #include <errno.h>
@@ -134,6 +135,7 @@ static double run_mode(const struct config *c, enum mode m, unsigned *violations
 {
 	struct scenario *s = build(c, m == MODE_MIGRATING);
 	FILE *devnull = NULL;
+	char *devnull_buf = NULL;
 	double best = -1;
 
 	if (!s) {
@@ -147,6 +149,9 @@ static double run_mode(const struct config *c, enum mode m, unsigned *violations
 			perror("hibernate-cycles: /dev/null");
 			exit(1);
 		}
+		/* as hvpci-sim run --trace buffers its file */
+		devnull_buf = g_malloc(TRACE_FILE_BUFFER);
+		setvbuf(devnull, devnull_buf, _IOFBF, TRACE_FILE_BUFFER);
 	}
 	for (unsigned i = 0; i < c->repeat; i++) {
 		double t = run_once(s, devnull, violations);
@@ -155,6 +160,7 @@ static double run_mode(const struct config *c, enum mode m, unsigned *violations
 	}
 	if (devnull)
 		fclose(devnull);
+	g_free(devnull_buf);
 	scenario_free(s);
 	return best;
 }

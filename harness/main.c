@@ -9,6 +9,7 @@
 #include "catalog.h"
 #include "scenario.h"
 #include "violations.h"
+#include "vmbus-sim/trace.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -86,6 +87,7 @@ static int cmd_run(int argc, char **argv)
 	    g_ptr_array_new_with_free_func((GDestroyNotify)run_result_free);
 	struct run_options opt = {0};
 	g_autofree char *tmp_trace = NULL;
+	g_autofree char *trace_buf = NULL; /* the trace file's buffer: freed after fclose */
 	int fmt, ret = 0;
 	bool use_color;
 	GOptionEntry entries[] = {
@@ -177,6 +179,8 @@ static int cmd_run(int argc, char **argv)
 			        g_strerror(errno));
 			return EXIT_USAGE;
 		}
+		trace_buf = g_malloc(TRACE_FILE_BUFFER);
+		setvbuf(opt.trace, trace_buf, _IOFBF, TRACE_FILE_BUFFER);
 	}
 	for (guint i = 0; i < scenarios->len; i++) {
 		struct run_result *r = run_scenario(g_ptr_array_index(scenarios, i), &opt);
