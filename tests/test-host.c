@@ -1361,6 +1361,51 @@ static void test_retarget_vp_set(void)
 	}
 }
 
+/* Banks are read in valid_bank_mask order, one word each: bank 0's VPs
+ * count, VPs of higher banks (64 and up) do not exist in this VM. */
+static void test_retarget_vp_set_banks(void)
+{
+	struct pci_create_int_response c;
+	union retarget_page p;
+	struct host h;
+
+	host_setup(&h, 8, PCI_PROTOCOL_VERSION_1_4);
+	for (unsigned v = 1; v < 8; v++)
+		gabi_vcpu_set_online(h.vm, v, true);
+	c = create_simple(&h, 0, 0x30, 1);
+	/* banks 0 and 1: the first VP of bank 0 */
+	retarget_fill(&h, &p, 0, &c.int_desc, 0x41);
+	p.r.int_target.flags = HV_DEVICE_INTERRUPT_TARGET_PROCESSOR_SET;
+	p.r.int_target.vp_set.format = HV_GENERIC_SET_SPARSE_4K;
+	p.r.int_target.vp_set.valid_bank_mask = 0x3;
+	p.r.int_target.vp_set.bank_contents[0] = (1ull << 4) | (1ull << 6);
+	p.r.int_target.vp_set.bank_contents[1] = 1;
+	g_assert_cmphex(gabi_hypercall(h.vm, RETARGET_CONTROL(3), &p, sizeof(p), NULL, 0), ==,
+	                HV_STATUS_SUCCESS);
+	check_irte(&h, &c.int_desc, 4, 0x41);
+	/* banks 1 and 3 only: VPs 64 and 192 are beyond the VM's 8 */
+	retarget_fill(&h, &p, 0, &c.int_desc, 0x42);
+	p.r.int_target.flags = HV_DEVICE_INTERRUPT_TARGET_PROCESSOR_SET;
+	p.r.int_target.vp_set.format = HV_GENERIC_SET_SPARSE_4K;
+	p.r.int_target.vp_set.valid_bank_mask = 0xa;
+	p.r.int_target.vp_set.bank_contents[0] = ~0ull;
+	p.r.int_target.vp_set.bank_contents[1] = ~0ull;
+	g_assert_cmphex(gabi_hypercall(h.vm, RETARGET_CONTROL(3), &p, sizeof(p), NULL, 0), ==,
+	                HV_STATUS_INVALID_PARAMETER);
+	check_irte(&h, &c.int_desc, 4, 0x41);
+	/* bank 0 with its top VP and bank 2: VP 63 is not in the VM either */
+	retarget_fill(&h, &p, 0, &c.int_desc, 0x43);
+	p.r.int_target.flags = HV_DEVICE_INTERRUPT_TARGET_PROCESSOR_SET;
+	p.r.int_target.vp_set.format = HV_GENERIC_SET_SPARSE_4K;
+	p.r.int_target.vp_set.valid_bank_mask = 0x5;
+	p.r.int_target.vp_set.bank_contents[0] = (1ull << 63) | (1ull << 7);
+	p.r.int_target.vp_set.bank_contents[1] = 1;
+	g_assert_cmphex(gabi_hypercall(h.vm, RETARGET_CONTROL(3), &p, sizeof(p), NULL, 0), ==,
+	                HV_STATUS_SUCCESS);
+	check_irte(&h, &c.int_desc, 7, 0x43);
+	host_fini(&h);
+}
+
 static void test_retarget_invalid_parameter(void)
 {
 	for (unsigned i = 0; i < G_N_ELEMENTS(all_versions); i++) {
@@ -2071,6 +2116,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/host/close-drops-in-flight", test_close_drops_in_flight);
 	g_test_add_func("/host/retarget/vp-mask", test_retarget_vp_mask);
 	g_test_add_func("/host/retarget/vp-set", test_retarget_vp_set);
+	g_test_add_func("/host/retarget/vp-set-banks", test_retarget_vp_set_banks);
 	g_test_add_func("/host/retarget/invalid-parameter", test_retarget_invalid_parameter);
 	g_test_add_func("/host/retarget/other-device", test_retarget_other_device);
 	g_test_add_func("/host/retarget/bad-input", test_retarget_bad_input);
