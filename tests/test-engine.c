@@ -394,6 +394,37 @@ static void test_task_reap_reuse(void)
 	engine_free(e);
 }
 
+static void task_nothing(void *arg)
+{
+	(void)arg;
+}
+
+/* Names of any length survive reuse of the task behind them. */
+static void test_task_names(void)
+{
+	struct engine *e = engine_new(2);
+	static const char *const names[] = {
+	    "", "a", "exactly-thirty-one-bytes-long-x", "exactly-thirty-two-bytes-long-xx",
+	    "a name well beyond any inline buffer a task might have"};
+
+	for (unsigned round = 0; round < 3; round++) {
+		struct task *t[G_N_ELEMENTS(names)];
+		for (unsigned i = 0; i < G_N_ELEMENTS(names); i++) {
+			g_autofree char *copy = g_strdup(names[i]);
+			t[i] = task_spawn(e, copy, task_nothing, NULL);
+		}
+		for (unsigned i = 0; i < G_N_ELEMENTS(names); i++)
+			g_assert_cmpstr(task_name(t[i]), ==, names[i]);
+		engine_run(e);
+		for (unsigned i = 0; i < G_N_ELEMENTS(names); i++) {
+			g_assert_true(task_done(t[i]));
+			g_assert_cmpstr(task_name(t[i]), ==, names[i]);
+			task_reap(e, t[i]);
+		}
+	}
+	engine_free(e);
+}
+
 struct parked {
 	struct engine *e;
 	struct completion *c;
@@ -1763,6 +1794,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/engine/task/yield", test_task_yield);
 	g_test_add_func("/engine/task/yield-alone", test_task_yield_alone);
 	g_test_add_func("/engine/task/reap-reuse", test_task_reap_reuse);
+	g_test_add_func("/engine/task/names", test_task_names);
 	g_test_add_func("/engine/task/stacks-across-engines", test_task_stacks_across_engines);
 	g_test_add_func("/engine/completion/wake", test_completion_wake);
 	g_test_add_func("/engine/completion/already-done", test_completion_already_done);

@@ -18,9 +18,14 @@
 
 enum task_state { TASK_READY, TASK_RUNNING, TASK_BLOCKED, TASK_DONE };
 
+#define TASK_NAME_INLINE 32 /* names this long or shorter need no allocation */
+#define SPARE_TASKS      16 /* finished tasks kept for the next spawn */
+#define SPARE_COROS      8  /* and their coroutines, before the process pool */
+
 struct task {
 	struct engine *e;
-	char *name;
+	char *name; /* name_buf, or allocated if longer */
+	char name_buf[TASK_NAME_INLINE];
 	struct coro *co;
 	task_fn fn;
 	void *arg;
@@ -53,8 +58,13 @@ struct engine {
 	uint64_t seq;
 	struct event *heap; /* a binary min-heap on (time, seq) */
 	unsigned nheap, heap_cap;
-	GPtrArray *ready;
-	GPtrArray *tasks; /* in spawn order */
+	struct task **ready; /* in the order they became ready */
+	unsigned nready, ready_cap;
+	GPtrArray *tasks;         /* in spawn order */
+	struct task *spare_tasks; /* freed tasks, linked by next_waiter */
+	unsigned nspare_tasks;
+	struct coro *spare_coros[SPARE_COROS]; /* finished, ready for a new task */
+	unsigned nspare_coros;
 	struct task *current;
 	struct coro_main main;
 	struct trace *trace;
@@ -116,8 +126,44 @@ static void task_free(struct task *t)
 {
 	if (t->co)
 		coro_pool_put(t->co); /* destroyed unless it can run another task */
-	g_free(t->name);
+	if (t->name != t->name_buf)
+		g_free(t->name);
 	g_free(t);
+}
+
+/* A task nothing refers to any more: kept for the next spawn. */
+static void task_release(struct engine *e, struct task *t)
+{
+	if (e->nspare_tasks >= SPARE_TASKS) {
+		task_free(t);
+		return;
+	}
+	if (t->co)
+		coro_pool_put(t->co);
+	if (t->name != t->name_buf)
+		g_free(t->name);
+	t->next_waiter = e->spare_tasks;
+	e->spare_tasks = t;
+	e->nspare_tasks++;
+}
+
+static void ready_add(struct engine *e, struct task *t)
+{
+	if (e->nready == e->ready_cap) {
+		e->ready_cap = e->ready_cap ? 2 * e->ready_cap : 16;
+		e->ready = g_renew(struct task *, e->ready, e->ready_cap);
+	}
+	e->ready[e->nready++] = t;
+}
+
+/* Removes ready[i], keeping the others in order. */
+static struct task *ready_take(struct engine *e, unsigned i)
+{
+	struct task *t = e->ready[i];
+
+	memmove(&e->ready[i], &e->ready[i + 1], (e->nready - i - 1) * sizeof(e->ready[0]));
+	e->nready--;
+	return t;
 }
 
 struct engine *engine_new(uint64_t seed)
@@ -130,7 +176,6 @@ struct engine *engine_new(uint64_t seed)
 		e->rng[i] = splitmix64(&x);
 	e->heap_cap = 64;
 	e->heap = g_new(struct event, e->heap_cap);
-	e->ready = g_ptr_array_new();
 	e->tasks = g_ptr_array_new();
 	e->violations = g_ptr_array_new_with_free_func(violation_free);
 	e->violation_keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -138,7 +183,7 @@ struct engine *engine_new(uint64_t seed)
 }
 
 static void wake_timer(struct engine *e, void *arg, uint64_t gen);
-static void timer_put(struct task *t);
+static void timer_put(struct engine *e, struct task *t);
 
 void engine_free(struct engine *e)
 {
@@ -148,12 +193,19 @@ void engine_free(struct engine *e)
 	for (unsigned i = 0; i < e->nheap; i++) {
 		struct event *ev = &e->heap[i];
 		if (ev->tfn == wake_timer)
-			timer_put(ev->arg);
+			timer_put(e, ev->arg);
 	}
 	for (guint i = 0; i < e->tasks->len; i++)
 		task_free(g_ptr_array_index(e->tasks, i));
+	while (e->spare_tasks) {
+		struct task *t = e->spare_tasks;
+		e->spare_tasks = t->next_waiter;
+		g_free(t);
+	}
+	for (unsigned i = 0; i < e->nspare_coros; i++)
+		coro_pool_put(e->spare_coros[i]);
 	g_ptr_array_free(e->tasks, TRUE);
-	g_ptr_array_free(e->ready, TRUE);
+	g_free(e->ready);
 	g_free(e->heap);
 	g_ptr_array_free(e->violations, TRUE);
 	g_hash_table_destroy(e->violation_keys);
@@ -253,13 +305,26 @@ static void task_trampoline(void *arg)
 
 struct task *task_spawn(struct engine *e, const char *name, task_fn fn, void *arg)
 {
-	struct task *t = g_new0(struct task, 1);
+	struct task *t = e->spare_tasks;
+	size_t len = strlen(name);
 
+	if (t) {
+		e->spare_tasks = t->next_waiter;
+		e->nspare_tasks--;
+		memset(t, 0, sizeof(*t));
+	} else {
+		t = g_new0(struct task, 1);
+	}
 	t->e = e;
-	t->name = g_strdup(name);
+	t->name = len < sizeof(t->name_buf) ? memcpy(t->name_buf, name, len + 1) : g_strdup(name);
 	t->fn = fn;
 	t->arg = arg;
-	t->co = coro_pool_get(&e->main, TASK_STACK_SIZE, task_trampoline, t);
+	if (e->nspare_coros) {
+		t->co = e->spare_coros[--e->nspare_coros];
+		coro_reset(t->co, &e->main, task_trampoline, t);
+	} else {
+		t->co = coro_pool_get(&e->main, TASK_STACK_SIZE, task_trampoline, t);
+	}
 	if (!t->co) {
 		t->co = g_new0(struct coro, 1);
 		if (coro_init(t->co, &e->main, TASK_STACK_SIZE, task_trampoline, t) < 0)
@@ -267,7 +332,7 @@ struct task *task_spawn(struct engine *e, const char *name, task_fn fn, void *ar
 	}
 	t->state = TASK_READY;
 	g_ptr_array_add(e->tasks, t);
-	g_ptr_array_add(e->ready, t);
+	ready_add(e, t);
 	return t;
 }
 
@@ -296,14 +361,18 @@ void task_reap(struct engine *e, struct task *t)
 	g_assert(t->state == TASK_DONE);
 	g_ptr_array_remove(e->tasks, t);
 	if (t->co) {
-		coro_pool_put(t->co);
+		/* finished: it can run the next task spawned here */
+		if (e->nspare_coros < SPARE_COROS)
+			e->spare_coros[e->nspare_coros++] = t->co;
+		else
+			coro_pool_put(t->co);
 		t->co = NULL;
 	}
 	/* a stale timeout may still be queued: it keeps the task until it pops */
 	if (t->timers)
 		t->reaped = true;
 	else
-		task_free(t);
+		task_release(e, t);
 }
 
 static void task_wake(struct engine *e, struct task *t)
@@ -313,7 +382,7 @@ static void task_wake(struct engine *e, struct task *t)
 	t->state = TASK_READY;
 	t->waiting_on = NULL;
 	t->wait_gen++;
-	g_ptr_array_add(e->ready, t);
+	ready_add(e, t);
 }
 
 static void task_block(struct engine *e, const char *what)
@@ -335,10 +404,10 @@ static bool timer_live(void *arg, uint64_t gen)
 }
 
 /* A timer event leaves the queue: drop its hold on a reaped task. */
-static void timer_put(struct task *t)
+static void timer_put(struct engine *e, struct task *t)
 {
 	if (--t->timers == 0 && t->reaped)
-		task_free(t);
+		task_release(e, t);
 }
 
 static void wake_timer(struct engine *e, void *arg, uint64_t gen)
@@ -380,7 +449,7 @@ void task_yield(struct engine *e)
 
 	g_assert(t);
 	t->state = TASK_READY;
-	g_ptr_array_add(e->ready, t);
+	ready_add(e, t);
 	coro_yield(&e->main, t->co);
 }
 
@@ -512,10 +581,9 @@ void engine_run_for(struct engine *e, uint64_t ns)
 	uint64_t limit = ns > UINT64_MAX - e->now ? UINT64_MAX : e->now + ns;
 
 	for (;;) {
-		if (e->ready->len) {
-			unsigned i =
-			    e->ready->len > 1 ? engine_choose(e, e->ready->len, "ready") : 0;
-			struct task *t = g_ptr_array_remove_index(e->ready, i);
+		if (e->nready) {
+			unsigned i = e->nready > 1 ? engine_choose(e, e->nready, "ready") : 0;
+			struct task *t = ready_take(e, i);
 			run_task(e, t);
 			continue;
 		}
@@ -527,7 +595,7 @@ void engine_run_for(struct engine *e, uint64_t ns)
 		 * not move the clock. */
 		if (ev.tfn == wake_timer) {
 			bool live = timer_live(ev.arg, ev.tag);
-			timer_put(ev.arg);
+			timer_put(e, ev.arg);
 			if (!live)
 				continue;
 		}
