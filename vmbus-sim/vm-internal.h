@@ -60,24 +60,25 @@ struct hv_vm {
 	bool vcpu_online[HV_VM_MAX_VCPUS];
 	unsigned nbuses;
 	struct hv_bus *bus[HV_VM_MAX_BUSES];
-	struct irte_table irte;
 	gabi_intr_fn intr;
 	void *intr_ctx;
+	/* The MMIO decode: ranges sorted by address, rebuilt when mmio_gen has
+	 * moved on (a window or BAR appeared, moved or went away). Next to
+	 * the fields above, away from the IRTE table: every access reads it. */
+	uint64_t mmio_gen;
+	uint64_t mmio_built;                /* the mmio_gen the ranges are for */
+	const struct mmio_range *mmio_last; /* the one that answered last */
+	bool mmio_slow;                     /* ranges overlap or wrap: decode bus by bus */
+	unsigned nranges;
+	struct mmio_range ranges[2 * HV_VM_MAX_BUSES];
+	struct delivery *spare_deliveries; /* delivered ones, for reuse */
 	/* Fire records: ids fires_base.. are in `fires` (index id - fires_base);
 	 * older ones still needed, by the reader or by the host (pending in
 	 * the device, in flight), are in `fires_old`, sorted by id. */
-	/* The MMIO decode: ranges sorted by address, rebuilt when mmio_gen has
-	 * moved on (a window or BAR appeared, moved or went away). */
-	uint64_t mmio_gen;
-	uint64_t mmio_built; /* the mmio_gen the ranges are for */
-	bool mmio_slow;      /* ranges overlap or wrap: decode bus by bus */
-	unsigned nranges;
-	struct mmio_range ranges[2 * HV_VM_MAX_BUSES];
-	const struct mmio_range *mmio_last; /* the one that answered last */
-	struct delivery *spare_deliveries;  /* delivered ones, for reuse */
-	GArray *fires;                      /* of struct fire_slot */
-	GArray *fires_old;                  /* of struct fire_slot */
+	GArray *fires;     /* of struct fire_slot */
+	GArray *fires_old; /* of struct fire_slot */
 	unsigned fires_base;
+	struct irte_table irte; /* 50 KB */
 };
 
 struct fire_slot {

@@ -545,26 +545,37 @@ static void mmio_rebuild(struct hv_vm *vm)
 	vm->mmio_built = vm->mmio_gen;
 }
 
+static const struct mmio_range *mmio_search(struct hv_vm *vm, uint64_t gpa, unsigned size,
+                                            bool *slow);
+
 /* The range that claims [gpa, gpa + size), or NULL. *slow when the ranges
  * cannot answer (they overlap, or the access wraps): then the caller asks
  * bus by bus in order, window first, as the router always did. */
-static const struct mmio_range *mmio_decode(struct hv_vm *vm, uint64_t gpa, unsigned size,
-                                            bool *slow)
+static inline const struct mmio_range *mmio_decode(struct hv_vm *vm, uint64_t gpa, unsigned size,
+                                                   bool *slow)
 {
 	const struct mmio_range *last = vm->mmio_last;
+
+	/* Accesses come in runs to one function (select the slot, then read):
+	 * the range that answered last is the first to ask. It is only set
+	 * while the ranges are current and do not overlap. */
+	*slow = false;
+	if (G_LIKELY(last && vm->mmio_built == vm->mmio_gen && gpa >= last->lo &&
+	             gpa + size >= gpa && gpa + size <= last->hi))
+		return last;
+	return mmio_search(vm, gpa, size, slow);
+}
+
+static const struct mmio_range *mmio_search(struct hv_vm *vm, uint64_t gpa, unsigned size,
+                                            bool *slow)
+{
 	unsigned lo = 0, hi;
 
-	if (vm->mmio_built != vm->mmio_gen) {
+	if (vm->mmio_built != vm->mmio_gen)
 		mmio_rebuild(vm);
-		last = NULL;
-	}
 	*slow = vm->mmio_slow || gpa + size < gpa;
 	if (*slow)
 		return NULL;
-	/* Accesses come in runs to one function (select the slot, then read):
-	 * the range that answered last is the first to ask. */
-	if (last && gpa >= last->lo && gpa + size <= last->hi)
-		return last;
 	/* the last range starting at or below gpa */
 	hi = vm->nranges;
 	while (lo < hi) {
