@@ -190,8 +190,9 @@ void oracle_check_delivery(struct oracle *o)
 	o->next_record = n;
 	g_array_set_size(o->watch, 0);
 	g_array_append_vals(o->watch, still->data, still->len);
-	/* Judged records are not needed again, but for those still watched. */
-	obs_fire_release(o->obs, n, (const unsigned *)o->watch->data, o->watch->len);
+	/* Judged for good, apart from those still watched: the backend may free
+	 * them (the simulator does: hv_vm_fire_records_release). */
+	obs_fire_release(o->obs, n, (const unsigned *)(void *)o->watch->data, o->watch->len);
 
 	if (!obs_has_handled(o->obs))
 		return; /* no one-for-one handler counts to compare with */
