@@ -204,7 +204,14 @@ void coro_yield(struct coro_main *main, struct coro *co)
 	finish_switch(co->asan_fake_stack, &main->stack_bottom, &main->stack_size);
 }
 
-/* ---- the process-wide pool ---- */
+/* ---- the process-wide pool ----
+ *
+ * Shared by every engine in the process, and locked, so safe from any
+ * thread (an entry is only ever used by one coroutine at a time). A forked
+ * worker (batch.c) inherits a copy of the parent's: the stacks are private
+ * copy-on-write mappings, so each process has its own. Do not fork while
+ * another thread may hold pool_lock: no such thread exists today (see
+ * engine.h). */
 
 #define CORO_POOL_MAX 32
 
