@@ -192,7 +192,9 @@ void oracle_check_delivery(struct oracle *o)
 	g_array_append_vals(o->watch, still->data, still->len);
 	/* Judged for good, apart from those still watched: the backend may free
 	 * them (the simulator does: hv_vm_fire_records_release). */
-	obs_fire_release(o->obs, n, (const unsigned *)(void *)o->watch->data, o->watch->len);
+	if (!o->keep_fires)
+		obs_fire_release(o->obs, n, (const unsigned *)(void *)o->watch->data,
+		                 o->watch->len);
 
 	if (!obs_has_handled(o->obs))
 		return; /* no one-for-one handler counts to compare with */

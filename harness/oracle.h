@@ -28,6 +28,7 @@ struct oracle {
 	GArray *watch;        /* ids of records pending legitimately */
 	unsigned guest_errors;
 	bool required[TP__COUNT];
+	bool keep_fires; /* never release judged fire records (someone shows them) */
 };
 
 void oracle_init(struct oracle *o, struct engine *e, const struct observation *obs);
