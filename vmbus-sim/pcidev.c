@@ -539,8 +539,15 @@ uint32_t pcidev_bar_read(struct pcidev *d, unsigned bar, unsigned off, unsigned 
 {
 	uint32_t v = 0;
 
+	unsigned t = off - d->at.table_off;
+
 	if (!in_bar(d, bar, off, size))
 		return 0xffffffffu;
+	/* Wholly inside the table, as the guest's accesses are: no need to
+	 * place each byte. */
+	if (off >= d->at.table_off && t < d->msix_n * PCI_MSIX_ENTRY_SIZE &&
+	    size <= d->msix_n * PCI_MSIX_ENTRY_SIZE - t)
+		return rd(&d->msix_table[t], size);
 	for (unsigned i = 0; i < size; i++) {
 		const uint8_t *p = bar_byte(d, off + i);
 		v |= (uint32_t)(p ? *p : 0) << (8 * i);
