@@ -564,7 +564,8 @@ static void recorded_free(gpointer p)
 
 static bool world_begin(struct console *c, GError **error)
 {
-	struct run_options opt = {.seed_set = true, .seed = c->seed, .trace_sink = c->trace};
+	struct run_options opt = {
+	    .seed_set = true, .seed = c->seed, .trace_sink = c->trace, .keep_fire_records = true};
 
 	c->run = run_begin(c->s, &opt, error);
 	if (!c->run)

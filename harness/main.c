@@ -19,6 +19,7 @@
 #include "import.h"
 #include "scenario.h"
 #include "violations.h"
+#include "vmbus-sim/trace.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -124,6 +125,7 @@ static int cmd_run(int argc, char **argv)
 	struct cli_output out __attribute__((cleanup(cli_output_clear))) = {0};
 	struct run_options opt = {0};
 	g_autofree char *tmp_trace = NULL;
+	g_autofree char *trace_buf = NULL; /* the trace file's buffer: freed after fclose */
 	struct matrix *m;
 	int ret = 0;
 	GOptionEntry entries[] = {
@@ -243,6 +245,8 @@ static int cmd_run(int argc, char **argv)
 			        g_strerror(errno));
 			return EXIT_USAGE;
 		}
+		trace_buf = g_malloc(TRACE_FILE_BUFFER);
+		setvbuf(opt.trace, trace_buf, _IOFBF, TRACE_FILE_BUFFER);
 	}
 	m = matrix_from_scenarios("run", scenarios);
 	g_strfreev(m->sets);

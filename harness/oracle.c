@@ -86,13 +86,21 @@ static bool wants_interrupts(const struct obs_irq *i)
 }
 
 /* Judges one record; returns true if it must be looked at again later. */
+/* "dev/vector": what a delivery violation is about. */
+static const char *subject_of(struct oracle *o, const struct obs_fire *r, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%u", dev_name(o, r->dev), r->vector);
+	return buf;
+}
+
 static bool judge(struct oracle *o, const struct obs_fire *r)
 {
+/* Formatted only for a violation: most records are judged fine. */
+#define SUBJECT subject_of(o, r, subject, sizeof(subject))
 	char subject[64], t[32];
 	struct obs_irq want;
 	bool have = obs_irq(o->obs, r->dev, r->vector, &want);
 
-	snprintf(subject, sizeof(subject), "%s/%u", dev_name(o, r->dev), r->vector);
 	switch (r->outcome) {
 	case OBS_FIRE_LOST:
 	case OBS_FIRE_IN_FLIGHT: {
@@ -100,7 +108,7 @@ static bool judge(struct oracle *o, const struct obs_fire *r)
 		if (r->address || r->data)
 			snprintf(msg, sizeof(msg), " as address %#" PRIx64 " data %#x", r->address,
 			         r->data);
-		violation_report(o->vl, V_DELIVERY_LOST, subject,
+		violation_report(o->vl, V_DELIVERY_LOST, SUBJECT,
 		                 "vector %u of %s fired at t=%s%s: %s; interrupt lost", r->vector,
 		                 dev_name(o, r->dev), engine_fmt_time(r->time, t, sizeof(t)), msg,
 		                 r->reason && r->reason[0] ? r->reason : "it never arrived");
@@ -109,13 +117,13 @@ static bool judge(struct oracle *o, const struct obs_fire *r)
 	case OBS_FIRE_DMA_WRITE:
 		if (r->address != 0) {
 			violation_report(
-			    o->vl, V_DELIVERY_LOST, subject,
+			    o->vl, V_DELIVERY_LOST, SUBJECT,
 			    "vector %u of %s fired at t=%s: %s; no interrupt was raised", r->vector,
 			    dev_name(o, r->dev), engine_fmt_time(r->time, t, sizeof(t)), r->reason);
 			return false;
 		}
 		violation_report(
-		    o->vl, V_DELIVERY_DMA_TO_ZERO, subject,
+		    o->vl, V_DELIVERY_DMA_TO_ZERO, SUBJECT,
 		    "vector %u of %s fired at t=%s with address 0 in its MSI-X entry: "
 		    "the device wrote %#x to guest physical address 0 (memory the guest "
 		    "owns) and raised no interrupt",
@@ -126,7 +134,7 @@ static bool judge(struct oracle *o, const struct obs_fire *r)
 		if (!have || !wants_interrupts(&want))
 			return true; /* masked because nobody wants it now: legitimate */
 		violation_report(
-		    o->vl, V_DELIVERY_STUCK_PENDING, subject,
+		    o->vl, V_DELIVERY_STUCK_PENDING, SUBJECT,
 		    "vector %u of %s fired at t=%s and stays pending in the device (%s) "
 		    "although the guest has irq %u requested and enabled; it will "
 		    "never be delivered",
@@ -139,7 +147,7 @@ static bool judge(struct oracle *o, const struct obs_fire *r)
 			char to[64] = "nothing (spurious)";
 			if (got >= 0)
 				snprintf(to, sizeof(to), "irq %d", got);
-			violation_report(o->vl, V_DELIVERY_MISROUTED, subject,
+			violation_report(o->vl, V_DELIVERY_MISROUTED, SUBJECT,
 			                 "vector %u of %s fired at t=%s reached CPU %u vector %#x, "
 			                 "which the guest maps to %s%s",
 			                 r->vector, dev_name(o, r->dev),
@@ -165,7 +173,7 @@ static bool judge(struct oracle *o, const struct obs_fire *r)
 		if (r->count_after > r->count_before)
 			return false;
 		violation_report(
-		    o->vl, V_DELIVERY_LOST, subject,
+		    o->vl, V_DELIVERY_LOST, SUBJECT,
 		    "vector %u of %s was made to fire at t=%s but the guest's count of "
 		    "it did not rise: %s; interrupt lost",
 		    r->vector, dev_name(o, r->dev), engine_fmt_time(r->time, t, sizeof(t)),
@@ -173,6 +181,7 @@ static bool judge(struct oracle *o, const struct obs_fire *r)
 		return false;
 	}
 	return false;
+#undef SUBJECT
 }
 
 void oracle_check_delivery(struct oracle *o)
@@ -199,8 +208,11 @@ void oracle_check_delivery(struct oracle *o)
 	o->next_record = n;
 	g_array_set_size(o->watch, 0);
 	g_array_append_vals(o->watch, still->data, still->len);
-	/* Judged records are not needed again, but for those still watched. */
-	obs_fire_release(o->obs, n, (const unsigned *)o->watch->data, o->watch->len);
+	/* Judged for good, apart from those still watched: the backend may free
+	 * them (the simulator does: hv_vm_fire_records_release). */
+	if (!o->keep_fires)
+		obs_fire_release(o->obs, n, (const unsigned *)(void *)o->watch->data,
+		                 o->watch->len);
 
 	if (!obs_has_handled(o->obs))
 		return; /* no one-for-one handler counts to compare with */

@@ -29,6 +29,7 @@ struct oracle {
 	unsigned guest_errors;
 	bool allow_abort; /* the step under judgement may abort a hibernation */
 	bool required[TP__COUNT];
+	bool keep_fires; /* never release judged fire records (someone shows them) */
 };
 
 void oracle_init(struct oracle *o, struct engine *e, const struct observation *obs);

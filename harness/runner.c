@@ -115,6 +115,7 @@ struct run *run_begin(const struct scenario *s, const struct run_options *opt, G
 	TRACE(run->e, "run", "scenario", "\"name\":\"%s\",\"seed\":%" G_GUINT64_FORMAT, s->name,
 	      cfg.seed);
 	oracle_init(&run->o, run->e, ops->observe(b));
+	run->o.keep_fires = opt && opt->keep_fire_records;
 	for (unsigned i = 0; i < TP__COUNT; i++)
 		run->o.required[i] = s->reach[i];
 	return run;

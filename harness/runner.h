@@ -24,6 +24,9 @@ struct run_options {
 	struct trace *trace_sink; /* alternatively, an existing trace (tests) */
 	const char *connect;      /* a real VM's backend: libvirt URI, NULL for the default */
 	const char *domain;       /* ... and the domain's name */
+	/* Keep every fire record for the world's lifetime, not only those the
+	 * oracle has not judged yet (the console lists them all). */
+	bool keep_fire_records;
 };
 
 struct run_violation {

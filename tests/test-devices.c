@@ -135,6 +135,73 @@ static void test_irte_block_aligned(void)
 	g_free(t);
 }
 
+/* After 2^32 handles the blocks may overlap old ones still in use: every
+ * entry stays reachable, the first created wins, as slot by slot. */
+static void test_irte_handles_wrap(void)
+{
+	struct irte_table *t = table_new();
+	struct irte *a, *b, *c, *d;
+
+	t->next_handle = UINT32_MAX - 5;
+	a = irte_create(t, 1, 0, 0x30, 4, 0); /* 0xfffffffc..0xffffffff */
+	g_assert_cmphex(a->data, ==, 0xfffffffcu);
+	b = irte_create(t, 1, 0, 0x31, 1, 0); /* wrapped: 0 */
+	g_assert_cmphex(b->data, ==, 0);
+	c = irte_create(t, 1, 0, 0x32, 1, 0);
+	g_assert_true(irte_lookup(t, 1, a->address, 0xfffffffdu) == a);
+	g_assert_true(irte_lookup(t, 1, b->address, 0) == b);
+	g_assert_true(irte_lookup(t, 1, c->address, 1) == c);
+	/* come round again to a's handles: the older entry is found first */
+	t->next_handle = 0xfffffffcu;
+	d = irte_create(t, 1, 0, 0x33, 1, 0);
+	g_assert_cmphex(d->data, ==, 0xfffffffcu);
+	g_assert_true(irte_lookup(t, 1, a->address, 0xfffffffcu) == a);
+	g_assert_true(irte_delete(t, 1, a->address, 0xfffffffcu));
+	g_assert_true(irte_lookup(t, 1, d->address, 0xfffffffcu) == d);
+	g_assert_null(irte_lookup(t, 1, d->address, 0xfffffffdu));
+	g_assert_true(irte_delete(t, 1, b->address, 0));
+	g_assert_true(irte_delete(t, 1, d->address, 0xfffffffcu));
+	g_assert_true(irte_lookup(t, 1, c->address, 1) == c);
+	g_assert_cmpuint(irte_count(t), ==, 1);
+	g_free(t);
+}
+
+/* Many entries created and deleted in a mixed order: each is found exactly
+ * while it exists, and freed slots are reused lowest first. */
+static void test_irte_many(void)
+{
+	struct irte_table *t = table_new();
+	struct irte *e[300] = {0};
+	uint32_t data[300];
+	unsigned lowest_free = 0;
+
+	for (unsigned round = 0; round < 3; round++) {
+		for (unsigned i = 0; i < 300; i++) {
+			if (e[i])
+				continue;
+			e[i] = irte_create(t, i % 3, i % 4, 0x30 + i % 0xc0, 1 + i % 3, 0);
+			g_assert_nonnull(e[i]);
+			data[i] = e[i]->data;
+			if (i == 0 && round > 0)
+				g_assert_cmpuint((unsigned)(e[i] - t->e), ==, lowest_free);
+		}
+		for (unsigned i = round; i < 300; i += 2 + round) {
+			g_assert_true(irte_delete(t, i % 3, e[i]->address, data[i]));
+			e[i] = NULL;
+		}
+		lowest_free = ~0u;
+		for (unsigned k = 0; k < IRTE_MAX && lowest_free == ~0u; k++)
+			if (!t->e[k].in_use)
+				lowest_free = k;
+		for (unsigned i = 0; i < 300; i++) {
+			uint64_t address = IRTE_ADDRESS_BASE | ((uint64_t)(i % 4) << 12);
+			for (unsigned k = 0; k < 1 + i % 3; k++)
+				g_assert_true(irte_lookup(t, i % 3, address, data[i] + k) == e[i]);
+		}
+	}
+	g_free(t);
+}
+
 static void test_irte_retarget(void)
 {
 	struct irte_table *t = table_new();
@@ -795,6 +862,43 @@ static void test_pcidev_function_mask(void)
 	g_assert_cmpuint(b.m[1].vector, ==, 6);
 	g_assert_cmphex(b.m[1].data, ==, 0x4006);
 	g_assert_false(pcidev_msix_pending(d, 6));
+	g_free(d);
+}
+
+/* 64 vectors, some pending, some of those masked: clearing the function
+ * mask sends the pending unmasked ones once each, lowest first, through
+ * vector 63; the masked ones stay pending until their own mask goes. */
+static void test_pcidev_pending_64(void)
+{
+	struct pcidev_config cfg = default_cfg;
+	struct bus b;
+	struct pcidev *d;
+	static const unsigned fired[] = {63, 0, 7, 8, 31, 32, 40, 62};
+	static const unsigned sent[] = {0, 8, 31, 40, 62, 63}; /* 7, 32 stay masked */
+
+	cfg.msix_vectors = 64;
+	d = dev_new(&cfg, &b);
+	dev_enable(d);
+	msix_ctrl_write(d, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
+	for (unsigned i = 0; i < 64; i++) {
+		msix_program(d, i, 0xfee00000u, 0x4000 + i);
+		msix_set_mask(d, i, i == 7 || i == 32);
+	}
+	for (unsigned k = 0; k < G_N_ELEMENTS(fired); k++)
+		g_assert_cmpint(pcidev_fire(d, fired[k], NULL), ==, FIRE_PENDING);
+	g_assert_cmpuint(b.n, ==, 0);
+	msix_ctrl_write(d, PCI_MSIX_FLAGS_ENABLE);
+	g_assert_cmpuint(b.n, ==, G_N_ELEMENTS(sent));
+	for (unsigned k = 0; k < G_N_ELEMENTS(sent); k++) {
+		g_assert_cmpuint(b.m[k].vector, ==, sent[k]);
+		g_assert_false(pba_bit(d, sent[k]));
+	}
+	g_assert_true(pba_bit(d, 7));
+	g_assert_true(pba_bit(d, 32));
+	msix_set_mask(d, 32, false);
+	g_assert_cmpuint(b.n, ==, G_N_ELEMENTS(sent) + 1);
+	g_assert_cmpuint(b.m[b.n - 1].vector, ==, 32);
+	g_assert_true(pba_bit(d, 7));
 	g_free(d);
 }
 
@@ -1595,6 +1699,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/irte/create-lookup", test_irte_create_lookup);
 	g_test_add_func("/irte/block", test_irte_block);
 	g_test_add_func("/irte/block-aligned", test_irte_block_aligned);
+	g_test_add_func("/irte/handles-wrap", test_irte_handles_wrap);
+	g_test_add_func("/irte/many", test_irte_many);
 	g_test_add_func("/irte/retarget", test_irte_retarget);
 	g_test_add_func("/irte/delete", test_irte_delete);
 	g_test_add_func("/irte/holes", test_irte_holes);
@@ -1611,6 +1717,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/pcidev/fire-masked", test_pcidev_fire_masked);
 	g_test_add_func("/pcidev/pending-reprogrammed", test_pcidev_pending_reprogrammed);
 	g_test_add_func("/pcidev/function-mask", test_pcidev_function_mask);
+	g_test_add_func("/pcidev/pending-64", test_pcidev_pending_64);
 	g_test_add_func("/pcidev/fire-no-master", test_pcidev_fire_no_master);
 	g_test_add_func("/pcidev/fire-bad-vector", test_pcidev_fire_bad_vector);
 	g_test_add_func("/pcidev/fire-msix-disabled", test_pcidev_fire_msix_disabled);

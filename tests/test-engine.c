@@ -113,6 +113,70 @@ static void test_clock_same_time_fifo(void)
 	engine_free(e);
 }
 
+/* Events scheduled from events, at random delays with many ties: they run
+ * in order of time, then of scheduling, whatever shape the heap takes. */
+#define CHURN_MAX 5000
+
+struct churn;
+
+struct churn_ev {
+	struct churn *c;
+	unsigned id; /* scheduling order */
+	uint64_t due;
+};
+
+struct churn {
+	struct engine *e;
+	uint64_t rng;
+	struct churn_ev ev[CHURN_MAX];
+	unsigned scheduled;
+	GArray *ran; /* ids, in the order they ran */
+};
+
+static void ev_churn(struct engine *e, void *arg);
+
+static void churn_schedule(struct churn *c, uint64_t delay)
+{
+	struct churn_ev *v = &c->ev[c->scheduled];
+
+	*v = (struct churn_ev){c, c->scheduled++, engine_now(c->e) + delay};
+	engine_schedule(c->e, delay, ev_churn, v);
+}
+
+static void ev_churn(struct engine *e, void *arg)
+{
+	struct churn_ev *v = arg;
+	struct churn *c = v->c;
+
+	g_assert_cmpuint(engine_now(e), ==, v->due);
+	g_array_append_val(c->ran, v->id);
+	for (unsigned k = 0; k < 3 && c->scheduled < CHURN_MAX; k++) {
+		c->rng = c->rng * 6364136223846793005ull + 1442695040888963407ull;
+		churn_schedule(c, (c->rng >> 33) % 4 * 10); /* 0, 10, 20, 30: many ties */
+	}
+}
+
+static void test_clock_heap_churn(void)
+{
+	struct churn *c = g_new0(struct churn, 1);
+
+	c->e = engine_new(3);
+	c->rng = 42;
+	c->ran = g_array_new(FALSE, FALSE, sizeof(unsigned));
+	for (unsigned i = 0; i < 20; i++)
+		churn_schedule(c, i % 3 * 10);
+	engine_run(c->e);
+	g_assert_cmpuint(c->ran->len, ==, CHURN_MAX);
+	for (unsigned i = 1; i < c->ran->len; i++) {
+		const struct churn_ev *a = &c->ev[g_array_index(c->ran, unsigned, i - 1)];
+		const struct churn_ev *b = &c->ev[g_array_index(c->ran, unsigned, i)];
+		g_assert_true(a->due < b->due || (a->due == b->due && a->id < b->id));
+	}
+	g_array_free(c->ran, TRUE);
+	engine_free(c->e);
+	g_free(c);
+}
+
 /* An event scheduled from an event for "now" runs after the events already
  * queued for the same instant (it has a later seq). */
 struct nested {
@@ -356,6 +420,94 @@ static void test_task_reap_reuse(void)
 	}
 	g_string_free(l.s, TRUE);
 	engine_free(e);
+}
+
+static void task_nothing(void *arg)
+{
+	(void)arg;
+}
+
+/* Names of any length survive reuse of the task behind them. */
+static void test_task_names(void)
+{
+	struct engine *e = engine_new(2);
+	static const char *const names[] = {
+	    "", "a", "exactly-thirty-one-bytes-long-x", "exactly-thirty-two-bytes-long-xx",
+	    "a name well beyond any inline buffer a task might have"};
+
+	for (unsigned round = 0; round < 3; round++) {
+		struct task *t[G_N_ELEMENTS(names)];
+		for (unsigned i = 0; i < G_N_ELEMENTS(names); i++) {
+			g_autofree char *copy = g_strdup(names[i]);
+			t[i] = task_spawn(e, copy, task_nothing, NULL);
+		}
+		for (unsigned i = 0; i < G_N_ELEMENTS(names); i++)
+			g_assert_cmpstr(task_name(t[i]), ==, names[i]);
+		engine_run(e);
+		for (unsigned i = 0; i < G_N_ELEMENTS(names); i++) {
+			g_assert_true(task_done(t[i]));
+			g_assert_cmpstr(task_name(t[i]), ==, names[i]);
+			task_reap(e, t[i]);
+		}
+	}
+	engine_free(e);
+}
+
+struct parked {
+	struct engine *e;
+	struct completion *c;
+	unsigned *woke;
+};
+
+static void task_parked(void *arg)
+{
+	struct parked *p = arg;
+
+	completion_wait(p->e, p->c, 0);
+	(*p->woke)++;
+}
+
+/* Stacks outlive their engine: the next engine's tasks run on them, each
+ * returning to its own scheduler, while another engine keeps tasks blocked
+ * in the middle of their functions on stacks of their own. */
+static void test_task_stacks_across_engines(void)
+{
+	GString *s = g_string_new("");
+	struct engine *kept = engine_new(3);
+	struct completion go;
+	struct parked p[6];
+	unsigned woke = 0;
+
+	completion_init(&go, "go");
+	for (unsigned round = 0; round < 6; round++) {
+		struct engine *e = engine_new(11 + round);
+		struct yielder a = {e, s, 'a', 3}, b = {e, s, 'b', 3};
+		struct completion never;
+		unsigned never_woke = 0;
+		struct parked blocked = {e, &never, &never_woke};
+
+		g_string_truncate(s, 0);
+		task_spawn(e, "a", task_yielder, &a);
+		task_spawn(e, "b", task_yielder, &b);
+		engine_run(e);
+		g_assert_cmpuint(s->len, ==, 6);
+		p[round] = (struct parked){kept, &go, &woke};
+		task_spawn(kept, "parked", task_parked, &p[round]);
+		engine_run(kept);
+		/* an engine freed with a task blocked: that stack is not reused */
+		completion_init(&never, "never");
+		if (round % 2)
+			task_spawn(e, "blocked", task_parked, &blocked);
+		engine_run(e);
+		engine_free(e);
+		g_assert_cmpuint(never_woke, ==, 0);
+	}
+	g_assert_cmpuint(woke, ==, 0);
+	complete(kept, &go);
+	engine_run(kept);
+	g_assert_cmpuint(woke, ==, 6);
+	engine_free(kept);
+	g_string_free(s, TRUE);
 }
 
 /* ---- completions ---- */
@@ -1240,6 +1392,64 @@ static void test_trace_fields(void)
 	engine_free(e);
 }
 
+/* The trace's own formatter writes what printf writes, for the specifiers
+ * it knows and (through its fallback) for those it does not. */
+#define CHECK_FIELDS(...)                                                                          \
+	do {                                                                                       \
+		g_autofree char *want_ = g_strdup_printf(                                          \
+		    "{\"t\":0,\"task\":\"-\",\"comp\":\"c\",\"ev\":\"e\"," __VA_ARGS__);           \
+		g_autofree char *line_ = g_strconcat(want_, "}\n", NULL);                          \
+		size_t before_ = strlen(trace_contents(t));                                        \
+		TRACE(e, "c", "e", __VA_ARGS__);                                                   \
+		g_assert_cmpstr(trace_contents(t) + before_, ==, line_);                           \
+	} while (0)
+
+static void test_trace_formats(void)
+{
+	struct engine *e = engine_new(1);
+	struct trace *t = trace_new_memory();
+	const char *null_str = NULL;
+	char long_str[3000];
+
+	memset(long_str, 'a', sizeof(long_str) - 1);
+	long_str[sizeof(long_str) - 1] = 0;
+	engine_set_trace(e, t);
+	CHECK_FIELDS("\"u\":%u,\"u0\":%u,\"umax\":%u", 42u, 0u, UINT32_MAX);
+	CHECK_FIELDS("\"d\":%d,\"neg\":%d,\"min\":%d,\"i\":%i", 7, -7, INT32_MIN, 0);
+	CHECK_FIELDS("\"x\":\"%#x\",\"x0\":\"%#x\",\"X\":\"%#X\",\"h\":\"%x\"", 0xc0000059u, 0u,
+	             0xabcu, 0xdeadu);
+	CHECK_FIELDS("\"a\":\"%#" G_GINT64_MODIFIER "x\",\"b\":%" G_GUINT64_FORMAT
+	             ",\"c\":%" G_GINT64_FORMAT,
+	             (guint64)0xfee00000ull, G_MAXUINT64, G_MININT64);
+	CHECK_FIELDS("\"z\":%zu,\"lu\":%lu,\"llu\":%llu,\"hhu\":%hhu,\"hu\":%hu", (size_t)12,
+	             123456789012ul, 1ull << 63, 300u, 70000u);
+	CHECK_FIELDS("\"s\":\"%s\",\"empty\":\"%s\",\"c\":\"%c\",\"pct\":\"%%\"", "str", "", 'q');
+	CHECK_FIELDS("\"long\":\"%s\",\"n\":%u", long_str, 3u);
+	CHECK_FIELDS("\"a\":%u,\"b\":%u,\"c\":%u,\"d\":%u,\"e\":%u,\"f\":%u", 0u, 9u, 10u, 99u,
+	             100u, UINT32_MAX);
+	CHECK_FIELDS("\"a\":%" G_GUINT64_FORMAT ",\"b\":%" G_GUINT64_FORMAT
+	             ",\"c\":%" G_GUINT64_FORMAT ",\"d\":%" G_GUINT64_FORMAT,
+	             (guint64)UINT32_MAX + 1, (guint64)1000000007, (guint64)12345678901234ull,
+	             (guint64)10000000000000000000ull);
+#define X16  "xxxxxxxxxxxxxxxx"
+#define X256 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16
+	CHECK_FIELDS("\"lit\":\"" X256 X256 X256 X256 X256 "\",\"n\":%u,\"s\":\"%s\"", 5u,
+	             long_str);
+#undef X256
+#undef X16
+	/* beyond the fast path: width, precision, flags */
+	CHECK_FIELDS("\"w\":\"%5u\",\"p\":\"%.2s\",\"z\":\"%08x\",\"m\":\"%-3d\"", 4u, "abc", 0x1fu,
+	             -1);
+	CHECK_FIELDS("\"after-fallback\":\"%s\",\"w\":%3u,\"long\":\"%s\"", "x", 1u, long_str);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-overflow"
+	CHECK_FIELDS("\"null\":\"%s\"", null_str);
+#pragma GCC diagnostic pop
+	engine_set_trace(e, NULL);
+	trace_free(t);
+	engine_free(e);
+}
+
 static void task_trace_in_task(void *arg)
 {
 	struct engine *e = arg;
@@ -1732,6 +1942,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/engine/clock/event-order", test_clock_event_order);
 	g_test_add_func("/engine/clock/same-time-fifo", test_clock_same_time_fifo);
+	g_test_add_func("/engine/clock/heap-churn", test_clock_heap_churn);
 	g_test_add_func("/engine/clock/nested-schedule", test_clock_nested_schedule);
 	g_test_add_func("/engine/clock/run-for", test_clock_run_for);
 	g_test_add_func("/engine/clock/run-for-huge", test_clock_run_for_huge);
@@ -1741,6 +1952,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/engine/task/yield", test_task_yield);
 	g_test_add_func("/engine/task/yield-alone", test_task_yield_alone);
 	g_test_add_func("/engine/task/reap-reuse", test_task_reap_reuse);
+	g_test_add_func("/engine/task/names", test_task_names);
+	g_test_add_func("/engine/task/stacks-across-engines", test_task_stacks_across_engines);
 	g_test_add_func("/engine/completion/wake", test_completion_wake);
 	g_test_add_func("/engine/completion/already-done", test_completion_already_done);
 	g_test_add_func("/engine/completion/timeout", test_completion_timeout);
@@ -1769,6 +1982,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/engine/step/same-as-run", test_step_same_as_run);
 	g_test_add_func("/engine/step/limit", test_clock_step);
 	g_test_add_func("/engine/trace/fields", test_trace_fields);
+	g_test_add_func("/engine/trace/formats", test_trace_formats);
 	g_test_add_func("/engine/trace/task-and-time", test_trace_task_and_time);
 	g_test_add_func("/engine/trace/off", test_trace_off);
 	g_test_add_func("/engine/trace/file", test_trace_file);

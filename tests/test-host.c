@@ -1375,6 +1375,51 @@ static void test_retarget_vp_set(void)
 	}
 }
 
+/* Banks are read in valid_bank_mask order, one word each: bank 0's VPs
+ * count, VPs of higher banks (64 and up) do not exist in this VM. */
+static void test_retarget_vp_set_banks(void)
+{
+	struct pci_create_int_response c;
+	union retarget_page p;
+	struct host h;
+
+	host_setup(&h, 8, PCI_PROTOCOL_VERSION_1_4);
+	for (unsigned v = 1; v < 8; v++)
+		gabi_vcpu_set_online(h.vm, v, true);
+	c = create_simple(&h, 0, 0x30, 1);
+	/* banks 0 and 1: the first VP of bank 0 */
+	retarget_fill(&h, &p, 0, &c.int_desc, 0x41);
+	p.r.int_target.flags = HV_DEVICE_INTERRUPT_TARGET_PROCESSOR_SET;
+	p.r.int_target.vp_set.format = HV_GENERIC_SET_SPARSE_4K;
+	p.r.int_target.vp_set.valid_bank_mask = 0x3;
+	p.r.int_target.vp_set.bank_contents[0] = (1ull << 4) | (1ull << 6);
+	p.r.int_target.vp_set.bank_contents[1] = 1;
+	g_assert_cmphex(gabi_hypercall(h.vm, RETARGET_CONTROL(3), &p, sizeof(p), NULL, 0), ==,
+	                HV_STATUS_SUCCESS);
+	check_irte(&h, &c.int_desc, 4, 0x41);
+	/* banks 1 and 3 only: VPs 64 and 192 are beyond the VM's 8 */
+	retarget_fill(&h, &p, 0, &c.int_desc, 0x42);
+	p.r.int_target.flags = HV_DEVICE_INTERRUPT_TARGET_PROCESSOR_SET;
+	p.r.int_target.vp_set.format = HV_GENERIC_SET_SPARSE_4K;
+	p.r.int_target.vp_set.valid_bank_mask = 0xa;
+	p.r.int_target.vp_set.bank_contents[0] = ~0ull;
+	p.r.int_target.vp_set.bank_contents[1] = ~0ull;
+	g_assert_cmphex(gabi_hypercall(h.vm, RETARGET_CONTROL(3), &p, sizeof(p), NULL, 0), ==,
+	                HV_STATUS_INVALID_PARAMETER);
+	check_irte(&h, &c.int_desc, 4, 0x41);
+	/* bank 0 with its top VP and bank 2: VP 63 is not in the VM either */
+	retarget_fill(&h, &p, 0, &c.int_desc, 0x43);
+	p.r.int_target.flags = HV_DEVICE_INTERRUPT_TARGET_PROCESSOR_SET;
+	p.r.int_target.vp_set.format = HV_GENERIC_SET_SPARSE_4K;
+	p.r.int_target.vp_set.valid_bank_mask = 0x5;
+	p.r.int_target.vp_set.bank_contents[0] = (1ull << 63) | (1ull << 7);
+	p.r.int_target.vp_set.bank_contents[1] = 1;
+	g_assert_cmphex(gabi_hypercall(h.vm, RETARGET_CONTROL(3), &p, sizeof(p), NULL, 0), ==,
+	                HV_STATUS_SUCCESS);
+	check_irte(&h, &c.int_desc, 7, 0x43);
+	host_fini(&h);
+}
+
 static void test_retarget_invalid_parameter(void)
 {
 	for (unsigned i = 0; i < G_N_ELEMENTS(all_versions); i++) {
@@ -1627,6 +1672,202 @@ static void test_power_off_in_flight(void)
 	engine_run(h.e);
 	g_assert_cmpuint(count_completions(&h, 99), ==, 0);
 	g_assert_cmpuint(irtes(&h), ==, 0);
+	host_fini(&h);
+}
+
+/* ---- the MMIO router ---- */
+
+static void set_bar(struct pcidev *d, uint64_t base, bool decode)
+{
+	pcidev_cfg_write(d, PCI_COMMAND, 0, 2);
+	pcidev_cfg_write(d, PCI_BASE_ADDRESS_0, (uint32_t)base, 4);
+	pcidev_cfg_write(d, PCI_BASE_ADDRESS_1, (uint32_t)(base >> 32), 4);
+	if (decode)
+		pcidev_cfg_write(d, PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
+}
+
+/* BARs are found wherever they are moved; an access must lie wholly inside
+ * one; where two ranges overlap the lower bus wins, window before BAR. */
+static void test_mmio_router(void)
+{
+	const uint64_t a = 0x2000000000ull, b = 0x2000100000ull;
+	unsigned data0;
+	uint64_t bar_size;
+	struct pcidev *d0, *d1;
+	struct host h;
+
+	host_init_n(&h, 1, PCI_PROTOCOL_VERSION_1_4, 2);
+	d0 = hv_vm_device(h.vm, 0);
+	d1 = hv_vm_device(h.vm, 1);
+	/* both have the default layout: the table in BAR0 */
+	g_assert_cmpuint(d0->at.msix_bar, ==, 0);
+	g_assert_cmpuint(d1->at.msix_bar, ==, 0);
+	data0 = d0->at.table_off + PCI_MSIX_ENTRY_DATA;
+	bar_size = pcidev_bar_size(d0, 0);
+	g_assert_cmphex(gabi_mmio_read(h.vm, a, 4), ==, 0xffffffff);
+	set_bar(d0, a, true);
+	set_bar(d1, b, true);
+	gabi_mmio_write(h.vm, a + data0, 0x1111, 4);
+	gabi_mmio_write(h.vm, b + data0, 0x2222, 4);
+	g_assert_cmphex(gabi_mmio_read(h.vm, a + data0, 4), ==, 0x1111);
+	g_assert_cmphex(gabi_mmio_read(h.vm, b + data0, 2), ==, 0x2222);
+	g_assert_cmphex(gabi_mmio_read(h.vm, b + data0, 1), ==, 0x22);
+	/* straddling the end of a BAR, or past it: nobody's */
+	g_assert_cmphex(gabi_mmio_read(h.vm, a + bar_size - 2, 4), ==, 0xffffffff);
+	g_assert_cmphex(gabi_mmio_read(h.vm, a + bar_size, 2), ==, 0xffff);
+	g_assert_cmphex(gabi_mmio_read(h.vm, a - 4, 4), ==, 0xffffffff);
+	g_assert_cmphex(gabi_mmio_read(h.vm, UINT64_MAX - 1, 4), ==, 0xffffffff);
+	/* swapped: each BAR follows its device */
+	set_bar(d0, b, true);
+	set_bar(d1, a, true);
+	g_assert_cmphex(gabi_mmio_read(h.vm, b + data0, 4), ==, 0x1111);
+	g_assert_cmphex(gabi_mmio_read(h.vm, a + data0, 4), ==, 0x2222);
+	/* overlapping (BARs align to their size): bus 0 wins, reads and writes */
+	set_bar(d1, b, true);
+	g_assert_cmphex(pcidev_bar_base(d1, 0), ==, b);
+	g_assert_cmphex(gabi_mmio_read(h.vm, b + data0, 4), ==, 0x1111);
+	gabi_mmio_write(h.vm, b + data0, 0x3333, 4);
+	g_assert_cmphex(gabi_mmio_read(h.vm, b + data0, 4), ==, 0x3333);
+	g_assert_cmphex(gabi_mmio_read(h.vm, b + bar_size, 4), ==, 0xffffffff);
+	set_bar(d1, a, true);
+	g_assert_cmphex(gabi_mmio_read(h.vm, a + data0, 4), ==, 0x2222);
+	/* memory decoding off: the BAR claims nothing */
+	set_bar(d1, a, false);
+	g_assert_cmphex(gabi_mmio_read(h.vm, a + data0, 4), ==, 0xffffffff);
+	set_bar(d1, a, true);
+	g_assert_cmphex(gabi_mmio_read(h.vm, a + data0, 4), ==, 0x2222);
+	/* power cycle: BARs reset, nothing decodes */
+	gabi_power_off(h.vm);
+	g_assert_cmphex(gabi_mmio_read(h.vm, a + data0, 4), ==, 0xffffffff);
+	g_assert_cmphex(gabi_mmio_read(h.vm, b + data0, 4), ==, 0xffffffff);
+	host_fini(&h);
+}
+
+/* ---- fire records ---- */
+
+static unsigned delivered_count;
+
+static void count_delivery(void *ctx, unsigned vcpu, uint8_t vector)
+{
+	(void)ctx;
+	(void)vcpu;
+	(void)vector;
+	delivered_count++;
+}
+
+/* Entry v of the function: programmed with (address, data), unmasked or not. */
+static void program_entry(struct pcidev *d, unsigned v, uint64_t address, uint32_t data,
+                          bool masked)
+{
+	unsigned bar = d->at.msix_bar, e = d->at.table_off + v * PCI_MSIX_ENTRY_SIZE;
+
+	pcidev_bar_write(d, bar, e + PCI_MSIX_ENTRY_LOWER_ADDR, (uint32_t)address, 4);
+	pcidev_bar_write(d, bar, e + PCI_MSIX_ENTRY_UPPER_ADDR, (uint32_t)(address >> 32), 4);
+	pcidev_bar_write(d, bar, e + PCI_MSIX_ENTRY_DATA, data, 4);
+	pcidev_bar_write(d, bar, e + PCI_MSIX_ENTRY_VECTOR_CTRL,
+	                 masked ? PCI_MSIX_ENTRY_CTRL_MASKBIT : 0, 4);
+}
+
+/* Records the reader released are gone for it; ids go on; the host still
+ * finishes the ones pending in the device or in flight. */
+static void test_fire_records_release(void)
+{
+	struct pci_create_int_response c;
+	const struct fire_record *r;
+	struct pcidev *d;
+	unsigned keep[] = {3};
+	struct host h;
+
+	host_setup(&h, 2, PCI_PROTOCOL_VERSION_1_4);
+	gabi_set_interrupt_entry(h.vm, count_delivery, NULL);
+	delivered_count = 0;
+	c = create_simple(&h, 0, 0x30, 1);
+	g_assert_cmphex((uint32_t)c.response.status, ==, STATUS_SUCCESS);
+	d = hv_vm_device(h.vm, 0);
+
+	/* 0: lost (MSI-X off) */
+	g_assert_cmpuint(hv_vm_fire(h.vm, 0, 0), ==, 0);
+	pcidev_cfg_write(d, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 2);
+	pcidev_cfg_write(d, d->at.cap[PCIDEV_CAP_MSIX] + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
+	program_entry(d, 0, c.int_desc.address, c.int_desc.data, false);
+	/* 1: in flight to vCPU 0; 2, 3: pending (entries 1 and 2 masked) */
+	g_assert_cmpuint(hv_vm_fire(h.vm, 0, 0), ==, 1);
+	g_assert_cmpuint(hv_vm_fire(h.vm, 0, 1), ==, 2);
+	g_assert_cmpuint(hv_vm_fire(h.vm, 0, 2), ==, 3);
+	g_assert_cmpint(hv_vm_fire_record(h.vm, 1)->outcome, ==, FIRE_OUT_IN_FLIGHT);
+	g_assert_cmpint(hv_vm_fire_record(h.vm, 2)->outcome, ==, FIRE_OUT_PENDING);
+
+	hv_vm_fire_records_release(h.vm, 4, keep, G_N_ELEMENTS(keep));
+	for (unsigned id = 0; id < 3; id++)
+		g_assert_null(hv_vm_fire_record(h.vm, id));
+	g_assert_nonnull(hv_vm_fire_record(h.vm, 3));
+	g_assert_null(hv_vm_fire_record(h.vm, 4)); /* not made yet */
+	g_assert_cmpuint(hv_vm_fire_count(h.vm), ==, 4);
+
+	/* the released fire in flight still arrives */
+	engine_run(h.e);
+	g_assert_cmpuint(delivered_count, ==, 1);
+	g_assert_cmpuint(tp_count(h.e, TP_INTERRUPT_DELIVERED), ==, 1);
+	/* unmasking entry 1 sends the released pending fire 2 (lost: no entry) */
+	program_entry(d, 1, c.int_desc.address, c.int_desc.data + 7, false);
+	g_assert_cmpuint(tp_count(h.e, TP_INTERRUPT_LOST), ==, 2);
+	g_assert_null(hv_vm_fire_record(h.vm, 2));
+
+	/* a new id after the released ones; the kept one stays readable */
+	g_assert_cmpuint(hv_vm_fire(h.vm, 0, 0), ==, 4);
+	g_assert_cmpint(hv_vm_fire_record(h.vm, 3)->outcome, ==, FIRE_OUT_PENDING);
+	g_assert_cmpint(hv_vm_fire_record(h.vm, 4)->outcome, ==, FIRE_OUT_IN_FLIGHT);
+
+	/* power-off loses the kept pending fire, with the reason */
+	gabi_power_off(h.vm);
+	r = hv_vm_fire_record(h.vm, 3);
+	g_assert_cmpint(r->outcome, ==, FIRE_OUT_LOST);
+	g_assert_nonnull(strstr(r->reason, "powered off while vector 2 was pending"));
+	engine_run(h.e);
+	g_assert_cmpint(hv_vm_fire_record(h.vm, 4)->outcome, ==, FIRE_OUT_LOST);
+	g_assert_cmpuint(delivered_count, ==, 1);
+
+	/* releasing again, below less than before, or with nothing new: no-ops */
+	hv_vm_fire_records_release(h.vm, 2, NULL, 0);
+	g_assert_nonnull(hv_vm_fire_record(h.vm, 3));
+	hv_vm_fire_records_release(h.vm, 100, NULL, 0);
+	for (unsigned id = 0; id < 6; id++)
+		g_assert_null(hv_vm_fire_record(h.vm, id));
+	g_assert_cmpuint(hv_vm_fire_count(h.vm), ==, 5);
+
+	/* clear forgets everything; ids go on */
+	g_assert_cmpuint(hv_vm_fire(h.vm, 0, 0), ==, 5);
+	hv_vm_fire_records_clear(h.vm);
+	g_assert_null(hv_vm_fire_record(h.vm, 5));
+	g_assert_cmpuint(hv_vm_fire(h.vm, 0, 0), ==, 6);
+	g_assert_nonnull(hv_vm_fire_record(h.vm, 6));
+	host_fini(&h);
+}
+
+/* Many releases, each keeping a few ids of different ages: every id reads
+ * back exactly while it is kept. */
+static void test_fire_records_release_many(void)
+{
+	struct host h;
+	unsigned keep[3] = {0};
+
+	host_setup(&h, 1, PCI_PROTOCOL_VERSION_1_4);
+	for (unsigned round = 0; round < 200; round++) {
+		unsigned first = hv_vm_fire_count(h.vm);
+		for (unsigned k = 0; k < 5; k++)
+			hv_vm_fire(h.vm, 0, k);
+		/* keep the second of this round and whatever the last round
+		 * kept, unless the round number says to let it go */
+		keep[round % 3] = first + 1;
+		hv_vm_fire_records_release(h.vm, hv_vm_fire_count(h.vm), keep, 3);
+		for (unsigned id = 0; id < hv_vm_fire_count(h.vm); id++) {
+			bool kept = id == keep[0] || id == keep[1] || id == keep[2];
+			const struct fire_record *r = hv_vm_fire_record(h.vm, id);
+			g_assert_true(kept == (r != NULL));
+			if (r)
+				g_assert_cmpuint(r->id, ==, id);
+		}
+	}
 	host_fini(&h);
 }
 
@@ -2063,12 +2304,16 @@ int main(int argc, char **argv)
 	g_test_add_func("/host/close-drops-in-flight", test_close_drops_in_flight);
 	g_test_add_func("/host/retarget/vp-mask", test_retarget_vp_mask);
 	g_test_add_func("/host/retarget/vp-set", test_retarget_vp_set);
+	g_test_add_func("/host/retarget/vp-set-banks", test_retarget_vp_set_banks);
 	g_test_add_func("/host/retarget/invalid-parameter", test_retarget_invalid_parameter);
 	g_test_add_func("/host/retarget/other-device", test_retarget_other_device);
 	g_test_add_func("/host/retarget/bad-input", test_retarget_bad_input);
 	g_test_add_func("/host/hypercall/unknown-code", test_hypercall_unknown_code);
 	g_test_add_func("/host/power-off/clears-irtes", test_power_off_clears_irtes);
 	g_test_add_func("/host/power-off/in-flight", test_power_off_in_flight);
+	g_test_add_func("/host/mmio-router", test_mmio_router);
+	g_test_add_func("/host/fire-records/release", test_fire_records_release);
+	g_test_add_func("/host/fire-records/release-many", test_fire_records_release_many);
 	g_test_add_func("/host/fault/create-interrupt", test_fault_create_interrupt);
 	g_test_add_func("/host/fault/create-interrupt-phase", test_fault_create_interrupt_phase);
 	g_test_add_func("/host/fault/d0-entry", test_fault_d0_entry);

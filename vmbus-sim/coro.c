@@ -2,6 +2,8 @@
 #include "coro.h"
 
 #include <errno.h>
+#include <glib.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -18,6 +20,29 @@
 
 #ifdef CORO_ASAN
 #include <sanitizer/common_interface_defs.h>
+#endif
+
+/*
+ * A switch saves where it is and jumps to where the other side saved. Under
+ * AddressSanitizer that is sigsetjmp/siglongjmp, which it intercepts to
+ * unpoison the frames a jump leaves behind. Otherwise GCC's builtins do it
+ * with a few stores and loads: siglongjmp also walks the cancellation
+ * cleanup handlers (__pthread_cleanup_upto), 5% of a run for nothing here.
+ * Every jump lands in a frame that is still live (the one that saved), as
+ * the builtins require, and __builtin_longjmp is called from a function of
+ * its own, never from the one that saved.
+ */
+#ifdef CORO_ASAN
+#define SAVE(env) sigsetjmp((env), 0)
+#define JUMP(env) siglongjmp((env), 1)
+#else
+#define SAVE(env) __builtin_setjmp((void **)(void *)(env))
+#define JUMP(env) jump_to((void **)(void *)(env))
+
+static __attribute__((noinline, noreturn)) void jump_to(void **buf)
+{
+	__builtin_longjmp(buf, 1);
+}
 #endif
 
 #if __has_include(<valgrind/valgrind.h>)
@@ -60,18 +85,20 @@ static void trampoline(int lo, int hi)
 	struct coro_main *main = sa->main;
 
 	finish_switch(NULL, &main->stack_bottom, &main->stack_size);
-	if (!sigsetjmp(co->env, 0)) {
+	if (!SAVE(co->env)) {
 		start_switch(&co->asan_fake_stack, main->stack_bottom, main->stack_size);
-		siglongjmp(*sa->back, 1);
+		JUMP(*sa->back);
 	}
-	/* Every later entry through coro_enter() lands here or in coro_yield(). */
+	/* Every later entry through coro_enter() lands here or in coro_yield().
+	 * The main context is read afresh each time: a finished coroutine may
+	 * be reset for another one (another engine) before it is entered. */
 	for (;;) {
-		finish_switch(co->asan_fake_stack, &main->stack_bottom, &main->stack_size);
+		finish_switch(co->asan_fake_stack, &co->main->stack_bottom, &co->main->stack_size);
 		co->fn(co->arg);
 		co->finished = 1;
-		start_switch(&co->asan_fake_stack, main->stack_bottom, main->stack_size);
-		if (!sigsetjmp(co->env, 0))
-			siglongjmp(main->env, 1);
+		start_switch(&co->asan_fake_stack, co->main->stack_bottom, co->main->stack_size);
+		if (!SAVE(co->env))
+			JUMP(co->main->env);
 	}
 }
 
@@ -90,7 +117,7 @@ static int coro_start(struct coro *co, struct coro_main *main)
 	uc.uc_stack.ss_flags = 0;
 	makecontext(&uc, (void (*)(void))trampoline, 2, (int)(uint32_t)p, (int)(uint32_t)(p >> 32));
 
-	if (!sigsetjmp(back, 0)) {
+	if (!SAVE(back)) {
 		start_switch(&main->asan_fake_stack, co->stack, co->stack_size);
 		swapcontext(&old_uc, &uc);
 	}
@@ -114,6 +141,7 @@ int coro_init(struct coro *co, struct coro_main *main, size_t stack_size, void (
 	mprotect(mem, (size_t)page, PROT_NONE);
 	co->stack = (char *)mem + page;
 	co->stack_size = stack_size;
+	co->main = main;
 	co->fn = fn;
 	co->arg = arg;
 	co->finished = 0;
@@ -126,13 +154,12 @@ int coro_init(struct coro *co, struct coro_main *main, size_t stack_size, void (
 	 * a coroutine may be created inside another one, and starting it there
 	 * would tell AddressSanitizer that the creator's stack is the
 	 * scheduler's. */
-	(void)main;
 	return 0;
 }
 
 int coro_reset(struct coro *co, struct coro_main *main, void (*fn)(void *), void *arg)
 {
-	(void)main;
+	co->main = main;
 	co->fn = fn;
 	co->arg = arg;
 	co->finished = 0;
@@ -161,18 +188,73 @@ void coro_enter(struct coro_main *main, struct coro *co)
 		if (coro_start(co, main) < 0)
 			abort(); /* getcontext() failed: nothing sensible is left to do */
 	}
-	if (!sigsetjmp(main->env, 0)) {
+	if (!SAVE(main->env)) {
 		start_switch(&main->asan_fake_stack, co->stack, co->stack_size);
-		siglongjmp(co->env, 1);
+		JUMP(co->env);
 	}
 	finish_switch(main->asan_fake_stack, NULL, NULL);
 }
 
 void coro_yield(struct coro_main *main, struct coro *co)
 {
-	if (!sigsetjmp(co->env, 0)) {
+	if (!SAVE(co->env)) {
 		start_switch(&co->asan_fake_stack, main->stack_bottom, main->stack_size);
-		siglongjmp(main->env, 1);
+		JUMP(main->env);
 	}
 	finish_switch(co->asan_fake_stack, &main->stack_bottom, &main->stack_size);
+}
+
+/* ---- the process-wide pool ----
+ *
+ * Shared by every engine in the process, and locked, so safe from any
+ * thread (an entry is only ever used by one coroutine at a time). A forked
+ * worker (batch.c) inherits a copy of the parent's: the stacks are private
+ * copy-on-write mappings, so each process has its own. Do not fork while
+ * another thread may hold pool_lock: no such thread exists today (see
+ * engine.h). */
+
+#define CORO_POOL_MAX 32
+
+static GMutex pool_lock;
+static struct coro *pool[CORO_POOL_MAX];
+static unsigned pool_len;
+
+struct coro *coro_pool_get(struct coro_main *main, size_t stack_size, void (*fn)(void *), void *arg)
+{
+	struct coro *co = NULL;
+
+	g_mutex_lock(&pool_lock);
+	for (unsigned i = pool_len; i-- > 0;) {
+		if (pool[i]->stack_size >= stack_size) {
+			co = pool[i];
+			pool[i] = pool[--pool_len];
+			break;
+		}
+	}
+	g_mutex_unlock(&pool_lock);
+	if (co)
+		coro_reset(co, main, fn, arg);
+	return co;
+}
+
+void coro_pool_put(struct coro *co)
+{
+	bool kept = false;
+
+	/* One stopped in the middle of its function cannot run another. */
+	if (co->stack && (co->finished || !co->started)) {
+		co->main = NULL;
+		co->fn = NULL;
+		co->arg = NULL;
+		g_mutex_lock(&pool_lock);
+		if (pool_len < CORO_POOL_MAX) {
+			pool[pool_len++] = co;
+			kept = true;
+		}
+		g_mutex_unlock(&pool_lock);
+	}
+	if (!kept) {
+		coro_destroy(co);
+		g_free(co);
+	}
 }

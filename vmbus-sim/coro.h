@@ -9,8 +9,11 @@
 #include <setjmp.h>
 #include <stddef.h>
 
+struct coro_main;
+
 struct coro {
 	sigjmp_buf env;
+	struct coro_main *main; /* where it returns to when it yields or ends */
 	void *stack;
 	size_t stack_size;
 	void (*fn)(void *arg);
@@ -31,9 +34,21 @@ struct coro_main {
 
 int coro_init(struct coro *co, struct coro_main *main, size_t stack_size, void (*fn)(void *),
               void *arg);
-/* Reuses an initialised coroutine's stack for a new function. */
+/* Reuses an initialised coroutine's stack for a new function, possibly for
+ * another main context: it must have finished, or never been entered. */
 int coro_reset(struct coro *co, struct coro_main *main, void (*fn)(void *), void *arg);
 void coro_destroy(struct coro *co);
+
+/* A process-wide pool of coroutines whose stacks can be reused, so that a
+ * short simulation does not spend its time in mmap and munmap. Bounded;
+ * thread-safe. coro_pool_get() returns one reset for fn(arg) with at least
+ * stack_size bytes of stack, or NULL if the pool has none (then make one
+ * with coro_init()). coro_pool_put() keeps a coroutine that finished or was
+ * never entered, and destroys and frees (g_free) any other, or any when the
+ * pool is full. */
+struct coro *coro_pool_get(struct coro_main *main, size_t stack_size, void (*fn)(void *),
+                           void *arg);
+void coro_pool_put(struct coro *co);
 
 /* From the main context into co; returns when co yields or finishes. */
 void coro_enter(struct coro_main *main, struct coro *co);

@@ -19,9 +19,14 @@
 
 enum task_state { TASK_READY, TASK_RUNNING, TASK_BLOCKED, TASK_DONE };
 
+#define TASK_NAME_INLINE 32 /* names this long or shorter need no allocation */
+#define SPARE_TASKS      16 /* finished tasks kept for the next spawn */
+#define SPARE_COROS      8  /* and their coroutines, before the process pool */
+
 struct task {
 	struct engine *e;
-	char *name;
+	char *name; /* name_buf, or allocated if longer */
+	char name_buf[TASK_NAME_INLINE];
 	struct coro *co;
 	task_fn fn;
 	void *arg;
@@ -54,10 +59,15 @@ struct engine {
 	uint64_t seed;
 	uint64_t rng[4];
 	uint64_t seq;
-	GArray *heap; /* of struct event, a binary min-heap on (time, seq) */
-	GPtrArray *ready;
-	GPtrArray *tasks; /* in spawn order */
-	GPtrArray *coro_pool;
+	struct event *heap; /* a binary min-heap on (time, seq) */
+	unsigned nheap, heap_cap;
+	struct task **ready; /* in the order they became ready */
+	unsigned nready, ready_cap;
+	GPtrArray *tasks;         /* in spawn order */
+	struct task *spare_tasks; /* freed tasks, linked by next_waiter */
+	unsigned nspare_tasks;
+	struct coro *spare_coros[SPARE_COROS]; /* finished, ready for a new task */
+	unsigned nspare_coros;
 	struct task *current;
 	struct coro_main main;
 	struct trace *trace;
@@ -79,12 +89,46 @@ static uint64_t splitmix64(uint64_t *x)
 
 static void task_free(struct task *t)
 {
-	if (t->co) {
-		coro_destroy(t->co);
-		g_free(t->co);
-	}
-	g_free(t->name);
+	if (t->co)
+		coro_pool_put(t->co); /* destroyed unless it can run another task */
+	if (t->name != t->name_buf)
+		g_free(t->name);
 	g_free(t);
+}
+
+/* A task nothing refers to any more: kept for the next spawn. */
+static void task_release(struct engine *e, struct task *t)
+{
+	if (e->nspare_tasks >= SPARE_TASKS) {
+		task_free(t);
+		return;
+	}
+	if (t->co)
+		coro_pool_put(t->co);
+	if (t->name != t->name_buf)
+		g_free(t->name);
+	t->next_waiter = e->spare_tasks;
+	e->spare_tasks = t;
+	e->nspare_tasks++;
+}
+
+static void ready_add(struct engine *e, struct task *t)
+{
+	if (e->nready == e->ready_cap) {
+		e->ready_cap = e->ready_cap ? 2 * e->ready_cap : 16;
+		e->ready = g_renew(struct task *, e->ready, e->ready_cap);
+	}
+	e->ready[e->nready++] = t;
+}
+
+/* Removes ready[i], keeping the others in order. */
+static struct task *ready_take(struct engine *e, unsigned i)
+{
+	struct task *t = e->ready[i];
+
+	memmove(&e->ready[i], &e->ready[i + 1], (e->nready - i - 1) * sizeof(e->ready[0]));
+	e->nready--;
+	return t;
 }
 
 struct engine *engine_new(uint64_t seed)
@@ -95,37 +139,37 @@ struct engine *engine_new(uint64_t seed)
 	e->seed = seed;
 	for (int i = 0; i < 4; i++)
 		e->rng[i] = splitmix64(&x);
-	e->heap = g_array_sized_new(FALSE, FALSE, sizeof(struct event), 64);
-	e->ready = g_ptr_array_new();
+	e->heap_cap = 64;
+	e->heap = g_new(struct event, e->heap_cap);
 	e->tasks = g_ptr_array_new();
-	e->coro_pool = g_ptr_array_new();
 	return e;
 }
 
 static void wake_timer(struct engine *e, void *arg, uint64_t gen);
-static void timer_put(struct task *t);
+static void timer_put(struct engine *e, struct task *t);
 
 void engine_free(struct engine *e)
 {
 	if (!e)
 		return;
 	/* reaped tasks live on only through their queued timer events */
-	for (guint i = 0; i < e->heap->len; i++) {
-		struct event *ev = &g_array_index(e->heap, struct event, i);
+	for (unsigned i = 0; i < e->nheap; i++) {
+		struct event *ev = &e->heap[i];
 		if (ev->tfn == wake_timer)
-			timer_put(ev->arg);
+			timer_put(e, ev->arg);
 	}
 	for (guint i = 0; i < e->tasks->len; i++)
 		task_free(g_ptr_array_index(e->tasks, i));
-	for (guint i = 0; i < e->coro_pool->len; i++) {
-		struct coro *co = g_ptr_array_index(e->coro_pool, i);
-		coro_destroy(co);
-		g_free(co);
+	while (e->spare_tasks) {
+		struct task *t = e->spare_tasks;
+		e->spare_tasks = t->next_waiter;
+		g_free(t);
 	}
-	g_ptr_array_free(e->coro_pool, TRUE);
+	for (unsigned i = 0; i < e->nspare_coros; i++)
+		coro_pool_put(e->spare_coros[i]);
 	g_ptr_array_free(e->tasks, TRUE);
-	g_ptr_array_free(e->ready, TRUE);
-	g_array_free(e->heap, TRUE);
+	g_free(e->ready);
+	g_free(e->heap);
 	g_free(e);
 }
 
@@ -156,62 +200,60 @@ static bool ev_before(const struct event *a, const struct event *b)
 	return a->time < b->time || (a->time == b->time && a->seq < b->seq);
 }
 
-static void heap_push(struct engine *e, struct event ev)
+/* Sifts up through a hole, never swapping; a new event has the highest
+ * sequence number, so it goes before exactly the events of later times. */
+static void heap_push(struct engine *e, uint64_t time, event_fn fn, tagged_fn tfn, void *arg,
+                      uint64_t tag)
 {
+	unsigned i = e->nheap++;
 	struct event *h;
-	guint i;
 
-	g_array_append_val(e->heap, ev);
-	h = (struct event *)(void *)e->heap->data;
-	i = e->heap->len - 1;
+	if (e->nheap > e->heap_cap) {
+		e->heap_cap *= 2;
+		e->heap = g_renew(struct event, e->heap, e->heap_cap);
+	}
+	h = e->heap;
 	while (i > 0) {
-		guint p = (i - 1) / 2;
-		if (!ev_before(&h[i], &h[p]))
+		unsigned p = (i - 1) / 2;
+		if (h[p].time <= time)
 			break;
-		struct event tmp = h[i];
 		h[i] = h[p];
-		h[p] = tmp;
 		i = p;
 	}
+	h[i] = (struct event){
+	    .time = time, .seq = e->seq++, .fn = fn, .tfn = tfn, .arg = arg, .tag = tag};
 }
 
-static struct event heap_pop(struct engine *e)
+static void heap_pop(struct engine *e, struct event *top)
 {
-	struct event *h = (struct event *)(void *)e->heap->data;
-	struct event top = h[0];
-	guint n = e->heap->len - 1, i = 0;
+	struct event *h = e->heap;
+	unsigned n = --e->nheap, i = 0;
+	const struct event *last = &h[n];
 
-	h[0] = h[n];
-	g_array_set_size(e->heap, n);
-	h = (struct event *)(void *)e->heap->data;
+	*top = h[0];
 	for (;;) {
-		guint l = 2 * i + 1, r = l + 1, m = i;
-		if (l < n && ev_before(&h[l], &h[m]))
-			m = l;
-		if (r < n && ev_before(&h[r], &h[m]))
-			m = r;
-		if (m == i)
+		unsigned c = 2 * i + 1;
+		if (c >= n)
 			break;
-		struct event tmp = h[i];
-		h[i] = h[m];
-		h[m] = tmp;
-		i = m;
+		if (c + 1 < n && ev_before(&h[c + 1], &h[c]))
+			c++;
+		if (!ev_before(&h[c], last))
+			break;
+		h[i] = h[c];
+		i = c;
 	}
-	return top;
+	h[i] = *last;
 }
 
 void engine_schedule(struct engine *e, uint64_t delay_ns, event_fn fn, void *arg)
 {
-	struct event ev = {.time = e->now + delay_ns, .seq = e->seq++, .fn = fn, .arg = arg};
-	heap_push(e, ev);
+	heap_push(e, e->now + delay_ns, fn, NULL, arg, 0);
 }
 
 static void schedule_tagged(struct engine *e, uint64_t delay_ns, tagged_fn fn, void *arg,
                             uint64_t tag)
 {
-	struct event ev = {
-	    .time = e->now + delay_ns, .seq = e->seq++, .tfn = fn, .arg = arg, .tag = tag};
-	heap_push(e, ev);
+	heap_push(e, e->now + delay_ns, NULL, fn, arg, tag);
 }
 
 /* ---- tasks ---- */
@@ -224,23 +266,34 @@ static void task_trampoline(void *arg)
 
 struct task *task_spawn(struct engine *e, const char *name, task_fn fn, void *arg)
 {
-	struct task *t = g_new0(struct task, 1);
+	struct task *t = e->spare_tasks;
+	size_t len = strlen(name);
 
+	if (t) {
+		e->spare_tasks = t->next_waiter;
+		e->nspare_tasks--;
+		memset(t, 0, sizeof(*t));
+	} else {
+		t = g_new0(struct task, 1);
+	}
 	t->e = e;
-	t->name = g_strdup(name);
+	t->name = len < sizeof(t->name_buf) ? memcpy(t->name_buf, name, len + 1) : g_strdup(name);
 	t->fn = fn;
 	t->arg = arg;
-	if (e->coro_pool->len) {
-		t->co = g_ptr_array_steal_index(e->coro_pool, e->coro_pool->len - 1);
+	if (e->nspare_coros) {
+		t->co = e->spare_coros[--e->nspare_coros];
 		coro_reset(t->co, &e->main, task_trampoline, t);
 	} else {
+		t->co = coro_pool_get(&e->main, TASK_STACK_SIZE, task_trampoline, t);
+	}
+	if (!t->co) {
 		t->co = g_new0(struct coro, 1);
 		if (coro_init(t->co, &e->main, TASK_STACK_SIZE, task_trampoline, t) < 0)
 			g_error("cannot allocate a task stack for %s", name);
 	}
 	t->state = TASK_READY;
 	g_ptr_array_add(e->tasks, t);
-	g_ptr_array_add(e->ready, t);
+	ready_add(e, t);
 	return t;
 }
 
@@ -269,14 +322,18 @@ void task_reap(struct engine *e, struct task *t)
 	g_assert(t->state == TASK_DONE);
 	g_ptr_array_remove(e->tasks, t);
 	if (t->co) {
-		g_ptr_array_add(e->coro_pool, t->co);
+		/* finished: it can run the next task spawned here */
+		if (e->nspare_coros < SPARE_COROS)
+			e->spare_coros[e->nspare_coros++] = t->co;
+		else
+			coro_pool_put(t->co);
 		t->co = NULL;
 	}
 	/* a stale timeout may still be queued: it keeps the task until it pops */
 	if (t->timers)
 		t->reaped = true;
 	else
-		task_free(t);
+		task_release(e, t);
 }
 
 static void task_wake(struct engine *e, struct task *t)
@@ -286,7 +343,7 @@ static void task_wake(struct engine *e, struct task *t)
 	t->state = TASK_READY;
 	t->waiting_on = NULL;
 	t->wait_gen++;
-	g_ptr_array_add(e->ready, t);
+	ready_add(e, t);
 }
 
 static void task_block(struct engine *e, const char *what)
@@ -308,10 +365,10 @@ static bool timer_live(void *arg, uint64_t gen)
 }
 
 /* A timer event leaves the queue: drop its hold on a reaped task. */
-static void timer_put(struct task *t)
+static void timer_put(struct engine *e, struct task *t)
 {
 	if (--t->timers == 0 && t->reaped)
-		task_free(t);
+		task_release(e, t);
 }
 
 static void wake_timer(struct engine *e, void *arg, uint64_t gen)
@@ -353,7 +410,7 @@ void task_yield(struct engine *e)
 
 	g_assert(t);
 	t->state = TASK_READY;
-	g_ptr_array_add(e->ready, t);
+	ready_add(e, t);
 	coro_yield(&e->main, t->co);
 }
 
@@ -478,62 +535,30 @@ static void run_task(struct engine *e, struct task *t)
 		t->state = TASK_DONE;
 }
 
-void engine_run_for(struct engine *e, uint64_t ns)
-{
-	uint64_t limit = ns > UINT64_MAX - e->now ? UINT64_MAX : e->now + ns;
-
-	for (;;) {
-		if (e->ready->len) {
-			unsigned i =
-			    e->ready->len > 1 ? engine_choose(e, e->ready->len, "ready") : 0;
-			struct task *t = g_ptr_array_remove_index(e->ready, i);
-			run_task(e, t);
-			continue;
-		}
-		if (!e->heap->len)
-			break;
-		if (((struct event *)(void *)e->heap->data)[0].time > limit)
-			break;
-		struct event ev = heap_pop(e);
-		/* A timeout whose wait already ended is not an event: it must
-		 * not move the clock. */
-		if (ev.tfn == wake_timer) {
-			bool live = timer_live(ev.arg, ev.tag);
-			timer_put(ev.arg);
-			if (!live)
-				continue;
-		}
-		e->now = ev.time;
-		if (ev.tfn)
-			ev.tfn(e, ev.arg, ev.tag);
-		else
-			ev.fn(e, ev.arg);
-	}
-	if (limit != UINT64_MAX && e->now < limit)
-		e->now = limit;
-}
-
 uint64_t engine_limit(const struct engine *e, uint64_t ns)
 {
 	return ns > UINT64_MAX - e->now ? UINT64_MAX : e->now + ns;
 }
 
-bool engine_step(struct engine *e, uint64_t limit)
+/* The one loop body of engine_step and engine_run_for: runs one ready task
+ * or the next live event due no later than limit. A timeout whose wait
+ * already ended is not an event: it must not move the clock, and is no step.
+ * When there is nothing left, moves the clock to limit and returns false. */
+static inline bool engine_step_one(struct engine *e, uint64_t limit)
 {
 	for (;;) {
-		if (e->ready->len) {
-			unsigned i =
-			    e->ready->len > 1 ? engine_choose(e, e->ready->len, "ready") : 0;
-			run_task(e, g_ptr_array_remove_index(e->ready, i));
+		if (e->nready) {
+			unsigned i = e->nready > 1 ? engine_choose(e, e->nready, "ready") : 0;
+			run_task(e, ready_take(e, i));
 			return true;
 		}
-		if (!e->heap->len || ((struct event *)(void *)e->heap->data)[0].time > limit)
+		if (!e->nheap || e->heap[0].time > limit)
 			break;
-		struct event ev = heap_pop(e);
-		/* as in engine_run_for: a stale timeout is no step */
+		struct event ev;
+		heap_pop(e, &ev);
 		if (ev.tfn == wake_timer) {
 			bool live = timer_live(ev.arg, ev.tag);
-			timer_put(ev.arg);
+			timer_put(e, ev.arg);
 			if (!live)
 				continue;
 		}
@@ -547,6 +572,19 @@ bool engine_step(struct engine *e, uint64_t limit)
 	if (limit != UINT64_MAX && e->now < limit)
 		e->now = limit;
 	return false;
+}
+
+bool engine_step(struct engine *e, uint64_t limit)
+{
+	return engine_step_one(e, limit);
+}
+
+void engine_run_for(struct engine *e, uint64_t ns)
+{
+	uint64_t limit = engine_limit(e, ns);
+
+	while (engine_step_one(e, limit))
+		;
 }
 
 void engine_run(struct engine *e)

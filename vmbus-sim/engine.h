@@ -7,6 +7,14 @@
  *
  * This header is half of what the guest sees of the host ("kernel services");
  * the other half is guest-abi.h.
+ *
+ * Threads: an engine, and everything run from it, belongs to one thread; it
+ * has no locks. Task stacks come from a pool shared by the whole process
+ * (coro_pool_get/put in coro.c), which is locked, so engines on different
+ * threads would be safe there; but nothing does that today: the harness runs
+ * engines one after the other, or in forked worker processes (batch.c,
+ * --jobs), each with a pool of its own. The only other threads (libvirt's
+ * event loop, a test's FIFO reader) never touch an engine.
  */
 #pragma once
 

@@ -51,14 +51,13 @@ static uint64_t decode_targets(const uint8_t *in, size_t in_len, unsigned var_si
 		return HV_STATUS_INVALID_PARAMETER;
 	if ((unsigned)__builtin_popcountll(valid) != var_size - 1)
 		return HV_STATUS_INVALID_HYPERCALL_INPUT;
-	unsigned bank_slot = 0;
-	for (unsigned bank = 0; bank < 64; bank++) {
-		if (!(valid & (1ULL << bank)))
-			continue;
-		memcpy(&w, in + 64 + 8 * bank_slot++, 8);
-		for (unsigned bit = 0; bit < 64; bit++) {
-			unsigned vp = bank * 64 + bit;
-			if ((w & (1ULL << bit)) && vp < nvp)
+	/* the banks in valid_bank_mask, in order, then the VPs set in each */
+	for (unsigned bank_slot = 0; valid; valid &= valid - 1, bank_slot++) {
+		unsigned bank = (unsigned)__builtin_ctzll(valid);
+		memcpy(&w, in + 64 + 8 * bank_slot, 8);
+		for (; w; w &= w - 1) {
+			unsigned vp = bank * 64 + (unsigned)__builtin_ctzll(w);
+			if (vp < nvp)
 				targets[vp] = true;
 		}
 	}

@@ -11,10 +11,25 @@ void irte_init(struct irte_table *t)
 	t->cleared_at = UINT64_MAX;
 }
 
+/* Index in by_data of the first slot whose data is above `data`. */
+static unsigned upper_bound(const struct irte_table *t, uint32_t data)
+{
+	unsigned lo = 0, hi = t->used;
+
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+		if (t->e[t->by_data[mid]].data <= data)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 struct irte *irte_create(struct irte_table *t, uint64_t device_id, unsigned vcpu, uint32_t vector,
                          uint16_t count, uint64_t now)
 {
-	for (unsigned i = 0; i < IRTE_MAX; i++) {
+	for (unsigned i = t->free_hint; i < IRTE_MAX; i++) {
 		struct irte *e = &t->e[i];
 		if (e->in_use)
 			continue;
@@ -30,41 +45,74 @@ struct irte *irte_create(struct irte_table *t, uint64_t device_id, unsigned vcpu
 		while (align < e->count)
 			align <<= 1;
 		e->data = (t->next_handle + align - 1) & ~(align - 1);
+		if (e->data < t->next_handle || e->data + e->count < e->data)
+			t->handles_wrapped = true; /* after 2^32 handles */
 		t->next_handle = e->data + e->count;
 		e->created_at = now;
+		/* usually the highest data yet: an append */
+		unsigned at = upper_bound(t, e->data);
+		memmove(&t->by_data[at + 1], &t->by_data[at],
+		        (t->used - at) * sizeof(t->by_data[0]));
+		t->by_data[at] = (uint16_t)i;
 		t->used++;
+		t->free_hint = i + 1;
 		if (i >= t->top)
 			t->top = i + 1;
 		return e;
 	}
+	t->free_hint = IRTE_MAX;
 	return NULL;
+}
+
+/* The slot in use whose block holds `data` (the first in slot order if
+ * handles ever wrapped and blocks overlap), or -1. */
+static int find(const struct irte_table *t, uint64_t device_id, uint64_t address, uint32_t data,
+                bool exact)
+{
+	if (t->handles_wrapped) {
+		for (unsigned i = 0; i < t->top; i++) {
+			const struct irte *e = &t->e[i];
+			if (e->in_use && e->device_id == device_id && e->address == address &&
+			    (exact ? e->data == data
+			           : data >= e->data && data - e->data < e->count))
+				return (int)i;
+		}
+		return -1;
+	}
+	unsigned at = upper_bound(t, data);
+	if (at == 0)
+		return -1;
+	unsigned i = t->by_data[at - 1];
+	const struct irte *e = &t->e[i];
+	if (e->device_id != device_id || e->address != address ||
+	    (exact ? e->data != data : data - e->data >= e->count))
+		return -1;
+	return (int)i;
 }
 
 struct irte *irte_lookup(struct irte_table *t, uint64_t device_id, uint64_t address, uint32_t data)
 {
-	if (!t->used)
-		return NULL;
-	for (unsigned i = 0; i < t->top; i++) {
-		struct irte *e = &t->e[i];
-		if (e->in_use && e->device_id == device_id && e->address == address &&
-		    data >= e->data && data - e->data < e->count)
-			return e;
-	}
-	return NULL;
+	int i = t->used ? find(t, device_id, address, data, false) : -1;
+
+	return i < 0 ? NULL : &t->e[i];
 }
 
 bool irte_delete(struct irte_table *t, uint64_t device_id, uint64_t address, uint32_t data)
 {
-	for (unsigned i = 0; i < t->top; i++) {
-		struct irte *e = &t->e[i];
-		if (e->in_use && e->device_id == device_id && e->address == address &&
-		    e->data == data) {
-			e->in_use = false;
-			t->used--;
-			return true;
-		}
-	}
-	return false;
+	int i = t->used ? find(t, device_id, address, data, true) : -1;
+
+	if (i < 0)
+		return false;
+	/* its place in by_data; only wrapped handles can put it elsewhere */
+	unsigned k = upper_bound(t, data) - 1;
+	while (t->by_data[k] != (uint16_t)i)
+		k = (k + 1) % t->used;
+	memmove(&t->by_data[k], &t->by_data[k + 1], (t->used - k - 1) * sizeof(t->by_data[0]));
+	t->e[i].in_use = false;
+	t->used--;
+	if ((unsigned)i < t->free_hint)
+		t->free_hint = (unsigned)i;
+	return true;
 }
 
 void irte_retarget(struct irte *e, unsigned vcpu, uint32_t vector)
@@ -79,6 +127,7 @@ void irte_clear(struct irte_table *t, uint64_t now)
 	memset(t->e, 0, t->top * sizeof(t->e[0]));
 	t->used = 0;
 	t->top = 0;
+	t->free_hint = 0;
 	/* Handles are never reused within a run: a stale message must not
 	 * alias a new entry by coincidence and hide a lost interrupt. */
 	t->cleared_at = now;

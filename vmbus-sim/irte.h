@@ -28,10 +28,15 @@ struct irte {
 struct irte_table {
 	struct irte e[IRTE_MAX];
 	unsigned used;
-	unsigned top; /* one past the highest slot used since the last clear */
+	unsigned top;       /* one past the highest slot used since the last clear */
+	unsigned free_hint; /* no free slot below it */
 	uint32_t next_handle;
-	uint64_t cleared_at; /* virtual time of the last power-off, or UINT64_MAX */
-	uint64_t generation; /* bumped at each power-off */
+	bool handles_wrapped; /* data blocks may overlap: look up slot by slot */
+	uint64_t cleared_at;  /* virtual time of the last power-off, or UINT64_MAX */
+	uint64_t generation;  /* bumped at each power-off */
+	/* The slots in use, by ascending data: lookups are binary searches.
+	 * A handle is never reused, so no two blocks share a data value. */
+	uint16_t by_data[IRTE_MAX];
 };
 
 void irte_init(struct irte_table *t);

@@ -198,6 +198,20 @@ bool pcidev_init(struct pcidev *d, const struct pcidev_config *cfg, pcidev_msg_f
 	return ok;
 }
 
+static uint64_t decode_bar(const struct pcidev *d);
+
+/* After anything that may move or hide the BAR. */
+static void update_decode(struct pcidev *d)
+{
+	uint64_t base = decode_bar(d);
+
+	if (base != d->bar_base) {
+		d->bar_base = base;
+		if (d->decode_gen)
+			(*d->decode_gen)++;
+	}
+}
+
 void pcidev_reset(struct pcidev *d)
 {
 	const struct pcidev_placement *at = &d->at;
@@ -205,10 +219,13 @@ void pcidev_reset(struct pcidev *d)
 	unsigned pm = at->cap[PCIDEV_CAP_PM], msi = at->cap[PCIDEV_CAP_MSI],
 	         msix = at->cap[PCIDEV_CAP_MSIX], bar = bar_reg(at->msix_bar);
 
-	memset(d->config, 0, sizeof(d->config));
+	/* Only these bytes can be written after pcidev_init() zeroed the whole
+	 * function: the standard header (config writes stop at 256), the
+	 * MSI-X table and the PBA bits of its vectors. */
+	memset(d->config, 0, 256);
 	memset(d->wmask, 0, sizeof(d->wmask));
-	memset(d->msix_table, 0, sizeof(d->msix_table));
-	memset(d->msix_pba, 0, sizeof(d->msix_pba));
+	memset(d->msix_table, 0, d->msix_n * PCI_MSIX_ENTRY_SIZE);
+	memset(d->msix_pba, 0, (d->msix_n + 7) / 8);
 
 	wr(&c[PCI_VENDOR_ID], d->cfg.vendor_id, 2);
 	wr(&c[PCI_DEVICE_ID], d->cfg.device_id, 2);
@@ -263,6 +280,7 @@ void pcidev_reset(struct pcidev *d)
 	for (unsigned i = 0; i < d->msix_n; i++)
 		d->msix_table[i * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL] =
 		    PCI_MSIX_ENTRY_CTRL_MASKBIT;
+	update_decode(d);
 }
 
 /* Offset of a capability's register in config space. */
@@ -337,6 +355,18 @@ bool pcidev_msix_pending(const struct pcidev *d, unsigned i)
 	return i < d->msix_n && (d->msix_pba[i / 8] & (1u << (i % 8)));
 }
 
+_Static_assert(PCIDEV_MAX_VECTORS <= 64, "the pending bits fit in a uint64_t");
+
+/* The pending bits of every vector. */
+static uint64_t pba_bits(const struct pcidev *d)
+{
+	uint64_t v = 0;
+
+	for (unsigned k = 0; k < (d->msix_n + 7) / 8; k++)
+		v |= (uint64_t)d->msix_pba[k] << (8 * k);
+	return v;
+}
+
 static void set_pending(struct pcidev *d, unsigned i, bool on)
 {
 	uint8_t *b = &d->msix_pba[i / 8];
@@ -385,15 +415,17 @@ static void deliver_unmasked_pending(struct pcidev *d)
 	if (!(pcidev_command(d) & PCI_COMMAND_MASTER))
 		return;
 	if (pcidev_msix_enabled(d) && !pcidev_msix_function_masked(d)) {
-		for (unsigned i = 0; i < d->msix_n; i++) {
+		/* Lowest pending vector first, visiting only pending ones: this
+		 * runs after every Vector Control write. */
+		for (uint64_t pend = pba_bits(d); pend;) {
+			unsigned i = (unsigned)__builtin_ctzll(pend);
 			bool masked;
-			if (!pcidev_msix_pending(d, i))
-				continue;
 			pcidev_msix_entry(d, i, NULL, NULL, &masked);
-			if (masked)
-				continue;
-			set_pending(d, i, false);
-			send_msix(d, i);
+			if (!masked) {
+				set_pending(d, i, false);
+				send_msix(d, i);
+			}
+			pend = i == 63 ? 0 : pba_bits(d) & (~UINT64_C(0) << (i + 1));
 		}
 	} else if (pcidev_msi_enabled(d)) {
 		uint32_t pend = rd(&d->config[msi_reg(d, PCI_MSI_PENDING_64)], 4);
@@ -430,6 +462,7 @@ void pcidev_cfg_write(struct pcidev *d, unsigned off, uint32_t val, unsigned siz
 	/* D3hot -> D0 resets a function without No_Soft_Reset. */
 	if (old_pm == 3 && pcidev_pm_state(d) == 0)
 		pcidev_reset(d);
+	update_decode(d);
 	deliver_unmasked_pending(d);
 }
 
@@ -449,12 +482,14 @@ uint32_t pcidev_bar_probe(const struct pcidev *d, unsigned bar)
 	return (v & ~m) | m;
 }
 
-uint64_t pcidev_bar_base(const struct pcidev *d, unsigned bar)
+/* The MSI-X BAR's decoded base from config space, which update_decode()
+ * keeps in d->bar_base. */
+static uint64_t decode_bar(const struct pcidev *d)
 {
+	unsigned bar = d->at.msix_bar;
 	uint64_t base;
 
-	if (bar != d->at.msix_bar || !(pcidev_command(d) & PCI_COMMAND_MEMORY) ||
-	    pcidev_pm_state(d) != 0)
+	if (!(pcidev_command(d) & PCI_COMMAND_MEMORY) || pcidev_pm_state(d) != 0)
 		return 0;
 	base = rd(&d->config[bar_reg(bar)], 4) & PCI_BASE_ADDRESS_MEM_MASK;
 	if (d->at.bar64)
@@ -462,11 +497,16 @@ uint64_t pcidev_bar_base(const struct pcidev *d, unsigned bar)
 	return base;
 }
 
+uint64_t pcidev_bar_base(const struct pcidev *d, unsigned bar)
+{
+	return bar == d->at.msix_bar ? d->bar_base : 0;
+}
+
 bool pcidev_bar_claims(const struct pcidev *d, uint64_t gpa, unsigned size, unsigned *bar,
                        unsigned *off)
 {
 	unsigned b = d->at.msix_bar;
-	uint64_t base = pcidev_bar_base(d, b);
+	uint64_t base = d->bar_base;
 
 	if (!base || gpa < base || size > d->at.bar_size || gpa - base > d->at.bar_size - size)
 		return false;
@@ -499,8 +539,15 @@ uint32_t pcidev_bar_read(struct pcidev *d, unsigned bar, unsigned off, unsigned 
 {
 	uint32_t v = 0;
 
+	unsigned t = off - d->at.table_off;
+
 	if (!in_bar(d, bar, off, size))
 		return 0xffffffffu;
+	/* Wholly inside the table, as the guest's accesses are: no need to
+	 * place each byte. */
+	if (off >= d->at.table_off && t < d->msix_n * PCI_MSIX_ENTRY_SIZE &&
+	    size <= d->msix_n * PCI_MSIX_ENTRY_SIZE - t)
+		return rd(&d->msix_table[t], size);
 	for (unsigned i = 0; i < size; i++) {
 		const uint8_t *p = bar_byte(d, off + i);
 		v |= (uint32_t)(p ? *p : 0) << (8 * i);

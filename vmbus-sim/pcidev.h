@@ -115,6 +115,8 @@ struct pcidev {
 	unsigned msix_n;
 	pcidev_msg_fn send;
 	void *send_ctx;
+	uint64_t bar_base;    /* the MSI-X BAR's, as pcidev_bar_base() returns it */
+	uint64_t *decode_gen; /* if set, bumped whenever bar_base changes */
 };
 
 enum pcidev_fire_result { FIRE_SENT, FIRE_PENDING, FIRE_DROPPED };
@@ -137,7 +139,9 @@ uint64_t pcidev_bar_size(const struct pcidev *d, unsigned bar);
  * BAR; 0 if unimplemented), without writing anything. */
 uint32_t pcidev_bar_probe(const struct pcidev *d, unsigned bar);
 /* BAR bar's decoded base, or 0 if it is unimplemented, memory decoding is
- * off or the device is not in D0 (then the BAR claims no address). */
+ * off or the device is not in D0 (then the BAR claims no address). Kept
+ * current by every config write and reset (d->bar_base), so that the MMIO
+ * router can ask on every access. */
 uint64_t pcidev_bar_base(const struct pcidev *d, unsigned bar);
 /* Whether one of the function's BARs claims [gpa, gpa + size): then *bar
  * and *off say which BAR and where in it. */

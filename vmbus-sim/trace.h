@@ -11,7 +11,11 @@
 
 struct trace;
 
-/* Writes to f (not closed by trace_free). */
+/* Writes to f (not closed by trace_free), one fwrite per line. A trace is
+ * about 60 KB a hibernation cycle: whoever opens f should give it a buffer
+ * of TRACE_FILE_BUFFER bytes (setvbuf, with a buffer of its own: glibc
+ * ignores the size without one), not a write(2) per 4 KB. */
+#define TRACE_FILE_BUFFER (1 << 20)
 struct trace *trace_new_file(FILE *f);
 /* Collects into memory; trace_contents() returns it. */
 struct trace *trace_new_memory(void);

@@ -32,6 +32,24 @@ struct hv_bus {
 	int current_fire;                     /* record being raised right now, or -1 */
 };
 
+/* One address range the MMIO router decodes: a bus's config window (while
+ * the bus is in D0) or one of its function's BARs (while decoded). */
+struct mmio_range {
+	uint64_t lo, hi; /* [lo, hi) */
+	struct hv_bus *b;
+	int bar; /* the BAR, or -1 for the config window */
+};
+
+/* An interrupt on its way from the IOMMU to a vCPU. */
+struct delivery {
+	struct hv_vm *vm;
+	unsigned fire;
+	unsigned vcpu;
+	uint32_t vector;
+	uint64_t generation;
+	struct delivery *next_spare;
+};
+
 struct hv_vm {
 	struct engine *e;
 	struct faults *faults;
@@ -42,11 +60,37 @@ struct hv_vm {
 	bool vcpu_online[HV_VM_MAX_VCPUS];
 	unsigned nbuses;
 	struct hv_bus *bus[HV_VM_MAX_BUSES];
-	struct irte_table irte;
 	gabi_intr_fn intr;
 	void *intr_ctx;
-	GArray *fires; /* of struct fire_record */
+	/* The MMIO decode: ranges sorted by address, rebuilt when mmio_gen has
+	 * moved on (a window or BAR appeared, moved or went away). Next to
+	 * the fields above, away from the IRTE table: every access reads it. */
+	uint64_t mmio_gen;
+	uint64_t mmio_built;                /* the mmio_gen the ranges are for */
+	const struct mmio_range *mmio_last; /* the one that answered last */
+	bool mmio_slow;                     /* ranges overlap or wrap: decode bus by bus */
+	unsigned nranges;
+	struct mmio_range ranges[2 * HV_VM_MAX_BUSES];
+	struct delivery *spare_deliveries; /* delivered ones, for reuse */
+	/* Fire records: ids fires_base.. are in `fires` (index id - fires_base);
+	 * older ones still needed, by the reader or by the host (pending in
+	 * the device, in flight), are in `fires_old`, sorted by id. */
+	GArray *fires;     /* of struct fire_slot */
+	GArray *fires_old; /* of struct fire_slot */
+	unsigned fires_base;
+	struct irte_table irte; /* 50 KB */
 };
+
+struct fire_slot {
+	struct fire_record r;
+	bool released; /* the reader is done with it */
+};
+
+/* A config window or BAR appeared, moved or went away. */
+static inline void hv_vm_mmio_changed(struct hv_vm *vm)
+{
+	vm->mmio_gen++;
+}
 
 void vsp_init(struct hv_bus *b);
 void vsp_reset(struct hv_bus *b);

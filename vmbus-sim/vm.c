@@ -35,8 +35,10 @@ struct hv_vm *hv_vm_new(struct engine *e, struct faults *f, const struct hv_vm_c
 	vm->nvcpus = CLAMP(cfg->vcpus, 1, HV_VM_MAX_VCPUS);
 	vm->max_protocol = cfg->max_protocol ? cfg->max_protocol : PCI_PROTOCOL_VERSION_1_4;
 	vm->last_power_off = UINT64_MAX;
+	vm->mmio_gen = 1; /* the (empty) ranges are for generation 0 */
 	irte_init(&vm->irte);
-	vm->fires = g_array_new(FALSE, TRUE, sizeof(struct fire_record));
+	vm->fires = g_array_new(FALSE, TRUE, sizeof(struct fire_slot));
+	vm->fires_old = g_array_new(FALSE, TRUE, sizeof(struct fire_slot));
 	return vm;
 }
 
@@ -44,9 +46,17 @@ void hv_vm_free(struct hv_vm *vm)
 {
 	if (!vm)
 		return;
-	for (unsigned i = 0; i < vm->nbuses; i++)
+	for (unsigned i = 0; i < vm->nbuses; i++) {
+		vmbus_channel_fini(&vm->bus[i]->ch);
 		g_free(vm->bus[i]);
+	}
+	while (vm->spare_deliveries) {
+		struct delivery *d = vm->spare_deliveries;
+		vm->spare_deliveries = d->next_spare;
+		g_free(d);
+	}
 	g_array_free(vm->fires, TRUE);
+	g_array_free(vm->fires_old, TRUE);
 	g_free(vm);
 }
 
@@ -70,6 +80,8 @@ int hv_vm_add_device(struct hv_vm *vm, const struct pcidev_config *cfg)
 	b->device_id = ((uint64_t)g[5] << 24) | ((uint64_t)g[4] << 16) | ((uint64_t)g[7] << 8) |
 	               (g[6] & 0xf8) | 0 /* function 0 */;
 	pcidev_init(&b->dev, cfg, device_message, b);
+	b->dev.decode_gen = &vm->mmio_gen;
+	hv_vm_mmio_changed(vm);
 	vmbus_channel_init(&b->ch, vm->e, vm->faults, b->index, vsp_receive, vsp_channel_closed, b);
 	vsp_init(b);
 	for (unsigned i = 0; i < PCIDEV_MAX_VECTORS; i++)
@@ -108,9 +120,53 @@ uint64_t hv_vm_last_power_off(const struct hv_vm *vm)
 
 /* ---- fire records and delivery ---- */
 
+static unsigned next_fire_id(const struct hv_vm *vm)
+{
+	return vm->fires_base + vm->fires->len;
+}
+
+static struct fire_slot *slot(const struct hv_vm *vm, unsigned id)
+{
+	const GArray *old = vm->fires_old;
+	unsigned lo = 0, hi = old->len;
+
+	if (id >= vm->fires_base)
+		return id < next_fire_id(vm)
+		           ? &g_array_index(vm->fires, struct fire_slot, id - vm->fires_base)
+		           : NULL;
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+		struct fire_slot *s = &g_array_index(old, struct fire_slot, mid);
+		if (s->r.id == id)
+			return s;
+		if (s->r.id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* The host's own access: released records too, as long as they exist. */
 static struct fire_record *record(struct hv_vm *vm, int id)
 {
-	return id < 0 ? NULL : &g_array_index(vm->fires, struct fire_record, id);
+	struct fire_slot *s = id < 0 ? NULL : slot(vm, (unsigned)id);
+
+	return s ? &s->r : NULL;
+}
+
+/* A new record, with the next id. */
+static struct fire_record *record_new(struct hv_vm *vm, unsigned dev, unsigned vector,
+                                      enum fire_outcome outcome)
+{
+	struct fire_slot s = {.r = {.id = next_fire_id(vm),
+	                            .dev = dev,
+	                            .vector = vector,
+	                            .time = engine_now(vm->e),
+	                            .outcome = outcome}};
+
+	g_array_append_val(vm->fires, s);
+	return &g_array_index(vm->fires, struct fire_slot, vm->fires->len - 1).r;
 }
 
 static void lose(struct hv_vm *vm, struct fire_record *r, const char *fmt, ...)
@@ -129,14 +185,6 @@ static void lose(struct hv_vm *vm, struct fire_record *r, const char *fmt, ...)
 	TRACE(vm->e, "iommu", "lost", "\"fire\":%u,\"dev\":%u,\"vector\":%u", r->id, r->dev,
 	      r->vector);
 }
-
-struct delivery {
-	struct hv_vm *vm;
-	unsigned fire;
-	unsigned vcpu;
-	uint32_t vector;
-	uint64_t generation;
-};
 
 static void deliver_interrupt(struct engine *e, void *arg)
 {
@@ -162,7 +210,8 @@ static void deliver_interrupt(struct engine *e, void *arg)
 				vm->intr(vm->intr_ctx, d->vcpu, (uint8_t)d->vector);
 		}
 	}
-	g_free(d);
+	d->next_spare = vm->spare_deliveries;
+	vm->spare_deliveries = d;
 }
 
 /* x86: a device write to 0xFEExxxxx is an interrupt request; any other
@@ -183,16 +232,8 @@ static void device_message(void *ctx, struct pcidev *dev, uint64_t address, uint
 
 	(void)dev;
 	b->pending_fire[vector] = -1;
-	if (id < 0) {
-		/* A message nobody fired through hv_vm_fire: keep a record anyway. */
-		struct fire_record nr = {.id = vm->fires->len,
-		                         .dev = b->index,
-		                         .vector = vector,
-		                         .time = engine_now(vm->e)};
-		g_array_append_val(vm->fires, nr);
-		id = (int)nr.id;
-	}
-	r = record(vm, id);
+	/* A message nobody fired through hv_vm_fire: keep a record anyway. */
+	r = id < 0 ? record_new(vm, b->index, vector, FIRE_OUT_PENDING) : record(vm, id);
 	r->address = address;
 	r->data = data;
 	TRACE(vm->e, "iommu", "msi-write",
@@ -238,33 +279,32 @@ static void device_message(void *ctx, struct pcidev *dev, uint64_t address, uint
 	r->outcome = FIRE_OUT_IN_FLIGHT;
 	r->vcpu = e->vcpu;
 	r->guest_vector = e->vector + (data - e->data);
-	struct delivery *d = g_new(struct delivery, 1);
-	*d = (struct delivery){vm, r->id, e->vcpu, r->guest_vector, vm->irte.generation};
+	struct delivery *d = vm->spare_deliveries;
+	if (d)
+		vm->spare_deliveries = d->next_spare;
+	else
+		d = g_new(struct delivery, 1);
+	*d = (struct delivery){vm, r->id, e->vcpu, r->guest_vector, vm->irte.generation, NULL};
 	engine_schedule(vm->e, IRQ_LATENCY_NS, deliver_interrupt, d);
 }
 
 unsigned hv_vm_fire(struct hv_vm *vm, unsigned dev, unsigned vector)
 {
 	struct hv_bus *b = vm->bus[dev];
-	struct fire_record nr = {.id = vm->fires->len,
-	                         .dev = dev,
-	                         .vector = vector,
-	                         .time = engine_now(vm->e),
-	                         .outcome = FIRE_OUT_LOST};
+	unsigned id = record_new(vm, dev, vector, FIRE_OUT_LOST)->id;
 	enum pcidev_fire_result res;
 	const char *why;
 
-	g_array_append_val(vm->fires, nr);
-	TRACE(vm->e, "device", "fire", "\"fire\":%u,\"dev\":%u,\"vector\":%u", nr.id, dev, vector);
+	TRACE(vm->e, "device", "fire", "\"fire\":%u,\"dev\":%u,\"vector\":%u", id, dev, vector);
 	if (!vm->powered) {
-		lose(vm, record(vm, (int)nr.id), "the VM is powered off");
-		return nr.id;
+		lose(vm, record(vm, (int)id), "the VM is powered off");
+		return id;
 	}
-	b->current_fire = (int)nr.id;
+	b->current_fire = (int)id;
 	res = pcidev_fire(&b->dev, vector, &why);
 	b->current_fire = -1;
 	if (res == FIRE_PENDING) {
-		struct fire_record *r = record(vm, (int)nr.id);
+		struct fire_record *r = record(vm, (int)id);
 		/* A second fire while pending merges into the first (one PBA bit). */
 		if (b->pending_fire[vector] >= 0) {
 			lose(vm, r,
@@ -273,28 +313,96 @@ unsigned hv_vm_fire(struct hv_vm *vm, unsigned dev, unsigned vector)
 		} else {
 			r->outcome = FIRE_OUT_PENDING;
 			g_strlcpy(r->reason, why, sizeof(r->reason));
-			b->pending_fire[vector] = (int)nr.id;
+			b->pending_fire[vector] = (int)id;
 			tp_hit(vm->e, TP_FIRED_WHILE_MASKED, NULL);
 		}
 	} else if (res == FIRE_DROPPED) {
-		lose(vm, record(vm, (int)nr.id), "%s", why);
+		lose(vm, record(vm, (int)id), "%s", why);
 	}
-	return nr.id;
+	return id;
 }
 
 unsigned hv_vm_fire_count(const struct hv_vm *vm)
 {
-	return vm->fires->len;
+	return next_fire_id(vm);
 }
 
 const struct fire_record *hv_vm_fire_record(const struct hv_vm *vm, unsigned id)
 {
-	return id < vm->fires->len ? &g_array_index(vm->fires, struct fire_record, id) : NULL;
+	const struct fire_slot *s = slot(vm, id);
+
+	return s && !s->released ? &s->r : NULL;
+}
+
+/* The host still has a use for the record: it is in flight, or its vector's
+ * pending bit stands for it. */
+static bool host_holds(const struct hv_vm *vm, const struct fire_record *r)
+{
+	return r->outcome == FIRE_OUT_IN_FLIGHT ||
+	       (r->outcome == FIRE_OUT_PENDING && r->dev < vm->nbuses &&
+	        r->vector < PCIDEV_MAX_VECTORS &&
+	        vm->bus[r->dev]->pending_fire[r->vector] == (int)r->id);
+}
+
+static int cmp_unsigned(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool is_kept(const unsigned *keep, unsigned nkeep, unsigned id)
+{
+	return nkeep && bsearch(&id, keep, nkeep, sizeof(*keep), cmp_unsigned);
+}
+
+void hv_vm_fire_records_release(struct hv_vm *vm, unsigned below, const unsigned *keep_in,
+                                unsigned nkeep)
+{
+	unsigned kbuf[64], *keep = nkeep <= G_N_ELEMENTS(kbuf) ? kbuf : g_new(unsigned, nkeep);
+	GArray *old = vm->fires_old;
+	unsigned n = 0, done;
+
+	if (nkeep)
+		memcpy(keep, keep_in, nkeep * sizeof(*keep));
+	qsort(keep, nkeep, sizeof(*keep), cmp_unsigned);
+	below = MIN(below, next_fire_id(vm));
+	/* Records kept so far: release those no longer kept, drop those
+	 * nobody needs any more. */
+	for (unsigned i = 0; i < old->len; i++) {
+		struct fire_slot *s = &g_array_index(old, struct fire_slot, i);
+		if (s->r.id < below && !is_kept(keep, nkeep, s->r.id))
+			s->released = true;
+		if (s->released && !host_holds(vm, &s->r))
+			continue;
+		if (n != i)
+			g_array_index(old, struct fire_slot, n) = *s;
+		n++;
+	}
+	g_array_set_size(old, n);
+	/* The window below `below` leaves it: what is still needed moves to
+	 * the old records, in id order (all above the ones there). */
+	done = below > vm->fires_base ? below - vm->fires_base : 0;
+	for (unsigned i = 0; i < done; i++) {
+		struct fire_slot *s = &g_array_index(vm->fires, struct fire_slot, i);
+		if (!is_kept(keep, nkeep, s->r.id))
+			s->released = true;
+		if (!s->released || host_holds(vm, &s->r))
+			g_array_append_vals(old, s, 1);
+	}
+	if (done) {
+		g_array_remove_range(vm->fires, 0, done);
+		vm->fires_base += done;
+	}
+	if (keep != kbuf)
+		g_free(keep);
 }
 
 void hv_vm_fire_records_clear(struct hv_vm *vm)
 {
+	vm->fires_base = next_fire_id(vm);
 	g_array_set_size(vm->fires, 0);
+	g_array_set_size(vm->fires_old, 0);
 	for (unsigned i = 0; i < vm->nbuses; i++)
 		for (unsigned v = 0; v < PCIDEV_MAX_VECTORS; v++)
 			vm->bus[i]->pending_fire[v] = -1;
@@ -430,10 +538,108 @@ uint64_t gabi_hypercall(struct hv_vm *vm, uint64_t control, const void *in, size
 	return hv_do_hypercall(vm, control, in, in_len, out, out_len);
 }
 
+/* ---- the MMIO router ---- */
+
+static void mmio_rebuild(struct hv_vm *vm)
+{
+	unsigned n = 0;
+
+	vm->mmio_slow = false;
+	for (unsigned i = 0; i < vm->nbuses; i++) {
+		struct hv_bus *b = vm->bus[i];
+		unsigned bar = b->dev.at.msix_bar;
+		uint64_t base = pcidev_bar_base(&b->dev, bar);
+		struct mmio_range r[2];
+		unsigned k = 0;
+
+		if (b->vsp.d0)
+			r[k++] = (struct mmio_range){
+			    b->vsp.mmio_base, b->vsp.mmio_base + PCI_CONFIG_MMIO_LENGTH, b, -1};
+		if (base)
+			r[k++] = (struct mmio_range){base, base + pcidev_bar_size(&b->dev, bar), b,
+			                             (int)bar};
+		for (unsigned m = 0; m < k; m++) {
+			unsigned at = n++;
+			if (r[m].hi <= r[m].lo)
+				vm->mmio_slow = true; /* wraps around */
+			while (at > 0 && vm->ranges[at - 1].lo > r[m].lo) {
+				vm->ranges[at] = vm->ranges[at - 1];
+				at--;
+			}
+			vm->ranges[at] = r[m];
+		}
+	}
+	for (unsigned i = 1; i < n; i++)
+		if (vm->ranges[i].lo < vm->ranges[i - 1].hi)
+			vm->mmio_slow = true;
+	vm->nranges = n;
+	vm->mmio_last = NULL;
+	vm->mmio_built = vm->mmio_gen;
+}
+
+static const struct mmio_range *mmio_search(struct hv_vm *vm, uint64_t gpa, unsigned size,
+                                            bool *slow);
+
+/* The range that claims [gpa, gpa + size), or NULL. *slow when the ranges
+ * cannot answer (they overlap, or the access wraps): then the caller asks
+ * bus by bus in order, window first, as the router always did. */
+static inline const struct mmio_range *mmio_decode(struct hv_vm *vm, uint64_t gpa, unsigned size,
+                                                   bool *slow)
+{
+	const struct mmio_range *last = vm->mmio_last;
+
+	/* Accesses come in runs to one function (select the slot, then read):
+	 * the range that answered last is the first to ask. It is only set
+	 * while the ranges are current and do not overlap. */
+	*slow = false;
+	if (G_LIKELY(last && vm->mmio_built == vm->mmio_gen && gpa >= last->lo &&
+	             gpa + size >= gpa && gpa + size <= last->hi))
+		return last;
+	return mmio_search(vm, gpa, size, slow);
+}
+
+static const struct mmio_range *mmio_search(struct hv_vm *vm, uint64_t gpa, unsigned size,
+                                            bool *slow)
+{
+	unsigned lo = 0, hi;
+
+	if (vm->mmio_built != vm->mmio_gen)
+		mmio_rebuild(vm);
+	*slow = vm->mmio_slow || gpa + size < gpa;
+	if (*slow)
+		return NULL;
+	/* the last range starting at or below gpa */
+	hi = vm->nranges;
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+		if (vm->ranges[mid].lo <= gpa)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || gpa + size > vm->ranges[lo - 1].hi)
+		return NULL;
+	vm->mmio_last = &vm->ranges[lo - 1];
+	return vm->mmio_last;
+}
+
+static uint32_t unclaimed(unsigned size)
+{
+	return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+}
+
 uint32_t gabi_mmio_read(struct hv_vm *vm, uint64_t gpa, unsigned size)
 {
+	bool slow;
+	const struct mmio_range *r = mmio_decode(vm, gpa, size, &slow);
 	uint32_t val;
 
+	if (r && r->bar >= 0)
+		return pcidev_bar_read(&r->b->dev, (unsigned)r->bar, (unsigned)(gpa - r->lo), size);
+	if (r && vsp_mmio_read(r->b, gpa, size, &val))
+		return val;
+	if (!slow)
+		return unclaimed(size);
 	for (unsigned i = 0; i < vm->nbuses; i++) {
 		struct hv_bus *b = vm->bus[i];
 		unsigned bar, off;
@@ -442,11 +648,24 @@ uint32_t gabi_mmio_read(struct hv_vm *vm, uint64_t gpa, unsigned size)
 		if (pcidev_bar_claims(&b->dev, gpa, size, &bar, &off))
 			return pcidev_bar_read(&b->dev, bar, off, size);
 	}
-	return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+	return unclaimed(size);
 }
 
 void gabi_mmio_write(struct hv_vm *vm, uint64_t gpa, uint32_t value, unsigned size)
 {
+	bool slow;
+	const struct mmio_range *r = mmio_decode(vm, gpa, size, &slow);
+
+	if (r && r->bar >= 0) {
+		/* Untrapped: the device sees the write, the hypervisor does not. */
+		pcidev_bar_write(&r->b->dev, (unsigned)r->bar, (unsigned)(gpa - r->lo), value,
+		                 size);
+		return;
+	}
+	if (r && vsp_mmio_write(r->b, gpa, value, size))
+		return;
+	if (!slow)
+		return;
 	for (unsigned i = 0; i < vm->nbuses; i++) {
 		struct hv_bus *b = vm->bus[i];
 		unsigned bar, off;

@@ -58,11 +58,22 @@ struct fire_record {
 	char reason[200];
 };
 
-/* The device raises MSI-X entry `vector`; returns the record's id. */
+/* The device raises MSI-X entry `vector`; returns the record's id. Ids are
+ * 0, 1, 2, ... in the order records were made, never reused. */
 unsigned hv_vm_fire(struct hv_vm *vm, unsigned dev, unsigned vector);
+/* One past the highest id made so far. */
 unsigned hv_vm_fire_count(const struct hv_vm *vm);
+/* NULL for an id not made yet or released. */
 const struct fire_record *hv_vm_fire_record(const struct hv_vm *vm, unsigned id);
-/* Forgets all records (the benchmark's long runs). */
+/* The reader is done with every record below id `below` except the nkeep
+ * ids in keep[] (any order): hv_vm_fire_record() returns NULL for them from
+ * now on, and the host frees each as soon as it no longer needs it itself
+ * (a fire still pending in the device or in flight lives on until it is
+ * delivered or lost). Memory stays bounded by the records kept and those
+ * made since the last release. */
+void hv_vm_fire_records_release(struct hv_vm *vm, unsigned below, const unsigned *keep,
+                                unsigned nkeep);
+/* Forgets all records, pending and in flight ones too (ids go on). */
 void hv_vm_fire_records_clear(struct hv_vm *vm);
 
 /* Inspection. */

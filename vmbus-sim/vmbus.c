@@ -8,8 +8,14 @@
 #include <glib.h>
 #include <string.h>
 
+/* Packets up to this size (header included) come from the channel's spares;
+ * every vPCI message is smaller. */
+#define SPARE_BYTES 256
+#define SPARE_MAX   64
+
 struct in_flight {
 	struct vmbus_channel *ch;
+	struct in_flight *next_spare;
 	uint64_t epoch;
 	bool to_host;
 	size_t len;
@@ -26,6 +32,16 @@ void vmbus_channel_init(struct vmbus_channel *ch, struct engine *e, struct fault
 	ch->host_recv = host_recv;
 	ch->on_close = on_close;
 	ch->host_ctx = host_ctx;
+}
+
+void vmbus_channel_fini(struct vmbus_channel *ch)
+{
+	while (ch->spare) {
+		struct in_flight *p = ch->spare;
+		ch->spare = p->next_spare;
+		g_free(p);
+	}
+	ch->nspare = 0;
 }
 
 void vmbus_offer(struct vmbus_channel *ch)
@@ -71,6 +87,19 @@ void vmbus_guest_close(struct vmbus_channel *ch)
 		ch->on_close(ch->host_ctx);
 }
 
+static void packet_free(struct in_flight *p)
+{
+	struct vmbus_channel *ch = p->ch;
+
+	if (p->len <= SPARE_BYTES && ch->nspare < SPARE_MAX) {
+		p->next_spare = ch->spare;
+		ch->spare = p;
+		ch->nspare++;
+	} else {
+		g_free(p);
+	}
+}
+
 static void deliver(struct engine *e, void *arg)
 {
 	struct in_flight *p = arg;
@@ -86,14 +115,23 @@ static void deliver(struct engine *e, void *arg)
 		ch->packets_to_guest++;
 		ch->guest_recv(ch->guest_ctx, p->bytes, p->len);
 	}
-	g_free(p);
+	packet_free(p);
 }
 
 static struct in_flight *packet_new(struct vmbus_channel *ch, size_t len, bool to_host)
 {
 	size_t padded = (len + 7) & ~(size_t)7;
-	struct in_flight *p = g_malloc0(sizeof(*p) + padded);
+	struct in_flight *p;
 
+	if (padded <= SPARE_BYTES && ch->spare) {
+		p = ch->spare;
+		ch->spare = p->next_spare;
+		ch->nspare--;
+		/* the padding after the message reads as zeros, as before */
+		memset(p->bytes + len, 0, padded - len);
+	} else {
+		p = g_malloc0(sizeof(*p) + (padded <= SPARE_BYTES ? SPARE_BYTES : padded));
+	}
 	p->ch = ch;
 	p->epoch = ch->epoch;
 	p->to_host = to_host;
@@ -125,7 +163,7 @@ int vmbus_guest_send(struct vmbus_channel *ch, const void *data, size_t len, uin
 	      trans_id);
 	if (fault_check(ch->faults, FP_VMBUS_SEND, &status)) {
 		tp_hit(ch->e, TP_PACKET_DROPPED, NULL);
-		g_free(p);
+		packet_free(p);
 		return 0; /* the guest believes it was sent */
 	}
 	engine_schedule(ch->e, VMBUS_LATENCY_NS, deliver, p);

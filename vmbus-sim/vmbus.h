@@ -34,10 +34,14 @@ struct vmbus_channel {
 	void (*on_close)(void *host_ctx);
 	uint64_t packets_to_host;
 	uint64_t packets_to_guest;
+	struct in_flight *spare; /* delivered packets kept for reuse */
+	unsigned nspare;
 };
 
 void vmbus_channel_init(struct vmbus_channel *ch, struct engine *e, struct faults *f, unsigned id,
                         vmbus_host_recv_fn host_recv, void (*on_close)(void *), void *host_ctx);
+/* Frees what the channel holds; packets still in flight are not its own. */
+void vmbus_channel_fini(struct vmbus_channel *ch);
 void vmbus_offer(struct vmbus_channel *ch);
 /* Power-off: the channel and everything in flight are gone. */
 void vmbus_reset(struct vmbus_channel *ch);

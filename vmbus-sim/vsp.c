@@ -18,6 +18,7 @@
 void vsp_init(struct hv_bus *b)
 {
 	memset(&b->vsp, 0, sizeof(b->vsp));
+	hv_vm_mmio_changed(b->vm);
 }
 
 void vsp_reset(struct hv_bus *b)
@@ -170,6 +171,7 @@ static void on_d0_entry(struct hv_bus *b, uint32_t type, const void *p, uint64_t
 	}
 	b->vsp.d0 = true;
 	b->vsp.mmio_base = m->mmio_base;
+	hv_vm_mmio_changed(b->vm);
 	VSP_TRACE(b, "d0-entry", "\"mmio_base\":\"%#" G_GINT64_MODIFIER "x\",\"status\":\"0x0\"",
 	          m->mmio_base);
 	complete_status(b, tid, STATUS_SUCCESS);
@@ -179,6 +181,7 @@ static void on_d0_exit(struct hv_bus *b, uint32_t type, const void *p, uint64_t 
 {
 	(void)type, (void)p;
 	b->vsp.d0 = false;
+	hv_vm_mmio_changed(b->vm);
 	b->vsp.resources_assigned = false;
 	b->vsp.slot_selected = false;
 	VSP_TRACE(b, "d0-exit", "\"irtes\":%u", irte_count(&b->vm->irte));
