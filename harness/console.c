@@ -1552,7 +1552,11 @@ static json_object *show_fires(struct console *c, GString *out)
 	static const char *const heads[] = {"#", "device", "vec", "t", "outcome", "where", NULL};
 	static const char *const keys[] = {"id",      "device", "vector", "t",
 	                                   "outcome", "detail", NULL};
-	static const char *const outcomes[] = {"pending", "in flight", "delivered", "lost"};
+	static const char *const outcomes[] = {
+	    [OBS_FIRE_PENDING] = "pending",     [OBS_FIRE_IN_FLIGHT] = "in flight",
+	    [OBS_FIRE_DELIVERED] = "delivered", [OBS_FIRE_LOST] = "lost",
+	    [OBS_FIRE_COUNTED] = "counted",     [OBS_FIRE_DMA_WRITE] = "DMA write",
+	};
 	unsigned n = obs_fire_count(obs(c));
 	struct table t;
 
@@ -1566,7 +1570,9 @@ static json_object *show_fires(struct console *c, GString *out)
 		t_str(&t, dev_name(c, f.dev));
 		t_uint(&t, f.vector);
 		t_time(&t, f.time);
-		t_str(&t, outcomes[f.outcome]);
+		t_str(&t, (unsigned)f.outcome < G_N_ELEMENTS(outcomes) && outcomes[f.outcome]
+		              ? outcomes[f.outcome]
+		              : "?");
 		if (f.outcome == OBS_FIRE_DELIVERED)
 			t_cell(&t, NULL, "vcpu %u vector %#x", f.vcpu, f.guest_vector);
 		else

@@ -66,6 +66,11 @@ bad += [
     ("offset at 1 MiB", with_layout({"msix-table-offset": "0x100000"})),
 ]
 matrix_schema = json.load(open(os.path.join(root, "matrices", "schema.json")))
+# The two schemas name the same violations: the matrix's expect rules and
+# the scenarios' expect take the same list.
+scenario_violations = schema["properties"]["expect"]["properties"]["violations"]["items"]["enum"]
+matrix_violations = (matrix_schema["properties"]["expect"]["items"]["properties"]["violations"]
+                     ["items"]["enum"])
 jsonschema.Draft202012Validator.check_schema(matrix_schema)
 matrix_validator = jsonschema.Draft202012Validator(matrix_schema)
 matrices = sorted(glob.glob(os.path.join(root, "matrices", "*.json")) +
@@ -81,7 +86,7 @@ bad_matrices = [
     ("rule expecting pass with violations", {"scenarios": ["x"], "expect": [
         {"when": {}, "verdict": "pass", "violations": ["delivery.lost"]}]}),
 ]
-print("1..%d" % (len(files) + len(good) + len(bad) + len(matrices) + len(bad_matrices)))
+print("1..%d" % (len(files) + len(good) + len(bad) + len(matrices) + len(bad_matrices) + 1))
 n = 0
 failed = 0
 for f in files:
@@ -130,4 +135,11 @@ for what, doc in bad_matrices:
         print("not ok %d - matrix schema accepts: %s" % (n, what))
     else:
         print("ok %d - matrix schema rejects: %s" % (n, what))
+n += 1
+if sorted(scenario_violations) != sorted(matrix_violations):
+    failed += 1
+    print("not ok %d - matrices/schema.json names the violations scenarios/schema.json does: %s"
+          % (n, sorted(set(scenario_violations) ^ set(matrix_violations))))
+else:
+    print("ok %d - matrices/schema.json names the violations scenarios/schema.json does" % n)
 sys.exit(1 if failed else 0)
