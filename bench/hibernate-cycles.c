@@ -38,8 +38,9 @@
  *
  * Each figure comes as wall time and as the process's CPU time
  * (CLOCK_PROCESS_CPUTIME_ID, the cpu_* fields): CPU time leaves out the
- * time other processes held the CPU, so on a shared machine it is the
- * steadier of the two. With --repeat N each is the best of N runs.
+ * time other processes held the CPU, though not what they do to caches and
+ * shared cores, so compare builds side by side either way. With --repeat N
+ * each is the best of N runs.
  */
 #include "harness/runner.h"
 #include "vmbus-sim/trace.h"
