@@ -21,10 +21,12 @@
  * is no affinity step to re-spread them yet, so the migrating cycle takes
  * CPUs 1..3 down at run time instead: the NVMe vectors, requested again in
  * ->restore and spread over CPUs 1..3, migrate every cycle (mask, new
- * vector, HVCALL_RETARGET_INTERRUPT, unmask), 11 moves per cycle with the
- * canonical devices. Those retargets succeed (the bridge is in D0); a failed
- * retarget needs a kept vector on a CPU that goes down while the bridge has
- * left D0, which after the first cycle only an affinity step could arrange.
+ * vector, HVCALL_RETARGET_INTERRUPT, unmask), 15 moves per cycle with the
+ * canonical devices (3, 4 and 8 as CPUs 1, 2, 3 go: each takes what the
+ * previous one received). Those retargets succeed (the bridge is in D0); a
+ * failed retarget needs a kept vector on a CPU that goes down while the
+ * bridge has left D0, which after the first cycle only an affinity step
+ * could arrange.
  *
  * Devices alternate between the two driver models: device 0 is gpu0
  * (keep-vectors), device 1 nvme0 (recreate-vectors), device 2 gpu1, ...
@@ -36,8 +38,9 @@
  *
  * Each figure comes as wall time and as the process's CPU time
  * (CLOCK_PROCESS_CPUTIME_ID, the cpu_* fields): CPU time leaves out the
- * time other processes held the CPU, so on a shared machine it is the
- * steadier of the two. With --repeat N each is the best of N runs.
+ * time other processes held the CPU, though not what they do to caches and
+ * shared cores, so compare builds side by side either way. With --repeat N
+ * each is the best of N runs.
  */
 #include "harness/runner.h"
 #include "vmbus-sim/trace.h"
