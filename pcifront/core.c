@@ -9,6 +9,8 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
 
 struct gk *gk_new(struct engine *e, struct hv_vm *vm, behaviour_set beh)
 {
@@ -130,4 +132,39 @@ unsigned gk_error_count(const struct gk *g)
 const struct gk_error *gk_error_get(const struct gk *g, unsigned i)
 {
 	return g && i < g->errors->len ? &g_array_index(g->errors, struct gk_error, i) : NULL;
+}
+
+/* One byte range of the struct: copied, or cleared when src is NULL. */
+static void span(struct gk_kernel *dst, const struct gk_kernel *src, size_t from, size_t to)
+{
+	if (src)
+		memcpy((char *)dst + from, (const char *)src + from, to - from);
+	else
+		memset((char *)dst + from, 0, to - from);
+}
+
+#define ROWS(field, n)                                                                             \
+	span(dst, src, offsetof(struct gk_kernel, field),                                          \
+	     offsetof(struct gk_kernel, field) + (n) * sizeof(dst->field[0]))
+#define BETWEEN(a, b) span(dst, src, offsetof(struct gk_kernel, a), offsetof(struct gk_kernel, b))
+
+void gk_kernel_assign(struct gk_kernel *dst, const struct gk_kernel *src)
+{
+	unsigned cpus = MAX(dst->ncpus, src ? src->ncpus : 0);
+	unsigned buses = MAX(dst->nbuses, src ? src->nbuses : 0);
+
+	g_assert(cpus <= GK_MAX_CPUS && buses <= GK_MAX_BUSES);
+	/* Every member in declaration order: the small ones whole, the big
+	 * per-CPU and per-bus arrays for the rows in use. */
+	BETWEEN(ncpus, vector_irq);
+	ROWS(vector_irq, cpus);
+	BETWEEN(vectors_used, irq);
+	ROWS(irq, buses * GK_MAX_VECS);
+	ROWS(domain, buses);
+	BETWEEN(nbuses, hv_dev);
+	ROWS(hv_dev, buses);
+	ROWS(hbus, buses);
+	ROWS(pbus, buses);
+	ROWS(dev, buses);
+	span(dst, src, offsetof(struct gk_kernel, mmio_low_used), sizeof(*dst));
 }

@@ -197,6 +197,9 @@ struct gk_hbus {
 	uint64_t invalid_packets; /* host packets rejected as malformed */
 };
 
+/* irqs are numbered domain * GK_MAX_VECS + entry: those of the buses found. */
+#define gk_nr_irqs(k) ((k)->nbuses * GK_MAX_VECS)
+
 struct gk_kernel {
 	unsigned ncpus;
 	bool cpu_online[GK_MAX_CPUS];
@@ -252,6 +255,10 @@ void gk_fail(struct gk *g, int err, const char *fmt, ...) __attribute__((format(
 /* The PM core marks its phases through here (a tracepoint, and the phase
  * recorded with each error). */
 void gk_phase(struct gk *g, enum phase p, bool enter);
+/* What a hibernation image holds is the live part of struct gk_kernel: the
+ * rows of its CPUs and buses. dst = src (src NULL: all zero), copying only
+ * the rows either side uses; rows beyond both are zero in both. */
+void gk_kernel_assign(struct gk_kernel *dst, const struct gk_kernel *src);
 /* The PM core gave up a hibernation with err: the errors met since
  * first_error are marked as this hibernation's, and the abort is recorded
  * after them. */

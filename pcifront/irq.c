@@ -335,7 +335,7 @@ void free_irq(struct gk *g, unsigned irq)
 
 void suspend_device_irqs(struct gk *g)
 {
-	for (unsigned irq = 0; irq < GK_MAX_IRQS; irq++) {
+	for (unsigned irq = 0; irq < gk_nr_irqs(&g->k); irq++) {
 		struct gk_irq *i = &g->k.irq[irq];
 		if (!i->allocated || !i->requested || i->suspended)
 			continue;
@@ -347,7 +347,7 @@ void suspend_device_irqs(struct gk *g)
 
 void resume_device_irqs(struct gk *g)
 {
-	for (unsigned irq = 0; irq < GK_MAX_IRQS; irq++) {
+	for (unsigned irq = 0; irq < gk_nr_irqs(&g->k); irq++) {
 		struct gk_irq *i = &g->k.irq[irq];
 		if (!i->allocated || !i->suspended)
 			continue;
@@ -522,7 +522,7 @@ void gk_cpu_up(struct gk *g, unsigned cpu)
 	GK_TRACE(g, "cpu-up", "\"cpu\":%u", cpu);
 	/* irq_affinity_online_cpu(): managed irqs of this CPU start again,
 	 * whatever state their device's bridge is in */
-	for (unsigned irq = 0; irq < GK_MAX_IRQS; irq++) {
+	for (unsigned irq = 0; irq < gk_nr_irqs(&g->k); irq++) {
 		const struct gk_irq *i = &g->k.irq[irq];
 		if (i->allocated && i->requested && i->managed && i->managed_shutdown &&
 		    cpumask_test_cpu(cpu, &i->affinity))

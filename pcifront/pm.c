@@ -229,7 +229,7 @@ static int boot_kernel(struct gk *g, bool pci_drivers)
 	unsigned n = gabi_vmbus_offer_count(g->vm);
 	int ret = 0;
 
-	memset(&g->k, 0, sizeof(g->k));
+	gk_kernel_assign(&g->k, NULL);
 	g->powered_off = false;
 	g->k.ncpus = MIN(gabi_vcpu_count(g->vm), GK_MAX_CPUS);
 	g->k.cpu_online[0] = true;
@@ -363,7 +363,7 @@ int gk_hibernate(struct gk *g)
 	}
 
 	PM_STEP(g, "snapshot");
-	g->image = g->k;
+	gk_kernel_assign(&g->image, &g->k);
 	g->have_image = true;
 
 	secondary_cpus_up(g, frozen);
@@ -425,7 +425,7 @@ int gk_resume(struct gk *g)
 
 	PM_STEP(g, "jump-to-image");
 	g->have_image = false; /* the signature is reset once the image is read */
-	g->k = g->image;
+	gk_kernel_assign(&g->k, &g->image);
 	g->k.is_image_kernel = true;
 	frozen = 0;
 	for (unsigned c = 1; c < g->k.ncpus; c++)

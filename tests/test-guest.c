@@ -1653,10 +1653,39 @@ static void test_irq_core_uses_chip(void)
 	bare_fini(&b);
 }
 
+/* The image holds the live rows only, and that is the whole state: a copy
+ * into a zeroed kernel equals the source byte for byte, a copy over a used
+ * one too, and clearing leaves all zero. */
+static void test_kernel_assign_is_whole_copy(void)
+{
+	struct world w;
+	struct gk_kernel *a = g_new0(struct gk_kernel, 1), *b = g_new0(struct gk_kernel, 1);
+	struct gk_kernel *zero = g_new0(struct gk_kernel, 1);
+
+	world_init(&w, 4, PCI_PROTOCOL_VERSION_1_4, DRIVER_KEEP_VECTORS, 8,
+	           profile_default()->behaviours);
+	boot(&w);
+	g_assert_cmpuint(w.g->k.nbuses, ==, 1);
+	gk_kernel_assign(a, &w.g->k);
+	g_assert_cmpmem(a, sizeof(*a), &w.g->k, sizeof(*a));
+	memset(b, 0, sizeof(*b));
+	b->ncpus = 2; /* a smaller kernel's rows are overwritten too */
+	b->vector_irq[1][0x40] = 7;
+	gk_kernel_assign(b, a);
+	g_assert_cmpmem(b, sizeof(*b), a, sizeof(*a));
+	gk_kernel_assign(a, NULL);
+	g_assert_cmpmem(a, sizeof(*a), zero, sizeof(*zero));
+	g_free(a);
+	g_free(b);
+	g_free(zero);
+	world_fini(&w);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/guest/cpumask", test_cpumask);
+	g_test_add_func("/guest/kernel-assign-is-whole-copy", test_kernel_assign_is_whole_copy);
 	g_test_add_func("/guest/boot-programs-every-vector", test_boot_programs_every_vector);
 	g_test_add_func("/guest/msi-write-d0-gate", test_msi_write_d0_gate);
 	g_test_add_func("/guest/runtime-offline-migrates", test_runtime_offline_migrates);
