@@ -367,3 +367,91 @@ void jpos_linecol(const char *text, size_t len, size_t offset, unsigned *line, u
 	*line = l;
 	*col = c;
 }
+
+json_object *jpos_parse_strict(const char *text, size_t len, const char *what,
+                               enum jpos_parse_error *err, char **problem, unsigned *line,
+                               unsigned *col)
+{
+	const char *nul = memchr(text, '\0', len);
+	enum json_tokener_error jerr;
+	json_tokener *tok;
+	json_object *root;
+	size_t end;
+
+	*err = JPOS_PARSE_SYNTAX;
+	if (nul) {
+		jpos_linecol(text, len, (size_t)(nul - text), line, col);
+		*problem = g_strdup_printf("a NUL byte; %s files are UTF-8 text", what);
+		return NULL;
+	}
+	tok = json_tokener_new();
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	/* passing the terminating NUL lets a trailing number end cleanly */
+	root = json_tokener_parse_ex(tok, text, (int)len + 1);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (jerr == json_tokener_success) {
+		size_t start = strspn(text, " \t\r\n");
+		end = MIN(end, len);
+		while (end < len && strchr(" \t\r\n", text[end]))
+			end++;
+		if (end >= len && root) {
+			*err = JPOS_PARSE_OK;
+			return root;
+		}
+		json_object_put(root);
+		if (end >= len) { /* the text is "null", which json-c gives as NULL */
+			*err = JPOS_PARSE_NULL;
+			jpos_linecol(text, len, start, line, col);
+			*problem = g_strdup_printf("a %s is a JSON object, not null", what);
+			return NULL;
+		}
+		jpos_linecol(text, len, end, line, col);
+		*problem = g_strdup_printf("unexpected text after the %s object", what);
+		return NULL;
+	}
+	json_object_put(root);
+	if (end > len || jerr == json_tokener_continue)
+		end = len;
+	jpos_linecol(text, len, end, line, col);
+	*problem = g_strdup_printf("not valid JSON: %s", jerr == json_tokener_continue || end >= len
+	                                                     ? "unexpected end of file"
+	                                                     : json_tokener_error_desc(jerr));
+	return NULL;
+}
+
+const char *jpos_type_noun(json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_null:
+		return "null";
+	case json_type_boolean:
+		return "a boolean";
+	case json_type_double:
+		return "a fractional number";
+	case json_type_int:
+		return "an integer";
+	case json_type_object:
+		return "an object";
+	case json_type_array:
+		return "an array";
+	case json_type_string:
+		return "a string";
+	}
+	return "a value";
+}
+
+const char *jpos_unknown_member(json_object *obj, const char *const *allowed)
+{
+	json_object_object_foreach(obj, key, val)
+	{
+		bool ok = false;
+		(void)val;
+		for (const char *const *a = allowed; *a && !ok; a++)
+			ok = strcmp(*a, key) == 0;
+		if (!ok)
+			return key;
+	}
+	return NULL;
+}

@@ -5,11 +5,15 @@
  * element under its path ("vm.vcpus", "steps[2].op"). It also finds what
  * json-c lets through but a strict scenario file must not hold: duplicate
  * keys and the non-standard literals NaN and Infinity.
+ *
+ * Also what both strict loaders (scenarios and matrices) share: the strict
+ * parse itself, the noun for a value's type, and the unknown-member check.
  */
 #pragma once
 
 #include <glib.h>
 #include <stdbool.h>
+#include <json-c/json.h>
 #include <stddef.h>
 
 struct jpos {
@@ -34,3 +38,23 @@ bool jpos_exact(const struct jpos_index *idx, const char *path);
 
 /* 1-based line and column (in characters, not bytes) of a byte offset. */
 void jpos_linecol(const char *text, size_t len, size_t offset, unsigned *line, unsigned *col);
+
+enum jpos_parse_error {
+	JPOS_PARSE_OK,
+	JPOS_PARSE_SYNTAX, /* not strict JSON, a NUL byte, or text after the value */
+	JPOS_PARSE_NULL,   /* the text is the literal null */
+};
+
+/* Parses text[0..len) (text[len] must be a NUL) strictly, as UTF-8 JSON with
+ * nothing after the value. On failure returns NULL with *problem (g_free it)
+ * and the 1-based *line and *col; what names the document in messages
+ * ("scenario", "matrix"). */
+json_object *jpos_parse_strict(const char *text, size_t len, const char *what,
+                               enum jpos_parse_error *err, char **problem, unsigned *line,
+                               unsigned *col);
+
+/* "an integer", "a string", "null", ...: for "expected X, got Y". */
+const char *jpos_type_noun(json_object *v);
+/* The first member of obj whose key is not in allowed (NULL-terminated),
+ * or NULL. */
+const char *jpos_unknown_member(json_object *obj, const char *const *allowed);

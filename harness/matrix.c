@@ -58,51 +58,23 @@ static bool G_GNUC_PRINTF(4, 5)
 	return false;
 }
 
-static const char *type_noun(json_object *v)
-{
-	switch (json_object_get_type(v)) {
-	case json_type_null:
-		return "null";
-	case json_type_boolean:
-		return "a boolean";
-	case json_type_double:
-		return "a fractional number";
-	case json_type_int:
-		return "an integer";
-	case json_type_object:
-		return "an object";
-	case json_type_array:
-		return "an array";
-	case json_type_string:
-		return "a string";
-	}
-	return "a value";
-}
-
 static bool want(struct mloader *ld, const char *path, json_object *v, enum json_type t,
                  const char *noun)
 {
 	if (json_object_is_type(v, t))
 		return true;
-	return err_at(ld, path, false, "expected %s, got %s", noun, type_noun(v));
+	return err_at(ld, path, false, "expected %s, got %s", noun, jpos_type_noun(v));
 }
 
 static bool only_fields(struct mloader *ld, const char *path, json_object *obj,
                         const char *const *allowed)
 {
-	json_object_object_foreach(obj, key, val)
-	{
-		bool ok = false;
-		(void)val;
-		for (const char *const *a = allowed; *a && !ok; a++)
-			ok = strcmp(*a, key) == 0;
-		if (!ok) {
-			g_autofree char *p =
-			    *path ? g_strdup_printf("%s.%s", path, key) : g_strdup(key);
-			g_autofree char *list = g_strjoinv(", ", (char **)allowed);
-			return err_at(ld, p, true, "unknown field \"%s\" (expected one of: %s)",
-			              key, list);
-		}
+	const char *key = jpos_unknown_member(obj, allowed);
+
+	if (key) {
+		g_autofree char *p = *path ? g_strdup_printf("%s.%s", path, key) : g_strdup(key);
+		g_autofree char *list = g_strjoinv(", ", (char **)allowed);
+		return err_at(ld, p, true, "unknown field \"%s\" (expected one of: %s)", key, list);
 	}
 	return true;
 }
@@ -132,49 +104,17 @@ static char *value_label(json_object *v)
 
 static json_object *parse_strict(struct mloader *ld)
 {
-	const char *nul = memchr(ld->text, '\0', ld->len);
-	enum json_tokener_error jerr;
-	json_tokener *tok;
-	json_object *root;
+	g_autofree char *problem = NULL;
+	enum jpos_parse_error err;
 	unsigned line, col;
-	size_t end;
+	json_object *root =
+	    jpos_parse_strict(ld->text, ld->len, "matrix", &err, &problem, &line, &col);
 
-	if (nul) {
-		jpos_linecol(ld->text, ld->len, (size_t)(nul - ld->text), &line, &col);
-		g_set_error(ld->error, MATRIX_ERROR, MATRIX_ERROR_SYNTAX,
-		            "%s:%u:%u: a NUL byte; matrix files are UTF-8 text", ld->file, line,
-		            col);
-		return NULL;
-	}
-	tok = json_tokener_new();
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	root = json_tokener_parse_ex(tok, ld->text, (int)ld->len + 1);
-	jerr = json_tokener_get_error(tok);
-	end = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
-	if (root && jerr == json_tokener_success) {
-		end = MIN(end, ld->len);
-		while (end < ld->len && strchr(" \t\r\n", ld->text[end]))
-			end++;
-		if (end >= ld->len)
-			return root;
-		json_object_put(root);
-		jpos_linecol(ld->text, ld->len, end, &line, &col);
-		g_set_error(ld->error, MATRIX_ERROR, MATRIX_ERROR_SYNTAX,
-		            "%s:%u:%u: unexpected text after the matrix object", ld->file, line,
-		            col);
-		return NULL;
-	}
-	json_object_put(root);
-	if (end > ld->len || jerr == json_tokener_continue)
-		end = ld->len;
-	jpos_linecol(ld->text, ld->len, end, &line, &col);
-	g_set_error(ld->error, MATRIX_ERROR, MATRIX_ERROR_SYNTAX, "%s:%u:%u: not valid JSON: %s",
-	            ld->file, line, col,
-	            jerr == json_tokener_continue || end >= ld->len
-	                ? "unexpected end of file"
-	                : json_tokener_error_desc(jerr));
-	return NULL;
+	if (!root)
+		g_set_error(ld->error, MATRIX_ERROR,
+		            err == JPOS_PARSE_NULL ? MATRIX_ERROR_SCHEMA : MATRIX_ERROR_SYNTAX,
+		            "%s:%u:%u: %s", ld->file, line, col, problem);
+	return root;
 }
 
 /* ---- scenario paths and globs ---------------------------------------- */
@@ -779,7 +719,7 @@ static bool load_selector(struct mloader *ld, const char *p, json_object *o, con
 					g_autofree char *ip = g_strdup_printf("%s[%zu]", kp, i);
 					return err_at(ld, ip, false,
 					              "expected a value or a glob, got %s",
-					              v ? type_noun(v) : "null");
+					              v ? jpos_type_noun(v) : "null");
 				}
 				g_ptr_array_add(pats, value_label(v));
 			}
@@ -893,7 +833,7 @@ static bool load_expect(struct mloader *ld, json_object *arr, struct matrix *m, 
 				g_autofree char *ip = g_strdup_printf("%s[%zu]", xp, k);
 				if (!v || !json_object_is_type(v, json_type_string))
 					return err_at(ld, ip, false, "expected a string, got %s",
-					              v ? type_noun(v) : "null");
+					              v ? jpos_type_noun(v) : "null");
 				if (!violation_kind_known(json_object_get_string(v)))
 					return err_at(ld, ip, false,
 					              "unknown violation \"%s\" (see 'hvpci-sim "
@@ -997,7 +937,8 @@ static bool load_root(struct mloader *ld, json_object *root, struct matrix *m)
 	json_object *v;
 
 	if (!json_object_is_type(root, json_type_object))
-		return err_at(ld, "", false, "a matrix is a JSON object, not %s", type_noun(root));
+		return err_at(ld, "", false, "a matrix is a JSON object, not %s",
+		              jpos_type_noun(root));
 	if (!only_fields(ld, "", root, fields))
 		return false;
 	if ((v = member(root, "$schema")) && !want(ld, "$schema", v, json_type_string, "a string"))

@@ -158,58 +158,31 @@ static char *raw_number(const struct loader *ld, const char *path)
 	return n ? g_strndup(p, n) : NULL;
 }
 
-static const char *type_noun(json_object *v)
-{
-	switch (json_object_get_type(v)) {
-	case json_type_null:
-		return "null";
-	case json_type_boolean:
-		return "a boolean";
-	case json_type_double:
-		return "a fractional number";
-	case json_type_int:
-		return "an integer";
-	case json_type_object:
-		return "an object";
-	case json_type_array:
-		return "an array";
-	case json_type_string:
-		return "a string";
-	}
-	return "a value";
-}
-
 static bool want_type(struct loader *ld, const char *path, json_object *v, enum json_type t,
                       const char *noun)
 {
 	if (json_object_is_type(v, t))
 		return true;
-	return err_at(ld, path, false, "expected %s, got %s", noun, type_noun(v));
+	return err_at(ld, path, false, "expected %s, got %s", noun, jpos_type_noun(v));
 }
 
 /* Rejects members not in allowed (NULL-terminated), naming the ones allowed. */
 static bool only_fields(struct loader *ld, const char *path, json_object *obj,
                         const char *const *allowed)
 {
-	json_object_object_foreach(obj, key, val)
-	{
-		bool ok = false;
-		(void)val;
-		for (const char *const *a = allowed; *a && !ok; a++)
-			ok = strcmp(*a, key) == 0;
-		if (!ok) {
-			g_autofree char *p = child_path(path, key);
-			g_autofree char *list = g_strjoinv(", ", (char **)allowed);
-			return err_at(ld, p, true, "unknown field \"%s\" (expected one of: %s)",
-			              key, list);
-		}
+	const char *key = jpos_unknown_member(obj, allowed);
+
+	if (key) {
+		g_autofree char *p = child_path(path, key);
+		g_autofree char *list = g_strjoinv(", ", (char **)allowed);
+		return err_at(ld, p, true, "unknown field \"%s\" (expected one of: %s)", key, list);
 	}
 	return true;
 }
 
 /* Whether obj has the member at all. json-c gives a member whose value is
  * null as a NULL pointer, so only this tells "null" from "absent"; a null
- * is a value of the wrong type (type_noun(NULL) is "null"), never absent. */
+ * is a value of the wrong type (jpos_type_noun(NULL) is "null"), never absent. */
 static bool has(json_object *obj, const char *key)
 {
 	return json_object_object_get_ex(obj, key, NULL);
@@ -334,7 +307,7 @@ static bool get_hex(struct loader *ld, const char *path, json_object *obj, const
 		return err_at(ld, p, false,
 		              "expected a hex string like \"0x%" G_GINT64_MODIFIER
 		              "X\" or an integer, got %s",
-		              max, type_noun(v));
+		              max, jpos_type_noun(v));
 	s = json_object_get_string(v);
 	errno = 0;
 	u = g_ascii_strtoull(s, &end, 16);
@@ -392,7 +365,7 @@ static bool load_vm(struct loader *ld, json_object *vm, struct scenario *s)
 	if (!json_object_is_type(proto, json_type_string) &&
 	    !(json_object_is_type(proto, json_type_double) && set_origin_of(ld, "vm.protocol")))
 		return err_at(ld, "vm.protocol", false, "expected a string like \"1.4\", got %s",
-		              type_noun(proto));
+		              jpos_type_noun(proto));
 	for (unsigned i = 0; i < G_N_ELEMENTS(versions); i++) {
 		if (strcmp(json_object_is_type(proto, json_type_string)
 		               ? json_object_get_string(proto)
@@ -647,7 +620,7 @@ static bool load_faults(struct loader *ld, json_object *arr, struct scenario *s)
 			if (!json_object_is_type(prob, json_type_double) &&
 			    !json_object_is_type(prob, json_type_int))
 				return err_at(ld, pp, false, "expected a number, got %s",
-				              type_noun(prob));
+				              jpos_type_noun(prob));
 			r->probability = json_object_get_double(prob);
 			if (!(r->probability >= 0.0 && r->probability <= 1.0))
 				return err_at(ld, pp, false, "must be between 0 and 1, got %g",
@@ -918,7 +891,7 @@ static bool load_root(struct loader *ld, json_object *root, struct scenario *s)
 
 	if (!json_object_is_type(root, json_type_object))
 		return err_at(ld, "", false, "a scenario is a JSON object, not %s",
-		              type_noun(root));
+		              jpos_type_noun(root));
 	if (!only_fields(ld, "", root, fields) ||
 	    !get_string(ld, "", root, "$schema", false, &schema) ||
 	    !get_string(ld, "", root, "name", false, &name) ||
@@ -1064,7 +1037,7 @@ static bool apply_set(struct loader *ld, json_object *root, const char *arg)
 		if (!json_object_is_type(cur, sg->is_index ? json_type_array : json_type_object)) {
 			g_set_error(ld->error, SCENARIO_ERROR, SCENARIO_ERROR_SET,
 			            "%s: --set %s: %s is %s, not %s", ld->file, arg,
-			            i ? prefix->str : "the scenario", type_noun(cur),
+			            i ? prefix->str : "the scenario", jpos_type_noun(cur),
 			            sg->is_index ? "an array" : "an object");
 			return false;
 		}
@@ -1149,58 +1122,17 @@ static bool cannot_read(const char *path, int err, GError **error)
 
 static json_object *parse_strict(struct loader *ld)
 {
-	json_tokener *tok;
-	json_object *root;
-	enum json_tokener_error jerr;
-	size_t end;
+	g_autofree char *problem = NULL;
+	enum jpos_parse_error err;
 	unsigned line, col;
-	const char *nul = memchr(ld->text, '\0', ld->len);
+	json_object *root =
+	    jpos_parse_strict(ld->text, ld->len, "scenario", &err, &problem, &line, &col);
 
-	if (nul) {
-		jpos_linecol(ld->text, ld->len, (size_t)(nul - ld->text), &line, &col);
-		g_set_error(ld->error, SCENARIO_ERROR, SCENARIO_ERROR_SYNTAX,
-		            "%s:%u:%u: a NUL byte; scenario files are UTF-8 text", ld->file, line,
-		            col);
-		return NULL;
-	}
-	tok = json_tokener_new();
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	/* passing the terminating NUL lets a trailing number end cleanly */
-	root = json_tokener_parse_ex(tok, ld->text, (int)ld->len + 1);
-	jerr = json_tokener_get_error(tok);
-	end = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
-	if (jerr == json_tokener_success) {
-		size_t start = strspn(ld->text, " \t\r\n");
-		end = MIN(end, ld->len);
-		while (end < ld->len && strchr(" \t\r\n", ld->text[end]))
-			end++;
-		if (end >= ld->len && root)
-			return root;
-		json_object_put(root);
-		if (end >= ld->len) { /* the text is "null", which json-c gives as NULL */
-			jpos_linecol(ld->text, ld->len, start, &line, &col);
-			g_set_error(ld->error, SCENARIO_ERROR, SCENARIO_ERROR_SCHEMA,
-			            "%s:%u:%u: a scenario is a JSON object, not null", ld->file,
-			            line, col);
-			return NULL;
-		}
-		jpos_linecol(ld->text, ld->len, end, &line, &col);
-		g_set_error(ld->error, SCENARIO_ERROR, SCENARIO_ERROR_SYNTAX,
-		            "%s:%u:%u: unexpected text after the scenario object", ld->file, line,
-		            col);
-		return NULL;
-	}
-	json_object_put(root);
-	if (end > ld->len || jerr == json_tokener_continue)
-		end = ld->len;
-	jpos_linecol(ld->text, ld->len, end, &line, &col);
-	g_set_error(ld->error, SCENARIO_ERROR, SCENARIO_ERROR_SYNTAX,
-	            "%s:%u:%u: not valid JSON: %s", ld->file, line, col,
-	            jerr == json_tokener_continue || end >= ld->len
-	                ? "unexpected end of file"
-	                : json_tokener_error_desc(jerr));
-	return NULL;
+	if (!root)
+		g_set_error(ld->error, SCENARIO_ERROR,
+		            err == JPOS_PARSE_NULL ? SCENARIO_ERROR_SCHEMA : SCENARIO_ERROR_SYNTAX,
+		            "%s:%u:%u: %s", ld->file, line, col, problem);
+	return root;
 }
 
 /* text[len] must be a NUL: json-c is given len + 1 bytes (see parse_strict). */
@@ -1228,7 +1160,7 @@ static struct scenario *load_text(const char *label, const char *text, size_t le
 	for (const char *const *a = sets; a && *a; a++) {
 		if (!json_object_is_type(root, json_type_object)) {
 			err_at(&ld, "", false, "a scenario is a JSON object, not %s",
-			       type_noun(root));
+			       jpos_type_noun(root));
 			break;
 		}
 		if (!apply_set(&ld, root, *a)) {
