@@ -422,9 +422,10 @@ static bool obs_sim_remap_get(void *b, unsigned i, struct obs_remap *out)
 	const struct irte_table *t = hv_vm_irte(((struct sim *)b)->vm);
 
 	for (unsigned k = 0; k < t->top; k++) {
-		if (!t->e[k].in_use || i-- != 0)
+		const struct irte *e = irte_used(t, k);
+		if (!e || i-- != 0)
 			continue;
-		remap_from(&t->e[k], out);
+		remap_from(e, out);
 		return true;
 	}
 	return false;

@@ -40,6 +40,7 @@ int pci_create_root_bus(struct gk *g, unsigned bus, const struct pci_ops *ops, u
 		gk_fail(g, -EINVAL, "pci bus %u: cannot create it without config operations", bus);
 		return -EINVAL;
 	}
+	gk_note_bus(g, bus);
 	g->k.pbus[bus] = (struct gk_pci_bus){.ops = ops, .msi_domain = msi_domain};
 	return 0;
 }
@@ -460,10 +461,11 @@ int pci_alloc_irq_vectors(struct gk *g, struct gk_pci_dev *d, unsigned nvec)
 
 int pci_alloc_irq_vectors_affinity(struct gk *g, struct gk_pci_dev *d, unsigned nvec, unsigned pre)
 {
-	struct irq_affinity_desc aff[GK_MAX_VECS];
+	g_autofree struct irq_affinity_desc *aff = NULL;
 
 	if (nvec == 0 || nvec > GK_MAX_VECS)
 		return alloc_vectors(g, d, nvec, NULL); /* refused there */
+	aff = g_new(struct irq_affinity_desc, nvec);    /* up to 2048: not on a task's stack */
 	irq_create_affinity_masks(g->k.ncpus, nvec, pre, aff);
 	return alloc_vectors(g, d, nvec, aff);
 }

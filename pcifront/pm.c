@@ -232,7 +232,7 @@ static int boot_kernel(struct gk *g, bool pci_drivers)
 	gk_kernel_assign(&g->k, NULL);
 	g->powered_off = false;
 	g->k.ncpus = MIN(gabi_vcpu_count(g->vm), GK_MAX_CPUS);
-	g->k.cpu_online[0] = true;
+	gk_boot_cpu_online(g);
 	g->k.pci_drivers_loaded = pci_drivers;
 	gabi_set_interrupt_entry(g->vm, gk_interrupt, g);
 	for (unsigned c = 1; c < g->k.ncpus; c++)

@@ -1641,6 +1641,7 @@ static void test_irq_core_uses_chip(void)
 	memset(&chip_calls, 0, sizeof(chip_calls));
 	b.g->k.ncpus = 2;
 	b.g->k.cpu_online[0] = b.g->k.cpu_online[1] = true;
+	cpumask_setall(&b.g->k.online, 2);
 	g_assert_cmpint(irq_domain_create(b.g, 1, &half_chip), ==, -EINVAL);
 	g_assert_cmpint(irq_domain_alloc_irq(b.g, 1, 0, 1, NULL), ==, -ENODEV);
 	g_assert_cmpuint(gk_error_count(b.g), ==, 2);

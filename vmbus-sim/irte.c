@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "irte.h"
 
+#include <glib.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -11,6 +12,24 @@ void irte_init(struct irte_table *t)
 	t->cleared_at = UINT64_MAX;
 }
 
+void irte_fini(struct irte_table *t)
+{
+	for (unsigned c = 0; c < G_N_ELEMENTS(t->chunk); c++)
+		g_free(t->chunk[c]);
+	g_free(t->by_data);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Slot i, its chunk allocated (zeroed: every slot free) on first use. */
+static struct irte *slot_alloc(struct irte_table *t, unsigned i)
+{
+	struct irte **c = &t->chunk[i / IRTE_CHUNK];
+
+	if (!*c)
+		*c = g_new0(struct irte, IRTE_CHUNK);
+	return &(*c)[i % IRTE_CHUNK];
+}
+
 /* Index in by_data of the first slot whose data is above `data`. */
 static unsigned upper_bound(const struct irte_table *t, uint32_t data)
 {
@@ -18,7 +37,7 @@ static unsigned upper_bound(const struct irte_table *t, uint32_t data)
 
 	while (lo < hi) {
 		unsigned mid = (lo + hi) / 2;
-		if (t->e[t->by_data[mid]].data <= data)
+		if (irte_slot(t, t->by_data[mid])->data <= data)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -30,9 +49,13 @@ struct irte *irte_create(struct irte_table *t, uint64_t device_id, unsigned vcpu
                          uint16_t count, uint64_t now)
 {
 	for (unsigned i = t->free_hint; i < IRTE_MAX; i++) {
-		struct irte *e = &t->e[i];
+		struct irte *e = slot_alloc(t, i);
 		if (e->in_use)
 			continue;
+		if (t->used == t->by_data_cap) {
+			t->by_data_cap = MIN(MAX(2 * t->by_data_cap, 64u), (unsigned)IRTE_MAX);
+			t->by_data = g_renew(uint32_t, t->by_data, t->by_data_cap);
+		}
 		e->in_use = true;
 		e->device_id = device_id;
 		e->vcpu = vcpu;
@@ -53,7 +76,7 @@ struct irte *irte_create(struct irte_table *t, uint64_t device_id, unsigned vcpu
 		unsigned at = upper_bound(t, e->data);
 		memmove(&t->by_data[at + 1], &t->by_data[at],
 		        (t->used - at) * sizeof(t->by_data[0]));
-		t->by_data[at] = (uint16_t)i;
+		t->by_data[at] = i;
 		t->used++;
 		t->free_hint = i + 1;
 		if (i >= t->top)
@@ -71,8 +94,8 @@ static int find(const struct irte_table *t, uint64_t device_id, uint64_t address
 {
 	if (t->handles_wrapped) {
 		for (unsigned i = 0; i < t->top; i++) {
-			const struct irte *e = &t->e[i];
-			if (e->in_use && e->device_id == device_id && e->address == address &&
+			const struct irte *e = irte_used(t, i);
+			if (e && e->device_id == device_id && e->address == address &&
 			    (exact ? e->data == data
 			           : data >= e->data && data - e->data < e->count))
 				return (int)i;
@@ -83,7 +106,7 @@ static int find(const struct irte_table *t, uint64_t device_id, uint64_t address
 	if (at == 0)
 		return -1;
 	unsigned i = t->by_data[at - 1];
-	const struct irte *e = &t->e[i];
+	const struct irte *e = irte_slot(t, i);
 	if (e->device_id != device_id || e->address != address ||
 	    (exact ? e->data != data : data - e->data >= e->count))
 		return -1;
@@ -94,7 +117,7 @@ struct irte *irte_lookup(struct irte_table *t, uint64_t device_id, uint64_t addr
 {
 	int i = t->used ? find(t, device_id, address, data, false) : -1;
 
-	return i < 0 ? NULL : &t->e[i];
+	return i < 0 ? NULL : irte_slot(t, (unsigned)i);
 }
 
 bool irte_delete(struct irte_table *t, uint64_t device_id, uint64_t address, uint32_t data)
@@ -105,10 +128,10 @@ bool irte_delete(struct irte_table *t, uint64_t device_id, uint64_t address, uin
 		return false;
 	/* its place in by_data; only wrapped handles can put it elsewhere */
 	unsigned k = upper_bound(t, data) - 1;
-	while (t->by_data[k] != (uint16_t)i)
+	while (t->by_data[k] != (uint32_t)i)
 		k = (k + 1) % t->used;
 	memmove(&t->by_data[k], &t->by_data[k + 1], (t->used - k - 1) * sizeof(t->by_data[0]));
-	t->e[i].in_use = false;
+	irte_slot(t, (unsigned)i)->in_use = false;
 	t->used--;
 	if ((unsigned)i < t->free_hint)
 		t->free_hint = (unsigned)i;
@@ -124,7 +147,9 @@ void irte_retarget(struct irte *e, unsigned vcpu, uint32_t vector)
 void irte_clear(struct irte_table *t, uint64_t now)
 {
 	/* Only slots below top were ever written since the last clear. */
-	memset(t->e, 0, t->top * sizeof(t->e[0]));
+	for (unsigned c = 0; c * IRTE_CHUNK < t->top; c++)
+		memset(t->chunk[c], 0,
+		       MIN(IRTE_CHUNK, t->top - c * IRTE_CHUNK) * sizeof(struct irte));
 	t->used = 0;
 	t->top = 0;
 	t->free_hint = 0;

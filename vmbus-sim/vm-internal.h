@@ -32,6 +32,14 @@ struct hv_bus {
 	int current_fire;                     /* record being raised right now, or -1 */
 };
 
+/* The vectors a bus's function can raise: its MSI-X entries, and at least
+ * the 32 a multi-message MSI capability allows. Per-vector walks stop here,
+ * not at PCIDEV_MAX_VECTORS. */
+static inline unsigned hv_bus_nvec(const struct hv_bus *b)
+{
+	return b->dev.msix_n > 32 ? b->dev.msix_n : 32;
+}
+
 /* One address range the MMIO router decodes: a bus's config window (while
  * the bus is in D0) or one of its function's BARs (while decoded). */
 struct mmio_range {
