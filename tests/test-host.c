@@ -864,13 +864,18 @@ static void test_create_interrupt_table_full(void)
 {
 	struct pci_create_int_response c, first;
 	struct host h;
+	guint first_pkts;
 
 	host_setup(&h, 1, PCI_PROTOCOL_VERSION_1_4);
 	first = create_simple(&h, 0, 0x30, 1);
 	check_created(&h, &first, 0, 0x30, 1);
+	first_pkts = h.pkts->len;
 	for (unsigned i = 1; i < IRTE_MAX; i++) {
 		c = create_simple(&h, 0, 0x30 + i % 0x80, 1);
 		g_assert_cmphex((uint32_t)c.response.status, ==, STATUS_SUCCESS);
+		/* each completion is looked up among the packets kept: keep
+		 * only the first create's, or filling 65536 entries is quadratic */
+		g_ptr_array_set_size(h.pkts, MIN(h.pkts->len, first_pkts));
 	}
 	g_assert_cmpuint(irtes(&h), ==, IRTE_MAX);
 	c = create_simple(&h, 0, 0x30, 1);

@@ -737,6 +737,15 @@ static void test_behaviours_both_ways(void)
 	                  SETS("guest.behaviours.d0-entry-retry-resume=false"),
 	                  SETS("guest.error", "delivery.lost"), NULL);
 	/* composing for the requested affinity misroutes once a retarget fails */
+	/* Protocol 1.1 with a CPU >= 64: the 64-bit VP mask names VP (cpu mod
+	 * 64). From 1.2 on the VP set has banks enough and the run is clean. */
+	assert_clean("size/protocol-1.1-cpu-64.json",
+	             SETS("vm.protocol=\"1.2\"", "expect={\"verdict\":\"pass\"}"));
+	assert_clean("size/protocol-1.1-cpu-64.json",
+	             SETS("vm.vcpus=64", "devices[0].vectors=64", "steps[1].vectors=[63]",
+	                  "expect={\"verdict\":\"pass\"}"));
+	assert_violations("size/protocol-1.1-cpu-64.json", NULL,
+	                  SETS("remap.wrong-vector", "delivery.misrouted"), NULL);
 	assert_clean("profiles/retarget-refused-at-boot.json", NULL);
 	assert_violations("profiles/retarget-refused-at-boot.json",
 	                  SETS("guest.behaviours.compose-effective-affinity=false"),
