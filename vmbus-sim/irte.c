@@ -78,6 +78,7 @@ struct irte *irte_create(struct irte_table *t, uint64_t device_id, unsigned vcpu
 		        (t->used - at) * sizeof(t->by_data[0]));
 		t->by_data[at] = i;
 		t->used++;
+		t->changes++;
 		t->free_hint = i + 1;
 		if (i >= t->top)
 			t->top = i + 1;
@@ -133,6 +134,7 @@ bool irte_delete(struct irte_table *t, uint64_t device_id, uint64_t address, uin
 	memmove(&t->by_data[k], &t->by_data[k + 1], (t->used - k - 1) * sizeof(t->by_data[0]));
 	irte_slot(t, (unsigned)i)->in_use = false;
 	t->used--;
+	t->changes++;
 	if ((unsigned)i < t->free_hint)
 		t->free_hint = (unsigned)i;
 	return true;
@@ -151,6 +153,7 @@ void irte_clear(struct irte_table *t, uint64_t now)
 		memset(t->chunk[c], 0,
 		       MIN(IRTE_CHUNK, t->top - c * IRTE_CHUNK) * sizeof(struct irte));
 	t->used = 0;
+	t->changes++;
 	t->top = 0;
 	t->free_hint = 0;
 	/* Handles are never reused within a run: a stale message must not

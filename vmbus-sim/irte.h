@@ -39,6 +39,7 @@ struct irte_table {
 	bool handles_wrapped; /* data blocks may overlap: look up slot by slot */
 	uint64_t cleared_at;  /* virtual time of the last power-off, or UINT64_MAX */
 	uint64_t generation;  /* bumped at each power-off */
+	uint64_t changes;     /* bumped whenever a slot comes into or goes out of use */
 	/* The slots in use, by ascending data: lookups are binary searches.
 	 * A handle is never reused, so no two blocks share a data value. */
 	uint32_t *by_data;

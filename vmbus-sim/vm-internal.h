@@ -86,7 +86,7 @@ struct hv_vm {
 	GArray *fires;     /* of struct fire_slot */
 	GArray *fires_old; /* of struct fire_slot */
 	unsigned fires_base;
-	struct irte_table irte; /* 50 KB */
+	struct irte_table irte; /* 2 KiB of chunk pointers; the entries grow with use */
 };
 
 struct fire_slot {
