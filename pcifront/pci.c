@@ -274,6 +274,18 @@ static unsigned bars_of_header(uint32_t header_type)
 	}
 }
 
+/* The device all zero: its per-entry rows only below its high-water mark
+ * (those above are zero already), not 2048 entries for each scan. */
+static void clear_dev(struct gk *g, struct gk_pci_dev *d)
+{
+	bool row = d >= g->k.dev && d < g->k.dev + GK_MAX_BUSES;
+	unsigned hi = row ? g->k.vec_hi[d - g->k.dev] : GK_MAX_VECS;
+
+	memset(d, 0, offsetof(struct gk_pci_dev, desc));
+	memset(d->desc, 0, hi * sizeof(d->desc[0]));
+	memset(d->handled, 0, hi * sizeof(d->handled[0]));
+}
+
 int pci_scan_device(struct gk *g, unsigned bus, unsigned devfn, struct gk_pci_dev *d)
 {
 	static const uint8_t cap_ids[] = {PCI_CAP_ID_PM, PCI_CAP_ID_MSI, PCI_CAP_ID_MSIX};
@@ -281,7 +293,7 @@ int pci_scan_device(struct gk *g, unsigned bus, unsigned devfn, struct gk_pci_de
 	uint32_t vendor, device, hdr;
 	int r;
 
-	memset(d, 0, sizeof(*d));
+	clear_dev(g, d);
 	d->bus = bus;
 	d->devfn = devfn;
 	if ((r = pci_read_config(g, d, PCI_VENDOR_ID, 2, &vendor)) < 0)
