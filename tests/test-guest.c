@@ -806,12 +806,17 @@ static void test_lost_d0_exit_aborts_hibernation(void)
 	g_assert_cmpint(w.g->k.hbus[0].state, ==, HV_PCIBUS_REMOVING);
 	g_assert_cmpuint(tp_count(w.e, TP_HIBERNATION_ABORTED), ==, 1);
 	g_assert_cmpuint(tp_count(w.e, TP_POWER_OFF), ==, 0);
-	/* the VM runs on and the vectors still reach their handlers */
+	/* the VM runs on, but the reference host released the function's
+	 * entries at the RESOURCES_RELEASED before the lost D0EXIT, and no
+	 * kernel step re-creates them for a bridge that was not resumed (with
+	 * irte-lifetime=power-off they would still be delivered: see
+	 * scenarios/host/d0-exit-lost-abort-loses-interrupts.json) */
 	for (unsigned v = 0; v < 2; v++) {
 		unsigned id = hv_vm_fire(w.vm, 0, v);
 		engine_run(w.e);
-		g_assert_cmpint(hv_vm_fire_record(w.vm, id)->outcome, ==, FIRE_OUT_DELIVERED);
-		g_assert_cmpuint(w.g->k.dev[0].handled[v], ==, 1);
+		g_assert_cmpint(hv_vm_fire_record(w.vm, id)->outcome, ==, FIRE_OUT_LOST);
+		g_assert_nonnull(strstr(hv_vm_fire_record(w.vm, id)->reason, "resources-released"));
+		g_assert_cmpuint(w.g->k.dev[0].handled[v], ==, 0);
 	}
 	/* a resume now finds the VM running and no image: nothing happens */
 	{
