@@ -364,6 +364,43 @@ static void test_thaw_window(void)
 	}
 }
 
+/* The VMBus bus around the bridges: UNLOAD after their suspend (three
+ * times: freeze, poweroff, the boot kernel's quiesce), contact and offers
+ * before their resume (thaw, restore). The guest follows a changed relation
+ * id by instance GUID and the bridge reopens under it; interrupts arrive
+ * after resume either way. */
+static void test_vmbus_unload_and_reoffer(void)
+{
+	for (int same = 0; same <= 1; same++) {
+		struct world w;
+		unsigned first;
+
+		if (same)
+			next_assumptions.reoffer_relids = HOST_REOFFER_RELIDS_SAME;
+		world_init(&w, 2, PCI_PROTOCOL_VERSION_1_4, DRIVER_KEEP_VECTORS, 2,
+		           profile_default()->behaviours);
+		boot(&w);
+		first = w.g->k.hv_dev[0].channel;
+		g_assert_cmpint(in_task(&w, do_hibernate, NULL), ==, 0);
+		g_assert_cmpuint(tp_count(w.e, TP_VMBUS_UNLOADED), ==, 2);
+		hv_vm_power_on(w.vm);
+		g_assert_cmpint(in_task(&w, do_resume, NULL), ==, 0);
+		g_assert_cmpuint(tp_count(w.e, TP_VMBUS_UNLOADED), ==, 3);
+		g_assert_cmpuint(gk_error_count(w.g), ==, 0);
+		g_assert_cmpuint(tp_count(w.e, TP_RELID_CHANGED), ==, same ? 0 : 2);
+		g_assert_cmpint(w.g->k.hv_dev[0].channel == first, ==, same);
+		g_assert_cmpuint(w.g->k.hbus[0].channel, ==, w.g->k.hv_dev[0].channel);
+		g_assert_true(w.g->k.hbus[0].channel_open);
+		for (unsigned v = 0; v < 2; v++) {
+			unsigned id = hv_vm_fire(w.vm, 0, v);
+			engine_run(w.e);
+			g_assert_cmpint(hv_vm_fire_record(w.vm, id)->outcome, ==,
+			                FIRE_OUT_DELIVERED);
+		}
+		world_fini(&w);
+	}
+}
+
 static int do_restore(struct world *w, void *arg)
 {
 	(void)arg;
@@ -1753,6 +1790,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/guest/msi-write-d0-gate", test_msi_write_d0_gate);
 	g_test_add_func("/guest/runtime-offline-migrates", test_runtime_offline_migrates);
 	g_test_add_func("/guest/thaw-window", test_thaw_window);
+	g_test_add_func("/guest/vmbus-unload-and-reoffer", test_vmbus_unload_and_reoffer);
 	g_test_add_func("/guest/unmask-after-failed-retarget", test_unmask_after_failed_retarget);
 	g_test_add_func("/guest/restore-writes-cache", test_restore_writes_cache);
 	g_test_add_func("/guest/recompose-replaces-entry", test_recompose_replaces_entry);
