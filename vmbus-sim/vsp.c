@@ -35,9 +35,9 @@ void vsp_release_function(struct hv_bus *b, const char *why)
 	bool had = false;
 	unsigned n;
 
-	b->vsp.resources_assigned = false;
 	if (b->vm->host.irte_lifetime == HOST_IRTE_LIFETIME_POWER_OFF)
-		return;
+		return; /* the older, kinder host: nothing goes before power-off */
+	b->vsp.resources_assigned = false;
 	n = irte_release_device(&b->vm->irte, b->device_id);
 	had = n || (pcidev_command(d) & PCI_COMMAND_MEMORY);
 	for (unsigned i = 0; i < PCIDEV_NUM_BARS && !had; i++)
@@ -355,8 +355,10 @@ static void on_resources_released(struct hv_bus *b, uint32_t type, const void *p
 	(void)type, (void)tid; /* never completed */
 	VSP_TRACE(b, "resources-released", "\"wslot\":%u", m->wslot.slot);
 	/* The bus has one function, in slot 0: another slot names nothing. */
-	if (m->wslot.slot == 0)
+	if (m->wslot.slot == 0) {
+		b->vsp.resources_assigned = false;
 		vsp_release_function(b, "resources-released");
+	}
 }
 
 #define ANY_VERSION 0, UINT32_MAX
