@@ -11,30 +11,35 @@
  *   cycles_per_second            hibernate, resume, fire every vector; no trace
  *   cycles_per_second_traced     the same, with the trace written to /dev/null
  *   cycles_per_second_migrating  the same, untraced, but before each hibernation
- *                                CPUs 1, 2, 3 go offline and come back online
+ *                                every vector's affinity is spread over CPUs
+ *                                1..3, as irqbalance would
  *
- * The migrating cycle exists so that every cycle moves irqs. In the plain
- * cycle only the first hibernation migrates anything: the NVMe driver frees
- * its vectors in freeze before the CPUs go down, and the GPU's kept vectors
- * all end up on CPU 0 (the only CPU never taken offline), where the image
- * keeps them; nothing moves an irq back to a CPU that comes online. There
- * is no affinity step to re-spread them yet, so the migrating cycle takes
- * CPUs 1..3 down at run time instead: the NVMe vectors, requested again in
- * ->restore and spread over CPUs 1..3, migrate every cycle (mask, new
- * vector, HVCALL_RETARGET_INTERRUPT, unmask), 15 moves per cycle with the
- * canonical devices (3, 4 and 8 as CPUs 1, 2, 3 go: each takes what the
- * previous one received). Those retargets succeed (the bridge is in D0); a
- * failed retarget needs a kept vector on a CPU that goes down while the
- * bridge has left D0, which after the first cycle only an affinity step
- * could arrange.
+ * The migrating cycle exists so that every cycle moves irqs and fails
+ * retargets. In the plain cycle only the first hibernation migrates
+ * anything: the NVMe driver frees its vectors in freeze before the CPUs go
+ * down, and the GPU's kept vectors all end up on CPU 0 (the only CPU never
+ * taken offline), where the image keeps them; nothing moves an irq back to a
+ * CPU that comes online. The migrating cycle writes each vector's
+ * smp_affinity (the set-affinity step: vector v of every device to CPU
+ * 1 + v % 3) before hibernating. That moves the GPU's vectors off CPU 0 at
+ * run time (new vector, HVCALL_RETARGET_INTERRUPT, which succeeds: the
+ * bridge is in D0), and the hibernation's CPU offlining then migrates them
+ * back to CPU 0 after the bridge has left D0, where every retarget fails.
+ * The NVMe vectors, requested again in ->restore, move the same way.
  *
  * Devices alternate between the two driver models: device 0 is gpu0
  * (keep-vectors), device 1 nvme0 (recreate-vectors), device 2 gpu1, ...
+ * (--driver picks one model for every device instead).
  *
- * --scaling runs the plain cycle at 1..64 vectors per device and at 1..8
- * devices and prints a JSON array: per point the time of one cycle, that
- * time per vector and per device, and the marginal cost of each vector or
- * device added since the previous point (constant if cost is linear).
+ * --scaling runs the plain cycle at 1..64 vectors per device (2 devices,
+ * alternating) and at 1..8 devices, and prints a JSON array: per point the
+ * time of one cycle, that time per vector and per device, and the marginal
+ * cost of each vector or device added since the previous point (constant if
+ * cost is linear). The device axis is run once per driver model, every
+ * device of a series with the same model: with alternating models the
+ * first device would be a GPU alone and the second an NVMe controller,
+ * which re-requests its vectors every cycle and costs more, so the
+ * "per device" figure would compare different work.
  *
  * Each figure comes as wall time and as the process's CPU time
  * (CLOCK_PROCESS_CPUTIME_ID, the cpu_* fields): CPU time leaves out the
@@ -57,26 +62,34 @@
 #define MAX_CYCLES  10000000UL
 #define MAX_REPEAT  100UL
 #define VCPUS       4
-#define MIGRATE_CPU 3 /* CPUs 1..MIGRATE_CPU go offline and online again */
+#define SPREAD_CPUS 3 /* the migrating cycle spreads vectors over CPUs 1..SPREAD_CPUS */
 
 enum mode { MODE_PLAIN, MODE_TRACED, MODE_MIGRATING, MODE__COUNT };
 
 static const char *const mode_names[MODE__COUNT] = {"plain", "traced", "migrating"};
 
+/* Which driver model each device gets. */
+enum drivers { DRIVERS_ALTERNATE, DRIVERS_KEEP, DRIVERS_RECREATE, DRIVERS__COUNT };
+
+static const char *const driver_names[DRIVERS__COUNT] = {"alternate", "keep-vectors",
+                                                         "recreate-vectors"};
+
 struct config {
 	unsigned long cycles;
+	enum drivers drivers;
 	unsigned devices;
 	unsigned vectors;
 	unsigned repeat;
 };
 
-static void add_device(struct scenario *s, unsigned i, unsigned vectors)
+static void add_device(struct scenario *s, unsigned i, unsigned vectors, enum drivers drivers)
 {
-	bool gpu = i % 2 == 0;
+	bool gpu = drivers == DRIVERS_ALTERNATE ? i % 2 == 0 : drivers == DRIVERS_KEEP;
+	unsigned k = drivers == DRIVERS_ALTERNATE ? i / 2 : i;
 
 	/* the default layout */
 	s->devices[i] = (struct scn_device){
-	    .name = g_strdup_printf("%s%u", gpu ? "gpu" : "nvme", i / 2),
+	    .name = g_strdup_printf("%s%u", gpu ? "gpu" : "nvme", k),
 	    .driver = gpu ? DRIVER_KEEP_VECTORS : DRIVER_RECREATE_VECTORS,
 	    .vectors = vectors,
 	    .vendor_id = gpu ? 0x10de : 0x1414,
@@ -90,7 +103,7 @@ static void add_device(struct scenario *s, unsigned i, unsigned vectors)
  * steps do not fit in memory. */
 static struct scenario *build(const struct config *c, bool migrating)
 {
-	size_t per_cycle = 2 + c->devices + (migrating ? 2 * MIGRATE_CPU : 0);
+	size_t per_cycle = 2 + c->devices + (migrating ? (size_t)c->devices * c->vectors : 0);
 	struct scn_step *steps = g_try_new0(struct scn_step, 1 + per_cycle);
 	struct scenario *s;
 	unsigned n = 0;
@@ -108,14 +121,18 @@ static struct scenario *build(const struct config *c, bool migrating)
 	s->ndevices = c->devices;
 	s->devices = g_new0(struct scn_device, c->devices);
 	for (unsigned i = 0; i < c->devices; i++)
-		add_device(s, i, c->vectors);
+		add_device(s, i, c->vectors, c->drivers);
 	s->steps = steps;
 	s->steps[n++].op = OP_BOOT;
 	if (migrating) {
-		for (unsigned cpu = 1; cpu <= MIGRATE_CPU; cpu++)
-			s->steps[n++] = (struct scn_step){.op = OP_CPU_OFFLINE, .cpu = cpu};
-		for (unsigned cpu = 1; cpu <= MIGRATE_CPU; cpu++)
-			s->steps[n++] = (struct scn_step){.op = OP_CPU_ONLINE, .cpu = cpu};
+		for (unsigned d = 0; d < c->devices; d++)
+			for (unsigned v = 0; v < c->vectors; v++) {
+				struct scn_step *st = &s->steps[n++];
+				unsigned cpu = 1 + v % SPREAD_CPUS;
+				*st = (struct scn_step){
+				    .op = OP_SET_AFFINITY, .device = d, .vector = v};
+				st->cpus.bits[cpu / 64] |= 1ull << (cpu % 64);
+			}
 	}
 	s->steps[n++].op = OP_HIBERNATE;
 	s->steps[n++].op = OP_RESUME;
@@ -239,17 +256,21 @@ static void usage(FILE *f)
 	fprintf(
 	    f,
 	    "Usage: hibernate-cycles [--cycles N] [--devices N] [--vectors N] [--repeat N]\n"
-	    "                        [--only plain|traced|migrating] [--scaling]\n"
+	    "                        [--driver MODEL] [--only plain|traced|migrating] [--scaling]\n"
 	    "Runs a VM with 4 vCPUs through N hibernate/resume cycles and prints one JSON\n"
-	    "object with cycles per second (plain, traced to /dev/null, and migrating irqs\n"
-	    "before each hibernation) and the peak resident set size.\n"
+	    "object with cycles per second (plain, traced to /dev/null, and with every\n"
+	    "vector's affinity re-spread before each hibernation, as irqbalance would) and\n"
+	    "the peak resident set size.\n"
 	    "  --cycles N   cycles per run, 1..%lu (default 2000)\n"
 	    "  --devices N  passed-through devices, 1..8, alternating keep-vectors (gpuK) and\n"
 	    "               recreate-vectors (nvmeK) drivers (default 2)\n"
+	    "  --driver M   alternate (default), keep-vectors or recreate-vectors: the\n"
+	    "               driver model of every device\n"
 	    "  --vectors N  MSI-X vectors per device, 1..64 (default 8)\n"
 	    "  --repeat N   run each measurement N times and keep the best, 1..%lu (default 1)\n"
 	    "  --only MODE  run only that measurement (for profilers)\n"
-	    "  --scaling    print a JSON array: cost per vector (1..64) and per device (1..8)\n",
+	    "  --scaling    print a JSON array: cost per vector (1..64) and per device (1..8,\n"
+	    "               once with every device keep-vectors, once recreate-vectors)\n",
 	    MAX_CYCLES, MAX_REPEAT);
 }
 
@@ -261,7 +282,8 @@ static int scaling(const struct config *base)
 	bool first = true;
 
 	printf("[");
-	for (unsigned axis = 0; axis < 2; axis++) {
+	/* axis 0: vectors, with the base's drivers; 1, 2: devices, one model each */
+	for (unsigned axis = 0; axis < 3; axis++) {
 		const unsigned *pts = axis == 0 ? vector_points : device_points;
 		unsigned npts =
 		    axis == 0 ? G_N_ELEMENTS(vector_points) : G_N_ELEMENTS(device_points);
@@ -274,24 +296,27 @@ static int scaling(const struct config *base)
 			struct timing t;
 			double us, cpu_us;
 
-			if (axis == 0)
+			if (axis == 0) {
 				c.vectors = pts[p];
-			else
+			} else {
 				c.devices = pts[p];
+				c.drivers = axis == 1 ? DRIVERS_KEEP : DRIVERS_RECREATE;
+			}
 			units = axis == 0 ? c.devices * c.vectors : c.devices;
 			t = run_mode(&c, MODE_PLAIN, &violations);
 			if (t.wall < 0)
 				return 1;
 			us = t.wall * 1e6 / (double)c.cycles;
 			cpu_us = t.cpu * 1e6 / (double)c.cycles;
-			printf(
-			    "%s\n  {\"vary\": \"%s\", \"devices\": %u, \"vectors_per_device\": %u, "
-			    "\"cycles\": %lu, \"us_per_cycle\": %.3f, \"us_per_vector\": %.4f, "
-			    "\"us_per_device\": %.4f, \"cpu_us_per_cycle\": %.3f, "
-			    "\"cpu_us_per_vector\": %.4f, \"cpu_us_per_device\": %.4f",
-			    first ? "" : ",", axis == 0 ? "vectors" : "devices", c.devices,
-			    c.vectors, c.cycles, us, us / (c.devices * c.vectors), us / c.devices,
-			    cpu_us, cpu_us / (c.devices * c.vectors), cpu_us / c.devices);
+			printf("%s\n  {\"vary\": \"%s\", \"drivers\": \"%s\", \"devices\": %u, "
+			       "\"vectors_per_device\": %u, "
+			       "\"cycles\": %lu, \"us_per_cycle\": %.3f, \"us_per_vector\": %.4f, "
+			       "\"us_per_device\": %.4f, \"cpu_us_per_cycle\": %.3f, "
+			       "\"cpu_us_per_vector\": %.4f, \"cpu_us_per_device\": %.4f",
+			       first ? "" : ",", axis == 0 ? "vectors" : "devices",
+			       driver_names[c.drivers], c.devices, c.vectors, c.cycles, us,
+			       us / (c.devices * c.vectors), us / c.devices, cpu_us,
+			       cpu_us / (c.devices * c.vectors), cpu_us / c.devices);
 			if (p > 0)
 				printf(", \"marginal_us_per_%s\": %.4f, "
 				       "\"cpu_marginal_us_per_%s\": %.4f",
@@ -334,7 +359,7 @@ int main(int argc, char **argv)
 			continue;
 		}
 		if (strcmp(a, "--cycles") && strcmp(a, "--devices") && strcmp(a, "--vectors") &&
-		    strcmp(a, "--repeat") && strcmp(a, "--only")) {
+		    strcmp(a, "--repeat") && strcmp(a, "--only") && strcmp(a, "--driver")) {
 			fprintf(stderr, "hibernate-cycles: unknown argument '%s' (try --help)\n",
 			        a);
 			return 2;
@@ -359,6 +384,20 @@ int main(int argc, char **argv)
 			}
 			for (int k = 0; k < MODE__COUNT; k++)
 				run[k] = k == m;
+		} else if (strcmp(a, "--driver") == 0) {
+			int m = -1;
+			for (int k = 0; k < DRIVERS__COUNT; k++)
+				if (strcmp(val, driver_names[k]) == 0)
+					m = k;
+			if (m < 0) {
+				fprintf(
+				    stderr,
+				    "hibernate-cycles: --driver takes alternate, keep-vectors or "
+				    "recreate-vectors, not '%s'\n",
+				    val);
+				return 2;
+			}
+			c.drivers = (enum drivers)m;
 		} else if (strcmp(a, "--cycles") == 0) {
 			if (!parse_number(a, val, 1, MAX_CYCLES, &v))
 				return 2;
@@ -388,8 +427,8 @@ int main(int argc, char **argv)
 			return 1;
 	}
 	printf("{\"benchmark\": \"hibernate-resume-cycles\", \"vcpus\": %u, \"devices\": %u, "
-	       "\"vectors_per_device\": %u, \"cycles\": %lu, \"repeat\": %u",
-	       VCPUS, c.devices, c.vectors, c.cycles, c.repeat);
+	       "\"drivers\": \"%s\", \"vectors_per_device\": %u, \"cycles\": %lu, \"repeat\": %u",
+	       VCPUS, c.devices, driver_names[c.drivers], c.vectors, c.cycles, c.repeat);
 	for (int m = 0; m < MODE__COUNT; m++) {
 		static const char *const suffix[MODE__COUNT] = {"", "_traced", "_migrating"};
 		if (!run[m])

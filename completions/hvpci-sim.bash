@@ -12,7 +12,7 @@ _hvpci_sim()
 {
 	local cur prev cmd i
 	local commands="run matrix list help"
-	local lists="profiles behaviours drivers faults modes phases ops reach violations"
+	local lists="profiles behaviours drivers faults modes phases ops reach violations host"
 	local output="--format --color --tap --junit --json --html --jobs -j --no-progress --verbose -v --help"
 	local words cword
 	COMPREPLY=()

@@ -67,7 +67,8 @@ static void sim_destroy(void *b)
 static void *sim_create(const struct scenario *sc, const struct backend_config *cfg, GError **error)
 {
 	struct sim *s = g_new0(struct sim, 1);
-	struct hv_vm_config vc = {.vcpus = sc->vcpus, .max_protocol = sc->protocol};
+	struct hv_vm_config vc = {
+	    .vcpus = sc->vcpus, .max_protocol = sc->protocol, .host = sc->host};
 
 	s->e = engine_new(cfg->seed);
 	if (cfg->trace)

@@ -8,6 +8,7 @@
 #include "../pcifront/drivers.h"
 #include "../vmbus-sim/engine.h"
 #include "../vmbus-sim/fault.h"
+#include "../vmbus-sim/host-assumptions.h"
 #include "../vmbus-sim/tracepoint.h"
 #include "../vmbus-sim/pcidev.h"
 #include "scenario.h"
@@ -147,6 +148,32 @@ static const char *violation_about(unsigned i)
 	return violation_kind_get(i)->description;
 }
 
+static unsigned n_host(void)
+{
+	return HOST_A__COUNT;
+}
+static const char *host_at(unsigned i)
+{
+	return host_assumption_name(i);
+}
+/* "what it decides; values: a (default), b" (made once, kept). */
+static const char *host_about(unsigned i)
+{
+	static char *about[HOST_A__COUNT];
+
+	if (i >= HOST_A__COUNT)
+		return NULL;
+	if (!about[i]) {
+		GString *s = g_string_new(host_assumption_description(i));
+		for (unsigned v = 0; v < host_assumption_value_count(i); v++)
+			g_string_append_printf(
+			    s, "%s%s%s", v ? ", " : "; values: ", host_assumption_value_name(i, v),
+			    v ? "" : " (default)");
+		about[i] = g_string_free(s, FALSE);
+	}
+	return about[i];
+}
+
 static const struct catalog catalogs[CAT__COUNT] = {
     [CAT_PROFILES] = {"profiles", "profiles", "profile", n_profiles, profile_at, profile_about},
     [CAT_BEHAVIOURS] = {"behaviours", "behaviours", "behaviour", n_behaviours, behaviour_at,
@@ -160,6 +187,8 @@ static const struct catalog catalogs[CAT__COUNT] = {
     [CAT_PHASES] = {"phases", "phases", "phase", n_phases, phase_at, NULL},
     [CAT_OPS] = {"ops", "step ops", "op", n_ops, op_at, op_about},
     [CAT_REACH] = {"reach", "reach events", "event", n_reach, reach_at, NULL},
+    [CAT_HOST] = {"host", "host assumptions (\"host\" in a scenario)", "host assumption", n_host,
+                  host_at, host_about},
     [CAT_VIOLATIONS] = {"violations", "violations", "violation", violation_kind_count, violation_at,
                         violation_about},
 };

@@ -2,7 +2,7 @@
 /*
  * The named values a scenario can use (profiles, behaviours, driver models,
  * PCI capabilities, fault points and modes, phases, step ops, reach events,
- * violations), in
+ * violations, host assumptions), in
  * one table: the loader looks names up here and lists them in its errors,
  * `hvpci-sim list` prints them, and the schema test compares them with
  * scenarios/schema.json.
@@ -20,6 +20,7 @@ enum catalog_id {
 	CAT_OPS,
 	CAT_REACH,
 	CAT_VIOLATIONS,
+	CAT_HOST,
 	CAT__COUNT
 };
 

@@ -343,6 +343,17 @@ static void check_vector(struct oracle *o, unsigned dev, const struct obs_device
 		                 v, name, e.vcpu, gv, i.irq, i.cpu, i.vector);
 }
 
+static void check_device(struct oracle *o, unsigned dev)
+{
+	struct obs_device d;
+
+	if (!obs_device(o->obs, dev, &d) || !d.guest_present || !d.guest_msix_enabled ||
+	    !d.guest_d0 || !d.guest_bus_installed)
+		return;
+	for (unsigned v = 0; v < d.guest_nvec; v++)
+		check_vector(o, dev, &d, v);
+}
+
 void oracle_check_quiescent(struct oracle *o)
 {
 	struct obs_vm vm;
@@ -350,14 +361,17 @@ void oracle_check_quiescent(struct oracle *o)
 	obs_vm(o->obs, &vm);
 	if (!vm.powered)
 		return;
-	for (unsigned dev = 0; dev < o->ndev; dev++) {
-		struct obs_device d;
-		if (!obs_device(o->obs, dev, &d) || !d.guest_present || !d.guest_msix_enabled ||
-		    !d.guest_d0 || !d.guest_bus_installed)
-			continue;
-		for (unsigned v = 0; v < d.guest_nvec; v++)
-			check_vector(o, dev, &d, v);
-	}
+	for (unsigned dev = 0; dev < o->ndev; dev++)
+		check_device(o, dev);
+}
+
+void oracle_check_quiescent_device(struct oracle *o, unsigned dev)
+{
+	struct obs_vm vm;
+
+	obs_vm(o->obs, &vm);
+	if (vm.powered && dev < o->ndev)
+		check_device(o, dev);
 }
 
 static void blocked(void *ctx, const char *task, const char *waiting_on)

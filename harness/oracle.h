@@ -40,6 +40,9 @@ void oracle_rebaseline(struct oracle *o);
 void oracle_check_delivery(struct oracle *o);
 /* Mask and remapping coherence; only meaningful with the guest running. */
 void oracle_check_quiescent(struct oracle *o);
+/* The same for one device, when nothing else can have changed since the
+ * last oracle_check_quiescent(). */
+void oracle_check_quiescent_device(struct oracle *o, unsigned dev);
 /* Guest errors and tasks that can never run again. True if a hibernation
  * aborted since the last call (reported unless o->allow_abort). */
 bool oracle_check_progress(struct oracle *o);

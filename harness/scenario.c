@@ -404,6 +404,41 @@ static bool load_vm(struct loader *ld, json_object *vm, struct scenario *s)
 	    json_object_to_json_string_ext(proto, JSON_C_TO_STRING_PLAIN));
 }
 
+/* "host": each field a host assumption, each value one of its names. */
+static bool load_host(struct loader *ld, json_object *host, struct scenario *s)
+{
+	const char *fields[HOST_A__COUNT + 1];
+
+	for (unsigned a = 0; a < HOST_A__COUNT; a++)
+		fields[a] = host_assumption_name(a);
+	fields[HOST_A__COUNT] = NULL;
+	if (!want_type(ld, "host", host, json_type_object, "an object") ||
+	    !only_fields(ld, "host", host, fields))
+		return false;
+	for (unsigned a = 0; a < HOST_A__COUNT; a++) {
+		g_autofree char *p = child_path("host", fields[a]);
+		const char *v = NULL;
+		int k;
+
+		if (!get_string(ld, "host", host, fields[a], false, &v))
+			return false;
+		if (!v)
+			continue;
+		k = host_assumption_value_lookup(a, v);
+		if (k < 0) {
+			GString *list = g_string_new(NULL);
+			for (unsigned i = 0; i < host_assumption_value_count(a); i++)
+				g_string_append_printf(list, "%s\"%s\"", i ? ", " : "",
+				                       host_assumption_value_name(a, i));
+			err_at(ld, p, false, "unknown value \"%s\" (one of: %s)", v, list->str);
+			g_string_free(list, TRUE);
+			return false;
+		}
+		host_assumption_set(&s->host, a, (unsigned)k);
+	}
+	return true;
+}
+
 static bool load_guest(struct loader *ld, json_object *guest, struct scenario *s)
 {
 	static const char *const fields[] = {"profile", "behaviours", NULL};
@@ -898,9 +933,9 @@ static bool load_expect(struct loader *ld, json_object *ex, struct scenario *s)
 
 static bool load_root(struct loader *ld, json_object *root, struct scenario *s)
 {
-	static const char *const fields[] = {"$schema", "name",  "description", "seed",
-	                                     "vm",      "guest", "devices",     "faults",
-	                                     "steps",   "reach", "expect",      NULL};
+	static const char *const fields[] = {"$schema", "name",   "description", "seed",   "vm",
+	                                     "host",    "guest",  "devices",     "faults", "steps",
+	                                     "reach",   "expect", NULL};
 	/* The sections' loaders take an absent section from a NULL; a null
 	 * section is rejected here, as the type its loader expects. */
 	static const struct {
@@ -934,6 +969,8 @@ static bool load_root(struct loader *ld, json_object *root, struct scenario *s)
 	}
 	s->description = g_strdup(desc ? desc : "");
 	if (has(root, "vm") && !load_vm(ld, member(root, "vm"), s))
+		return false;
+	if (has(root, "host") && !load_host(ld, member(root, "host"), s))
 		return false;
 	if (has(root, "guest") && !load_guest(ld, member(root, "guest"), s))
 		return false;

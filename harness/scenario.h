@@ -14,6 +14,7 @@
 #include "../pcifront/drivers.h"
 #include "../vmbus-sim/engine.h"
 #include "../vmbus-sim/fault.h"
+#include "../vmbus-sim/host-assumptions.h"
 #include "../vmbus-sim/tracepoint.h"
 #include "../vmbus-sim/pcidev.h"
 #include "observe.h"
@@ -90,7 +91,8 @@ struct scenario {
 	unsigned vcpus;
 	uint32_t protocol; /* highest version the host offers, PCI_MAKE_VERSION */
 	const struct profile *profile;
-	behaviour_set behaviours; /* the profile's, with overrides applied */
+	behaviour_set behaviours;     /* the profile's, with overrides applied */
+	struct host_assumptions host; /* "host": zero is the strictest host */
 	struct scn_device *devices;
 	unsigned ndevices;
 	struct scn_fault *faults;

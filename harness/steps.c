@@ -56,7 +56,7 @@ static enum step_after run_fire(const struct step_world *w, const struct scn_ste
 			w->ops->fire(w->b, st->device, st->vectors[k]);
 	}
 	w->ops->settle(w->b);
-	return STEP_QUIET;
+	return STEP_QUIET_DEVICE;
 }
 
 static enum step_after run_fault(const struct step_world *w, const struct scn_step *st, int *r)

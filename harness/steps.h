@@ -26,6 +26,8 @@ enum step_after {
 	               */
 	STEP_STUCK,   /* the guest could not finish: the run stops here */
 	STEP_REBASED, /* quiet, and the guest is a new kernel: handler counts start over */
+	STEP_QUIET_DEVICE, /* quiet, and only the step's device can have changed (a fire: its
+	                    * interrupts ran the interrupt path and no guest task) */
 };
 
 /* What the loader knows while it reads the steps in order. */

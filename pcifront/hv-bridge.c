@@ -781,6 +781,9 @@ static int hv_pci_resume(struct gk *g, unsigned bus)
 	int r;
 
 	hb->state = HV_PCIBUS_INIT;
+	/* The channel as the VMBus bus's resume matched it: its relation id
+	 * may differ from the one the bridge opened before. */
+	hb->channel = g->k.hv_dev[bus].channel;
 	if ((r = open_channel(g, bus)) < 0)
 		return r;
 	if ((r = negotiate(g, hb, true)) < 0)

@@ -194,6 +194,112 @@ static int bridges_pm(struct gk *g, bool resume)
 	return bridges_pm_some(g, resume, ALL_BRIDGES, NULL);
 }
 
+/* ---- the VMBus bus itself ---- */
+
+/*
+ * vmbus_bus_suspend() and vmbus_bus_resume(): the VMBus root device's noirq
+ * callbacks, which run after every VMBus device's suspend (the bridges are
+ * its children) and before their resume. Suspend posts UNLOAD and waits for
+ * the host's answer (the host closes what is still open and takes its offers
+ * back); resume makes contact again, asks for the offers and matches each to
+ * the device it was by instance GUID: the relation id may have changed.
+ */
+struct vmbus_conn_wait {
+	struct gk *g;
+	uint32_t want; /* the message that ends the wait */
+	struct completion done;
+	bool version_supported;
+	bool matched[GK_MAX_BUSES];
+};
+
+static void vmbus_on_message(void *ctx, const struct gabi_vmbus_msg *m)
+{
+	struct vmbus_conn_wait *w = ctx;
+	struct gk *g = w->g;
+
+	if (m->type == GABI_CHANNELMSG_VERSION_RESPONSE)
+		w->version_supported = m->version_supported;
+	if (m->type == GABI_CHANNELMSG_OFFERCHANNEL) {
+		for (unsigned i = 0; i < g->k.nbuses; i++) {
+			struct gk_hv_dev *h = &g->k.hv_dev[i];
+			if (memcmp(h->instance_guid, m->offer.instance_guid, 16) != 0)
+				continue;
+			TRACE(g->e, "hv_vmbus", "offer-matched",
+			      "\"dev\":%u,\"channel\":%u,\"was\":%u", i, m->offer.channel,
+			      h->channel);
+			if (h->channel != m->offer.channel)
+				tp_hit(g->e, TP_RELID_CHANGED, NULL);
+			h->channel = m->offer.channel;
+			w->matched[i] = true;
+		}
+	}
+	if (m->type == w->want)
+		complete(g->e, &w->done);
+}
+
+/* Posts m and waits for the host's message `want`. */
+static int vmbus_exchange(struct gk *g, struct vmbus_conn_wait *w, uint32_t type, uint32_t want)
+{
+	struct gabi_vmbus_msg m = {.type = type, .version = GABI_VMBUS_VERSION_WIN10_V5_3};
+	int r;
+
+	w->want = want;
+	completion_init(&w->done, "vmbus message");
+	gabi_vmbus_set_message_handler(g->vm, vmbus_on_message, w);
+	r = gabi_vmbus_post_message(g->vm, &m);
+	/* No timeout: the kernel waits for the host's answer. */
+	if (r == 0)
+		r = completion_wait(g->e, &w->done, 0);
+	gabi_vmbus_set_message_handler(g->vm, NULL, NULL);
+	return r;
+}
+
+static int vmbus_bus_suspend(struct gk *g)
+{
+	struct vmbus_conn_wait w = {.g = g};
+	int r = vmbus_exchange(g, &w, GABI_CHANNELMSG_UNLOAD, GABI_CHANNELMSG_UNLOAD_RESPONSE);
+
+	if (r < 0)
+		gk_fail(g, r, "vmbus: UNLOAD failed (%d)", r);
+	else
+		TRACE(g->e, "hv_vmbus", "unloaded", "\"devices\":%u", g->k.nbuses);
+	return r;
+}
+
+#define VMBUS_RESUME_WAIT_NS (10 * NSEC_PER_SEC)
+
+static int vmbus_bus_resume(struct gk *g)
+{
+	struct vmbus_conn_wait w = {.g = g};
+	unsigned missing = 0;
+	int r;
+
+	r = vmbus_exchange(g, &w, GABI_CHANNELMSG_INITIATE_CONTACT,
+	                   GABI_CHANNELMSG_VERSION_RESPONSE);
+	if (r == 0 && !w.version_supported)
+		r = -EPROTO;
+	if (r < 0) {
+		gk_fail(g, r, "vmbus: cannot make contact again (%d)", r);
+		return r;
+	}
+	if ((r = vmbus_exchange(g, &w, GABI_CHANNELMSG_REQUESTOFFERS,
+	                        GABI_CHANNELMSG_ALLOFFERS_DELIVERED)) < 0) {
+		gk_fail(g, r, "vmbus: requesting offers failed (%d)", r);
+		return r;
+	}
+	for (unsigned i = 0; i < g->k.nbuses; i++)
+		missing += !w.matched[i];
+	if (missing) {
+		/* the kernel waits 10 s for the rest, then says so and goes on */
+		task_sleep(g->e, VMBUS_RESUME_WAIT_NS);
+		TRACE(g->e, "hv_vmbus", "missing",
+		      "\"msg\":\"Some vmbus device is missing after suspending?\",\"devices\":%u",
+		      missing);
+	}
+	TRACE(g->e, "hv_vmbus", "resumed", "\"devices\":%u", g->k.nbuses - missing);
+	return 0;
+}
+
 /* freeze_secondary_cpus(): sets *frozen to the CPUs it took down, for the
  * matching enable; stops at the first CPU that refuses to go. */
 static int secondary_cpus_down(struct gk *g, struct gk_cpumask *frozen)
@@ -307,11 +413,13 @@ int gk_cpu_online(struct gk *g, unsigned cpu)
  * (PMSG_RECOVER): the bridges whose suspend succeeded, the PCI side, the
  * drivers. A bridge whose suspend failed is left as its failure left it.
  * The VM keeps running. */
-static int hibernation_abort(struct gk *g, const char *why, uint32_t suspended)
+static int hibernation_abort(struct gk *g, const char *why, uint32_t suspended, bool bus_suspended)
 {
 	int ret = 0;
 
 	TRACE(g->e, "pm", "abort", "\"msg\":\"%s\",\"resume\":\"%#x\"", why, suspended);
+	if (bus_suspended)
+		first_error(&ret, vmbus_bus_resume(g));
 	first_error(&ret, bridges_pm_some(g, true, suspended, NULL));
 	first_error(&ret, pci_resume_noirq(g));
 	resume_device_irqs(g);
@@ -345,11 +453,14 @@ int gk_hibernate(struct gk *g)
 	r = pci_freeze_noirq(g);
 	if (r == 0)
 		r = bridges_pm_some(g, false, ALL_BRIDGES, &suspended);
+	/* the VMBus bus is the bridges' parent: its suspend comes after theirs */
+	if (r == 0)
+		r = vmbus_bus_suspend(g);
 	if (r < 0) {
 		/* the abort's own failures were recorded where they arose; the
 		 * hibernation returns the error that stopped it */
-		(void)hibernation_abort(g, "Some devices failed to power down, aborting",
-		                        suspended);
+		(void)hibernation_abort(g, "Some devices failed to power down, aborting", suspended,
+		                        false);
 		gk_hibernation_aborted(g, r, errors_before);
 		ret = r;
 		goto out;
@@ -358,7 +469,7 @@ int gk_hibernate(struct gk *g)
 		/* create_image() gives up: the CPUs that went come back, then
 		 * every device is brought back as after a failed freeze */
 		secondary_cpus_up(g, &frozen);
-		(void)hibernation_abort(g, "Non-boot CPUs are not disabled", suspended);
+		(void)hibernation_abort(g, "Non-boot CPUs are not disabled", suspended, true);
 		gk_hibernation_aborted(g, r, errors_before);
 		ret = r;
 		goto out;
@@ -370,6 +481,7 @@ int gk_hibernate(struct gk *g)
 
 	secondary_cpus_up(g, &frozen);
 	PM_STEP(g, "thaw_noirq");
+	first_error(&ret, vmbus_bus_resume(g));
 	first_error(&ret, bridges_pm(g, true));
 	first_error(&ret, pci_resume_noirq(g));
 	resume_device_irqs(g);
@@ -385,6 +497,7 @@ int gk_hibernate(struct gk *g)
 	PM_STEP(g, "poweroff_noirq");
 	suspend_device_irqs(g);
 	first_error(&ret, bridges_pm(g, false));
+	first_error(&ret, vmbus_bus_suspend(g));
 	/* power_down() stops the other CPUs whatever their vectors */
 	(void)secondary_cpus_down(g, &frozen);
 	PM_STEP(g, "S4");
@@ -423,6 +536,7 @@ int gk_resume(struct gk *g)
 	 * kernel can still be judged. */
 	first_error(&ret, pci_freeze_noirq(g));
 	first_error(&ret, bridges_pm(g, false));
+	first_error(&ret, vmbus_bus_suspend(g));
 	first_error(&ret, secondary_cpus_down(g, &frozen));
 
 	PM_STEP(g, "jump-to-image");
@@ -435,6 +549,7 @@ int gk_resume(struct gk *g)
 			cpumask_set_cpu(c, &frozen);
 	secondary_cpus_up(g, &frozen);
 	PM_STEP(g, "restore_noirq");
+	first_error(&ret, vmbus_bus_resume(g));
 	first_error(&ret, bridges_pm(g, true));
 	first_error(&ret, pci_resume_noirq(g));
 	resume_device_irqs(g);

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """The docs read the same tables as the code: every name `hvpci-sim list`
 prints (ops, fault points and modes, phases, reach events, violations,
-profiles, behaviours, drivers) is documented in doc/scenario-format.md; and
+profiles, behaviours, drivers, host assumptions) is documented in doc/scenario-format.md; and
 no link in README.md or doc/ leaves the repository or points at a file that
 is not there. TAP output."""
 import glob
@@ -14,7 +14,7 @@ import sys
 root, binary = sys.argv[1], sys.argv[2]
 doc = open(os.path.join(root, "doc", "scenario-format.md")).read()
 lists = ["profiles", "behaviours", "drivers", "faults", "modes", "phases", "ops", "reach",
-         "violations"]
+         "violations", "host"]
 checks = []
 for what in lists:
     out = subprocess.run([binary, "list", what], capture_output=True, text=True, check=True).stdout

@@ -62,11 +62,16 @@ static const struct pcidev_config test_dev = {
     .serial = TEST_SERIAL,
 };
 
+/* The host assumptions the next host_init*() uses (then back to the
+ * strictest, all zero). */
+static struct host_assumptions next_assumptions;
+
 /* A powered-on VM with `ndev` copies of dev and channel 0 open. */
 static void host_init_dev(struct host *h, unsigned vcpus, uint32_t max_protocol, unsigned ndev,
                           const struct pcidev_config *dev)
 {
-	struct hv_vm_config vc = {.vcpus = vcpus, .max_protocol = max_protocol};
+	struct hv_vm_config vc = {
+	    .vcpus = vcpus, .max_protocol = max_protocol, .host = next_assumptions};
 	struct gabi_offer offer;
 	uint64_t low_base, low_size, high_base, high_size;
 
@@ -74,6 +79,7 @@ static void host_init_dev(struct host *h, unsigned vcpus, uint32_t max_protocol,
 	h->e = engine_new(42);
 	h->f = faults_new(h->e);
 	h->vm = hv_vm_new(h->e, h->f, &vc);
+	memset(&next_assumptions, 0, sizeof(next_assumptions));
 	for (unsigned i = 0; i < ndev; i++)
 		g_assert_cmpint(hv_vm_add_device(h->vm, dev), ==, (int)i);
 	hv_vm_power_on(h->vm);
@@ -220,6 +226,16 @@ static uint32_t resources_type(uint32_t version)
 static uint32_t resources_assigned(struct host *h)
 {
 	return resources_assigned_as(h, resources_type(h->version), 0);
+}
+
+static void resources_released_slot(struct host *h, uint32_t slot)
+{
+	struct pci_child_message m = {.message_type.type = PCI_RESOURCES_RELEASED,
+	                              .wslot.slot = slot};
+	size_t before = h->pkts->len;
+
+	host_send(h, &m, sizeof(m), false);
+	g_assert_cmpuint(h->pkts->len, ==, before);
 }
 
 static void resources_released(struct host *h)
@@ -659,7 +675,8 @@ static void test_resources_released(void)
 		resources_released(&h);
 		c = create_simple(&h, 0, 0x41, 1);
 		g_assert_cmphex((uint32_t)c.response.status, ==, STATUS_INVALID_DEVICE_STATE);
-		g_assert_cmpuint(irtes(&h), ==, 1);
+		/* the reference host released the function's entry */
+		g_assert_cmpuint(irtes(&h), ==, 0);
 		/* then D0 exit, the order of hv_pci_bus_exit() */
 		g_assert_cmphex(d0_exit(&h), ==, STATUS_SUCCESS);
 		g_assert_cmpuint(hv_vm_bus_rejected(h.vm, 0), ==, 0);
@@ -2327,6 +2344,274 @@ static void test_add_device_bad_layout(void)
 	engine_free(e);
 }
 
+/* ---- the reference host's lifetime rules and the host assumptions ---- */
+
+static void cfg_write(struct host *h, unsigned off, uint32_t val, unsigned size)
+{
+	gabi_mmio_write(h->vm, h->mmio_base, 0, 4); /* select slot 0 */
+	gabi_mmio_write(h->vm, h->mmio_base + CFG_PAGE_OFFSET + off, val, size);
+}
+
+/* Places the function's BARs and turns memory decoding on, as a guest's
+ * prepopulate_bars() and pci_restore_state() do. */
+static void program_bars(struct host *h)
+{
+	for (unsigned i = 0; i < PCIDEV_NUM_BARS; i++)
+		cfg_write(h, PCI_BASE_ADDRESS_0 + 4 * i, 0xf9000000u, 4);
+	cfg_write(h, PCI_BASE_ADDRESS_0 + 4 * 1, 0, 4); /* upper half of the 64-bit BAR */
+	cfg_write(h, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 2);
+	g_assert_cmpuint(pcidev_bar_base(hv_vm_device(h->vm, 0), 0), !=, 0);
+}
+
+static bool function_released(struct host *h)
+{
+	struct pcidev *d = hv_vm_device(h->vm, 0);
+	bool bars_zero = true;
+
+	for (unsigned i = 0; i < PCIDEV_NUM_BARS; i++)
+		bars_zero &= (pcidev_cfg_read(d, PCI_BASE_ADDRESS_0 + 4 * i, 4) &
+		              PCI_BASE_ADDRESS_MEM_MASK) == 0;
+	return bars_zero && !(pcidev_command(d) & PCI_COMMAND_MEMORY) && pcidev_bar_base(d, 0) == 0;
+}
+
+/* RESOURCES_RELEASED names a slot: the function's releases its entries,
+ * BARs and memory enable (bus mastering stays); another slot releases
+ * nothing; irte-lifetime=power-off keeps everything. */
+static void test_release_on_resources_released(void)
+{
+	for (int keep = 0; keep <= 1; keep++) {
+		struct pci_create_int_response c[2];
+		struct host h;
+
+		if (keep)
+			next_assumptions.irte_lifetime = HOST_IRTE_LIFETIME_POWER_OFF;
+		host_setup(&h, 1, PCI_PROTOCOL_VERSION_1_4);
+		program_bars(&h);
+		c[0] = create_simple(&h, 0, 0x40, 1);
+		c[1] = create_simple(&h, 0, 0x41, 1);
+		g_assert_cmpuint(irtes(&h), ==, 2);
+		resources_released_slot(&h, 7);
+		g_assert_cmpuint(irtes(&h), ==, 2);
+		g_assert_false(function_released(&h));
+		resources_released_slot(&h, 0);
+		g_assert_cmpuint(irtes(&h), ==, keep ? 2 : 0);
+		g_assert_cmpint(function_released(&h), ==, !keep);
+		g_assert_true(pcidev_command(hv_vm_device(h.vm, 0)) & PCI_COMMAND_MASTER);
+		g_assert_cmpint(irte_of(&h, 0, c[1].int_desc.address, c[1].int_desc.data) != NULL,
+		                ==, keep);
+		host_fini(&h);
+	}
+}
+
+/* Channel close releases the function as RESOURCES_RELEASED does. */
+static void test_release_on_close(void)
+{
+	for (int keep = 0; keep <= 1; keep++) {
+		struct host h;
+
+		if (keep)
+			next_assumptions.irte_lifetime = HOST_IRTE_LIFETIME_POWER_OFF;
+		host_setup(&h, 1, PCI_PROTOCOL_VERSION_1_2);
+		program_bars(&h);
+		create_simple(&h, 0, 0x40, 1);
+		g_assert_cmpuint(irtes(&h), ==, 1);
+		gabi_vmbus_close(h.vm, h.ch);
+		g_assert_cmpuint(irtes(&h), ==, keep ? 1 : 0);
+		g_assert_cmpint(function_released(&h), ==, !keep);
+		host_fini(&h);
+	}
+}
+
+struct conn_log {
+	GArray *msgs; /* of struct gabi_vmbus_msg */
+};
+
+static void on_conn(void *ctx, const struct gabi_vmbus_msg *m)
+{
+	struct conn_log *l = ctx;
+
+	g_array_append_val(l->msgs, *m);
+}
+
+static void conn_post(struct host *h, uint32_t type)
+{
+	struct gabi_vmbus_msg m = {.type = type, .version = GABI_VMBUS_VERSION_WIN10_V5_3};
+
+	g_assert_cmpint(gabi_vmbus_post_message(h->vm, &m), ==, 0);
+	engine_run(h->e);
+}
+
+/* UNLOAD closes what is open (releasing it), takes the offers back and is
+ * answered; contact and REQUESTOFFERS bring every channel back, under new
+ * relation ids (reoffer-relids=changed) or the old ones (same). */
+static void test_unload_and_reoffer(void)
+{
+	for (int same = 0; same <= 1; same++) {
+		struct conn_log l = {g_array_new(FALSE, TRUE, sizeof(struct gabi_vmbus_msg))};
+		struct gabi_offer o[2];
+		struct gabi_vmbus_msg bad = {.type = GABI_CHANNELMSG_OFFERCHANNEL};
+		struct host h;
+		unsigned k;
+
+		if (same)
+			next_assumptions.reoffer_relids = HOST_REOFFER_RELIDS_SAME;
+		host_init_n(&h, 2, PCI_PROTOCOL_VERSION_1_4, 2);
+		g_assert_cmpint(gabi_vmbus_offer(h.vm, 1, &o[1]), ==, 0);
+		h.version = PCI_PROTOCOL_VERSION_1_4;
+		g_assert_cmphex(negotiate(&h, PCI_PROTOCOL_VERSION_1_4), ==, STATUS_SUCCESS);
+		g_assert_cmphex(d0_entry(&h, h.mmio_base), ==, STATUS_SUCCESS);
+		g_assert_cmphex(resources_assigned(&h), ==, STATUS_SUCCESS);
+		create_simple(&h, 0, 0x40, 1);
+		g_assert_cmpint(gabi_vmbus_post_message(h.vm, &bad), ==, -EINVAL);
+		gabi_vmbus_set_message_handler(h.vm, on_conn, &l);
+
+		conn_post(&h, GABI_CHANNELMSG_UNLOAD);
+		g_assert_cmpuint(l.msgs->len, ==, 1);
+		g_assert_cmpuint(g_array_index(l.msgs, struct gabi_vmbus_msg, 0).type, ==,
+		                 GABI_CHANNELMSG_UNLOAD_RESPONSE);
+		g_assert_cmpuint(tp_count(h.e, TP_VMBUS_UNLOADED), ==, 1);
+		g_assert_cmpuint(irtes(&h), ==, 0); /* the open channel was closed */
+		g_assert_cmpuint(gabi_vmbus_offer_count(h.vm), ==, 0);
+		g_assert_cmpint(gabi_vmbus_open(h.vm, h.ch, on_packet, &h), ==, -ENODEV);
+		/* offers only after contact */
+		conn_post(&h, GABI_CHANNELMSG_REQUESTOFFERS);
+		g_assert_cmpuint(l.msgs->len, ==, 1);
+		conn_post(&h, GABI_CHANNELMSG_INITIATE_CONTACT);
+		g_assert_cmpuint(l.msgs->len, ==, 2);
+		g_assert_cmpuint(g_array_index(l.msgs, struct gabi_vmbus_msg, 1).type, ==,
+		                 GABI_CHANNELMSG_VERSION_RESPONSE);
+		g_assert_true(g_array_index(l.msgs, struct gabi_vmbus_msg, 1).version_supported);
+		conn_post(&h, GABI_CHANNELMSG_REQUESTOFFERS);
+		g_assert_cmpuint(l.msgs->len, ==, 5);
+		for (k = 0; k < 2; k++) {
+			const struct gabi_vmbus_msg *m =
+			    &g_array_index(l.msgs, struct gabi_vmbus_msg, 2 + k);
+			unsigned old = k == 0 ? h.ch : o[1].channel;
+			g_assert_cmpuint(m->type, ==, GABI_CHANNELMSG_OFFERCHANNEL);
+			g_assert_cmpuint(m->offer.instance_guid[15], ==, k);
+			if (same)
+				g_assert_cmpuint(m->offer.channel, ==, old);
+			else
+				g_assert_cmpuint(m->offer.channel, >=, 2); /* never used before */
+			o[k] = m->offer;
+		}
+		g_assert_cmpuint(o[0].channel, !=, o[1].channel);
+		g_assert_cmpuint(g_array_index(l.msgs, struct gabi_vmbus_msg, 4).type, ==,
+		                 GABI_CHANNELMSG_ALLOFFERS_DELIVERED);
+		g_assert_cmpuint(gabi_vmbus_offer_count(h.vm), ==, 2);
+		/* a stale id names nothing; the new one opens */
+		if (!same)
+			g_assert_cmpint(gabi_vmbus_open(h.vm, h.ch, on_packet, &h), ==, -ENODEV);
+		g_assert_cmpint(gabi_vmbus_open(h.vm, o[0].channel, on_packet, &h), ==, 0);
+		/* power-off drops messages in flight and the handler */
+		{
+			struct gabi_vmbus_msg m = {.type = GABI_CHANNELMSG_UNLOAD};
+			g_assert_cmpint(gabi_vmbus_post_message(h.vm, &m), ==, 0);
+			gabi_power_off(h.vm);
+			engine_run(h.e);
+			g_assert_cmpuint(l.msgs->len, ==, 5);
+			g_assert_cmpint(gabi_vmbus_post_message(h.vm, &m), ==, -ENODEV);
+		}
+		g_array_free(l.msgs, TRUE);
+		host_fini(&h);
+	}
+}
+
+/* (a) the status of a retarget after D0 exit, for each value. */
+static void test_assumption_retarget_after_d0_exit(void)
+{
+	static const uint64_t want[HOST_RETARGET_INACTIVE__COUNT] = {
+	    HV_STATUS_INVALID_PARAMETER, HV_STATUS_OPERATION_DENIED, HV_STATUS_NOT_FOUND,
+	    HV_STATUS_SUCCESS};
+
+	for (unsigned v = 0; v < HOST_RETARGET_INACTIVE__COUNT; v++) {
+		struct pci_create_int_response c;
+		struct host h;
+
+		next_assumptions.retarget_after_d0_exit = v;
+		next_assumptions.irte_lifetime = HOST_IRTE_LIFETIME_POWER_OFF;
+		host_setup(&h, 2, PCI_PROTOCOL_VERSION_1_4);
+		gabi_vcpu_set_online(h.vm, 1, true);
+		c = create_simple(&h, 0, 0x40, 1);
+		g_assert_cmphex(retarget_for(&h, &c.int_desc, 0x41, 1), ==, HV_STATUS_SUCCESS);
+		/* after RESOURCES_RELEASED, in D0 still */
+		resources_released(&h);
+		g_assert_cmphex(retarget_for(&h, &c.int_desc, 0x42, 0), ==, want[v]);
+		g_assert_cmphex(d0_exit(&h), ==, STATUS_SUCCESS);
+		g_assert_cmphex(retarget_for(&h, &c.int_desc, 0x42, 0), ==, want[v]);
+		/* accepted or not, the entry does not move */
+		g_assert_cmpuint(irte_of(&h, 0, c.int_desc.address, c.int_desc.data)->vcpu, ==, 1);
+		g_assert_cmpstr(host_assumption_value_name(HOST_A_RETARGET_AFTER_D0_EXIT, v), !=,
+		                NULL);
+		host_fini(&h);
+	}
+}
+
+/* (b) a protocol-1.1 create with every CPU in its mask. */
+static void test_assumption_create_any_cpu(void)
+{
+	for (unsigned v = 0; v < HOST_CREATE_ANY_CPU__COUNT; v++) {
+		struct create_args a = {.vector = 0x40, .vector_count = 1, .cpu_mask = UINT64_MAX};
+		struct pci_create_int_response c;
+		struct host h;
+
+		next_assumptions.create_any_cpu_target = v;
+		host_setup(&h, 4, PCI_PROTOCOL_VERSION_1_1);
+		gabi_vcpu_set_online(h.vm, 1, true);
+		gabi_vcpu_set_online(h.vm, 2, true); /* vCPU 3 stays offline */
+		c = create_as(&h, PCI_CREATE_INTERRUPT_MESSAGE, &a);
+		check_created(&h, &c, v == HOST_CREATE_ANY_CPU_FIRST ? 0 : 2, 0x40, 1);
+		/* a mask that is not all ones: its first VP, either way */
+		a.cpu_mask = 0x6;
+		c = create_as(&h, PCI_CREATE_INTERRUPT_MESSAGE, &a);
+		check_created(&h, &c, 1, 0x40, 1);
+		host_fini(&h);
+	}
+}
+
+/* (c) a retarget to a VP the guest took offline. */
+static void test_assumption_retarget_offline(void)
+{
+	for (unsigned v = 0; v < HOST_RETARGET_OFFLINE__COUNT; v++) {
+		struct pci_create_int_response c;
+		struct host h;
+		struct irte *e;
+
+		next_assumptions.retarget_offline_vp = v;
+		host_setup(&h, 4, PCI_PROTOCOL_VERSION_1_4);
+		c = create_simple(&h, 0, 0x40, 1);
+		g_assert_cmphex(retarget_for(&h, &c.int_desc, 0x41, 3), ==,
+		                v == HOST_RETARGET_OFFLINE_ACCEPT ? HV_STATUS_SUCCESS
+		                                                  : HV_STATUS_INVALID_PARAMETER);
+		e = irte_of(&h, 0, c.int_desc.address, c.int_desc.data);
+		g_assert_cmpuint(e->vcpu, ==, v == HOST_RETARGET_OFFLINE_ACCEPT ? 3 : 0);
+		host_fini(&h);
+	}
+}
+
+/* The names the scenario loader takes; value 0 is each one's default. */
+static void test_assumption_names(void)
+{
+	struct host_assumptions a = {0};
+
+	for (unsigned i = 0; i < HOST_A__COUNT; i++) {
+		const char *n = host_assumption_name(i);
+		g_assert_nonnull(n);
+		g_assert_cmpint(host_assumption_lookup(n), ==, (int)i);
+		g_assert_cmpuint(host_assumption_value_count(i), >=, 2);
+		g_assert_cmpuint(host_assumption_get(&a, i), ==, 0);
+		for (unsigned v = 0; v < host_assumption_value_count(i); v++) {
+			g_assert_cmpint(
+			    host_assumption_value_lookup(i, host_assumption_value_name(i, v)), ==,
+			    (int)v);
+			host_assumption_set(&a, i, v);
+			g_assert_cmpuint(host_assumption_get(&a, i), ==, v);
+		}
+	}
+	g_assert_cmpint(host_assumption_lookup("no-such"), ==, -1);
+	g_assert_cmpint(host_assumption_value_lookup(HOST_A_IRTE_LIFETIME, "forever"), ==, -1);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -2385,5 +2670,13 @@ int main(int argc, char **argv)
 	g_test_add_func("/host/fault/retarget", test_fault_retarget);
 	g_test_add_func("/host/buses-independent", test_buses_independent);
 	g_test_add_func("/host/linux-sequence", test_linux_sequence);
+	g_test_add_func("/host/release/resources-released", test_release_on_resources_released);
+	g_test_add_func("/host/release/close", test_release_on_close);
+	g_test_add_func("/host/vmbus/unload-and-reoffer", test_unload_and_reoffer);
+	g_test_add_func("/host/assumption/retarget-after-d0-exit",
+	                test_assumption_retarget_after_d0_exit);
+	g_test_add_func("/host/assumption/create-any-cpu-target", test_assumption_create_any_cpu);
+	g_test_add_func("/host/assumption/retarget-offline-vp", test_assumption_retarget_offline);
+	g_test_add_func("/host/assumption/names", test_assumption_names);
 	return g_test_run();
 }

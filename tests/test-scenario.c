@@ -93,6 +93,17 @@ static const struct bad bad_files[] = {
      "vm.protocol: expected a string like \"1.4\", got a fractional number", SCENARIO_ERROR_SCHEMA},
     {"unknown protocol", OK_HEAD "  \"vm\": {\"protocol\": \"1.5\"},\n" OK_TAIL,
      "t.json:3:22:", "unknown vPCI protocol version \"1.5\"", SCENARIO_ERROR_SCHEMA},
+    {"unknown host assumption", OK_HEAD "  \"host\": {\"irte\": \"power-off\"},\n" OK_TAIL,
+     "t.json:3:12:", "host.irte: unknown field \"irte\" (expected one of: retarget-after-d0-exit, ",
+     SCENARIO_ERROR_SCHEMA},
+    {"unknown host assumption value",
+     OK_HEAD "  \"host\": {\"irte-lifetime\": \"forever\"},\n" OK_TAIL, "t.json:3:29:",
+     "host.irte-lifetime: unknown value \"forever\" (one of: \"release-resources\", "
+     "\"power-off\")",
+     SCENARIO_ERROR_SCHEMA},
+    {"host assumption not a string", OK_HEAD "  \"host\": {\"reoffer-relids\": true},\n" OK_TAIL,
+     "t.json:3:30:", "host.reoffer-relids: expected a string, got a boolean",
+     SCENARIO_ERROR_SCHEMA},
     {"unknown profile", OK_HEAD "  \"guest\": {\"profile\": \"linux-4.19\"},\n" OK_TAIL,
      "t.json:3:24:", "unknown profile \"linux-4.19\" (one of: ", SCENARIO_ERROR_SCHEMA},
     {"unknown behaviour",
@@ -385,6 +396,8 @@ static void test_set(void)
 	                      "devices.0.name=\"nv\"",
 	                      "steps[1]={\"op\": \"fire\", \"device\": \"nv\"}", /* appends */
 	                      "reach=[\"interrupt-delivered\"]",
+	                      "host.irte-lifetime=power-off",
+	                      "host.create-any-cpu-target=first-vp",
 	                      NULL};
 	struct scenario *s = load(OK_HEAD OK_TAIL, sets, &error);
 
@@ -401,6 +414,9 @@ static void test_set(void)
 	g_assert_cmpuint(s->steps[1].op, ==, OP_FIRE);
 	g_assert_true(s->steps[1].all_vectors);
 	g_assert_true(s->reach[TP_INTERRUPT_DELIVERED]);
+	g_assert_cmpint(s->host.irte_lifetime, ==, HOST_IRTE_LIFETIME_POWER_OFF);
+	g_assert_cmpint(s->host.create_any_cpu_target, ==, HOST_CREATE_ANY_CPU_FIRST);
+	g_assert_cmpint(s->host.reoffer_relids, ==, HOST_REOFFER_RELIDS_CHANGED); /* default */
 	scenario_free(s);
 }
 
@@ -609,6 +625,10 @@ static const struct bad_set bad_sets[] = {
      "(set by --set vm.cpus=2)",
      SCENARIO_ERROR_SCHEMA},
     {"guest.profile=linux-9", "unknown profile \"linux-9\"", SCENARIO_ERROR_SCHEMA},
+    {"host.irte-lifetime=forever",
+     "t.json: host.irte-lifetime: unknown value \"forever\" (one of: \"release-resources\", "
+     "\"power-off\") (set by --set host.irte-lifetime=forever)",
+     SCENARIO_ERROR_SCHEMA},
     /* a bare version is matched as written, not as the nearest number */
     {"vm.protocol=1.21", "unknown vPCI protocol version 1.21", SCENARIO_ERROR_SCHEMA},
     {"vm.protocol=1.30", "unknown vPCI protocol version 1.30", SCENARIO_ERROR_SCHEMA},
@@ -770,6 +790,21 @@ static void test_schema_matches_loader(void)
 	    root,
 	    (const char *const[]){"properties", "guest", "properties", "profile", "enum", NULL},
 	    CAT_PROFILES);
+	/* "host": every assumption, its values in order, the first the default */
+	props = schema_at(root, (const char *const[]){"properties", "host", "properties", NULL});
+	g_assert_cmpuint(json_object_object_length(props), ==, HOST_A__COUNT);
+	for (unsigned a = 0; a < HOST_A__COUNT; a++) {
+		json_object *f, *e, *d;
+
+		g_assert_true(json_object_object_get_ex(props, host_assumption_name(a), &f));
+		g_assert_true(json_object_object_get_ex(f, "enum", &e));
+		g_assert_true(json_object_object_get_ex(f, "default", &d));
+		g_assert_cmpuint(json_object_array_length(e), ==, host_assumption_value_count(a));
+		for (unsigned v = 0; v < host_assumption_value_count(a); v++)
+			g_assert_cmpstr(json_object_get_string(json_object_array_get_idx(e, v)), ==,
+			                host_assumption_value_name(a, v));
+		g_assert_cmpstr(json_object_get_string(d), ==, host_assumption_value_name(a, 0));
+	}
 	props = schema_at(root, (const char *const[]){"properties", "guest", "properties",
 	                                              "behaviours", "properties", NULL});
 	g_assert_cmpuint(json_object_object_length(props), ==, beh->count());

@@ -264,12 +264,54 @@ static void test_retarget_failure_both_ways(void)
 	                  SETS("mask.stuck-masked", "delivery.stuck-pending"), NULL);
 	assert_violations(f, SETS("guest.profile=linux-5.9"),
 	                  SETS("mask.stuck-masked", "remap.no-entry"), NULL);
-	/* every protocol version takes the same path */
-	assert_clean(f, SETS("vm.protocol=\"1.1\""));
+	/* every protocol version takes the same path; on 1.1 only with a host
+	 * that puts a create for every CPU on VP 0, where the kernel left the
+	 * vectors (the strictest host picks the highest online VP) */
+	assert_clean(f, SETS("vm.protocol=\"1.1\"", "host.create-any-cpu-target=first-vp"));
+	assert_violations(f, SETS("vm.protocol=\"1.1\""),
+	                  SETS("remap.wrong-vector", "delivery.misrouted"), NULL);
 	assert_clean(f, SETS("vm.protocol=\"1.2\""));
 	assert_clean(f, SETS("vm.protocol=\"1.4\""));
-	assert_violations(f, SETS("vm.protocol=\"1.1\"", "guest.profile=linux-5.9"),
+	assert_violations(f,
+	                  SETS("vm.protocol=\"1.1\"", "guest.profile=linux-5.9",
+	                       "host.create-any-cpu-target=first-vp"),
 	                  SETS("mask.stuck-masked"), NULL);
+}
+
+/* Each host assumption's scenario gets its verdict from its switch: the
+ * strictest host (the default) and the kinder value each way. */
+static void test_host_assumptions_both_ways(void)
+{
+	static const struct {
+		const char *file, *kinder;
+		bool default_passes;
+	} cases[] = {
+	    {"host/retarget-status-hides-unmask-bug.json", "host.retarget-after-d0-exit=success",
+	     false},
+	    {"host/create-any-cpu-on-1.1.json", "host.create-any-cpu-target=first-vp", false},
+	    {"host/d0-exit-lost-abort-loses-interrupts.json", "host.irte-lifetime=power-off",
+	     false},
+	    {"host/abort-thaw-without-msi-restore.json", "host.irte-lifetime=power-off", false},
+	    {"host/reoffer-changes-relids.json", "host.reoffer-relids=same", true},
+	};
+
+	for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct run_result *a = run_with(cases[i].file, NULL, 0, false, NULL);
+		struct run_result *b =
+		    run_with(cases[i].file, SETS(cases[i].kinder), 0, false, NULL);
+
+		g_test_message("%s", cases[i].file);
+		g_assert_true(a->matches);
+		g_assert_cmpint(a->pass, ==, cases[i].default_passes);
+		g_assert_cmpint(b->pass, ==, !cases[i].default_passes);
+		run_result_free(a);
+		run_result_free(b);
+	}
+	/* the kinder lifetime is what keeps this shipped scenario's pass */
+	assert_clean("faults/d0-exit-lost-abort-allowed.json", NULL);
+	assert_violations("faults/d0-exit-lost-abort-allowed.json",
+	                  SETS("host.irte-lifetime=release-resources"), SETS("delivery.lost"),
+	                  NULL);
 }
 
 static void test_mixed_only_gpu_hit(void)
@@ -854,6 +896,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/scenarios/persistent-driver-both-ways", test_persistent_both_ways);
 	g_test_add_func("/scenarios/recreate-driver-spared", test_recreate_spared);
 	g_test_add_func("/scenarios/retarget-failure-both-ways", test_retarget_failure_both_ways);
+	g_test_add_func("/scenarios/host-assumptions-both-ways", test_host_assumptions_both_ways);
 	g_test_add_func("/scenarios/mixed-only-gpu-hit", test_mixed_only_gpu_hit);
 	g_test_add_func("/scenarios/expectations-judged", test_expectations_judged);
 	g_test_add_func("/scenarios/seeds", test_seeds);

@@ -23,7 +23,8 @@ unsigned gabi_vcpu_count(struct hv_vm *vm);
 void gabi_mmio_ranges(struct hv_vm *vm, uint64_t *low_base, uint64_t *low_size, uint64_t *high_base,
                       uint64_t *high_size);
 
-/* VMBus. Offers are numbered 0..n-1 in the order the host made them. */
+/* VMBus. Offers are numbered 0..n-1 in the order the host made them;
+ * channel is the offer's relation id. */
 struct gabi_offer {
 	uint8_t class_guid[16];
 	uint8_t instance_guid[16];
@@ -31,6 +32,37 @@ struct gabi_offer {
 };
 unsigned gabi_vmbus_offer_count(struct hv_vm *vm);
 int gabi_vmbus_offer(struct hv_vm *vm, unsigned i, struct gabi_offer *out);
+
+/* The VMBus connection (channel messages on the message connection, not on
+ * a channel): the guest posts one, the host answers through the handler, in
+ * event context, one event per message. Numbers are the VMBus protocol's
+ * CHANNELMSG_* values. The host makes its first offers at power-on (the
+ * boot's contact is not modelled); UNLOAD closes every channel and takes
+ * the offers back; INITIATE_CONTACT and REQUESTOFFERS bring them again,
+ * with relation ids that may differ from before (match them by instance
+ * GUID). */
+enum gabi_vmbus_msg_type {
+	GABI_CHANNELMSG_OFFERCHANNEL = 1,
+	GABI_CHANNELMSG_REQUESTOFFERS = 3,
+	GABI_CHANNELMSG_ALLOFFERS_DELIVERED = 4,
+	GABI_CHANNELMSG_INITIATE_CONTACT = 14,
+	GABI_CHANNELMSG_VERSION_RESPONSE = 15,
+	GABI_CHANNELMSG_UNLOAD = 16,
+	GABI_CHANNELMSG_UNLOAD_RESPONSE = 17,
+};
+/* VMBus protocol version of Windows 10 v5.3 (major << 16 | minor). */
+#define GABI_VMBUS_VERSION_WIN10_V5_3 0x50003u
+struct gabi_vmbus_msg {
+	uint32_t type;
+	uint32_t version;        /* INITIATE_CONTACT: the version asked for */
+	bool version_supported;  /* VERSION_RESPONSE */
+	struct gabi_offer offer; /* OFFERCHANNEL */
+};
+typedef void (*gabi_vmbus_msg_fn)(void *ctx, const struct gabi_vmbus_msg *m);
+/* NULL: host messages are dropped. */
+void gabi_vmbus_set_message_handler(struct hv_vm *vm, gabi_vmbus_msg_fn fn, void *ctx);
+/* Returns 0 or a negative errno (-EINVAL for a type the guest cannot post). */
+int gabi_vmbus_post_message(struct hv_vm *vm, const struct gabi_vmbus_msg *m);
 
 /* Receives one whole packet (16-byte header first) in event context. */
 typedef void (*gabi_recv_fn)(void *ctx, const void *pkt, size_t len);

@@ -95,8 +95,22 @@ static uint64_t retarget(struct hv_vm *vm, const uint8_t *in, size_t in_len, uns
 		return HV_STATUS_INVALID_PARAMETER;
 	if (fault_check(vm->faults, FP_HYPERCALL_RETARGET, &status))
 		return status;
-	if (!b->vsp.d0)
-		return HV_STATUS_INVALID_PARAMETER; /* the device is not in D0 */
+	if (!b->vsp.d0 || !b->vsp.resources_assigned) {
+		/* The function left D0 or has no resources: what Hyper-V answers
+		 * is not public, a host assumption. */
+		switch (vm->host.retarget_after_d0_exit) {
+		case HOST_RETARGET_INACTIVE_OPERATION_DENIED:
+			return HV_STATUS_OPERATION_DENIED;
+		case HOST_RETARGET_INACTIVE_NOT_FOUND:
+			return HV_STATUS_NOT_FOUND;
+		case HOST_RETARGET_INACTIVE_SUCCESS:
+			return HV_STATUS_SUCCESS; /* accepted; nothing moves */
+		case HOST_RETARGET_INACTIVE_INVALID_PARAMETER:
+		case HOST_RETARGET_INACTIVE__COUNT:
+			break;
+		}
+		return HV_STATUS_INVALID_PARAMETER;
+	}
 	if (vector < 0x10 || vector > 0xff)
 		return HV_STATUS_INVALID_PARAMETER;
 	status = decode_targets(in, in_len, var_size, flags, targets, vm->nvcpus);
@@ -108,7 +122,11 @@ static uint64_t retarget(struct hv_vm *vm, const uint8_t *in, size_t in_len, uns
 			break;
 		}
 	}
-	if (vp < 0 || !vm->vcpu_online[vp])
+	if (vp < 0)
+		return HV_STATUS_INVALID_PARAMETER;
+	/* Hyper-V is told of no guest CPU going offline: whether it refuses
+	 * such a VP is a host assumption (the default refuses). */
+	if (!vm->vcpu_online[vp] && vm->host.retarget_offline_vp == HOST_RETARGET_OFFLINE_REJECT)
 		return HV_STATUS_INVALID_PARAMETER;
 	/* The hypercall carries only the low 32 bits of the address. */
 	e = irte_lookup(&vm->irte, device_id, (uint64_t)address, data);

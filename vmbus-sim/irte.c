@@ -146,6 +146,29 @@ void irte_retarget(struct irte *e, unsigned vcpu, uint32_t vector)
 	e->vector = vector;
 }
 
+unsigned irte_release_device(struct irte_table *t, uint64_t device_id)
+{
+	unsigned n = 0, kept = 0;
+
+	/* by_data keeps its order: the survivors close up */
+	for (unsigned k = 0; k < t->used; k++) {
+		unsigned i = t->by_data[k];
+		struct irte *e = irte_slot(t, i);
+		if (e->device_id != device_id) {
+			t->by_data[kept++] = i;
+			continue;
+		}
+		e->in_use = false;
+		if (i < t->free_hint)
+			t->free_hint = i;
+		n++;
+	}
+	if (n)
+		t->changes++;
+	t->used = kept;
+	return n;
+}
+
 void irte_clear(struct irte_table *t, uint64_t now)
 {
 	/* Only slots below top were ever written since the last clear. */

@@ -3,7 +3,8 @@
  * Interrupt remapping: an entry per created interrupt maps what a device
  * writes (device, address, data) to (vCPU, vector). Entries are created by
  * CREATE_INTERRUPT, moved by HVCALL_RETARGET_INTERRUPT, removed by
- * DELETE_INTERRUPT, and all vanish when the VM powers off.
+ * DELETE_INTERRUPT; a function's entries vanish when its resources are
+ * released (irte_release_device), and all when the VM powers off.
  */
 #pragma once
 
@@ -72,6 +73,9 @@ struct irte *irte_lookup(struct irte_table *t, uint64_t device_id, uint64_t addr
 /* Exact match on the values CREATE_INTERRUPT returned. */
 bool irte_delete(struct irte_table *t, uint64_t device_id, uint64_t address, uint32_t data);
 void irte_retarget(struct irte *e, unsigned vcpu, uint32_t vector);
+/* The reference host's release of one function (release-resources, channel
+ * close): every entry of device_id vanishes. Returns how many. */
+unsigned irte_release_device(struct irte_table *t, uint64_t device_id);
 /* Power-off: every entry vanishes. */
 void irte_clear(struct irte_table *t, uint64_t now);
 unsigned irte_count(const struct irte_table *t);

@@ -470,6 +470,13 @@ void pcidev_cfg_write(struct pcidev *d, unsigned off, uint32_t val, unsigned siz
 	deliver_unmasked_pending(d);
 }
 
+void pcidev_release_resources(struct pcidev *d)
+{
+	pcidev_cfg_write(d, PCI_COMMAND, pcidev_command(d) & ~PCI_COMMAND_MEMORY, 2);
+	for (unsigned i = 0; i < PCIDEV_NUM_BARS; i++)
+		pcidev_cfg_write(d, bar_reg(i), 0, 4);
+}
+
 uint64_t pcidev_bar_size(const struct pcidev *d, unsigned bar)
 {
 	return bar == d->at.msix_bar ? d->at.bar_size : 0;

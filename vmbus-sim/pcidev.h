@@ -129,6 +129,10 @@ bool pcidev_init(struct pcidev *d, const struct pcidev_config *cfg, pcidev_msg_f
  * pending. */
 void pcidev_reset(struct pcidev *d);
 
+/* The host releases the function's resources (the reference host's
+ * release_all): memory decoding off, every BAR register zero. */
+void pcidev_release_resources(struct pcidev *d);
+
 uint32_t pcidev_cfg_read(struct pcidev *d, unsigned off, unsigned size);
 void pcidev_cfg_write(struct pcidev *d, unsigned off, uint32_t val, unsigned size);
 

@@ -24,6 +24,8 @@ static const struct {
     [TP_D0_ENTRY_RETRIED] = {"d0-entry-retried", true},
     [TP_HIBERNATION_ABORTED] = {"hibernation-aborted", true},
     [TP_DMA_WRITE] = {"dma-write", true},
+    [TP_VMBUS_UNLOADED] = {"vmbus-unloaded", true},
+    [TP_RELID_CHANGED] = {"relid-changed", true},
     [TP_PHASE_ENTER] = {"phase-enter", false},
     [TP_PHASE_EXIT] = {"phase-exit", false},
     [TP_SLEEP_IN_ATOMIC] = {"sleep-in-atomic", false},

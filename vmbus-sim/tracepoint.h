@@ -31,6 +31,8 @@ enum tracepoint {
 	TP_D0_ENTRY_RETRIED,        /* the guest left D0 to try BUS_D0ENTRY again */
 	TP_HIBERNATION_ABORTED,     /* the guest's PM core gave up a hibernation */
 	TP_DMA_WRITE,               /* a device message was a memory write, not an interrupt */
+	TP_VMBUS_UNLOADED,          /* the host answered CHANNELMSG_UNLOAD */
+	TP_RELID_CHANGED,           /* the guest matched a re-offer whose relation id changed */
 	TP_PHASE_ENTER,             /* args.phase: the guest entered a PM phase */
 	TP_PHASE_EXIT,              /* args.phase: ... and left it */
 	TP_SLEEP_IN_ATOMIC,         /* args.what: code may sleep where it must not */

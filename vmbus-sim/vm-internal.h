@@ -30,6 +30,8 @@ struct hv_bus {
 	struct pcidev dev;
 	int pending_fire[PCIDEV_MAX_VECTORS]; /* record waiting in the PBA, or -1 */
 	int current_fire;                     /* record being raised right now, or -1 */
+	uint64_t released_at;    /* when the host last released the function, or UINT64_MAX */
+	const char *released_by; /* what released it then */
 };
 
 /* The vectors a bus's function can raise: its MSI-X entries, and at least
@@ -63,7 +65,15 @@ struct hv_vm {
 	struct faults *faults;
 	unsigned nvcpus;
 	uint32_t max_protocol;
+	struct host_assumptions host;
 	bool powered;
+	/* VMBus connection: UNLOAD ends it, INITIATE_CONTACT starts it again. */
+	bool connected;
+	uint32_t vmbus_version;
+	unsigned next_relid; /* the next relation id a changed re-offer gives */
+	uint64_t conn_gen;   /* bumped at power-on and off: messages in flight die */
+	gabi_vmbus_msg_fn on_message;
+	void *on_message_ctx;
 	uint64_t last_power_off;
 	bool vcpu_online[HV_VM_MAX_VCPUS];
 	unsigned nbuses;
@@ -104,6 +114,9 @@ void vsp_init(struct hv_bus *b);
 void vsp_reset(struct hv_bus *b);
 void vsp_receive(void *bus, const void *pkt, size_t len);
 void vsp_channel_closed(void *bus);
+/* The reference host's release_all: the function's remapping entries, BARs
+ * and memory enable go (unless the irte-lifetime assumption keeps them). */
+void vsp_release_function(struct hv_bus *b, const char *why);
 /* Config-window MMIO; returns false if gpa is not in this bus's window. */
 bool vsp_mmio_read(struct hv_bus *b, uint64_t gpa, unsigned size, uint32_t *val);
 bool vsp_mmio_write(struct hv_bus *b, uint64_t gpa, uint32_t val, unsigned size);

@@ -34,6 +34,7 @@ struct hv_vm *hv_vm_new(struct engine *e, struct faults *f, const struct hv_vm_c
 	vm->faults = f;
 	vm->nvcpus = CLAMP(cfg->vcpus, 1, HV_VM_MAX_VCPUS);
 	vm->max_protocol = cfg->max_protocol ? cfg->max_protocol : PCI_PROTOCOL_VERSION_1_4;
+	vm->host = cfg->host;
 	vm->last_power_off = UINT64_MAX;
 	vm->mmio_gen = 1; /* the (empty) ranges are for generation 0 */
 	irte_init(&vm->irte);
@@ -88,6 +89,7 @@ int hv_vm_add_device(struct hv_vm *vm, const struct pcidev_config *cfg)
 	for (unsigned i = 0; i < PCIDEV_MAX_VECTORS; i++)
 		b->pending_fire[i] = -1; /* once: later walks stop at hv_bus_nvec() */
 	b->current_fire = -1;
+	b->released_at = UINT64_MAX;
 	vm->bus[vm->nbuses++] = b;
 	return (int)b->index;
 }
@@ -97,6 +99,11 @@ void hv_vm_power_on(struct hv_vm *vm)
 	vm->powered = true;
 	memset(vm->vcpu_online, 0, sizeof(vm->vcpu_online));
 	vm->vcpu_online[0] = true;
+	/* The boot's contact is not modelled: the connection starts made. */
+	vm->connected = true;
+	vm->vmbus_version = GABI_VMBUS_VERSION_WIN10_V5_3;
+	vm->next_relid = vm->nbuses;
+	vm->conn_gen++;
 	for (unsigned i = 0; i < vm->nbuses; i++) {
 		struct hv_bus *b = vm->bus[i];
 		vmbus_reset(&b->ch);
@@ -104,6 +111,8 @@ void hv_vm_power_on(struct hv_vm *vm)
 		pcidev_reset(&b->dev);
 		for (unsigned v = 0; v < hv_bus_nvec(b); v++)
 			b->pending_fire[v] = -1;
+		b->released_at = UINT64_MAX;
+		b->ch.id = b->index; /* the first offer's relation id */
 		vmbus_offer(&b->ch);
 	}
 	TRACE(vm->e, "vm", "power-on", "\"vcpus\":%u,\"buses\":%u", vm->nvcpus, vm->nbuses);
@@ -260,7 +269,14 @@ static void device_message(void *ctx, struct pcidev *dev, uint64_t address, uint
 	e = irte_lookup(&vm->irte, b->device_id, address, data);
 	if (!e) {
 		char t[32];
-		if (vm->irte.cleared_at != UINT64_MAX)
+		if (b->released_at != UINT64_MAX)
+			lose(vm, r,
+			     "no remapping entry exists for address %#" G_GINT64_MODIFIER
+			     "x data %#x (the host released every entry of the function at %s "
+			     "at t=%s and none was created for this message since)",
+			     address, data, b->released_by,
+			     engine_fmt_time(b->released_at, t, sizeof(t)));
+		else if (vm->irte.cleared_at != UINT64_MAX)
 			lose(vm, r,
 			     "no remapping entry exists for address %#" G_GINT64_MODIFIER
 			     "x data %#x (every entry was dropped at power-off at t=%s and none "
@@ -491,16 +507,153 @@ int gabi_vmbus_offer(struct hv_vm *vm, unsigned i, struct gabi_offer *out)
 		if (i-- == 0) {
 			memcpy(out->class_guid, vpci_class_guid, 16);
 			memcpy(out->instance_guid, b->instance_guid, 16);
-			out->channel = b->index;
+			out->channel = b->ch.id;
 			return 0;
 		}
 	}
 	return -ENOENT;
 }
 
+/* The channel with relation id `id` (offered or not: a stale id finds
+ * nothing once the channel was offered again under another). */
 static struct vmbus_channel *channel(struct hv_vm *vm, unsigned id)
 {
-	return id < vm->nbuses ? &vm->bus[id]->ch : NULL;
+	if (id < vm->nbuses && vm->bus[id]->ch.id == id)
+		return &vm->bus[id]->ch; /* the first offer's ids */
+	for (unsigned i = 0; i < vm->nbuses; i++)
+		if (vm->bus[i]->ch.id == id)
+			return &vm->bus[i]->ch;
+	return NULL;
+}
+
+/* ---- the VMBus connection ---- */
+
+struct conn_msg {
+	struct hv_vm *vm;
+	uint64_t gen;
+	bool to_host;
+	struct gabi_vmbus_msg m;
+};
+
+static const char *channelmsg_name(uint32_t type)
+{
+	switch (type) {
+	case GABI_CHANNELMSG_OFFERCHANNEL:
+		return "offer-channel";
+	case GABI_CHANNELMSG_REQUESTOFFERS:
+		return "request-offers";
+	case GABI_CHANNELMSG_ALLOFFERS_DELIVERED:
+		return "all-offers-delivered";
+	case GABI_CHANNELMSG_INITIATE_CONTACT:
+		return "initiate-contact";
+	case GABI_CHANNELMSG_VERSION_RESPONSE:
+		return "version-response";
+	case GABI_CHANNELMSG_UNLOAD:
+		return "unload";
+	case GABI_CHANNELMSG_UNLOAD_RESPONSE:
+		return "unload-response";
+	}
+	return "?";
+}
+
+static void conn_handle(struct hv_vm *vm, const struct gabi_vmbus_msg *m);
+
+static void conn_deliver(struct engine *e, void *arg)
+{
+	struct conn_msg *c = arg;
+	struct hv_vm *vm = c->vm;
+
+	(void)e;
+	if (c->gen != vm->conn_gen)
+		TRACE(vm->e, "vmbus", "drop-message", "\"type\":\"%s\",\"to\":\"%s\"",
+		      channelmsg_name(c->m.type), c->to_host ? "host" : "guest");
+	else if (c->to_host)
+		conn_handle(vm, &c->m);
+	else if (vm->on_message)
+		vm->on_message(vm->on_message_ctx, &c->m);
+	g_free(c);
+}
+
+static void conn_send(struct hv_vm *vm, const struct gabi_vmbus_msg *m, bool to_host)
+{
+	struct conn_msg *c = g_new(struct conn_msg, 1);
+
+	*c = (struct conn_msg){vm, vm->conn_gen, to_host, *m};
+	if (m->type == GABI_CHANNELMSG_OFFERCHANNEL)
+		TRACE(vm->e, "vmbus", "message", "\"dir\":\"h2g\",\"type\":\"%s\",\"channel\":%u",
+		      channelmsg_name(m->type), m->offer.channel);
+	else
+		TRACE(vm->e, "vmbus", "message", "\"dir\":\"%s\",\"type\":\"%s\"",
+		      to_host ? "g2h" : "h2g", channelmsg_name(m->type));
+	engine_schedule(vm->e, VMBUS_LATENCY_NS, conn_deliver, c);
+}
+
+static void conn_handle(struct hv_vm *vm, const struct gabi_vmbus_msg *m)
+{
+	struct gabi_vmbus_msg r = {0};
+
+	switch (m->type) {
+	case GABI_CHANNELMSG_UNLOAD:
+		/* Whatever the guest left open is closed, every offer taken back. */
+		for (unsigned i = 0; i < vm->nbuses; i++)
+			vmbus_unload(&vm->bus[i]->ch);
+		vm->connected = false;
+		tp_hit(vm->e, TP_VMBUS_UNLOADED, NULL);
+		r.type = GABI_CHANNELMSG_UNLOAD_RESPONSE;
+		conn_send(vm, &r, false);
+		break;
+	case GABI_CHANNELMSG_INITIATE_CONTACT:
+		r.type = GABI_CHANNELMSG_VERSION_RESPONSE;
+		r.version = m->version;
+		r.version_supported = m->version <= GABI_VMBUS_VERSION_WIN10_V5_3;
+		if (r.version_supported) {
+			vm->connected = true;
+			vm->vmbus_version = m->version;
+		}
+		conn_send(vm, &r, false);
+		break;
+	case GABI_CHANNELMSG_REQUESTOFFERS:
+		if (!vm->connected) {
+			TRACE(vm->e, "vmbus", "ignore", "\"type\":\"%s\",\"why\":\"not connected\"",
+			      channelmsg_name(m->type));
+			break;
+		}
+		for (unsigned i = 0; i < vm->nbuses; i++) {
+			struct hv_bus *b = vm->bus[i];
+			/* A channel offered anew may get a relation id it never had
+			 * (a host assumption); a live offer keeps its id. */
+			if (!b->ch.offered) {
+				if (vm->host.reoffer_relids == HOST_REOFFER_RELIDS_CHANGED)
+					b->ch.id = vm->next_relid++;
+				vmbus_offer(&b->ch);
+			}
+			r = (struct gabi_vmbus_msg){.type = GABI_CHANNELMSG_OFFERCHANNEL};
+			memcpy(r.offer.class_guid, vpci_class_guid, 16);
+			memcpy(r.offer.instance_guid, b->instance_guid, 16);
+			r.offer.channel = b->ch.id;
+			conn_send(vm, &r, false);
+		}
+		r = (struct gabi_vmbus_msg){.type = GABI_CHANNELMSG_ALLOFFERS_DELIVERED};
+		conn_send(vm, &r, false);
+		break;
+	}
+}
+
+void gabi_vmbus_set_message_handler(struct hv_vm *vm, gabi_vmbus_msg_fn fn, void *ctx)
+{
+	vm->on_message = fn;
+	vm->on_message_ctx = ctx;
+}
+
+int gabi_vmbus_post_message(struct hv_vm *vm, const struct gabi_vmbus_msg *m)
+{
+	if (m->type != GABI_CHANNELMSG_UNLOAD && m->type != GABI_CHANNELMSG_INITIATE_CONTACT &&
+	    m->type != GABI_CHANNELMSG_REQUESTOFFERS)
+		return -EINVAL;
+	if (!vm->powered)
+		return -ENODEV;
+	conn_send(vm, m, true);
+	return 0;
 }
 
 int gabi_vmbus_open(struct hv_vm *vm, unsigned ch, gabi_recv_fn recv, void *ctx)
@@ -700,6 +853,10 @@ void gabi_power_off(struct hv_vm *vm)
 
 	vm->powered = false;
 	vm->last_power_off = now;
+	vm->connected = false;
+	vm->conn_gen++;
+	vm->on_message = NULL;
+	vm->on_message_ctx = NULL;
 	irte_clear(&vm->irte, now);
 	memset(vm->vcpu_online, 0, sizeof(vm->vcpu_online));
 	for (unsigned i = 0; i < vm->nbuses; i++) {

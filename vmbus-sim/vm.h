@@ -12,6 +12,7 @@
 
 #include "engine.h"
 #include "fault.h"
+#include "host-assumptions.h"
 #include "irte.h"
 #include "pcidev.h"
 
@@ -24,7 +25,8 @@ struct hv_vm;
 
 struct hv_vm_config {
 	unsigned vcpus;
-	uint32_t max_protocol; /* the highest vPCI version the host accepts */
+	uint32_t max_protocol;        /* the highest vPCI version the host accepts */
+	struct host_assumptions host; /* zero: the strictest host */
 };
 
 struct hv_vm *hv_vm_new(struct engine *e, struct faults *f, const struct hv_vm_config *cfg);

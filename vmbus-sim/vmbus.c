@@ -87,6 +87,23 @@ void vmbus_guest_close(struct vmbus_channel *ch)
 		ch->on_close(ch->host_ctx);
 }
 
+void vmbus_unload(struct vmbus_channel *ch)
+{
+	bool was_open = ch->open;
+
+	if (!ch->offered && !was_open)
+		return;
+	ch->open = false;
+	ch->offered = false;
+	ch->epoch++;
+	ch->guest_recv = NULL;
+	ch->guest_ctx = NULL;
+	TRACE(ch->e, "vmbus", "unload-channel", "\"channel\":%u,\"was_open\":%s", ch->id,
+	      was_open ? "true" : "false");
+	if (was_open && ch->on_close)
+		ch->on_close(ch->host_ctx);
+}
+
 static void packet_free(struct in_flight *p)
 {
 	struct vmbus_channel *ch = p->ch;

@@ -43,6 +43,10 @@ void vmbus_channel_init(struct vmbus_channel *ch, struct engine *e, struct fault
 /* Frees what the channel holds; packets still in flight are not its own. */
 void vmbus_channel_fini(struct vmbus_channel *ch);
 void vmbus_offer(struct vmbus_channel *ch);
+/* UNLOAD: the host closes the channel if it is open (as a guest close
+ * would, with the same consequences for the host) and takes its offer
+ * back; packets in flight are dropped. */
+void vmbus_unload(struct vmbus_channel *ch);
 /* Power-off: the channel and everything in flight are gone. */
 void vmbus_reset(struct vmbus_channel *ch);
 

@@ -29,14 +29,37 @@ void vsp_reset(struct hv_bus *b)
 	b->vsp.rejected = rejected;
 }
 
+void vsp_release_function(struct hv_bus *b, const char *why)
+{
+	struct pcidev *d = &b->dev;
+	bool had = false;
+	unsigned n;
+
+	if (b->vm->host.irte_lifetime == HOST_IRTE_LIFETIME_POWER_OFF)
+		return; /* the older, kinder host: nothing goes before power-off */
+	b->vsp.resources_assigned = false;
+	n = irte_release_device(&b->vm->irte, b->device_id);
+	had = n || (pcidev_command(d) & PCI_COMMAND_MEMORY);
+	for (unsigned i = 0; i < PCIDEV_NUM_BARS && !had; i++)
+		had = pcidev_cfg_read(d, PCI_BASE_ADDRESS_0 + 4 * i, 4) & PCI_BASE_ADDRESS_MEM_MASK;
+	if (!had)
+		return; /* nothing held: no event */
+	pcidev_release_resources(d);
+	b->released_at = engine_now(b->vm->e);
+	b->released_by = why;
+	VSP_TRACE(b, "release", "\"why\":\"%s\",\"irtes\":%u", why, n);
+}
+
 void vsp_channel_closed(void *bus)
 {
 	/* A closed channel forgets the negotiated version; the bus's D0 state
-	 * was left by D0EXIT (or stays, if the guest never sent it). */
+	 * was left by D0EXIT (or stays, if the guest never sent it). The
+	 * reference host releases the function as for RESOURCES_RELEASED. */
 	struct hv_bus *b = bus;
 
 	b->vsp.version = 0;
 	b->vsp.relations_queried = false;
+	vsp_release_function(b, "channel-close");
 }
 
 /* A completion goes only to a request that asked for one: tid is 0 when it
@@ -225,7 +248,20 @@ static void decode_create(struct hv_bus *b, uint32_t type, const void *p, struct
 		r->vector = m->int_desc.vector;
 		r->delivery_mode = m->int_desc.delivery_mode;
 		r->vector_count = m->int_desc.vector_count;
-		/* The host picks the first VP in the mask; a later retarget moves it. */
+		/* Every CPU (what Linux sends): the host's choice, a named host
+		 * assumption. The strictest is the highest online VP, which the
+		 * guest did not pick; a later retarget moves it. */
+		if (mask == UINT64_MAX &&
+		    b->vm->host.create_any_cpu_target == HOST_CREATE_ANY_CPU_HIGHEST_ONLINE) {
+			for (unsigned i = MIN(n, 64u); i-- > 0;) {
+				if (b->vm->vcpu_online[i]) {
+					r->vcpu = i;
+					r->target_ok = true;
+					return;
+				}
+			}
+		}
+		/* Otherwise the first VP in the mask. */
 		for (unsigned i = 0; i < n && i < 64; i++) {
 			if (mask & (1ULL << i)) {
 				r->vcpu = i;
@@ -314,9 +350,15 @@ static void on_query_relations(struct hv_bus *b, uint32_t type, const void *p, u
 
 static void on_resources_released(struct hv_bus *b, uint32_t type, const void *p, uint64_t tid)
 {
-	(void)type, (void)p, (void)tid; /* never completed */
-	b->vsp.resources_assigned = false;
-	VSP_TRACE(b, "resources-released", "\"wslot\":0");
+	const struct pci_child_message *m = p;
+
+	(void)type, (void)tid; /* never completed */
+	VSP_TRACE(b, "resources-released", "\"wslot\":%u", m->wslot.slot);
+	/* The bus has one function, in slot 0: another slot names nothing. */
+	if (m->wslot.slot == 0) {
+		b->vsp.resources_assigned = false;
+		vsp_release_function(b, "resources-released");
+	}
 }
 
 #define ANY_VERSION 0, UINT32_MAX
