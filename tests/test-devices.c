@@ -84,9 +84,19 @@ static void test_irte_block(void)
 
 	blk = irte_create(t, 5, 1, 0x50, 4, 0);
 	g_assert_nonnull(blk);
-	g_assert_cmpuint(blk->count, ==, 4);
-	for (uint32_t i = 0; i < 4; i++)
-		g_assert_true(irte_lookup(t, 5, blk->address, blk->data + i) == blk);
+	g_assert_cmpuint(blk->block, ==, 4);
+	/* one entry per message, each with its own vector, retargeted alone */
+	for (uint32_t i = 0; i < 4; i++) {
+		struct irte *m = irte_lookup(t, 5, blk->address, blk->data + i);
+		g_assert_nonnull(m);
+		g_assert_true((m == blk) == (i == 0));
+		g_assert_cmphex(m->vector, ==, 0x50 + i);
+		g_assert_cmpuint(m->block, ==, i == 0 ? 4 : 0);
+	}
+	irte_retarget(irte_lookup(t, 5, blk->address, blk->data + 2), 3, 0x77);
+	g_assert_cmphex(irte_lookup(t, 5, blk->address, blk->data + 2)->vector, ==, 0x77);
+	g_assert_cmphex(irte_lookup(t, 5, blk->address, blk->data + 1)->vector, ==, 0x51);
+	g_assert_cmphex(blk->vector, ==, 0x50);
 	g_assert_null(irte_lookup(t, 5, blk->address, blk->data + 4));
 	if (blk->data > 0)
 		g_assert_null(irte_lookup(t, 5, blk->address, blk->data - 1));
@@ -100,8 +110,8 @@ static void test_irte_block(void)
 	g_assert_cmpuint(zero->data, >=, one->data + 1);
 	/* Delete is an exact match on what CREATE_INTERRUPT returned. */
 	g_assert_false(irte_delete(t, 5, blk->address, blk->data + 1));
-	g_assert_cmpuint(irte_count(t), ==, 3);
-	g_assert_true(irte_delete(t, 5, blk->address, blk->data));
+	g_assert_cmpuint(irte_count(t), ==, 6);
+	g_assert_true(irte_delete(t, 5, blk->address, blk->data)); /* the whole block */
 	g_assert_null(irte_lookup(t, 5, blk->address, blk->data + 2));
 	g_assert_cmpuint(irte_count(t), ==, 2);
 	g_free(t);
@@ -124,10 +134,11 @@ static void test_irte_block_aligned(void)
 		g_assert_nonnull(e);
 		while (pow2 < counts[k])
 			pow2 <<= 1;
-		for (uint32_t i = 0; i < counts[k]; i++)
-			if (irte_lookup(t, 9, e->address, e->data | i) != e ||
-			    (e->data | i) != e->data + i)
+		for (uint32_t i = 0; i < counts[k]; i++) {
+			struct irte *m = irte_lookup(t, 9, e->address, e->data | i);
+			if (!m || m->vector != 0x40 + i || (e->data | i) != e->data + i)
 				misaligned++;
+		}
 		g_assert_cmpuint(e->data % pow2, ==, 0);
 	}
 	/* data | i, what an MSI function sends for vector i, reaches the block */
@@ -148,7 +159,7 @@ static void test_irte_handles_wrap(void)
 	b = irte_create(t, 1, 0, 0x31, 1, 0); /* wrapped: 0 */
 	g_assert_cmphex(b->data, ==, 0);
 	c = irte_create(t, 1, 0, 0x32, 1, 0);
-	g_assert_true(irte_lookup(t, 1, a->address, 0xfffffffdu) == a);
+	g_assert_cmphex(irte_lookup(t, 1, a->address, 0xfffffffdu)->vector, ==, 0x31);
 	g_assert_true(irte_lookup(t, 1, b->address, 0) == b);
 	g_assert_true(irte_lookup(t, 1, c->address, 1) == c);
 	/* come round again to a's handles: the older entry is found first */
@@ -195,8 +206,12 @@ static void test_irte_many(void)
 				lowest_free = k;
 		for (unsigned i = 0; i < 300; i++) {
 			uint64_t address = IRTE_ADDRESS_BASE | ((uint64_t)(i % 4) << 12);
-			for (unsigned k = 0; k < 1 + i % 3; k++)
-				g_assert_true(irte_lookup(t, i % 3, address, data[i] + k) == e[i]);
+			for (unsigned k = 0; k < 1 + i % 3; k++) {
+				struct irte *m = irte_lookup(t, i % 3, address, data[i] + k);
+				/* a block's messages: the head, then one entry each */
+				g_assert_true(e[i] ? m && m->data == data[i] + k && (k || m == e[i])
+				                   : m == NULL);
+			}
 		}
 	}
 	g_free(t);
@@ -323,9 +338,9 @@ static void test_irte_clear(void)
 		struct irte *e = irte_create(t, i % 2, i % 3, 0x30 + i, i % 2 ? 2 : 1, i);
 		addr[i] = e->address;
 		data[i] = e->data;
-		max_data = MAX(max_data, e->data + e->count - 1);
+		max_data = MAX(max_data, e->data + e->block - 1);
 	}
-	g_assert_cmpuint(irte_count(t), ==, 8);
+	g_assert_cmpuint(irte_count(t), ==, 12); /* four blocks of two */
 	/* Power-off: every entry vanishes. */
 	irte_clear(t, 1234);
 	g_assert_cmpuint(irte_count(t), ==, 0);
