@@ -90,6 +90,8 @@ static void *sim_create(const struct scenario *sc, const struct backend_config *
 		    .msix_vectors = d->vectors,
 		    .serial = i + 1,
 		    .layout = d->layout,
+		    .msi_vectors = d->msi ? d->vectors : 1,
+		    .msi_no_maskbits = d->msi_no_maskbits,
 		};
 		int r = hv_vm_add_device(s->vm, &pc);
 		if (r >= 0)
@@ -318,7 +320,20 @@ static bool obs_sim_device(void *b, unsigned dev, struct obs_device *out)
 	out->msix_enabled = pcidev_msix_enabled(d);
 	out->msix_function_masked = pcidev_msix_function_masked(d);
 	out->msi_enabled = pcidev_msi_enabled(d);
-	out->msix_table_size = d->msix_n;
+	out->msix_table_size = pcidev_has_msix(d) ? d->msix_n : pcidev_msi_capable(d);
+	out->msi_only = !pcidev_has_msix(d);
+	out->msi_capable = pcidev_msi_capable(d);
+	out->msi_enabled_count = pcidev_msi_enabled_count(d);
+	out->msi_maskbits = pcidev_msi_has_maskbits(d);
+	if (out->msi_only || out->msi_enabled) {
+		for (unsigned i = 0; i < out->msi_enabled_count; i++) {
+			bool masked, pending;
+			pcidev_msi_vector(d, i, i ? NULL : &out->msi_address,
+			                  i ? NULL : &out->msi_data, &masked, &pending);
+			out->msi_mask |= (uint32_t)masked << i;
+			out->msi_pending |= (uint32_t)pending << i;
+		}
+	}
 	out->host_rejected = hv_vm_bus_rejected(s->vm, dev);
 	if (gk_view_device(s->g, dev, &gv)) {
 		out->guest_present = gv.present;
@@ -329,6 +344,7 @@ static bool obs_sim_device(void *b, unsigned dev, struct obs_device *out)
 		out->guest_rejected = gv.invalid_packets;
 		out->guest_msix_enabled = gv.msix_enabled;
 		out->guest_nvec = gv.nvec;
+		out->guest_msi_enabled = gv.msi_enabled;
 	}
 	return true;
 }
@@ -338,6 +354,12 @@ static bool obs_sim_msix_entry(void *b, unsigned dev, unsigned i, struct obs_msi
 	struct sim *s = b;
 	struct pcidev *d = dev < s->ndevices ? hv_vm_device(s->vm, dev) : NULL;
 
+	if (d && !pcidev_has_msix(d)) {
+		if (i >= pcidev_msi_capable(d))
+			return false;
+		pcidev_msi_vector(d, i, &out->address, &out->data, &out->masked, &out->pending);
+		return true;
+	}
 	if (!d || i >= d->msix_n)
 		return false;
 	pcidev_msix_entry(d, i, &out->address, &out->data, &out->masked);

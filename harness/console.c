@@ -1357,12 +1357,22 @@ static json_object *show_msix(struct console *c, int argc, char **argv, GString 
 			want = want || strcmp(argv[i], dev_name(c, d)) == 0;
 		if (!want || !obs_device(obs(c), d, &od))
 			continue;
-		g_string_append_printf(out,
-		                       "%s: MSI-X %s, function mask %s, MSI %s; its MSI-X table "
-		                       "as the device holds it\n",
-		                       od.name, od.msix_enabled ? "enabled" : "disabled",
-		                       od.msix_function_masked ? "set" : "clear",
-		                       od.msi_enabled ? "enabled" : "disabled");
+		if (od.msi_only)
+			g_string_append_printf(
+			    out,
+			    "%s: no MSI-X; MSI %s, %u of %u messages enabled, %s, address %#" PRIx64
+			    " data %#x; its MSI vectors as the function sends them\n",
+			    od.name, od.msi_enabled ? "enabled" : "disabled", od.msi_enabled_count,
+			    od.msi_capable, od.msi_maskbits ? "mask bits" : "no mask bits",
+			    od.msi_address, od.msi_data);
+		else
+			g_string_append_printf(
+			    out,
+			    "%s: MSI-X %s, function mask %s, MSI %s; its MSI-X table "
+			    "as the device holds it\n",
+			    od.name, od.msix_enabled ? "enabled" : "disabled",
+			    od.msix_function_masked ? "set" : "clear",
+			    od.msi_enabled ? "enabled" : "disabled");
 		t_init(&t, heads, keys);
 		for (unsigned i = 0; i < od.msix_table_size; i++) {
 			struct obs_msix_entry m;
@@ -1381,6 +1391,19 @@ static json_object *show_msix(struct console *c, int argc, char **argv, GString 
 		json_object_object_add(o, "function_masked",
 		                       json_object_new_boolean(od.msix_function_masked));
 		json_object_object_add(o, "msi_enabled", json_object_new_boolean(od.msi_enabled));
+		if (od.msi_only) {
+			/* a function without MSI-X: its MSI capability */
+			json_object_object_add(o, "msi_only", json_object_new_boolean(true));
+			json_object_object_add(o, "msi_capable",
+			                       json_object_new_int(od.msi_capable));
+			json_object_object_add(o, "msi_messages",
+			                       json_object_new_int(od.msi_enabled_count));
+			json_object_object_add(o, "msi_mask_bits",
+			                       json_object_new_boolean(od.msi_maskbits));
+			json_object_object_add(o, "msi_mask", json_object_new_int64(od.msi_mask));
+			json_object_object_add(o, "msi_pending",
+			                       json_object_new_int64(od.msi_pending));
+		}
 		json_object_object_add(o, "entries", t_end(&t, out));
 		json_object_array_add(devs, o);
 	}

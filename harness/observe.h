@@ -45,7 +45,19 @@ struct obs_device {
 	bool msix_enabled;
 	bool msix_function_masked;
 	bool msi_enabled;
-	unsigned msix_table_size;
+	unsigned msix_table_size; /* for a function without MSI-X: its MSI vectors */
+	/* MSI: msi_only for a function without MSI-X (a scenario's
+	 * interrupts "msi"); Multiple Message Capable and Enable as counts, whether it
+	 * has per-vector mask bits, the message in the capability and the
+	 * mask and pending bits. */
+	bool msi_only;
+	unsigned msi_capable;
+	unsigned msi_enabled_count;
+	bool msi_maskbits;
+	uint64_t msi_address;
+	uint32_t msi_data;
+	uint32_t msi_mask;
+	uint32_t msi_pending;
 	uint64_t host_rejected; /* guest packets the host refused on its bus */
 	/* the guest */
 	bool guest_present;       /* the guest found and scanned it */
@@ -56,9 +68,13 @@ struct obs_device {
 	uint64_t guest_rejected; /* host packets the guest refused on its bus */
 	bool guest_msix_enabled;
 	unsigned guest_nvec;
+	bool guest_msi_enabled; /* the guest enabled MSI (guest_nvec vectors) */
 };
 
-/* One MSI-X table entry as the device holds it. */
+/* One MSI-X table entry as the device holds it; for a function without
+ * MSI-X, MSI vector i as the function would send it (the capability's
+ * address, the data with the message number in its low bits, the mask
+ * and pending bits of that message). */
 struct obs_msix_entry {
 	uint64_t address;
 	uint32_t data;

@@ -298,16 +298,20 @@ static void check_vector(struct oracle *o, unsigned dev, const struct obs_device
 		    v, name, i.irq, i.disable_depth);
 	if (!wants_interrupts(&i) || i.masked)
 		return;
-	if (ent.masked || i.cached_masked || hw->msix_function_masked || !hw->msix_enabled) {
+	bool enabled = hw->msi_only ? hw->msi_enabled : hw->msix_enabled;
+	if (ent.masked || i.cached_masked || hw->msix_function_masked || !enabled) {
 		violation_report(
 		    o->vl, V_MASK_STUCK_MASKED, vector_subject(name, v, subject, sizeof(subject)),
 		    "vector %u of %s (irq %u) is requested and enabled and the IRQ core believes "
 		    "it unmasked, but %s; its interrupts will stay pending forever",
 		    v, name, i.irq,
-		    !hw->msix_enabled          ? "MSI-X is disabled in the device"
+		    !enabled                   ? (hw->msi_only ? "MSI is disabled in the device"
+		                                               : "MSI-X is disabled in the device")
 		    : hw->msix_function_masked ? "MSI-X Function Mask is set in the device"
-		    : ent.masked               ? "Vector Control MASKBIT is set in the device"
-		                 : "the guest's cached Vector Control has MASKBIT set");
+		    : ent.masked   ? (hw->msi_only ? "its MSI mask bit is set in the device"
+		                                   : "Vector Control MASKBIT is set in the device")
+		    : hw->msi_only ? "the guest's cached MSI mask bit is set"
+		                   : "the guest's cached Vector Control has MASKBIT set");
 		return;
 	}
 	if (!obs_remap_lookup(o->obs, dev, ent.address, ent.data, &e)) {
@@ -347,8 +351,8 @@ static void check_device(struct oracle *o, unsigned dev)
 {
 	struct obs_device d;
 
-	if (!obs_device(o->obs, dev, &d) || !d.guest_present || !d.guest_msix_enabled ||
-	    !d.guest_d0 || !d.guest_bus_installed)
+	if (!obs_device(o->obs, dev, &d) || !d.guest_present ||
+	    !(d.guest_msix_enabled || d.guest_msi_enabled) || !d.guest_d0 || !d.guest_bus_installed)
 		return;
 	for (unsigned v = 0; v < d.guest_nvec; v++)
 		check_vector(o, dev, &d, v);

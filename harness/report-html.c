@@ -229,7 +229,9 @@ static void trace_row(GPtrArray *rows, json_object *o)
 		                        jstr(o, "to") ? jstr(o, "to") : "?"));
 	} else if (!strcmp(comp, "guest") &&
 	           (!strcmp(ev, "msix-restored") || !strcmp(ev, "msix-enabled") ||
-	            !strcmp(ev, "spurious") || !strcmp(ev, "error") || !strcmp(ev, "free-irq") ||
+	            !strcmp(ev, "msi-restored") || !strcmp(ev, "msi-enabled") ||
+	            !strcmp(ev, "msi-fallback") || !strcmp(ev, "spurious") ||
+	            !strcmp(ev, "error") || !strcmp(ev, "free-irq") ||
 	            !strcmp(ev, "request-irq"))) {
 		row_new(rows, ROW_NOTE, L_GUEST, L_GUEST, t,
 		        strcmp(ev, "spurious") && strcmp(ev, "error") ? "" : "bad",

@@ -498,7 +498,7 @@ static bool unique_name(struct loader *ld, const char *path, const char *name, c
 /* devices[i].layout: the capability order, the MSI-X table's BAR and
  * offset. The rules are pcidev's; each field is checked here so that an
  * error can name it. */
-static bool load_layout(struct loader *ld, const char *dev_path, json_object *d,
+static bool load_layout(struct loader *ld, const char *dev_path, json_object *d, bool msi,
                         struct pcidev_layout *l)
 {
 	static const char *const fields[] = {"capabilities", "msix-bar", "msix-table-offset", NULL};
@@ -511,6 +511,11 @@ static bool load_layout(struct loader *ld, const char *dev_path, json_object *d,
 	int listed[PCIDEV_CAP__END];
 
 	memset(l, 0, sizeof(*l));
+	if (msi) {
+		/* No MSI-X capability: the list is pm and msi. */
+		l->caps[0] = PCIDEV_CAP_PM;
+		l->caps[1] = PCIDEV_CAP_MSI;
+	}
 	if (!lo)
 		return true;
 	if (!want_type(ld, p, lo, json_type_object, "an object") || !only_fields(ld, p, lo, fields))
@@ -537,6 +542,10 @@ static bool load_layout(struct loader *ld, const char *dev_path, json_object *d,
 				              json_object_get_string(e), list);
 			}
 			c += PCIDEV_CAP_NONE + 1;
+			if (msi && c == PCIDEV_CAP_MSIX)
+				return err_at(ld, ep, false,
+				              "a device with interrupts \"msi\" has no MSI-X "
+				              "capability: list pm and msi");
 			if (listed[c] >= 0)
 				return err_at(ld, ep, false,
 				              "capability \"%s\" is already listed as "
@@ -546,11 +555,17 @@ static bool load_layout(struct loader *ld, const char *dev_path, json_object *d,
 			l->caps[i] = (enum pcidev_cap)c;
 		}
 		for (unsigned c = PCIDEV_CAP_NONE + 1; c < PCIDEV_CAP__END; c++)
-			if (listed[c] < 0)
+			if (listed[c] < 0 && !(msi && c == PCIDEV_CAP_MSIX))
 				return err_at(ld, cp, false,
-				              "must list each of pm, msi and msix once; \"%s\" is "
-				              "missing",
+				              "must list each of %s once; \"%s\" is missing",
+				              msi ? "pm and msi" : "pm, msi and msix",
 				              pcidev_cap_name((enum pcidev_cap)c));
+	}
+	if (msi && (has(lo, "msix-bar") || has(lo, "msix-table-offset"))) {
+		g_autofree char *fp =
+		    child_path(p, has(lo, "msix-bar") ? "msix-bar" : "msix-table-offset");
+		return err_at(ld, fp, false,
+		              "a device with interrupts \"msi\" has no MSI-X table to place");
 	}
 	if (!get_uint(ld, p, lo, "msix-bar", false, 0, PCIDEV_NUM_BARS - 1, &bar) ||
 	    !get_hex(ld, p, lo, "msix-table-offset", UINT32_MAX, &offset))
@@ -575,8 +590,9 @@ static bool load_layout(struct loader *ld, const char *dev_path, json_object *d,
 
 static bool load_devices(struct loader *ld, json_object *arr, struct scenario *s)
 {
-	static const char *const fields[] = {"name",   "driver", "vectors", "vendor",
-	                                     "device", "layout", NULL};
+	static const char *const fields[] = {"name",       "driver",      "vectors",
+	                                     "vendor",     "device",      "layout",
+	                                     "interrupts", "msi-masking", NULL};
 	size_t n;
 
 	if (!arr)
@@ -595,6 +611,8 @@ static bool load_devices(struct loader *ld, json_object *arr, struct scenario *s
 		struct scn_device *dev = &s->devices[i];
 		const char *name = NULL;
 		uint64_t vectors = 8, vendor = 0x1414, device = 0x0001 + i;
+		const char *irqs = NULL;
+		bool masking = true;
 		int drv;
 
 		if (!want_type(ld, p, d, json_type_object, "an object") ||
@@ -607,11 +625,36 @@ static bool load_devices(struct loader *ld, json_object *arr, struct scenario *s
 		drv = get_named(ld, p, d, "driver", true, CAT_DRIVERS);
 		if (drv < 0)
 			return false;
-		if (!get_uint(ld, p, d, "vectors", false, 1, SCN_MAX_VECTORS, &vectors) ||
+		if (!get_string(ld, p, d, "interrupts", false, &irqs))
+			return false;
+		if (irqs && strcmp(irqs, "msix") && strcmp(irqs, "msi")) {
+			g_autofree char *ip = child_path(p, "interrupts");
+			return err_at(ld, ip, false,
+			              "unknown interrupts \"%s\" (one of: msix, msi)", irqs);
+		}
+		dev->msi = irqs && !strcmp(irqs, "msi");
+		if (!get_uint(ld, p, d, "vectors", false, 1, dev->msi ? 32 : SCN_MAX_VECTORS,
+		              &vectors))
+			return false;
+		if (dev->msi && (vectors & (vectors - 1))) {
+			g_autofree char *vp = child_path(p, "vectors");
+			return err_at(ld, vp, false,
+			              "MSI gives a function a power of two of vectors (1, 2, 4, 8, "
+			              "16 or 32), got %" G_GUINT64_FORMAT,
+			              vectors);
+		}
+		if (has(d, "msi-masking") && !dev->msi) {
+			g_autofree char *mp = child_path(p, "msi-masking");
+			return err_at(ld, mp, false,
+			              "only a device with interrupts \"msi\" has MSI mask bits to "
+			              "choose");
+		}
+		if (!get_bool(ld, p, d, "msi-masking", false, &masking) ||
 		    !get_hex(ld, p, d, "vendor", 0xFFFF, &vendor) ||
 		    !get_hex(ld, p, d, "device", 0xFFFF, &device) ||
-		    !load_layout(ld, p, d, &dev->layout))
+		    !load_layout(ld, p, d, dev->msi, &dev->layout))
 			return false;
+		dev->msi_no_maskbits = !masking;
 		dev->driver = (enum driver_model)drv;
 		dev->vectors = (unsigned)vectors;
 		dev->vendor_id = (uint16_t)vendor;

@@ -43,6 +43,8 @@ struct scn_device {
 	uint16_t vendor_id;
 	uint16_t device_id;
 	struct pcidev_layout layout; /* all zero: the default */
+	bool msi;                    /* interrupts "msi": an MSI function, no MSI-X */
+	bool msi_no_maskbits;        /* "msi-masking": false */
 };
 
 struct scn_fault {

@@ -57,6 +57,13 @@ static const struct {
                                   "handler reads; a short completion counts as a failure",
                                   "PCI: hv: Add validation for untrusted Hyper-V values (2022; "
                                   "hash not verified)"},
+    [BEH_MULTI_MSI] = {"multi-msi",
+                       "the bridge lets the x86 vector domain allocate a multi-MSI block's "
+                       "vectors one by one (they need not be contiguous behind Hyper-V's "
+                       "remapping); without it the block is refused and the PCI core falls "
+                       "back to a single MSI vector",
+                       "PCI: hv: Fix multi-MSI to allow more than one MSI vector (2022; hash "
+                       "not verified)"},
     [BEH_RETARGET_FROM_CHIP_DATA] = {"retarget-from-chip-data",
                                      "the retarget hypercall names the interrupt by the "
                                      "address/data CREATE_INTERRUPT returned (chip_data), not "
@@ -87,7 +94,7 @@ static const struct {
 #define SINCE_5_10 (SINCE_5_9 | B(RESTORE_MSI_ON_RESUME) | B(UNMASK_DESPITE_RETARGET_FAILURE))
 #define SINCE_6_1                                                                                  \
 	(SINCE_5_10 | B(PROTOCOL_1_4) | B(REQUESTOR_IDS) | B(VALIDATE_HOST_VALUES) |               \
-	 B(RETARGET_FROM_CHIP_DATA) | B(IRTE_REUSE) | B(IRTE_REUSE_MULTI_MSI_ONLY))
+	 B(MULTI_MSI) | B(RETARGET_FROM_CHIP_DATA) | B(IRTE_REUSE) | B(IRTE_REUSE_MULTI_MSI_ONLY))
 #define SINCE_6_6 (SINCE_6_1 | B(D0_ENTRY_RETRY_RESUME) | B(NULL_CHIP_DATA_CHECK))
 
 /* Release tags in order; the last is the default. */

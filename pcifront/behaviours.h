@@ -42,6 +42,11 @@ enum behaviour {
 	/* Every host packet's size is checked against what its handler
 	 * reads ("Add validation for untrusted Hyper-V values"). */
 	BEH_VALIDATE_HOST_VALUES,
+	/* The bridge's msi_prepare clears the x86 contiguous-vectors flag, so
+	 * a multi-MSI block gets its vectors one by one instead of the PCI
+	 * core falling back to a single vector ("Fix multi-MSI to allow more
+	 * than one MSI vector"). */
+	BEH_MULTI_MSI,
 	/* The retarget hypercall names the interrupt by what CREATE_INTERRUPT
 	 * returned (chip_data), not by the cached msi_desc message ("Fix
 	 * hv_arch_irq_unmask() for multi-MSI"). */

@@ -135,6 +135,14 @@ struct gk_pci_dev {
 	uint64_t msix_pba_gpa;
 	bool msix_enabled;
 	unsigned nvec;
+	/* MSI (when the function has no MSI-X): one descriptor for the block,
+	 * desc[0], whose msg is what the capability holds; the others only
+	 * name their irqs. */
+	bool is_msi;          /* nvec vectors are MSI, allocated as one block */
+	bool msi_enabled;     /* the PCI core enabled MSI */
+	bool msi_maskbit;     /* Per-vector Masking Capable */
+	uint8_t msi_multiple; /* log2 of the messages enabled (Multiple Message Enable) */
+	uint32_t msi_mask;    /* the cached mask bits */
 	bool state_saved;
 	uint32_t saved_config[16];
 	/* the bound driver */
@@ -237,6 +245,7 @@ struct gk_kernel {
 	bool pci_drivers_loaded; /* false in the boot kernel of a resume */
 	uint64_t spurious;
 	bool is_image_kernel; /* runs the image (restored) rather than a fresh boot */
+	unsigned msi_rr_cpu;  /* the bridge's round robin for multi-MSI blocks */
 };
 
 struct gk_driver_cfg {

@@ -762,9 +762,11 @@ static int hv_compose_msi_msg(struct gk *g, unsigned irq, struct msi_msg *msg);
  * every message is composed again and the host re-creates its entries. */
 static void restore_msi_state(struct gk *g, struct gk_pci_dev *d)
 {
-	if (!d->present || !d->msix_enabled)
+	if (!d->present || !(d->msix_enabled || d->msi_enabled))
 		return;
-	for (unsigned v = 0; v < d->nvec; v++) {
+	/* One descriptor per MSI-X entry; an MSI block has one, its first
+	 * irq's. */
+	for (unsigned v = 0; v < (d->msi_enabled ? 1 : d->nvec); v++) {
 		struct gk_msi_desc *desc = &d->desc[v];
 		if (!desc->in_use || !g->k.irq[desc->irq].activated)
 			continue;
@@ -848,6 +850,21 @@ static void send_delete(struct gk *g, struct gk_hbus *hb, struct gk_irq *i)
 	(void)send_message(g, hb, &m, sizeof(m));
 }
 
+/* hv_compose_msi_req_get_cpu(): a multi-MSI block is composed once, so
+ * the vCPU it names (from which Hyper-V picks the physical CPU, which no
+ * retarget changes) goes round the online CPUs, block by block. */
+static unsigned multi_msi_cpu(struct gk *g)
+{
+	for (unsigned k = 1; k <= g->k.ncpus; k++) {
+		unsigned c = (g->k.msi_rr_cpu + k) % g->k.ncpus;
+		if (g->k.cpu_online[c]) {
+			g->k.msi_rr_cpu = c;
+			return c;
+		}
+	}
+	return 0;
+}
+
 /* The CPU CREATE_INTERRUPT names: the first online one of the effective
  * affinity (the CPU the vector was assigned on), or of the affinity the
  * irq asked for. */
@@ -871,8 +888,11 @@ static int hv_compose_msi_msg(struct gk *g, unsigned irq, struct msi_msg *msg)
 		struct pci_create_interrupt3 v3;
 	} m;
 	size_t len, got = 0;
-	bool multi_msi = false; /* the model's functions use MSI-X */
+	const struct gk_pci_dev *dev = &g->k.dev[i->dev];
+	bool multi_msi = dev->is_msi && dev->nvec > 1;
 	unsigned cpu = compose_cpu(g, i);
+	uint32_t vector = i->vector;
+	uint16_t count = 1;
 	int r;
 
 	/* Whatever goes wrong below, the message stays zeroed, and the IRQ
@@ -890,6 +910,28 @@ static int hv_compose_msi_msg(struct gk *g, unsigned irq, struct msi_msg *msg)
 	}
 	/* Single MSI-X: the old entry goes before a new one is made. */
 	send_delete(g, hb, i);
+	if (multi_msi && i->msi_index != 0) {
+		/* Not the block's first vector: its entry was made with the
+		 * first's; address as the block's message, data + its index. */
+		const struct msi_msg *first = &dev->desc[0].msg;
+		memset(&i->chip_data, 0, sizeof(i->chip_data)); /* vector_count 0 */
+		i->chip_data.address = ((uint64_t)first->address_hi << 32) | first->address_lo;
+		i->chip_data.data = first->data + i->msi_index;
+		i->has_chip_data = true;
+		msg->address_hi = first->address_hi;
+		msg->address_lo = first->address_lo;
+		msg->data = i->chip_data.data;
+		BUS_TRACE(g, hb, "compose-derived", "\"irq\":%u,\"data\":\"%#x\"", irq, msg->data);
+		return 0;
+	}
+	if (multi_msi) {
+		/* One entry for the whole block, with a dummy vector aligned with
+		 * the count (and not zero); the retargets place each vector. */
+		vector = 32;
+		count = (uint16_t)dev->nvec;
+		if (gk_behaviour(g, BEH_IRTE_REUSE_MULTI_MSI_ONLY))
+			cpu = multi_msi_cpu(g);
+	}
 	if (!hb->channel_open) {
 		BUS_TRACE(g, hb, "compose-skipped", "\"irq\":%u,\"why\":\"channel closed\"", irq);
 		return -ENODEV;
@@ -897,24 +939,24 @@ static int hv_compose_msi_msg(struct gk *g, unsigned irq, struct msi_msg *msg)
 	if (hb->protocol_version == PCI_PROTOCOL_VERSION_1_1) {
 		m.v1.message_type.type = PCI_CREATE_INTERRUPT_MESSAGE;
 		m.v1.wslot.slot = hb->child.win_slot.slot;
-		m.v1.int_desc.vector = i->vector;
-		m.v1.int_desc.vector_count = 1;
+		m.v1.int_desc.vector = (uint8_t)vector;
+		m.v1.int_desc.vector_count = count;
 		m.v1.int_desc.delivery_mode = 0;
 		m.v1.int_desc.cpu_mask = ~0ULL; /* overwritten by the retarget */
 		len = sizeof(m.v1);
 	} else if (hb->protocol_version < PCI_PROTOCOL_VERSION_1_4) {
 		m.v2.message_type.type = PCI_CREATE_INTERRUPT_MESSAGE2;
 		m.v2.wslot.slot = hb->child.win_slot.slot;
-		m.v2.int_desc.vector = i->vector;
-		m.v2.int_desc.vector_count = 1;
+		m.v2.int_desc.vector = (uint8_t)vector;
+		m.v2.int_desc.vector_count = count;
 		m.v2.int_desc.processor_count = 1;
 		m.v2.int_desc.processor_array[0] = (uint16_t)cpu;
 		len = sizeof(m.v2);
 	} else {
 		m.v3.message_type.type = PCI_CREATE_INTERRUPT_MESSAGE3;
 		m.v3.wslot.slot = hb->child.win_slot.slot;
-		m.v3.int_desc.vector = i->vector;
-		m.v3.int_desc.vector_count = 1;
+		m.v3.int_desc.vector = vector;
+		m.v3.int_desc.vector_count = count;
 		m.v3.int_desc.processor_count = 1;
 		m.v3.int_desc.processor_array[0] = (uint16_t)cpu;
 		len = sizeof(m.v3);
@@ -938,8 +980,18 @@ static int hv_compose_msi_msg(struct gk *g, unsigned irq, struct msi_msg *msg)
 	msg->address_lo = (uint32_t)resp.int_desc.address;
 	msg->data = resp.int_desc.data;
 	BUS_TRACE(g, hb, "composed", "\"irq\":%u,\"cpu\":%u,\"vector\":\"%#x\",\"data\":\"%#x\"",
-	          irq, cpu, i->vector, msg->data);
+	          irq, cpu, vector, msg->data);
 	return 0;
+}
+
+/* hv_msi_prepare(): since the multi-MSI fix the contiguous-vectors flag
+ * the PCI/MSI layer sets is cleared; each vector is remapped on its own. */
+static unsigned hv_msi_prepare(struct gk *g, unsigned nvec, unsigned flags)
+{
+	(void)nvec;
+	if (gk_behaviour(g, BEH_MULTI_MSI))
+		flags &= ~GK_IRQ_ALLOC_CONTIGUOUS;
+	return flags;
 }
 
 static void hv_msi_free(struct gk *g, unsigned irq)
@@ -1007,8 +1059,10 @@ static int hv_arch_irq_unmask(struct gk *g, unsigned irq)
 		address = (uint32_t)i->chip_data.address;
 		data = i->chip_data.data;
 	} else {
-		/* The message cached in the MSI descriptor. */
-		const struct gk_msi_desc *desc = &g->k.dev[i->dev].desc[i->msi_index];
+		/* The message cached in the MSI descriptor: an MSI block has one,
+		 * holding its first vector's message. */
+		const struct gk_pci_dev *dev = &g->k.dev[i->dev];
+		const struct gk_msi_desc *desc = &dev->desc[dev->is_msi ? 0 : i->msi_index];
 		address = desc->msg.address_lo;
 		data = desc->msg.data;
 	}
@@ -1075,4 +1129,5 @@ const struct irq_chip hv_msi_irq_chip = {
     .irq_mask = hv_irq_mask,
     .irq_unmask = hv_irq_unmask,
     .irq_free = hv_msi_free,
+    .msi_prepare = hv_msi_prepare,
 };

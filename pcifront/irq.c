@@ -89,6 +89,11 @@ static int assign_vector(struct gk *g, struct gk_irq *irq, const struct gk_cpuma
 	return -ENOSPC;
 }
 
+int irq_vector_domain_check(unsigned nvec, unsigned flags)
+{
+	return (flags & GK_IRQ_ALLOC_CONTIGUOUS) && nvec > 1 ? -ENOSYS : 0;
+}
+
 /* ---- domains, activation ---- */
 
 static void mask_irq(struct gk *g, unsigned irq);

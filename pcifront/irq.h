@@ -22,7 +22,19 @@ struct irq_chip {
 	void (*irq_unmask)(struct gk *g, unsigned irq);
 	/* The domain frees the irq: the chip lets go of what it holds for it. */
 	void (*irq_free)(struct gk *g, unsigned irq);
+	/* msi_domain_ops.msi_prepare, optional: before a block of nvec MSI
+	 * irqs is allocated, returns the allocation flags (GK_IRQ_ALLOC_*)
+	 * the parent domain is asked with. */
+	unsigned (*msi_prepare)(struct gk *g, unsigned nvec, unsigned flags);
 };
+
+/* X86_IRQ_ALLOC_CONTIGUOUS_VECTORS: a multi-MSI block wants its vectors
+ * contiguous, which the x86 vector domain cannot give for more than one. */
+#define GK_IRQ_ALLOC_CONTIGUOUS 0x1u
+
+/* The x86 vector domain's answer to a block of nvec irqs with flags: 0, or
+ * -ENOSYS for contiguous vectors beyond one. */
+int irq_vector_domain_check(unsigned nvec, unsigned flags);
 
 /* struct irq_affinity_desc: where an irq may run, and whether the kernel
  * manages that (a managed irq's mask is fixed for its lifetime; it is shut

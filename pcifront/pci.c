@@ -391,18 +391,61 @@ static void pci_msix_unmask(struct gk *g, struct gk_pci_dev *d, unsigned i)
 	msix_write_vector_ctrl(g, d, i, desc->msix_ctrl);
 }
 
+/* MSI masking: the mask bit of each vector, if the capability has them;
+ * without them the PCI core cannot mask an MSI and does nothing. */
+static void msi_set_mask(struct gk *g, struct gk_pci_dev *d, unsigned i, bool mask)
+{
+	if (!d->msi_maskbit)
+		return;
+	if (mask)
+		d->msi_mask |= 1u << i;
+	else
+		d->msi_mask &= ~(1u << i);
+	/* A failed config write has been recorded by the bus. */
+	(void)pci_write_config(g, d, d->msi_cap + PCI_MSI_MASK_64, 4, d->msi_mask);
+}
+
 void pci_msi_mask_irq(struct gk *g, unsigned irq)
 {
 	const struct gk_irq *i = &g->k.irq[irq];
+	struct gk_pci_dev *d = &g->k.dev[i->dev];
 
-	pci_msix_mask(g, &g->k.dev[i->dev], i->msi_index);
+	if (d->is_msi)
+		msi_set_mask(g, d, i->msi_index, true);
+	else
+		pci_msix_mask(g, d, i->msi_index);
 }
 
 void pci_msi_unmask_irq(struct gk *g, unsigned irq)
 {
 	const struct gk_irq *i = &g->k.irq[irq];
+	struct gk_pci_dev *d = &g->k.dev[i->dev];
 
-	pci_msix_unmask(g, &g->k.dev[i->dev], i->msi_index);
+	if (d->is_msi)
+		msi_set_mask(g, d, i->msi_index, false);
+	else
+		pci_msix_unmask(g, d, i->msi_index);
+}
+
+/* __pci_write_msi_msg() for MSI: the capability's address and data (and
+ * Multiple Message Enable) in config space, which the host traps; like
+ * MSI-X, only in D0. The block's descriptor caches it. */
+static void msi_write_msg(struct gk *g, struct gk_pci_dev *d, const struct msi_msg *msg)
+{
+	d->desc[0].msg = *msg;
+	if (d->current_state != PCI_D0) {
+		GK_TRACE(g, "msi-write-cached", "\"dev\":\"%s\",\"entry\":0,\"data\":\"%#x\"",
+		         d->name, msg->data);
+		return;
+	}
+	/* Failed config writes have been recorded by the bus. */
+	(void)config_update(g, d, d->msi_cap + PCI_MSI_FLAGS, 2, PCI_MSI_FLAGS_QSIZE,
+	                    (uint32_t)d->msi_multiple << 4);
+	(void)pci_write_config(g, d, d->msi_cap + PCI_MSI_ADDRESS_LO, 4, msg->address_lo);
+	(void)pci_write_config(g, d, d->msi_cap + PCI_MSI_ADDRESS_HI, 4, msg->address_hi);
+	(void)pci_write_config(g, d, d->msi_cap + PCI_MSI_DATA_64, 2, msg->data & 0xffff);
+	GK_TRACE(g, "msi-write", "\"dev\":\"%s\",\"msi\":true,\"address\":\"%#x\",\"data\":\"%#x\"",
+	         d->name, msg->address_lo, msg->data);
 }
 
 void pci_write_msi_msg(struct gk *g, struct gk_pci_dev *d, unsigned i, const struct msi_msg *msg)
@@ -433,8 +476,16 @@ void pci_write_msi_msg(struct gk *g, struct gk_pci_dev *d, unsigned i, const str
 void pci_msi_domain_write_msg(struct gk *g, unsigned irq, const struct msi_msg *msg)
 {
 	const struct gk_irq *i = &g->k.irq[irq];
+	struct gk_pci_dev *d = &g->k.dev[i->dev];
 
-	pci_write_msi_msg(g, &g->k.dev[i->dev], i->msi_index, msg);
+	/* An MSI block has one message register: only its first irq writes
+	 * it (the device adds the vector number itself). */
+	if (d->is_msi) {
+		if (i->msi_index == 0)
+			msi_write_msg(g, d, msg);
+		return;
+	}
+	pci_write_msi_msg(g, d, i->msi_index, msg);
 }
 
 static int msix_flags_update(struct gk *g, const struct gk_pci_dev *d, uint16_t clear, uint16_t set)
@@ -466,6 +517,168 @@ static void msix_teardown(struct gk *g, struct gk_pci_dev *d, unsigned nvec)
 static int alloc_vectors(struct gk *g, struct gk_pci_dev *d, unsigned nvec,
                          const struct irq_affinity_desc *aff);
 
+/* ---- MSI ---- */
+
+static int msi_flags_update(struct gk *g, const struct gk_pci_dev *d, uint16_t clear, uint16_t set)
+{
+	return config_update(g, d, d->msi_cap + PCI_MSI_FLAGS, 2, clear, set);
+}
+
+static void msi_teardown(struct gk *g, struct gk_pci_dev *d, unsigned nvec)
+{
+	for (unsigned v = nvec; v-- > 0;) {
+		struct gk_msi_desc *desc = &d->desc[v];
+		if (!desc->in_use)
+			continue;
+		if (g->k.irq[desc->irq].requested)
+			free_irq(g, desc->irq);
+		irq_domain_free_irq(g, desc->irq);
+		desc->in_use = false;
+	}
+	(void)msi_flags_update(g, d, PCI_MSI_FLAGS_ENABLE, 0);
+	d->msi_enabled = false;
+	d->is_msi = false;
+	d->nvec = 0;
+}
+
+static unsigned order_base_2(unsigned n)
+{
+	unsigned o = 0;
+
+	while ((1u << o) < n)
+		o++;
+	return o;
+}
+
+/* msi_capability_init(): every vector masked (if it can be), the block's
+ * irqs allocated and activated (the first composes the message and writes
+ * the capability), then MSI enabled with INTx off. */
+static int msi_capability_init(struct gk *g, struct gk_pci_dev *d, unsigned nvec,
+                               const struct irq_affinity_desc *aff, uint16_t flags)
+{
+	unsigned dev = (unsigned)(d - g->k.dev);
+	unsigned domain = g->k.pbus[d->bus].msi_domain;
+	const struct irq_chip *chip = g->k.domain[domain < GK_MAX_BUSES ? domain : 0].chip;
+	unsigned alloc_flags = nvec > 1 ? GK_IRQ_ALLOC_CONTIGUOUS : 0, v;
+	int r;
+
+	if (chip && chip->msi_prepare)
+		alloc_flags = chip->msi_prepare(g, nvec, alloc_flags);
+	if ((r = irq_vector_domain_check(nvec, alloc_flags)) < 0)
+		return r;
+	d->is_msi = true;
+	d->nvec = nvec;
+	d->msi_multiple = (uint8_t)order_base_2(nvec);
+	d->msi_maskbit = flags & PCI_MSI_FLAGS_MASKBIT;
+	d->msi_mask = 0;
+	memset(&d->desc[0].msg, 0, sizeof(d->desc[0].msg));
+	if (d->msi_maskbit) {
+		d->msi_mask = (1u << d->msi_multiple) - 1;
+		if (d->msi_multiple == 5)
+			d->msi_mask = 0xffffffffu;
+		if ((r = pci_write_config(g, d, d->msi_cap + PCI_MSI_MASK_64, 4, d->msi_mask)) < 0)
+			goto fail0;
+	}
+	for (v = 0; v < nvec; v++) {
+		struct gk_msi_desc *desc = &d->desc[v];
+		int irq = irq_domain_alloc_irq(g, domain, v, dev, aff ? &aff[v] : NULL);
+
+		if (irq < 0) {
+			r = irq;
+			goto fail;
+		}
+		desc->in_use = true;
+		desc->irq = (unsigned)irq;
+		desc->msix_ctrl = 0;
+		if (v)
+			memset(&desc->msg, 0, sizeof(desc->msg));
+		if ((r = irq_domain_activate_irq(g, (unsigned)irq, true)) < 0) {
+			v++;
+			goto fail;
+		}
+		msi_init_virq(g, (unsigned)irq);
+	}
+	if ((r = config_update(g, d, PCI_COMMAND, 2, 0, PCI_COMMAND_INTX_DISABLE)) < 0 ||
+	    (r = msi_flags_update(g, d, PCI_MSI_FLAGS_QSIZE,
+	                          PCI_MSI_FLAGS_ENABLE | (uint16_t)(d->msi_multiple << 4))) < 0)
+		goto fail;
+	d->msi_enabled = true;
+	GK_TRACE(g, "msi-enabled", "\"dev\":\"%s\",\"vectors\":%u,\"maskbits\":%s", d->name, nvec,
+	         d->msi_maskbit ? "true" : "false");
+	return 0;
+fail:
+	msi_teardown(g, d, v);
+	return r;
+fail0:
+	d->is_msi = false;
+	d->nvec = 0;
+	return r;
+}
+
+/* __pci_enable_msi_range(): as many vectors as asked and the function can
+ * send (Multiple Message Capable), as one block. When the vector domain
+ * refuses the block (contiguous vectors on x86), the PCI core falls back
+ * to a single vector, without a word to the driver beyond the count. */
+static int msi_alloc(struct gk *g, struct gk_pci_dev *d, unsigned nvec,
+                     const struct irq_affinity_desc *aff)
+{
+	uint32_t flags;
+	unsigned capable;
+	int r;
+
+	if (d->msi_enabled) {
+		gk_fail(g, -EINVAL, "%s: MSI is already enabled", d->name);
+		return -EINVAL;
+	}
+	if ((r = pci_read_config(g, d, d->msi_cap + PCI_MSI_FLAGS, 2, &flags)) < 0)
+		return r;
+	capable = 1u << ((flags & PCI_MSI_FLAGS_QMASK) >> 1);
+	if (nvec == 0 || nvec > GK_MAX_VECS) {
+		gk_fail(g, -ENOSPC, "%s: cannot allocate %u MSI vectors", d->name, nvec);
+		return -ENOSPC;
+	}
+	if (nvec > capable)
+		nvec = capable;
+	r = msi_capability_init(g, d, nvec, aff, (uint16_t)flags);
+	if (r == -ENOSYS && nvec > 1) {
+		GK_TRACE(g, "msi-fallback",
+		         "\"dev\":\"%s\",\"asked\":%u,\"got\":1,\"why\":\"no contiguous "
+		         "vectors\"",
+		         d->name, nvec);
+		nvec = 1;
+		r = msi_capability_init(g, d, nvec, aff, (uint16_t)flags);
+	}
+	if (r < 0) {
+		gk_fail(g, r, "%s: cannot enable MSI with %u vectors (error %d)", d->name, nvec, r);
+		return r;
+	}
+	return (int)nvec;
+}
+
+static int restore_msi_block(struct gk *g, struct gk_pci_dev *d)
+{
+	int r;
+
+	if (!d->msi_enabled)
+		return 0;
+	/* __pci_restore_msi_state(): INTx off, MSI off, the cached message
+	 * and mask bits written back, then MSI on with its message count.
+	 * Config space: the host sees these writes, but they create no
+	 * remapping entries. */
+	if ((r = config_update(g, d, PCI_COMMAND, 2, 0, PCI_COMMAND_INTX_DISABLE)) < 0 ||
+	    (r = msi_flags_update(g, d, PCI_MSI_FLAGS_ENABLE, 0)) < 0)
+		return r;
+	msi_write_msg(g, d, &d->desc[0].msg);
+	if (d->msi_maskbit &&
+	    (r = pci_write_config(g, d, d->msi_cap + PCI_MSI_MASK_64, 4, d->msi_mask)) < 0)
+		return r;
+	if ((r = msi_flags_update(g, d, PCI_MSI_FLAGS_QSIZE,
+	                          PCI_MSI_FLAGS_ENABLE | (uint16_t)(d->msi_multiple << 4))) < 0)
+		return r;
+	GK_TRACE(g, "msi-restored", "\"dev\":\"%s\"", d->name);
+	return 0;
+}
+
 int pci_alloc_irq_vectors(struct gk *g, struct gk_pci_dev *d, unsigned nvec)
 {
 	return alloc_vectors(g, d, nvec, NULL);
@@ -491,6 +704,8 @@ static int alloc_vectors(struct gk *g, struct gk_pci_dev *d, unsigned nvec,
 	int r;
 
 	might_sleep(g->e, "pci_alloc_irq_vectors");
+	if (!d->msix_cap && d->msi_cap)
+		return msi_alloc(g, d, nvec, aff);
 	if (!d->msix_cap || d->msix_enabled) {
 		gk_fail(g, -EINVAL, "%s: %s", d->name,
 		        d->msix_cap ? "MSI-X is already enabled" : "the device has no MSI-X");
@@ -544,6 +759,11 @@ fail:
 void pci_free_irq_vectors(struct gk *g, struct gk_pci_dev *d)
 {
 	might_sleep(g->e, "pci_free_irq_vectors");
+	if (d->is_msi) {
+		msi_teardown(g, d, d->nvec);
+		GK_TRACE(g, "msi-disabled", "\"dev\":\"%s\"", d->name);
+		return;
+	}
 	msix_teardown(g, d, d->nvec);
 	GK_TRACE(g, "msix-disabled", "\"dev\":\"%s\"", d->name);
 }
@@ -605,7 +825,7 @@ int pci_restore_state(struct gk *g, struct gk_pci_dev *d)
 		    (r = pci_write_config(g, d, (unsigned)i * 4, 4, d->saved_config[i])) < 0)
 			return r;
 	}
-	r = restore_msix_state(g, d);
+	r = d->is_msi ? restore_msi_block(g, d) : restore_msix_state(g, d);
 	d->state_saved = false;
 	return r;
 }

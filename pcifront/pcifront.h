@@ -73,7 +73,10 @@ struct gk_dev_view {
 	uint32_t protocol_version; /* negotiated on its bus, 0 before */
 	uint64_t invalid_packets;  /* host packets the bridge refused */
 	bool msix_enabled;         /* the PCI core enabled MSI-X */
-	unsigned nvec;             /* MSI-X vectors allocated */
+	unsigned nvec;             /* MSI-X (or MSI) vectors allocated */
+	bool msi_enabled;          /* the PCI core enabled MSI (a function without MSI-X) */
+	bool msi_maskbit;          /* its MSI capability has per-vector mask bits */
+	unsigned msi_messages;     /* Multiple Message Enable, as a count */
 };
 
 /* The irq behind one MSI-X vector: descriptor, cached message and mask. */

@@ -32,6 +32,9 @@ bool gk_view_device(const struct gk *g, unsigned dev, struct gk_dev_view *out)
 	out->invalid_packets = hb->invalid_packets;
 	out->msix_enabled = d->msix_enabled;
 	out->nvec = d->nvec;
+	out->msi_enabled = d->msi_enabled;
+	out->msi_maskbit = d->msi_maskbit;
+	out->msi_messages = d->msi_enabled ? 1u << d->msi_multiple : 0;
 	return true;
 }
 
@@ -44,9 +47,13 @@ bool gk_view_irq(const struct gk *g, unsigned dev, unsigned vector, struct gk_ir
 	if (!g || dev >= g->k.nbuses || vector >= GK_MAX_VECS || !out)
 		return false;
 	d = &g->k.dev[dev];
-	if (!d->present || !d->msix_enabled || vector >= d->nvec || !d->desc[vector].in_use)
+	if (!d->present || !(d->msix_enabled || d->msi_enabled) || vector >= d->nvec ||
+	    !d->desc[vector].in_use)
 		return false;
 	desc = &d->desc[vector];
+	/* MSI: one message for the block, vector v's is its data + v. */
+	const struct gk_msi_desc *block = d->msi_enabled ? &d->desc[0] : desc;
+	uint32_t add = d->msi_enabled ? vector : 0;
 	i = &g->k.irq[desc->irq];
 	*out = (struct gk_irq_view){
 	    .affinity = i->affinity,
@@ -67,9 +74,10 @@ bool gk_view_irq(const struct gk *g, unsigned dev, unsigned vector, struct gk_ir
 	    .has_chip_data = i->has_chip_data,
 	    .chip_address = i->chip_data.address,
 	    .chip_data = i->chip_data.data,
-	    .msg_address = ((uint64_t)desc->msg.address_hi << 32) | desc->msg.address_lo,
-	    .msg_data = desc->msg.data,
-	    .cached_masked = desc->msix_ctrl & PCI_MSIX_ENTRY_CTRL_MASKBIT,
+	    .msg_address = ((uint64_t)block->msg.address_hi << 32) | block->msg.address_lo,
+	    .msg_data = block->msg.data + add,
+	    .cached_masked = d->msi_enabled ? d->msi_maskbit && (d->msi_mask & (1u << vector))
+	                                    : desc->msix_ctrl & PCI_MSIX_ENTRY_CTRL_MASKBIT,
 	};
 	cpumask_clear(&out->effective);
 	if (i->activated)

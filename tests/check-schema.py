@@ -65,6 +65,31 @@ bad += [
     ("hex offset not 8-aligned", with_layout({"msix-table-offset": "0x7ff"})),
     ("offset at 1 MiB", with_layout({"msix-table-offset": "0x100000"})),
 ]
+def with_msi(extra, layout=None):
+    d = dict(with_layout(layout or {}))
+    d["devices"] = [dict(dict(d["devices"][0], interrupts="msi"), **extra)]
+    if layout is None:
+        del d["devices"][0]["layout"]
+    return d
+good_msi = [
+    ("msi 8 vectors", with_msi({"vectors": 8})),
+    ("msi without mask bits", with_msi({"vectors": 1, "msi-masking": False})),
+    ("msi layout", with_msi({"vectors": 32}, {"capabilities": ["msi", "pm"]})),
+]
+for what, doc in good_msi:
+    errors = list(validator.iter_errors(doc))
+    if errors:
+        sys.exit("schema rejects %s: %s" % (what, errors[0].message))
+bad += [
+    ("msi vectors not a power of two", with_msi({"vectors": 6})),
+    ("msi vectors above 32", with_msi({"vectors": 64})),
+    ("msi with msix listed", with_msi({}, {"capabilities": ["pm", "msi", "msix"]})),
+    ("msi with msix-bar", with_msi({}, {"msix-bar": 2})),
+    ("msi-masking without msi", with_layout({})),
+    ("unknown interrupts", with_msi({"interrupts": "intx"})),
+]
+bad[-2] = ("msi-masking without msi",
+           dict(with_layout({}), devices=[dict(with_layout({})["devices"][0], **{"msi-masking": True})]))
 matrix_schema = json.load(open(os.path.join(root, "matrices", "schema.json")))
 # The two schemas name the same violations: the matrix's expect rules and
 # the scenarios' expect take the same list.

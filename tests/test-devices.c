@@ -90,9 +90,19 @@ static void test_irte_block(void)
 
 	blk = irte_create(t, 5, 1, 0x50, 4, 0);
 	g_assert_nonnull(blk);
-	g_assert_cmpuint(blk->count, ==, 4);
-	for (uint32_t i = 0; i < 4; i++)
-		g_assert_true(irte_lookup(t, 5, blk->address, blk->data + i) == blk);
+	g_assert_cmpuint(blk->block, ==, 4);
+	/* one entry per message, each with its own vector, retargeted alone */
+	for (uint32_t i = 0; i < 4; i++) {
+		struct irte *m = irte_lookup(t, 5, blk->address, blk->data + i);
+		g_assert_nonnull(m);
+		g_assert_true((m == blk) == (i == 0));
+		g_assert_cmphex(m->vector, ==, 0x50 + i);
+		g_assert_cmpuint(m->block, ==, i == 0 ? 4 : 0);
+	}
+	irte_retarget(irte_lookup(t, 5, blk->address, blk->data + 2), 3, 0x77);
+	g_assert_cmphex(irte_lookup(t, 5, blk->address, blk->data + 2)->vector, ==, 0x77);
+	g_assert_cmphex(irte_lookup(t, 5, blk->address, blk->data + 1)->vector, ==, 0x51);
+	g_assert_cmphex(blk->vector, ==, 0x50);
 	g_assert_null(irte_lookup(t, 5, blk->address, blk->data + 4));
 	if (blk->data > 0)
 		g_assert_null(irte_lookup(t, 5, blk->address, blk->data - 1));
@@ -106,8 +116,8 @@ static void test_irte_block(void)
 	g_assert_cmpuint(zero->data, >=, one->data + 1);
 	/* Delete is an exact match on what CREATE_INTERRUPT returned. */
 	g_assert_false(irte_delete(t, 5, blk->address, blk->data + 1));
-	g_assert_cmpuint(irte_count(t), ==, 3);
-	g_assert_true(irte_delete(t, 5, blk->address, blk->data));
+	g_assert_cmpuint(irte_count(t), ==, 6);
+	g_assert_true(irte_delete(t, 5, blk->address, blk->data)); /* the whole block */
 	g_assert_null(irte_lookup(t, 5, blk->address, blk->data + 2));
 	g_assert_cmpuint(irte_count(t), ==, 2);
 	table_free(t);
@@ -130,10 +140,11 @@ static void test_irte_block_aligned(void)
 		g_assert_nonnull(e);
 		while (pow2 < counts[k])
 			pow2 <<= 1;
-		for (uint32_t i = 0; i < counts[k]; i++)
-			if (irte_lookup(t, 9, e->address, e->data | i) != e ||
-			    (e->data | i) != e->data + i)
+		for (uint32_t i = 0; i < counts[k]; i++) {
+			struct irte *m = irte_lookup(t, 9, e->address, e->data | i);
+			if (!m || m->vector != 0x40 + i || (e->data | i) != e->data + i)
 				misaligned++;
+		}
 		g_assert_cmpuint(e->data % pow2, ==, 0);
 	}
 	/* data | i, what an MSI function sends for vector i, reaches the block */
@@ -154,7 +165,7 @@ static void test_irte_handles_wrap(void)
 	b = irte_create(t, 1, 0, 0x31, 1, 0); /* wrapped: 0 */
 	g_assert_cmphex(b->data, ==, 0);
 	c = irte_create(t, 1, 0, 0x32, 1, 0);
-	g_assert_true(irte_lookup(t, 1, a->address, 0xfffffffdu) == a);
+	g_assert_cmphex(irte_lookup(t, 1, a->address, 0xfffffffdu)->vector, ==, 0x31);
 	g_assert_true(irte_lookup(t, 1, b->address, 0) == b);
 	g_assert_true(irte_lookup(t, 1, c->address, 1) == c);
 	/* come round again to a's handles: the older entry is found first */
@@ -201,8 +212,12 @@ static void test_irte_many(void)
 				lowest_free = k;
 		for (unsigned i = 0; i < 300; i++) {
 			uint64_t address = IRTE_ADDRESS_BASE | ((uint64_t)(i % 4) << 12);
-			for (unsigned k = 0; k < 1 + i % 3; k++)
-				g_assert_true(irte_lookup(t, i % 3, address, data[i] + k) == e[i]);
+			for (unsigned k = 0; k < 1 + i % 3; k++) {
+				struct irte *m = irte_lookup(t, i % 3, address, data[i] + k);
+				/* a block's messages: the head, then one entry each */
+				g_assert_true(e[i] ? m && m->data == data[i] + k && (k || m == e[i])
+				                   : m == NULL);
+			}
 		}
 	}
 	table_free(t);
@@ -329,9 +344,9 @@ static void test_irte_clear(void)
 		struct irte *e = irte_create(t, i % 2, i % 3, 0x30 + i, i % 2 ? 2 : 1, i);
 		addr[i] = e->address;
 		data[i] = e->data;
-		max_data = MAX(max_data, e->data + e->count - 1);
+		max_data = MAX(max_data, e->data + e->block - 1);
 	}
-	g_assert_cmpuint(irte_count(t), ==, 8);
+	g_assert_cmpuint(irte_count(t), ==, 12); /* four blocks of two */
 	/* Power-off: every entry vanishes. */
 	irte_clear(t, 1234);
 	g_assert_cmpuint(irte_count(t), ==, 0);
@@ -1656,6 +1671,154 @@ static const struct bad_layout bad_layouts[] = {
     {"offset-huge", {{PCIDEV_CAP_NONE}, 0, 0xfffffff8u}, "is not below 0x100000"},
 };
 
+/* ---- MSI functions (no MSI-X) ---- */
+
+static struct pcidev *msi_dev_new(struct bus *b, unsigned vectors, bool maskbits,
+                                  const enum pcidev_cap *order)
+{
+	struct pcidev_config cfg = default_cfg;
+
+	cfg.msi_vectors = vectors;
+	cfg.msi_no_maskbits = !maskbits;
+	cfg.layout.caps[0] = order ? order[0] : PCIDEV_CAP_PM;
+	cfg.layout.caps[1] = order ? order[1] : PCIDEV_CAP_MSI;
+	return dev_new(&cfg, b);
+}
+
+/* Address, data and Multiple Message Enable, then MSI on. */
+static void msi_program(struct pcidev *d, unsigned msi, unsigned mme, uint32_t data)
+{
+	pcidev_cfg_write(d, msi + PCI_MSI_ADDRESS_LO, 0xfee01000u, 4);
+	pcidev_cfg_write(d, msi + PCI_MSI_ADDRESS_HI, 0, 4);
+	pcidev_cfg_write(d, msi + PCI_MSI_DATA_64, data, 2);
+	pcidev_cfg_write(d, msi + PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE | (mme << 4), 2);
+}
+
+/* The capability as the spec lays it out: no MSI-X in the list, Multiple
+ * Message Capable from the config, 64-bit, mask bits only when asked. */
+static void test_pcidev_msi_capability(void)
+{
+	static const enum pcidev_cap reversed[] = {PCIDEV_CAP_MSI, PCIDEV_CAP_PM};
+	struct bus b;
+	struct pcidev *d = msi_dev_new(&b, 8, true, NULL);
+	unsigned msi = find_cap(d, PCI_CAP_ID_MSI), flags;
+
+	g_assert_cmphex(find_cap(d, PCI_CAP_ID_MSIX), ==, 0);
+	g_assert_cmphex(find_cap(d, PCI_CAP_ID_PM), ==, 0x40);
+	g_assert_cmphex(msi, ==, 0x50);
+	g_assert_false(pcidev_has_msix(d));
+	flags = pcidev_cfg_read(d, msi + PCI_MSI_FLAGS, 2);
+	g_assert_cmphex((flags & PCI_MSI_FLAGS_QMASK) >> 1, ==, 3); /* 8 messages */
+	g_assert_true(flags & PCI_MSI_FLAGS_64BIT);
+	g_assert_true(flags & PCI_MSI_FLAGS_MASKBIT);
+	g_assert_cmpuint(pcidev_msi_capable(d), ==, 8);
+	/* Multiple Message Capable is read-only; the mask has 8 writable bits */
+	pcidev_cfg_write(d, msi + PCI_MSI_FLAGS, PCI_MSI_FLAGS_QMASK, 2);
+	g_assert_cmphex(pcidev_cfg_read(d, msi + PCI_MSI_FLAGS, 2), ==, flags);
+	pcidev_cfg_write(d, msi + PCI_MSI_MASK_64, 0xffffffffu, 4);
+	g_assert_cmphex(pcidev_cfg_read(d, msi + PCI_MSI_MASK_64, 4), ==, 0xff);
+	/* the BAR is device memory with no table in it */
+	dev_enable(d);
+	g_assert_cmphex(pcidev_bar_read(d, 0, 0, 4), ==, 0);
+	pcidev_bar_write(d, 0, 0, 0x1234, 4);
+	g_assert_cmphex(pcidev_bar_read(d, 0, 0, 4), ==, 0);
+	g_free(d);
+
+	/* without mask bits; 32 messages; the list in another order */
+	d = msi_dev_new(&b, 32, false, reversed);
+	msi = find_cap(d, PCI_CAP_ID_MSI);
+	g_assert_cmphex(msi, ==, 0x40);
+	g_assert_cmphex(find_cap(d, PCI_CAP_ID_PM), ==, 0x60);
+	flags = pcidev_cfg_read(d, msi + PCI_MSI_FLAGS, 2);
+	g_assert_false(flags & PCI_MSI_FLAGS_MASKBIT);
+	g_assert_cmpuint(pcidev_msi_capable(d), ==, 32);
+	pcidev_cfg_write(d, msi + PCI_MSI_MASK_64, 0xffffffffu, 4);
+	g_assert_cmphex(pcidev_cfg_read(d, msi + PCI_MSI_MASK_64, 4), ==, 0);
+	g_free(d);
+}
+
+/* Vector i goes out as the data with its low log2(n) bits replaced by i;
+ * a masked message is held in its pending bit and sent on unmask; a
+ * source beyond the enabled messages shares the last one. */
+static void test_pcidev_msi_multi_fire(void)
+{
+	struct bus b;
+	struct pcidev *d = msi_dev_new(&b, 8, true, NULL);
+	unsigned msi = find_cap(d, PCI_CAP_ID_MSI);
+	const char *why;
+	bool masked, pending;
+
+	dev_enable(d);
+	msi_program(d, msi, 3, 0x4003); /* 8 messages; the low bits are the device's */
+	g_assert_true(pcidev_msi_enabled(d));
+	g_assert_cmpuint(pcidev_msi_enabled_count(d), ==, 8);
+	for (unsigned i = 0; i < 8; i++)
+		g_assert_cmpint(pcidev_fire(d, i, &why), ==, FIRE_SENT);
+	g_assert_cmpuint(b.n, ==, 8);
+	for (unsigned i = 0; i < 8; i++) {
+		g_assert_cmphex(b.m[i].address, ==, 0xfee01000u);
+		g_assert_cmphex(b.m[i].data, ==, 0x4000 | i);
+		g_assert_cmpuint(b.m[i].vector, ==, i);
+	}
+	g_assert_cmpint(pcidev_fire(d, 8, &why), ==, FIRE_DROPPED);
+	/* mask message 5: held, then sent on unmask */
+	pcidev_cfg_write(d, msi + PCI_MSI_MASK_64, 1u << 5, 4);
+	g_assert_cmpint(pcidev_fire(d, 5, &why), ==, FIRE_PENDING);
+	pcidev_msi_vector(d, 5, NULL, NULL, &masked, &pending);
+	g_assert_true(masked && pending);
+	g_assert_cmphex(pcidev_cfg_read(d, msi + PCI_MSI_PENDING_64, 4), ==, 1u << 5);
+	b.n = 0;
+	pcidev_cfg_write(d, msi + PCI_MSI_MASK_64, 0, 4);
+	g_assert_cmpuint(b.n, ==, 1);
+	g_assert_cmphex(b.m[0].data, ==, 0x4005);
+	g_assert_cmphex(pcidev_cfg_read(d, msi + PCI_MSI_PENDING_64, 4), ==, 0);
+	/* two messages enabled: sources 1..7 share message 1 */
+	msi_program(d, msi, 1, 0x4000);
+	b.n = 0;
+	g_assert_cmpint(pcidev_fire(d, 6, &why), ==, FIRE_SENT);
+	g_assert_cmphex(b.m[0].data, ==, 0x4001);
+	/* one message: everything is message 0 */
+	msi_program(d, msi, 0, 0x4000);
+	b.n = 0;
+	g_assert_cmpint(pcidev_fire(d, 3, &why), ==, FIRE_SENT);
+	g_assert_cmphex(b.m[0].data, ==, 0x4000);
+	g_free(d);
+
+	/* no mask bits: a write to where the mask would be holds nothing */
+	d = msi_dev_new(&b, 4, false, NULL);
+	msi = find_cap(d, PCI_CAP_ID_MSI);
+	dev_enable(d);
+	msi_program(d, msi, 2, 0x4000);
+	pcidev_cfg_write(d, msi + PCI_MSI_MASK_64, 0xf, 4);
+	g_assert_cmpint(pcidev_fire(d, 2, &why), ==, FIRE_SENT);
+	pcidev_msi_vector(d, 2, NULL, NULL, &masked, &pending);
+	g_assert_false(masked || pending);
+	g_free(d);
+}
+
+/* A layout without MSI-X lists pm and msi; a table offset then has no
+ * table to place. */
+static void test_layout_no_msix(void)
+{
+	struct pcidev_layout l;
+	char *why = NULL;
+
+	memset(&l, 0, sizeof(l));
+	l.caps[0] = PCIDEV_CAP_MSI;
+	l.caps[1] = PCIDEV_CAP_PM;
+	g_assert_true(pcidev_layout_validate(&l, NULL));
+	l.msix_table_offset = 0x800;
+	g_assert_false(pcidev_layout_validate(&l, &why));
+	g_assert_nonnull(strstr(why, "no MSI-X table"));
+	g_free(why);
+	why = NULL;
+	l.msix_table_offset = 0;
+	l.caps[1] = PCIDEV_CAP_NONE;
+	g_assert_false(pcidev_layout_validate(&l, &why));
+	g_assert_nonnull(strstr(why, "pm and msi must each be listed once"));
+	g_free(why);
+}
+
 static void test_layout_invalid(gconstpointer data)
 {
 	const struct bad_layout *bl = data;
@@ -1737,6 +1900,9 @@ int main(int argc, char **argv)
 	g_test_add_func("/pcidev/pending-64", test_pcidev_pending_64);
 	g_test_add_func("/pcidev/fire-no-master", test_pcidev_fire_no_master);
 	g_test_add_func("/pcidev/fire-bad-vector", test_pcidev_fire_bad_vector);
+	g_test_add_func("/pcidev/msi-capability", test_pcidev_msi_capability);
+	g_test_add_func("/pcidev/msi-multi-fire", test_pcidev_msi_multi_fire);
+	g_test_add_func("/pcidev/layout-no-msix", test_layout_no_msix);
 	g_test_add_func("/pcidev/fire-msix-disabled", test_pcidev_fire_msix_disabled);
 	g_test_add_func("/pcidev/msi", test_pcidev_msi);
 	g_test_add_func("/pcidev/reset", test_pcidev_reset);

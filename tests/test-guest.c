@@ -138,6 +138,182 @@ static struct irte *irte_of(struct world *w, unsigned v)
 	return irte_lookup(hv_vm_irte(w->vm), hv_vm_device_logical_id(w->vm, 0), address, data);
 }
 
+/* A world whose one device is an MSI function without MSI-X. */
+static void world_init_msi(struct world *w, unsigned vcpus, enum driver_model model, unsigned nvec,
+                           bool maskbits, behaviour_set beh)
+{
+	struct hv_vm_config vc = {.vcpus = vcpus, .max_protocol = PCI_PROTOCOL_VERSION_1_4};
+	struct pcidev_config pc = {.name = "dev0",
+	                           .vendor_id = 0x10de,
+	                           .device_id = 0x1234,
+	                           .msix_vectors = nvec,
+	                           .serial = 1,
+	                           .msi_vectors = nvec,
+	                           .msi_no_maskbits = !maskbits};
+
+	pc.layout.caps[0] = PCIDEV_CAP_PM;
+	pc.layout.caps[1] = PCIDEV_CAP_MSI;
+	w->e = engine_new(1);
+	w->f = faults_new(w->e);
+	w->vm = hv_vm_new(w->e, w->f, &vc);
+	hv_vm_add_device(w->vm, &pc);
+	w->g = gk_new(w->e, w->vm, beh);
+	gk_set_driver(w->g, 0, "dev0", model, nvec);
+}
+
+/* The remapping entry MSI vector v of device 0 reaches. */
+static struct irte *msi_irte_of(struct world *w, unsigned v)
+{
+	uint64_t address;
+	uint32_t data;
+
+	pcidev_msi_vector(hv_vm_device(w->vm, 0), v, &address, &data, NULL, NULL);
+	return irte_lookup(hv_vm_irte(w->vm), hv_vm_device_logical_id(w->vm, 0), address, data);
+}
+
+/* Multi-MSI: the guest finds MSI by walking the list, enables the whole
+ * block, composes it once (vector_count 8, one entry per message), derives
+ * the other vectors' messages and retargets each on its own. */
+static void test_msi_multi_block(void)
+{
+	struct world w;
+	struct pcidev *hw;
+	const struct gk_pci_dev *d;
+	uint32_t first;
+
+	world_init_msi(&w, 4, DRIVER_KEEP_VECTORS, 8, true, profile_default()->behaviours);
+	boot(&w);
+	hw = hv_vm_device(w.vm, 0);
+	d = &w.g->k.dev[0];
+	g_assert_cmphex(d->msix_cap, ==, 0);
+	g_assert_true(d->is_msi && d->msi_enabled && !d->msix_enabled);
+	g_assert_cmpuint(d->nvec, ==, 8);
+	g_assert_true(pcidev_msi_enabled(hw));
+	g_assert_cmpuint(pcidev_msi_enabled_count(hw), ==, 8);
+	g_assert_cmpuint(irte_count(hv_vm_irte(w.vm)), ==, 8);
+	g_assert_cmpuint(msi_irte_of(&w, 0)->block, ==, 8);
+	first = irq_of(&w, 0)->chip_data.data;
+	g_assert_cmpuint(first % 8, ==, 0); /* aligned: data | i == data + i */
+	for (unsigned v = 0; v < 8; v++) {
+		struct gk_irq *i = irq_of(&w, v);
+		struct irte *e = msi_irte_of(&w, v);
+		g_assert_true(i->has_chip_data);
+		g_assert_cmphex(i->chip_data.data, ==, first + v);
+		g_assert_cmpuint(i->chip_data.vector_count, ==, v ? 0 : 8);
+		g_assert_nonnull(e);
+		g_assert_cmpuint(e->vcpu, ==, i->cpu);
+		g_assert_cmphex(e->vector, ==, i->vector);
+		g_assert_false(irq_of(&w, v)->masked);
+	}
+	for (unsigned v = 0; v < 8; v++) {
+		unsigned id = hv_vm_fire(w.vm, 0, v);
+		engine_run(w.e);
+		g_assert_cmpint(hv_vm_fire_record(w.vm, id)->outcome, ==, FIRE_OUT_DELIVERED);
+		g_assert_cmpuint(w.g->k.dev[0].handled[v], ==, 1);
+	}
+	/* freeing the block deletes it on the host, all eight messages */
+	g_assert_cmpint(in_task(&w, do_hibernate, NULL), ==, 0);
+	world_fini(&w);
+}
+
+static int do_free_vectors(struct world *w, void *arg)
+{
+	struct gk_pci_dev *d = &w->g->k.dev[0];
+
+	(void)arg;
+	for (unsigned v = 0; v < d->nvec; v++)
+		free_irq(w->g, pci_irq_vector(d, v));
+	pci_free_irq_vectors(w->g, d);
+	return 0;
+}
+
+/* Freeing a multi-MSI block sends one DELETE_INTERRUPT, for its first
+ * message, and the host drops every message's entry. */
+static void test_msi_free_block(void)
+{
+	struct world w;
+
+	world_init_msi(&w, 2, DRIVER_KEEP_VECTORS, 4, true, profile_default()->behaviours);
+	boot(&w);
+	g_assert_cmpuint(irte_count(hv_vm_irte(w.vm)), ==, 4);
+	g_assert_cmpint(in_task(&w, do_free_vectors, NULL), ==, 0);
+	g_assert_cmpuint(irte_count(hv_vm_irte(w.vm)), ==, 0);
+	g_assert_false(pcidev_msi_enabled(hv_vm_device(w.vm, 0)));
+	g_assert_false(w.g->k.dev[0].is_msi);
+	world_fini(&w);
+}
+
+/* Without the multi-MSI fix the vector domain refuses the block and the
+ * PCI core falls back to one vector: the driver gets 1 of 8. */
+static void test_msi_fallback(void)
+{
+	struct world w;
+
+	world_init_msi(&w, 4, DRIVER_KEEP_VECTORS, 8, true,
+	               profile_default()->behaviours & ~BEH_BIT(BEH_MULTI_MSI));
+	boot(&w);
+	g_assert_cmpuint(w.g->k.dev[0].nvec, ==, 1);
+	g_assert_cmpuint(pcidev_msi_enabled_count(hv_vm_device(w.vm, 0)), ==, 1);
+	g_assert_cmpuint(irte_count(hv_vm_irte(w.vm)), ==, 1);
+	g_assert_cmpuint(msi_irte_of(&w, 0)->block, ==, 1);
+	g_assert_cmpuint(irq_vector_domain_check(8, GK_IRQ_ALLOC_CONTIGUOUS), ==, -ENOSYS);
+	g_assert_cmpuint(irq_vector_domain_check(1, GK_IRQ_ALLOC_CONTIGUOUS), ==, 0);
+	g_assert_cmpuint(irq_vector_domain_check(8, 0), ==, 0);
+	world_fini(&w);
+}
+
+static int do_mask_unmask(struct world *w, void *arg)
+{
+	unsigned v = GPOINTER_TO_UINT(arg);
+
+	pci_msi_mask_irq(w->g, irq_nr(w, v));
+	return 0;
+}
+
+/* Masking an MSI vector sets its mask bit in the device, if the
+ * capability has them; without them nothing can be masked. */
+static void test_msi_mask_bits(void)
+{
+	struct world w;
+	bool masked;
+
+	for (unsigned mb = 0; mb < 2; mb++) {
+		world_init_msi(&w, 2, DRIVER_KEEP_VECTORS, 4, mb, profile_default()->behaviours);
+		boot(&w);
+		g_assert_cmpint(w.g->k.dev[0].msi_maskbit, ==, mb);
+		g_assert_cmpint(in_task(&w, do_mask_unmask, GUINT_TO_POINTER(2)), ==, 0);
+		pcidev_msi_vector(hv_vm_device(w.vm, 0), 2, NULL, NULL, &masked, NULL);
+		g_assert_cmpint(masked, ==, mb);
+		g_assert_cmphex(w.g->k.dev[0].msi_mask, ==, mb ? 1u << 2 : 0);
+		pcidev_msi_vector(hv_vm_device(w.vm, 0), 1, NULL, NULL, &masked, NULL);
+		g_assert_false(masked);
+		world_fini(&w);
+	}
+}
+
+/* Hibernation of a single-MSI function whose driver keeps its vector: the
+ * PCI core writes the capability back (config space) and the bridge's
+ * resume re-composes, so the host has an entry for what the device sends. */
+static void test_msi_restore(void)
+{
+	struct world w;
+	unsigned id;
+
+	world_init_msi(&w, 2, DRIVER_KEEP_VECTORS, 1, true, profile_default()->behaviours);
+	boot(&w);
+	g_assert_cmpint(in_task(&w, do_hibernate, NULL), ==, 0);
+	hv_vm_power_on(w.vm);
+	g_assert_cmpint(in_task(&w, do_resume, NULL), ==, 0);
+	g_assert_cmpuint(gk_error_count(w.g), ==, 0);
+	g_assert_true(pcidev_msi_enabled(hv_vm_device(w.vm, 0)));
+	g_assert_nonnull(msi_irte_of(&w, 0));
+	g_assert_cmphex(msi_irte_of(&w, 0)->data, ==, irq_of(&w, 0)->chip_data.data);
+	id = hv_vm_fire(w.vm, 0, 0);
+	engine_run(w.e);
+	g_assert_cmpint(hv_vm_fire_record(w.vm, id)->outcome, ==, FIRE_OUT_DELIVERED);
+	world_fini(&w);
+}
+
 /* The CPU set reaches past 64 and 32 bits, and prints as a CPU list. */
 static void test_cpumask(void)
 {
@@ -1864,5 +2040,10 @@ int main(int argc, char **argv)
 	g_test_add_func("/guest/bar-sizing", test_bar_sizing);
 	g_test_add_func("/guest/msix-table-location", test_msix_table_location);
 	g_test_add_func("/guest/irq-core-uses-chip", test_irq_core_uses_chip);
+	g_test_add_func("/guest/msi-multi-block", test_msi_multi_block);
+	g_test_add_func("/guest/msi-free-block", test_msi_free_block);
+	g_test_add_func("/guest/msi-fallback", test_msi_fallback);
+	g_test_add_func("/guest/msi-mask-bits", test_msi_mask_bits);
+	g_test_add_func("/guest/msi-restore", test_msi_restore);
 	return g_test_run();
 }

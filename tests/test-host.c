@@ -702,9 +702,11 @@ static void check_created(struct host *h, const struct pci_create_int_response *
 	g_assert_cmpuint(e->device_id, ==, hv_vm_device_logical_id(h->vm, 0));
 	g_assert_cmpuint(e->vcpu, ==, vcpu);
 	g_assert_cmphex(e->vector, ==, vector);
-	g_assert_cmpuint(e->count, ==, count);
-	/* every message of a multi-MSI block maps to the entry */
-	g_assert_true(irte_of(h, 0, c->int_desc.address, c->int_desc.data + count - 1) == e);
+	g_assert_cmpuint(e->block, ==, count);
+	/* every message of a multi-MSI block has an entry, vector + its number */
+	g_assert_nonnull(irte_of(h, 0, c->int_desc.address, c->int_desc.data + count - 1));
+	g_assert_cmphex(irte_of(h, 0, c->int_desc.address, c->int_desc.data + count - 1)->vector,
+	                ==, vector + count - 1);
 	g_assert_null(irte_of(h, 0, c->int_desc.address, c->int_desc.data + count));
 }
 
@@ -763,7 +765,7 @@ static void test_create_interrupt_v1_1(void)
 	a.vector_count = 4;
 	c2 = create_as(&h, PCI_CREATE_INTERRUPT_MESSAGE, &a);
 	check_created(&h, &c2, 3, 32, 4);
-	g_assert_cmpuint(irtes(&h), ==, 3);
+	g_assert_cmpuint(irtes(&h), ==, 6); /* one entry per message */
 	/* no VP the VM has: mask beyond vcpus, empty mask */
 	a.vector_count = 1;
 	a.cpu_mask = 1ull << 10;
@@ -772,7 +774,7 @@ static void test_create_interrupt_v1_1(void)
 	a.cpu_mask = 0;
 	g_assert_cmphex((uint32_t)create_as(&h, PCI_CREATE_INTERRUPT_MESSAGE, &a).response.status,
 	                ==, STATUS_BAD_DATA);
-	g_assert_cmpuint(irtes(&h), ==, 3);
+	g_assert_cmpuint(irtes(&h), ==, 6);
 	host_fini(&h);
 }
 
@@ -811,7 +813,7 @@ static void test_create_interrupt_v1_2_v1_3(void)
 		g_assert_cmphex(
 		    (uint32_t)create_as(&h, PCI_CREATE_INTERRUPT_MESSAGE2, &a).response.status, ==,
 		    STATUS_BAD_DATA);
-		g_assert_cmpuint(irtes(&h), ==, 2);
+		g_assert_cmpuint(irtes(&h), ==, 9); /* 1 + one per message of 8 */
 		host_fini(&h);
 	}
 }
@@ -1383,7 +1385,7 @@ static void test_retarget_vp_set(void)
 		                HV_STATUS_SUCCESS);
 		check_irte(&h, &c.int_desc, 7, 0x55);
 
-		/* a multi-MSI block is found by any of its data values */
+		/* each message of a multi-MSI block is retargeted on its own */
 		multi = create_simple(&h, 0, 0x60, 4);
 		check_created(&h, &multi, 0, 0x60, 4);
 		{
@@ -1391,7 +1393,10 @@ static void test_retarget_vp_set(void)
 			d.data += 2;
 			g_assert_cmphex(retarget_set(&h, &d, 0x70, 1ull << 1), ==,
 			                HV_STATUS_SUCCESS);
-			check_irte(&h, &multi.int_desc, 1, 0x70);
+			check_irte(&h, &d, 1, 0x70);
+			check_irte(&h, &multi.int_desc, 0, 0x60);
+			d.data = multi.int_desc.data + 1;
+			check_irte(&h, &d, 0, 0x61);
 		}
 		host_fini(&h);
 	}
@@ -1703,7 +1708,7 @@ static void test_power_off_clears_irtes(void)
 		c[v] = create_simple(&h, 0, 0x30 + v, v == 3 ? 4 : 1);
 		g_assert_cmphex((uint32_t)c[v].response.status, ==, STATUS_SUCCESS);
 	}
-	g_assert_cmpuint(irtes(&h), ==, 4);
+	g_assert_cmpuint(irtes(&h), ==, 3 + 4); /* one entry per message */
 	engine_run_for(h.e, 5 * NSEC_PER_USEC);
 	gabi_power_off(h.vm);
 	g_assert_cmpuint(irtes(&h), ==, 0);

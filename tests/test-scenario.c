@@ -1043,6 +1043,72 @@ static const struct bad bad_layouts[] = {
      SCENARIO_ERROR_SCHEMA},
 };
 
+/* A device with interrupts "msi" whose other fields x start at line 3,
+ * column 16. */
+#define MSIDEV(x)                                                                                  \
+	"{\n  \"devices\": [{\"name\": \"g\", \"driver\": \"keep-vectors\", \"interrupts\": "      \
+	"\"msi\",\n"                                                                               \
+	"               " x "}],\n" OK_TAIL
+
+static const struct bad bad_msi[] = {
+    {"vectors not a power of two", MSIDEV("\"vectors\": 6"), "t.json:3:27:",
+     "devices[0].vectors: MSI gives a function a power of two of vectors (1, 2, 4, 8, 16 or "
+     "32), got 6",
+     SCENARIO_ERROR_SCHEMA},
+    {"vectors above 32", MSIDEV("\"vectors\": 64"),
+     "t.json:3:27:", "devices[0].vectors: must be between 1 and 32, got 64", SCENARIO_ERROR_SCHEMA},
+    {"msix listed", MSIDEV("\"layout\": {\"capabilities\": [\"pm\", \"msi\", \"msix\"]}"),
+     "t.json:3:57:",
+     "devices[0].layout.capabilities[2]: a device with interrupts \"msi\" has no MSI-X "
+     "capability",
+     SCENARIO_ERROR_SCHEMA},
+    {"msi missing", MSIDEV("\"layout\": {\"capabilities\": [\"pm\"]}"), "t.json:3:43:",
+     "devices[0].layout.capabilities: must list each of pm and msi once; \"msi\" is missing",
+     SCENARIO_ERROR_SCHEMA},
+    {"msix-bar", MSIDEV("\"layout\": {\"msix-bar\": 2}"), "t.json:3:39:",
+     "devices[0].layout.msix-bar: a device with interrupts \"msi\" has no MSI-X table",
+     SCENARIO_ERROR_SCHEMA},
+    {"unknown interrupts",
+     "{\n  \"devices\": [{\"name\": \"g\", \"driver\": \"keep-vectors\", \"interrupts\": "
+     "\"intx\"}],\n" OK_TAIL,
+     "t.json:2:69:", "devices[0].interrupts: unknown interrupts \"intx\" (one of: msix, msi)",
+     SCENARIO_ERROR_SCHEMA},
+    {"msi-masking without msi",
+     "{\n  \"devices\": [{\"name\": \"g\", \"driver\": \"keep-vectors\", \"msi-masking\": "
+     "false}],\n" OK_TAIL,
+     "t.json:2:70:", "devices[0].msi-masking: only a device with interrupts \"msi\"",
+     SCENARIO_ERROR_SCHEMA},
+};
+
+/* A device with interrupts "msi": no MSI-X in its capability list, the
+ * mask bits as asked, and --set can turn a device into one. */
+static void test_msi_device_fields(void)
+{
+	g_autoptr(GError) error = NULL;
+	struct scenario *s = load(MSIDEV("\"vectors\": 32, \"msi-masking\": false, \"layout\": "
+	                                 "{\"capabilities\": [\"msi\", \"pm\"]}"),
+	                          NULL, &error);
+
+	g_assert_no_error(error);
+	g_assert_true(s->devices[0].msi);
+	g_assert_true(s->devices[0].msi_no_maskbits);
+	g_assert_cmpuint(s->devices[0].vectors, ==, 32);
+	g_assert_cmpint(s->devices[0].layout.caps[0], ==, PCIDEV_CAP_MSI);
+	g_assert_cmpint(s->devices[0].layout.caps[1], ==, PCIDEV_CAP_PM);
+	g_assert_cmpint(s->devices[0].layout.caps[2], ==, PCIDEV_CAP_NONE);
+	scenario_free(s);
+	s = load(OK_HEAD OK_TAIL,
+	         (const char *const[]){"devices.0.interrupts=\"msi\"", "devices.0.vectors=4", NULL},
+	         &error);
+	g_assert_no_error(error);
+	g_assert_true(s->devices[0].msi);
+	g_assert_false(s->devices[0].msi_no_maskbits);
+	g_assert_cmpint(s->devices[0].layout.caps[0], ==, PCIDEV_CAP_PM);
+	g_assert_cmpint(s->devices[0].layout.caps[1], ==, PCIDEV_CAP_MSI);
+	g_assert_cmpint(s->devices[0].layout.caps[2], ==, PCIDEV_CAP_NONE);
+	scenario_free(s);
+}
+
 static void test_layout_fields(void)
 {
 	static const char text[] =
@@ -1272,6 +1338,11 @@ int main(int argc, char **argv)
 	g_test_add_func("/violations/dedup", test_violation_dedup);
 	g_test_add_func("/violations/time", test_violation_time);
 	g_test_add_func("/violations/table", test_violation_table);
+	for (unsigned i = 0; i < G_N_ELEMENTS(bad_msi); i++) {
+		g_autofree char *name = g_strdup_printf("/scenario/msi/bad/%s", bad_msi[i].what);
+		g_test_add_data_func(name, &bad_msi[i], test_bad_file);
+	}
+	g_test_add_func("/scenario/msi/fields", test_msi_device_fields);
 	for (unsigned i = 0; i < G_N_ELEMENTS(bad_layouts); i++) {
 		g_autofree char *name =
 		    g_strdup_printf("/scenario/layout/bad/%s", bad_layouts[i].what);

@@ -631,6 +631,13 @@ static void test_layouts_same_verdicts(void)
 	    "{\"capabilities\":[\"msi\",\"msix\",\"pm\"],\"msix-bar\":5,"
 	    "\"msix-table-offset\":\"0x3000\"}",
 	};
+	/* A function without MSI-X (interrupts "msi") has two capabilities
+	 * and no table to place: its layouts reorder the list. */
+	static const char *const msi_layouts[G_N_ELEMENTS(layouts)] = {
+	    "{\"capabilities\":[\"msi\",\"pm\"]}",
+	    "{}",
+	    "{\"capabilities\":[\"pm\",\"msi\"]}",
+	};
 	g_autoptr(GPtrArray) files = shipped();
 	unsigned runs = 0;
 
@@ -644,6 +651,9 @@ static void test_layouts_same_verdicts(void)
 
 		g_assert_no_error(error);
 		ndev = sc->ndevices;
+		bool msi[SCN_MAX_DEVICES] = {false};
+		for (unsigned d = 0; d < ndev; d++)
+			msi[d] = sc->devices[d].msi;
 		scenario_free(sc);
 		base = run_with(rel, NULL, 0, false, NULL);
 		for (unsigned l = 0; l < G_N_ELEMENTS(layouts); l++) {
@@ -652,7 +662,8 @@ static void test_layouts_same_verdicts(void)
 
 			for (unsigned d = 0; d < ndev; d++)
 				g_ptr_array_add(
-				    sets, g_strdup_printf("devices.%u.layout=%s", d, layouts[l]));
+				    sets, g_strdup_printf("devices.%u.layout=%s", d,
+				                          msi[d] ? msi_layouts[l] : layouts[l]));
 			g_ptr_array_add(sets, NULL);
 			r = run_with(rel, (const char *const *)sets->pdata, 0, false, NULL);
 			if (r->pass != base->pass || r->violations->len != base->violations->len) {
@@ -803,6 +814,22 @@ static void test_behaviours_both_ways(void)
 	    SETS("guest.profile=linux-6.18", "guest.behaviours.irte-reuse-multi-msi-only=false"),
 	    SETS("remap.no-entry", "delivery.lost"), SETS("mask.stuck-masked"));
 	assert_clean(gpu, SETS("guest.profile=linux-6.18", "guest.behaviours.irte-reuse=false"));
+	/* multi-MSI: without the contiguous-vector fix the driver gets one
+	 * vector and every source lands on its handler */
+	assert_violations("msi/single-vector-fallback.json", SETS("seed=1"),
+	                  SETS("delivery.misrouted", "delivery.duplicate"), NULL);
+	assert_clean("msi/single-vector-fallback.json",
+	             SETS("guest.behaviours.multi-msi=true", "expect={\"verdict\":\"pass\"}"));
+	assert_violations("msi/single-vector-fallback.json", SETS("guest.profile=linux-5.15"),
+	                  SETS("delivery.misrouted", "delivery.duplicate"), NULL);
+	/* every vector retargeted with the first vector's data */
+	assert_violations("msi/retarget-first-vector-data.json", SETS("seed=1"),
+	                  SETS("remap.wrong-vector", "delivery.misrouted"), NULL);
+	assert_clean(
+	    "msi/retarget-first-vector-data.json",
+	    SETS("guest.behaviours.retarget-from-chip-data=true", "expect={\"verdict\":\"pass\"}"));
+	/* without the reuse a multi-MSI block is still whole after resume */
+	assert_clean("msi/multi-msi-hibernate.json", SETS("guest.behaviours.irte-reuse=false"));
 }
 
 /* A refused CREATE_INTERRUPT at boot on each release: the zeroed message

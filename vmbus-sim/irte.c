@@ -45,8 +45,9 @@ static unsigned upper_bound(const struct irte_table *t, uint32_t data)
 	return lo;
 }
 
-struct irte *irte_create(struct irte_table *t, uint64_t device_id, unsigned vcpu, uint32_t vector,
-                         uint16_t count, uint64_t now)
+/* Takes the lowest free slot for (data), kept in by_data order; NULL when
+ * the table is full. */
+static struct irte *slot_new(struct irte_table *t, uint32_t data)
 {
 	for (unsigned i = t->free_hint; i < IRTE_MAX; i++) {
 		struct irte *e = slot_alloc(t, i);
@@ -56,24 +57,11 @@ struct irte *irte_create(struct irte_table *t, uint64_t device_id, unsigned vcpu
 			t->by_data_cap = MIN(MAX(2 * t->by_data_cap, 64u), (unsigned)IRTE_MAX);
 			t->by_data = g_renew(uint32_t, t->by_data, t->by_data_cap);
 		}
+		memset(e, 0, sizeof(*e));
 		e->in_use = true;
-		e->device_id = device_id;
-		e->vcpu = vcpu;
-		e->vector = vector;
-		e->count = count ? count : 1;
-		e->address = IRTE_ADDRESS_BASE | ((uint64_t)vcpu << 12);
-		/* A multi-message block starts at a multiple of its (power of two)
-		 * size, since the function ORs the vector number into the data. */
-		uint32_t align = 1;
-		while (align < e->count)
-			align <<= 1;
-		e->data = (t->next_handle + align - 1) & ~(align - 1);
-		if (e->data < t->next_handle || e->data + e->count < e->data)
-			t->handles_wrapped = true; /* after 2^32 handles */
-		t->next_handle = e->data + e->count;
-		e->created_at = now;
+		e->data = data;
 		/* usually the highest data yet: an append */
-		unsigned at = upper_bound(t, e->data);
+		unsigned at = upper_bound(t, data);
 		memmove(&t->by_data[at + 1], &t->by_data[at],
 		        (t->used - at) * sizeof(t->by_data[0]));
 		t->by_data[at] = i;
@@ -86,6 +74,43 @@ struct irte *irte_create(struct irte_table *t, uint64_t device_id, unsigned vcpu
 	}
 	t->free_hint = IRTE_MAX;
 	return NULL;
+}
+
+struct irte *irte_create(struct irte_table *t, uint64_t device_id, unsigned vcpu, uint32_t vector,
+                         uint16_t count, uint64_t now)
+{
+	struct irte *head = NULL;
+	uint32_t align = 1, base;
+
+	if (!count)
+		count = 1;
+	if (IRTE_MAX - t->used < count)
+		return NULL; /* the table is full */
+	/* A multi-message block starts at a multiple of its (power of two)
+	 * size, since the function puts the message number in the low bits
+	 * of the data. */
+	while (align < count)
+		align <<= 1;
+	base = (t->next_handle + align - 1) & ~(align - 1);
+	if (base < t->next_handle || base + count < base)
+		t->handles_wrapped = true; /* after 2^32 handles */
+	t->next_handle = base + count;
+	/* One entry per message: each is retargeted on its own. */
+	for (unsigned k = 0; k < count; k++) {
+		struct irte *e = slot_new(t, base + k);
+		if (!e)
+			return head; /* cannot happen: room was checked */
+		e->device_id = device_id;
+		e->vcpu = vcpu;
+		e->vector = vector + k;
+		e->count = 1;
+		e->block = k == 0 ? count : 0;
+		e->address = IRTE_ADDRESS_BASE | ((uint64_t)vcpu << 12);
+		e->created_at = now;
+		if (k == 0)
+			head = e;
+	}
+	return head;
 }
 
 /* The slot in use whose block holds `data` (the first in slot order if
@@ -121,7 +146,7 @@ struct irte *irte_lookup(struct irte_table *t, uint64_t device_id, uint64_t addr
 	return i < 0 ? NULL : irte_slot(t, (unsigned)i);
 }
 
-bool irte_delete(struct irte_table *t, uint64_t device_id, uint64_t address, uint32_t data)
+static bool delete_one(struct irte_table *t, uint64_t device_id, uint64_t address, uint32_t data)
 {
 	int i = t->used ? find(t, device_id, address, data, true) : -1;
 
@@ -137,6 +162,21 @@ bool irte_delete(struct irte_table *t, uint64_t device_id, uint64_t address, uin
 	t->changes++;
 	if ((unsigned)i < t->free_hint)
 		t->free_hint = (unsigned)i;
+	return true;
+}
+
+bool irte_delete(struct irte_table *t, uint64_t device_id, uint64_t address, uint32_t data)
+{
+	int i = t->used ? find(t, device_id, address, data, true) : -1;
+	unsigned n;
+
+	/* DELETE_INTERRUPT names a block by what CREATE_INTERRUPT returned:
+	 * its first message. The others of a multi-message block go too. */
+	if (i < 0 || irte_slot(t, (unsigned)i)->block == 0)
+		return false;
+	n = irte_slot(t, (unsigned)i)->block;
+	for (unsigned k = 0; k < n; k++)
+		delete_one(t, device_id, address, data + k);
 	return true;
 }
 

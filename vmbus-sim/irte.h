@@ -25,7 +25,11 @@ struct irte {
 	uint64_t device_id; /* the device's logical id (retarget's device_id) */
 	uint64_t address;
 	uint32_t data;
-	uint16_t count; /* vectors in the block (multi-MSI); data..data+count-1 */
+	uint16_t count; /* messages this entry maps: data..data+count-1 (1) */
+	/* The messages of the block it heads (CREATE_INTERRUPT's vector_count;
+	 * a multi-MSI block is one entry per message, each retargeted on its
+	 * own), 0 for the other messages of a block. */
+	uint16_t block;
 	unsigned vcpu;
 	uint32_t vector;
 	uint64_t created_at;
@@ -64,13 +68,15 @@ static inline struct irte *irte_used(const struct irte_table *t, unsigned i)
 
 	return e && e->in_use ? e : NULL;
 }
-/* Returns the new entry or NULL if the table is full. address encodes the
+/* Returns the new entry (the first of count, one per message, with
+ * vectors vector..vector+count-1) or NULL if the table is full. address encodes the
  * target vCPU's APIC id as a real x86 MSI address would. */
 struct irte *irte_create(struct irte_table *t, uint64_t device_id, unsigned vcpu, uint32_t vector,
                          uint16_t count, uint64_t now);
 /* Finds the entry (device_id, address, data) falls into, or NULL. */
 struct irte *irte_lookup(struct irte_table *t, uint64_t device_id, uint64_t address, uint32_t data);
-/* Exact match on the values CREATE_INTERRUPT returned. */
+/* Exact match on the values CREATE_INTERRUPT returned (a block's first
+ * message): removes the whole block. */
 bool irte_delete(struct irte_table *t, uint64_t device_id, uint64_t address, uint32_t data);
 void irte_retarget(struct irte *e, unsigned vcpu, uint32_t vector);
 /* The reference host's release of one function (release-resources, channel

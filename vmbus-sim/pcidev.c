@@ -80,6 +80,23 @@ static bool default_caps(const struct pcidev_layout *l)
 	return true;
 }
 
+/* A list of pm and msi alone: the function has no MSI-X capability. */
+static bool no_msix(const struct pcidev_layout *l)
+{
+	if (default_caps(l))
+		return false;
+	for (unsigned i = 0; i < PCIDEV_NCAPS; i++)
+		if (l->caps[i] == PCIDEV_CAP_MSIX)
+			return false;
+	return true;
+}
+
+/* How many capabilities the function has. */
+static unsigned ncaps_of(const struct pcidev_layout *l)
+{
+	return no_msix(l) ? PCIDEV_NCAPS - 1 : PCIDEV_NCAPS;
+}
+
 /* What the layout says, field by field. */
 static bool check_fields(const struct pcidev_layout *l, char **why)
 {
@@ -87,17 +104,22 @@ static bool check_fields(const struct pcidev_layout *l, char **why)
 
 	for (unsigned i = 0; i < PCIDEV_NCAPS && !default_caps(l); i++) {
 		enum pcidev_cap c = l->caps[i];
+		if (c == PCIDEV_CAP_NONE && i >= ncaps_of(l))
+			continue; /* without MSI-X: pm and msi, then nothing */
 		if (c == PCIDEV_CAP_NONE)
 			return invalid(why,
-			               "capability %u of the list is missing: pm, msi and msix "
-			               "must each be listed once",
-			               i);
+			               "capability %u of the list is missing: %s must each be "
+			               "listed once",
+			               i, no_msix(l) ? "pm and msi" : "pm, msi and msix");
 		if ((unsigned)c >= PCIDEV_CAP__END)
 			return invalid(why, "capability %u of the list is unknown (%d)", i, (int)c);
 		if (seen[c])
 			return invalid(why, "capability \"%s\" is listed twice", cap_names[c]);
 		seen[c] = true;
 	}
+	if (no_msix(l) && l->msix_table_offset)
+		return invalid(why, "a function without MSI-X has no MSI-X table to place at %#x",
+		               l->msix_table_offset);
 	if (l->msix_bar >= PCIDEV_NUM_BARS)
 		return invalid(why, "the MSI-X table's BAR must be 0 to %d, got %u",
 		               PCIDEV_NUM_BARS - 1, l->msix_bar);
@@ -125,8 +147,10 @@ static bool place(const struct pcidev_layout *l, unsigned n, struct pcidev_place
 	uint32_t pos = FIRST_CAP, table_end, pba_end;
 
 	memset(at, 0, sizeof(*at));
-	for (unsigned i = 0; i < PCIDEV_NCAPS; i++) {
-		at->order[i] = order[i];
+	for (unsigned i = 0, k = 0; i < PCIDEV_NCAPS && k < ncaps_of(l); i++) {
+		if (order[i] == PCIDEV_CAP_NONE)
+			continue;
+		at->order[k++] = order[i];
 		at->cap[order[i]] = (uint8_t)pos;
 		pos = align_up(pos + cap_len[order[i]], CAP_ALIGN);
 	}
@@ -187,6 +211,9 @@ bool pcidev_init(struct pcidev *d, const struct pcidev_config *cfg, pcidev_msg_f
 	d->cfg = *cfg;
 	d->cfg.name = d->name;
 	d->msix_n = CLAMP(cfg->msix_vectors, 1, PCIDEV_MAX_VECTORS);
+	d->msi_n = 1;
+	while (d->msi_n * 2 <= MIN(cfg->msi_vectors, 32u))
+		d->msi_n *= 2;
 	ok = pcidev_layout_place(&d->cfg.layout, d->msix_n, &d->at, NULL);
 	if (!ok) {
 		memset(&d->cfg.layout, 0, sizeof(d->cfg.layout));
@@ -250,7 +277,7 @@ void pcidev_reset(struct pcidev *d)
 
 	/* The capability list, in the layout's order. */
 	c[PCI_CAPABILITY_LIST] = at->cap[at->order[0]];
-	for (unsigned i = 0; i < PCIDEV_NCAPS; i++) {
+	for (unsigned i = 0; i < PCIDEV_NCAPS && at->order[i] != PCIDEV_CAP_NONE; i++) {
 		unsigned pos = at->cap[at->order[i]];
 		c[pos + PCI_CAP_LIST_NEXT] = i + 1 < PCIDEV_NCAPS ? at->cap[at->order[i + 1]] : 0;
 	}
@@ -260,21 +287,31 @@ void pcidev_reset(struct pcidev *d)
 	wr(&c[pm + 2], 0x0003, 2);
 	set_wmask(d, pm + PCI_PM_CTRL, PCI_PM_CTRL_STATE_MASK, 2);
 
-	/* MSI: 64-bit, per-vector masking, one vector. */
+	/* MSI: 64-bit, Multiple Message Capable as configured, per-vector
+	 * masking unless configured without (then no mask or pending
+	 * registers: the capability ends after the data). */
 	c[msi] = PCI_CAP_ID_MSI;
-	wr(&c[msi + PCI_MSI_FLAGS], PCI_MSI_FLAGS_64BIT | PCI_MSI_FLAGS_MASKBIT, 2);
+	wr(&c[msi + PCI_MSI_FLAGS],
+	   PCI_MSI_FLAGS_64BIT | (d->cfg.msi_no_maskbits ? 0 : PCI_MSI_FLAGS_MASKBIT) |
+	       ((unsigned)__builtin_ctz(d->msi_n) << 1),
+	   2);
 	set_wmask(d, msi + PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE, 2);
 	set_wmask(d, msi + PCI_MSI_ADDRESS_LO, 0xfffffffc, 4);
 	set_wmask(d, msi + PCI_MSI_ADDRESS_HI, 0xffffffff, 4);
 	set_wmask(d, msi + PCI_MSI_DATA_64, 0xffff, 2);
-	set_wmask(d, msi + PCI_MSI_MASK_64, 0x1, 4);
+	if (!d->cfg.msi_no_maskbits)
+		set_wmask(d, msi + PCI_MSI_MASK_64,
+		          d->msi_n >= 32 ? 0xffffffffu : (1u << d->msi_n) - 1, 4);
 
 	/* MSI-X: the table and the PBA in the layout's BAR. */
-	c[msix] = PCI_CAP_ID_MSIX;
-	wr(&c[msix + PCI_MSIX_FLAGS], (d->msix_n - 1) & PCI_MSIX_FLAGS_QSIZE, 2);
-	wr(&c[msix + PCI_MSIX_TABLE], at->table_off | at->msix_bar, 4);
-	wr(&c[msix + PCI_MSIX_PBA], at->pba_off | at->msix_bar, 4);
-	set_wmask(d, msix + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_MASKALL | PCI_MSIX_FLAGS_ENABLE, 2);
+	if (msix) {
+		c[msix] = PCI_CAP_ID_MSIX;
+		wr(&c[msix + PCI_MSIX_FLAGS], (d->msix_n - 1) & PCI_MSIX_FLAGS_QSIZE, 2);
+		wr(&c[msix + PCI_MSIX_TABLE], at->table_off | at->msix_bar, 4);
+		wr(&c[msix + PCI_MSIX_PBA], at->pba_off | at->msix_bar, 4);
+		set_wmask(d, msix + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_MASKALL | PCI_MSIX_FLAGS_ENABLE,
+		          2);
+	}
 
 	/* Every MSI-X vector comes out of reset masked. */
 	for (unsigned i = 0; i < d->msix_n; i++)
@@ -311,12 +348,39 @@ uint16_t pcidev_command(const struct pcidev *d)
 
 static uint16_t msix_ctrl(const struct pcidev *d)
 {
+	if (!d->at.cap[PCIDEV_CAP_MSIX])
+		return 0; /* no MSI-X capability */
 	return (uint16_t)rd(&d->config[msix_reg(d, PCI_MSIX_FLAGS)], 2);
 }
 
 static uint16_t msi_flags(const struct pcidev *d)
 {
 	return (uint16_t)rd(&d->config[msi_reg(d, PCI_MSI_FLAGS)], 2);
+}
+
+bool pcidev_has_msix(const struct pcidev *d)
+{
+	return d->at.cap[PCIDEV_CAP_MSIX] != 0;
+}
+
+unsigned pcidev_msi_capable(const struct pcidev *d)
+{
+	return 1u << ((msi_flags(d) & PCI_MSI_FLAGS_QMASK) >> 1);
+}
+
+/* Multiple Message Enable beyond Multiple Message Capable is undefined; the
+ * function uses what it is capable of. */
+unsigned pcidev_msi_enabled_count(const struct pcidev *d)
+{
+	unsigned mme = (msi_flags(d) & PCI_MSI_FLAGS_QSIZE) >> 4;
+	unsigned mmc = (msi_flags(d) & PCI_MSI_FLAGS_QMASK) >> 1;
+
+	return 1u << MIN(mme, mmc);
+}
+
+bool pcidev_msi_has_maskbits(const struct pcidev *d)
+{
+	return msi_flags(d) & PCI_MSI_FLAGS_MASKBIT;
 }
 
 bool pcidev_msix_enabled(const struct pcidev *d)
@@ -379,7 +443,13 @@ static void set_pending(struct pcidev *d, unsigned i, bool on)
 
 static bool msi_masked(const struct pcidev *d, unsigned i)
 {
-	return rd(&d->config[msi_reg(d, PCI_MSI_MASK_64)], 4) & (1u << i);
+	return pcidev_msi_has_maskbits(d) &&
+	       (rd(&d->config[msi_reg(d, PCI_MSI_MASK_64)], 4) & (1u << i));
+}
+
+static uint32_t msi_pending_bits(const struct pcidev *d)
+{
+	return pcidev_msi_has_maskbits(d) ? rd(&d->config[msi_reg(d, PCI_MSI_PENDING_64)], 4) : 0;
 }
 
 static void msi_set_pending(struct pcidev *d, unsigned i, bool on)
@@ -388,6 +458,44 @@ static void msi_set_pending(struct pcidev *d, unsigned i, bool on)
 	uint32_t v = rd(p, 4);
 
 	wr(p, on ? v | (1u << i) : v & ~(1u << i), 4);
+}
+
+/* The message vector i goes out as: its own while MME gives it one, else
+ * the last enabled message (the function's sources share it). */
+static unsigned msi_message_of(const struct pcidev *d, unsigned i)
+{
+	unsigned n = pcidev_msi_enabled_count(d);
+
+	return i < n ? i : n - 1;
+}
+
+static void msi_message(const struct pcidev *d, unsigned m, uint64_t *address, uint32_t *data)
+{
+	unsigned n = pcidev_msi_enabled_count(d);
+
+	*address = rd(&d->config[msi_reg(d, PCI_MSI_ADDRESS_LO)], 4) |
+	           ((uint64_t)rd(&d->config[msi_reg(d, PCI_MSI_ADDRESS_HI)], 4) << 32);
+	/* The function puts the message number in the low log2(n) bits of
+	 * Message Data, replacing what software wrote there. */
+	*data = (rd(&d->config[msi_reg(d, PCI_MSI_DATA_64)], 2) & ~(n - 1)) | m;
+}
+
+void pcidev_msi_vector(const struct pcidev *d, unsigned i, uint64_t *address, uint32_t *data,
+                       bool *masked, bool *pending)
+{
+	unsigned m = msi_message_of(d, i);
+	uint64_t a;
+	uint32_t v;
+
+	msi_message(d, m, &a, &v);
+	if (address)
+		*address = a;
+	if (data)
+		*data = v;
+	if (masked)
+		*masked = msi_masked(d, m);
+	if (pending)
+		*pending = msi_pending_bits(d) & (1u << m);
 }
 
 static void send_msix(struct pcidev *d, unsigned i)
@@ -399,13 +507,14 @@ static void send_msix(struct pcidev *d, unsigned i)
 	d->send(d->send_ctx, d, address, data, i);
 }
 
-static void send_msi(struct pcidev *d, unsigned i)
+/* Sends message m (already a message number, not a source). */
+static void send_msi(struct pcidev *d, unsigned m)
 {
-	uint64_t address = rd(&d->config[msi_reg(d, PCI_MSI_ADDRESS_LO)], 4) |
-	                   ((uint64_t)rd(&d->config[msi_reg(d, PCI_MSI_ADDRESS_HI)], 4) << 32);
-	uint32_t data = rd(&d->config[msi_reg(d, PCI_MSI_DATA_64)], 2) | i;
+	uint64_t address;
+	uint32_t data;
 
-	d->send(d->send_ctx, d, address, data, i);
+	msi_message(d, m, &address, &data);
+	d->send(d->send_ctx, d, address, data, m);
 }
 
 /* After anything that can unmask: a pending vector whose mask went away is
@@ -432,10 +541,12 @@ static void deliver_unmasked_pending(struct pcidev *d)
 			}
 		}
 	} else if (pcidev_msi_enabled(d)) {
-		uint32_t pend = rd(&d->config[msi_reg(d, PCI_MSI_PENDING_64)], 4);
-		if ((pend & 1) && !msi_masked(d, 0)) {
-			msi_set_pending(d, 0, false);
-			send_msi(d, 0);
+		unsigned n = pcidev_msi_enabled_count(d);
+		for (unsigned m = 0; m < n; m++) {
+			if ((msi_pending_bits(d) & (1u << m)) && !msi_masked(d, m)) {
+				msi_set_pending(d, m, false);
+				send_msi(d, m);
+			}
 		}
 	}
 }
@@ -532,6 +643,8 @@ static uint8_t *bar_byte(struct pcidev *d, unsigned off)
 {
 	unsigned t = off - d->at.table_off, p = off - d->at.pba_off;
 
+	if (!pcidev_has_msix(d))
+		return NULL; /* device memory with nothing in it */
 	if (off >= d->at.table_off && t < d->msix_n * PCI_MSIX_ENTRY_SIZE)
 		return &d->msix_table[t];
 	if (off >= d->at.pba_off && p < (d->msix_n + 63) / 64 * 8)
@@ -556,7 +669,7 @@ uint32_t pcidev_bar_read(struct pcidev *d, unsigned bar, unsigned off, unsigned 
 		return 0xffffffffu;
 	/* Wholly inside the table, as the guest's accesses are: no need to
 	 * place each byte. */
-	if (off >= d->at.table_off && t < d->msix_n * PCI_MSIX_ENTRY_SIZE &&
+	if (pcidev_has_msix(d) && off >= d->at.table_off && t < d->msix_n * PCI_MSIX_ENTRY_SIZE &&
 	    size <= d->msix_n * PCI_MSIX_ENTRY_SIZE - t)
 		return rd(&d->msix_table[t], size);
 	for (unsigned i = 0; i < size; i++) {
@@ -570,7 +683,7 @@ void pcidev_bar_write(struct pcidev *d, unsigned bar, unsigned off, uint32_t val
 {
 	unsigned table_len = d->msix_n * PCI_MSIX_ENTRY_SIZE, t = off - d->at.table_off;
 
-	if (!in_bar(d, bar, off, size))
+	if (!in_bar(d, bar, off, size) || !pcidev_has_msix(d))
 		return;
 	/* Only the table is writable: the PBA and the rest are read-only. */
 	if (off < d->at.table_off || t >= table_len || size > table_len - t)
@@ -612,25 +725,25 @@ enum pcidev_fire_result pcidev_fire(struct pcidev *d, unsigned i, const char **w
 		return FIRE_SENT;
 	}
 	if (pcidev_msi_enabled(d)) {
-		/* Multiple Message Enable beyond Multiple Message Capable is
-		 * undefined; the function uses what it is capable of. */
-		unsigned mme = (msi_flags(d) & PCI_MSI_FLAGS_QSIZE) >> 4;
-		unsigned mmc = (msi_flags(d) & PCI_MSI_FLAGS_QMASK) >> 1;
-		unsigned n = 1u << MIN(mme, mmc);
-		if (i >= n) {
+		unsigned m;
+		/* Each interrupt source the function has (Multiple Message
+		 * Capable) is a vector; with fewer messages enabled the sources
+		 * beyond them share the last one. */
+		if (i >= pcidev_msi_capable(d)) {
 			*why = "no such MSI vector";
 			return FIRE_DROPPED;
 		}
-		if (msi_masked(d, i)) {
-			msi_set_pending(d, i, true);
-			*why = "the MSI vector is masked";
+		m = msi_message_of(d, i);
+		if (msi_masked(d, m)) {
+			msi_set_pending(d, m, true);
+			*why = "the MSI vector's mask bit is set";
 			return FIRE_PENDING;
 		}
 		if (!(pcidev_command(d) & PCI_COMMAND_MASTER)) {
 			*why = "bus mastering is off (PCI_COMMAND.MASTER clear), so no MSI write";
 			return FIRE_DROPPED;
 		}
-		send_msi(d, i);
+		send_msi(d, m);
 		return FIRE_SENT;
 	}
 	if (pcidev_command(d) & PCI_COMMAND_INTX_DISABLE) {

@@ -55,9 +55,12 @@ enum pcidev_cap {
  *   ignores writes, sizes to 0).
  */
 struct pcidev_layout {
-	enum pcidev_cap caps[PCIDEV_NCAPS]; /* list order; all NONE = pm, msi, msix */
-	unsigned msix_bar;                  /* 0..5 */
-	uint32_t msix_table_offset;         /* bytes, 8-aligned, < PCIDEV_MAX_TABLE_OFFSET */
+	/* list order; all NONE = pm, msi, msix. A list of pm and msi alone
+	 * (then NONE) is a function without MSI-X: its BAR holds no table and
+	 * msix_table_offset must be 0. */
+	enum pcidev_cap caps[PCIDEV_NCAPS];
+	unsigned msix_bar;          /* 0..5 */
+	uint32_t msix_table_offset; /* bytes, 8-aligned, < PCIDEV_MAX_TABLE_OFFSET */
 };
 
 /* Where a layout puts everything, for a function with nvectors vectors. */
@@ -101,6 +104,11 @@ struct pcidev_config {
 	unsigned msix_vectors; /* 1..PCIDEV_MAX_VECTORS */
 	uint32_t serial;
 	struct pcidev_layout layout; /* all zero: the default */
+	/* MSI's Multiple Message Capable: 0 or 1 is one message, else a power
+	 * of two up to 32 (more is clamped to 32, a non-power of two rounded
+	 * down). Each of that many interrupt sources is a vector to fire. */
+	unsigned msi_vectors;
+	bool msi_no_maskbits; /* MSI without Per-vector Masking (no mask/pending bits) */
 };
 
 struct pcidev {
@@ -114,6 +122,7 @@ struct pcidev {
 	uint8_t msix_table[PCIDEV_MAX_VECTORS * PCI_MSIX_ENTRY_SIZE];
 	uint8_t msix_pba[PCIDEV_MAX_VECTORS / 8];
 	unsigned msix_n;
+	unsigned msi_n; /* Multiple Message Capable, as a count */
 	pcidev_msg_fn send;
 	void *send_ctx;
 	uint64_t bar_base;    /* the MSI-X BAR's, as pcidev_bar_base() returns it */
@@ -169,3 +178,17 @@ void pcidev_msix_entry(const struct pcidev *d, unsigned i, uint64_t *address, ui
                        bool *masked);
 bool pcidev_msix_pending(const struct pcidev *d, unsigned i);
 bool pcidev_msi_enabled(const struct pcidev *d);
+/* Whether the function has an MSI-X capability at all. */
+bool pcidev_has_msix(const struct pcidev *d);
+/* MSI as config space holds it: the messages the function may send
+ * (Multiple Message Capable) and those it was given (Multiple Message
+ * Enable, at most the capable count), whether it has mask bits. */
+unsigned pcidev_msi_capable(const struct pcidev *d);
+unsigned pcidev_msi_enabled_count(const struct pcidev *d);
+bool pcidev_msi_has_maskbits(const struct pcidev *d);
+/* What vector i sends (address, data with its low bits replaced by the
+ * message number, as the function sends it), its mask and pending bits
+ * (false without per-vector masking). A vector beyond the enabled count
+ * shares the last enabled message. */
+void pcidev_msi_vector(const struct pcidev *d, unsigned i, uint64_t *address, uint32_t *data,
+                       bool *masked, bool *pending);

@@ -313,7 +313,7 @@ static void on_create_interrupt(struct hv_bus *b, uint32_t type, const void *p, 
 		resp.response.status = (int32_t)STATUS_UNSUCCESSFUL;
 	} else {
 		resp.response.status = STATUS_SUCCESS;
-		resp.int_desc.vector_count = e->count;
+		resp.int_desc.vector_count = e->block;
 		resp.int_desc.data = e->data;
 		resp.int_desc.address = e->address;
 	}
