@@ -34,6 +34,11 @@ struct sim {
 	struct observation obs;
 	struct task *op_task; /* the guest operation under way, or NULL */
 	struct guest_call_arg op;
+	/* Where the last remap_get found its entry, while the table has not
+	 * changed: reading entries 0, 1, 2, ... is one walk, not one each. */
+	uint64_t remap_changes;
+	unsigned remap_i, remap_slot;
+	bool remap_cursor;
 };
 
 static const struct observation_ops sim_observation;
@@ -442,12 +447,23 @@ static unsigned obs_sim_remap_count(void *b)
 /* The i-th live entry in table order. */
 static bool obs_sim_remap_get(void *b, unsigned i, struct obs_remap *out)
 {
-	const struct irte_table *t = hv_vm_irte(((struct sim *)b)->vm);
+	struct sim *s = b;
+	const struct irte_table *t = hv_vm_irte(s->vm);
+	unsigned k = 0, want = i;
 
-	for (unsigned k = 0; k < t->top; k++) {
-		if (!t->e[k].in_use || i-- != 0)
+	if (s->remap_cursor && s->remap_changes == t->changes && i >= s->remap_i) {
+		k = s->remap_slot; /* entry remap_i is in slot remap_slot */
+		i -= s->remap_i;
+	}
+	for (; k < t->top; k++) {
+		const struct irte *e = irte_used(t, k);
+		if (!e || i-- != 0)
 			continue;
-		remap_from(&t->e[k], out);
+		remap_from(e, out);
+		s->remap_cursor = true;
+		s->remap_changes = t->changes;
+		s->remap_i = want;
+		s->remap_slot = k;
 		return true;
 	}
 	return false;

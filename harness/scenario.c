@@ -36,6 +36,29 @@ const char *scn_op_name(enum scn_op op)
 	return d ? d->name : "?";
 }
 
+/* Keys are GBytes of the list; a key's data is the interned copy. Lookups
+ * only: the table is never iterated. */
+static GHashTable *interned_vectors;
+G_LOCK_DEFINE_STATIC(interned_vectors);
+
+const unsigned *scn_intern_vectors(const unsigned *v, unsigned n)
+{
+	g_autoptr(GBytes) key = g_bytes_new(v, n * sizeof(*v));
+	GBytes *have;
+
+	G_LOCK(interned_vectors);
+	if (!interned_vectors)
+		interned_vectors = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
+		                                         (GDestroyNotify)g_bytes_unref, NULL);
+	have = g_hash_table_lookup(interned_vectors, key);
+	if (!have) {
+		have = g_bytes_ref(key);
+		g_hash_table_add(interned_vectors, have);
+	}
+	G_UNLOCK(interned_vectors);
+	return g_bytes_get_data(have, NULL);
+}
+
 bool scenario_parse_seed(const char *text, uint64_t *seed)
 {
 	uint64_t u;

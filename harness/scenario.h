@@ -19,9 +19,11 @@
 #include "../vmbus-sim/pcidev.h"
 #include "observe.h"
 
-#define SCN_MAX_VCPUS   32
-#define SCN_MAX_VECTORS 64
-#define SCN_MAX_DEVICES 8
+/* The largest VM a scenario describes: Hyper-V's 240 vCPUs, 32 devices (a
+ * vPCI bus each), and per device the MSI-X capability's limit. */
+#define SCN_MAX_VCPUS   240
+#define SCN_MAX_VECTORS 2048
+#define SCN_MAX_DEVICES 32
 /* The largest scenario: a file, or the text given to scenario_load_data(). */
 #define SCN_MAX_FILE_SIZE (16 * 1024 * 1024)
 
@@ -73,7 +75,9 @@ struct scn_step {
 	struct obs_cpumask cpus; /* OP_SET_AFFINITY */
 	bool all_vectors;        /* OP_FIRE without "vectors" */
 	unsigned nvectors;       /* OP_FIRE with "vectors" */
-	unsigned vectors[SCN_MAX_VECTORS];
+	/* The list, interned (scn_intern_vectors): steps are copied by value
+	 * and outlive their scenario, and the list is never freed. */
+	const unsigned *vectors;
 	unsigned cpu;     /* OP_CPU_OFFLINE / OP_CPU_ONLINE */
 	unsigned fault;   /* OP_FAULT: index into faults */
 	bool enabled;     /* OP_FAULT */
@@ -103,6 +107,9 @@ struct scenario {
 };
 
 const char *scn_op_name(enum scn_op op);
+/* The one copy of the list v[0..n-1] for the process's lifetime: equal
+ * lists share it, so memory grows with the distinct lists loaded. */
+const unsigned *scn_intern_vectors(const unsigned *v, unsigned n);
 
 /* The one rule for a seed, whether from a file's "seed", --set seed=N or
  * --seed N: decimal digits only (no sign, no "0x"), at most 2^64-1. */

@@ -281,6 +281,7 @@ static bool load_fire(LOAD_ARGS)
 	if (n < 1 || n > SCN_MAX_VECTORS)
 		return loader_error(ld, vp, false, "must list 1 to %d vectors, has %zu",
 		                    SCN_MAX_VECTORS, n);
+	g_autofree unsigned *list = g_new(unsigned, n);
 	for (size_t k = 0; k < n; k++) {
 		g_autofree char *ep = g_strdup_printf("%s[%zu]", vp, k);
 		json_object *v = json_object_array_get_idx(vecs, k);
@@ -294,8 +295,9 @@ static bool load_fire(LOAD_ARGS)
 			                    "vector %" G_GINT64_FORMAT
 			                    " does not exist: \"%s\" has vectors 0 to %u",
 			                    x, dev, s->devices[d].vectors - 1);
-		step->vectors[k] = (unsigned)x;
+		list[k] = (unsigned)x;
 	}
+	step->vectors = scn_intern_vectors(list, (unsigned)n);
 	step->nvectors = (unsigned)n;
 	return true;
 }

@@ -11,6 +11,62 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/mman.h>
+
+static void kernel_assign(struct gk_kernel *dst, const struct gk_kernel *src, unsigned min_buses);
+
+/* struct gk holds two kernels (running and image) sized for the largest VM,
+ * megabytes of which a small VM never touches. It is mapped anonymously
+ * rather than taken from the heap: the pages come zeroed when first
+ * touched, so creating a guest costs the pages its VM uses, not a memset
+ * of the whole capacity (which calloc() does for reused heap memory).
+ * Mapping and unmapping for every guest costs page faults and page-table
+ * teardown instead, so the last guest freed is kept, cleared row by row,
+ * for the next one: a matrix creates one guest per cell. */
+static struct gk *spare_gk;
+G_LOCK_DEFINE_STATIC(spare_gk);
+
+static struct gk *gk_map(void)
+{
+	struct gk *g;
+	void *p;
+
+	G_LOCK(spare_gk);
+	g = spare_gk;
+	spare_gk = NULL;
+	G_UNLOCK(spare_gk);
+	if (g)
+		return g;
+	p = mmap(NULL, sizeof(struct gk), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+	         0);
+	if (p == MAP_FAILED)
+		g_error("cannot map %zu bytes for the guest kernel", sizeof(struct gk));
+	return p;
+}
+
+/* All zero again, touching what a guest can have written: the members
+ * before the kernels whole, and of each kernel the rows of every bus a row
+ * was written for (gk_note_bus: tests write some before the bus is
+ * counted) and the CPUs and entries below its counts. Rows beyond those
+ * were never written. */
+static void gk_unmap(struct gk *g)
+{
+	G_LOCK(spare_gk);
+	if (!spare_gk) {
+		unsigned rows = MAX(g->bus_rows, MAX(g->k.nbuses, g->image.nbuses));
+
+		memset(g, 0, offsetof(struct gk, k));
+		kernel_assign(&g->k, NULL, rows);
+		kernel_assign(&g->image, NULL, rows);
+		memset((char *)g + offsetof(struct gk, have_image), 0,
+		       sizeof(*g) - offsetof(struct gk, have_image));
+		spare_gk = g;
+		g = NULL;
+	}
+	G_UNLOCK(spare_gk);
+	if (g)
+		munmap(g, sizeof(*g));
+}
 
 struct gk *gk_new(struct engine *e, struct hv_vm *vm, behaviour_set beh)
 {
@@ -18,7 +74,7 @@ struct gk *gk_new(struct engine *e, struct hv_vm *vm, behaviour_set beh)
 
 	if (!e || !vm)
 		return NULL;
-	g = g_new0(struct gk, 1);
+	g = gk_map();
 	g->e = e;
 	g->vm = vm;
 	g->beh = beh;
@@ -31,7 +87,7 @@ void gk_free(struct gk *g)
 	if (!g)
 		return;
 	g_array_free(g->errors, TRUE);
-	g_free(g);
+	gk_unmap(g);
 }
 
 int gk_set_driver(struct gk *g, unsigned bus, const char *name, enum driver_model model,
@@ -143,28 +199,47 @@ static void span(struct gk_kernel *dst, const struct gk_kernel *src, size_t from
 		memset((char *)dst + from, 0, to - from);
 }
 
-#define ROWS(field, n)                                                                             \
-	span(dst, src, offsetof(struct gk_kernel, field),                                          \
-	     offsetof(struct gk_kernel, field) + (n) * sizeof(dst->field[0]))
-#define BETWEEN(a, b) span(dst, src, offsetof(struct gk_kernel, a), offsetof(struct gk_kernel, b))
+#define OFF(field)     offsetof(struct gk_kernel, field)
+#define ROWS(field, n) span(dst, src, OFF(field), OFF(field) + (n) * sizeof(dst->field[0]))
+#define BETWEEN(a, b)  span(dst, src, OFF(a), OFF(b))
 
 void gk_kernel_assign(struct gk_kernel *dst, const struct gk_kernel *src)
 {
+	kernel_assign(dst, src, 0);
+}
+
+static void kernel_assign(struct gk_kernel *dst, const struct gk_kernel *src, unsigned min_buses)
+{
 	unsigned cpus = MAX(dst->ncpus, src ? src->ncpus : 0);
-	unsigned buses = MAX(dst->nbuses, src ? src->nbuses : 0);
+	unsigned buses = MAX(MAX(dst->nbuses, src ? src->nbuses : 0), min_buses);
+	uint16_t hi[GK_MAX_BUSES];
 
 	g_assert(cpus <= GK_MAX_CPUS && buses <= GK_MAX_BUSES);
+	for (unsigned b = 0; b < buses; b++) {
+		hi[b] = MAX(dst->vec_hi[b], src ? src->vec_hi[b] : 0);
+		g_assert(hi[b] <= GK_MAX_VECS);
+	}
 	/* Every member in declaration order: the small ones whole, the big
-	 * per-CPU and per-bus arrays for the rows in use. */
+	 * per-CPU and per-bus arrays for the rows in use, and of each bus's
+	 * per-entry rows those below either side's high-water mark. */
 	BETWEEN(ncpus, vector_irq);
 	ROWS(vector_irq, cpus);
-	BETWEEN(vectors_used, irq);
-	ROWS(irq, buses * GK_MAX_VECS);
+	for (unsigned b = 0; b < buses; b++)
+		span(dst, src, OFF(irq) + gk_irq_nr(b, 0) * sizeof(struct gk_irq),
+		     OFF(irq) + gk_irq_nr(b, hi[b]) * sizeof(struct gk_irq));
 	ROWS(domain, buses);
 	BETWEEN(nbuses, hv_dev);
 	ROWS(hv_dev, buses);
 	ROWS(hbus, buses);
 	ROWS(pbus, buses);
-	ROWS(dev, buses);
-	span(dst, src, offsetof(struct gk_kernel, mmio_low_used), sizeof(*dst));
+	for (unsigned b = 0; b < buses; b++) {
+		size_t dev = OFF(dev) + b * sizeof(struct gk_pci_dev);
+
+		span(dst, src, dev, dev + offsetof(struct gk_pci_dev, desc));
+		dev += offsetof(struct gk_pci_dev, desc);
+		span(dst, src, dev, dev + hi[b] * sizeof(struct gk_msi_desc));
+		dev += offsetof(struct gk_pci_dev, handled) - offsetof(struct gk_pci_dev, desc);
+		span(dst, src, dev, dev + hi[b] * sizeof(uint64_t));
+	}
+	span(dst, src, OFF(mmio_low_used), sizeof(*dst));
 }

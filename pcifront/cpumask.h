@@ -94,6 +94,20 @@ static inline unsigned cpumask_first(const struct gk_cpumask *m)
 	return GK_NO_CPU;
 }
 
+/* The lowest CPU in m above cpu, or GK_NO_CPU. */
+static inline unsigned cpumask_next(unsigned cpu, const struct gk_cpumask *m)
+{
+	unsigned c = cpu + 1, w = c / 64;
+	uint64_t bits;
+
+	if (c >= GK_CPUMASK_BITS)
+		return GK_NO_CPU;
+	bits = m->bits[w] & (~UINT64_C(0) << (c % 64));
+	while (!bits && ++w < GK_CPUMASK_WORDS)
+		bits = m->bits[w];
+	return bits ? w * 64 + (unsigned)__builtin_ctzll(bits) : GK_NO_CPU;
+}
+
 /* The CPU list as /proc/irq/N/effective_affinity_list prints it, "0-2,5". */
 static inline void cpumask_format_list(const struct gk_cpumask *m, char *buf, unsigned size)
 {

@@ -28,9 +28,15 @@
 #include "vmbus-sim/tracepoint.h"
 #include "vmbus-sim/vpci-proto.h"
 
-#define GK_MAX_CPUS        32
-#define GK_MAX_BUSES       8
-#define GK_MAX_VECS        64
+/* Capacities: the largest VM the model runs (Hyper-V: 240 vCPUs; 256 costs
+ * nothing more, the cpumask is 256 bits), 32 vPCI buses, and as many MSI-X
+ * vectors per function as the capability can describe (2048). The tables
+ * are sized for them, but every walk and every copy covers only the rows in
+ * use: the CPUs the VM has, the buses found, and per bus the entries up to
+ * its high-water mark (gk_kernel.vec_hi). */
+#define GK_MAX_CPUS        256
+#define GK_MAX_BUSES       32
+#define GK_MAX_VECS        2048
 #define GK_MAX_IRQS        (GK_MAX_BUSES * GK_MAX_VECS)
 #define GK_FIRST_VECTOR    0x31
 #define GK_LAST_VECTOR     0xeb
@@ -129,7 +135,6 @@ struct gk_pci_dev {
 	uint64_t msix_pba_gpa;
 	bool msix_enabled;
 	unsigned nvec;
-	struct gk_msi_desc desc[GK_MAX_VECS];
 	/* MSI (when the function has no MSI-X): one descriptor for the block,
 	 * desc[0], whose msg is what the capability holds; the others only
 	 * name their irqs. */
@@ -144,6 +149,9 @@ struct gk_pci_dev {
 	bool bound;
 	const struct pci_driver *driver;
 	unsigned driver_nvec;
+	/* Per MSI-X entry, last: only the entries below the bus's vec_hi are
+	 * ever written, and only they are copied. */
+	struct gk_msi_desc desc[GK_MAX_VECS];
 	uint64_t handled[GK_MAX_VECS]; /* interrupts the driver's handler saw */
 };
 
@@ -205,14 +213,25 @@ struct gk_hbus {
 	uint64_t invalid_packets; /* host packets rejected as malformed */
 };
 
-/* irqs are numbered domain * GK_MAX_VECS + entry: those of the buses found. */
-#define gk_nr_irqs(k) ((k)->nbuses * GK_MAX_VECS)
+/* irqs are numbered domain * GK_MAX_VECS + entry. */
+#define gk_irq_nr(domain, hwirq) ((domain)*GK_MAX_VECS + (hwirq))
+/* Every irq that may be allocated: of each bus found, the entries below its
+ * high-water mark. Visits irq numbers in ascending order. */
+#define gk_for_each_irq(k, irq)                                                                    \
+	for (unsigned _d = 0; _d < (k)->nbuses; _d++)                                              \
+		for (unsigned irq = gk_irq_nr(_d, 0); irq < gk_irq_nr(_d, (k)->vec_hi[_d]); irq++)
 
 struct gk_kernel {
 	unsigned ncpus;
 	bool cpu_online[GK_MAX_CPUS];
-	uint16_t vector_irq[GK_MAX_CPUS][256]; /* irq + 1, 0 = free */
-	uint16_t vectors_used[GK_MAX_CPUS];    /* non-zero entries in vector_irq[cpu] */
+	struct gk_cpumask online;           /* the same, as a mask */
+	uint16_t vectors_used[GK_MAX_CPUS]; /* non-zero entries in vector_irq[cpu] */
+	uint8_t vector_hint[GK_MAX_CPUS];   /* no free vector of the CPU below it (0: none known) */
+	/* Per bus: one past the highest MSI-X entry (= hwirq) ever allocated,
+	 * enabled or counted since boot; every per-entry row above it is zero. */
+	uint16_t vec_hi[GK_MAX_BUSES];
+	unsigned managed_down;                 /* irqs with managed_shutdown set */
+	uint32_t vector_irq[GK_MAX_CPUS][256]; /* irq + 1, 0 = free */
 	struct gk_irq irq[GK_MAX_IRQS];
 	struct gk_irq_domain domain[GK_MAX_BUSES];
 	unsigned nbuses; /* VMBus offers a driver claimed: vPCI buses */
@@ -250,13 +269,23 @@ struct gk {
 	int phase_depth[PHASE__COUNT];
 	struct gk_bus_ctx bus_ctx[GK_MAX_BUSES];
 	uint8_t rxbuf[GK_MAX_BUSES][GK_RX_BUF]; /* per channel, reused packet to packet */
+	uint64_t hypercall_page[512];           /* the per-CPU hypercall input page (4 KiB) */
 	struct gk_kernel k;
 	struct gk_kernel image;
 	bool have_image;
-	bool powered_off; /* the last hibernation went down to S4 */
+	bool powered_off;  /* the last hibernation went down to S4 */
+	unsigned bus_rows; /* one past the highest bus index any kernel row was written for */
 };
 
 /* ---- core.c: errors and phases ---- */
+
+/* A bus row (domain, root bus, ...) is about to be written: what freeing
+ * the guest clears covers it. */
+static inline void gk_note_bus(struct gk *g, unsigned bus)
+{
+	if (bus >= g->bus_rows)
+		g->bus_rows = bus + 1;
+}
 
 /* Records an error: err is the negative errno the failing call met (or 0),
  * with the time, the innermost PM phase and the task. */

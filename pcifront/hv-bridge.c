@@ -870,12 +870,11 @@ static unsigned multi_msi_cpu(struct gk *g)
  * irq asked for. */
 static unsigned compose_cpu(const struct gk *g, const struct gk_irq *i)
 {
+	struct gk_cpumask m;
+
 	if (gk_behaviour(g, BEH_COMPOSE_EFFECTIVE_AFFINITY))
 		return i->cpu;
-	for (unsigned c = 0; c < g->k.ncpus; c++)
-		if (cpumask_test_cpu(c, &i->affinity) && g->k.cpu_online[c])
-			return c;
-	return i->cpu;
+	return cpumask_and(&m, &i->affinity, &g->k.online) ? cpumask_first(&m) : i->cpu;
 }
 
 static int hv_compose_msi_msg(struct gk *g, unsigned irq, struct msi_msg *msg)
@@ -1013,6 +1012,20 @@ static uint64_t device_id(const struct gk_hbus *hb)
 	       (b[6] & 0xf8) | hb->child.win_slot.bits.func;
 }
 
+unsigned hv_cpumask_to_vpset(const struct gk_cpumask *m, uint64_t *valid_bank_mask, uint64_t *banks)
+{
+	unsigned nr_bank = 1;
+
+	/* VP number = CPU number. Banks 0 up to the highest one holding a VP
+	 * are all valid (an empty one is a zero word), so bank b is word b. */
+	for (unsigned c = cpumask_first(m); c != GK_NO_CPU; c = cpumask_next(c, m))
+		nr_bank = c / 64 + 1;
+	for (unsigned b = 0; b < nr_bank; b++)
+		banks[b] = m->bits[b];
+	*valid_bank_mask = nr_bank == 64 ? ~UINT64_C(0) : (UINT64_C(1) << nr_bank) - 1;
+	return nr_bank;
+}
+
 /* hv_arch_irq_unmask(): HVCALL_RETARGET_INTERRUPT for the irq's CPU and
  * vector. 0 when the host took it, -EIO when it failed or was skipped,
  * -EFAULT when the kernel would have oopsed here (nothing after runs). */
@@ -1020,8 +1033,12 @@ static int hv_arch_irq_unmask(struct gk *g, unsigned irq)
 {
 	struct gk_irq *i = &g->k.irq[irq];
 	struct gk_hbus *hb = irq_hbus(g, irq);
-	uint64_t page[512] = {0}; /* the hypercall input page */
+	/* The hypercall input page: its fixed part is cleared for each call
+	 * and the banks written are those the set uses; the host reads no
+	 * further than the control word says. */
+	uint64_t *page = g->hypercall_page;
 	struct hv_retarget_device_interrupt *p = (void *)page;
+	struct gk_cpumask dest;
 	unsigned var_size = 0;
 	uint32_t address, data;
 	uint64_t res;
@@ -1050,25 +1067,35 @@ static int hv_arch_irq_unmask(struct gk *g, unsigned irq)
 		data = desc->msg.data;
 	}
 	task_atomic_enter(g->e); /* local_irq_save */
+	memset(p, 0, sizeof(*p));
 	p->partition_id = HV_PARTITION_ID_SELF;
 	p->device_id = device_id(hb);
 	p->int_entry.source = HV_INTERRUPT_SOURCE_MSI;
 	p->int_entry.msi_entry.address = address;
 	p->int_entry.msi_entry.data = data;
 	p->int_target.vector = i->vector;
+	/* the effective affinity (one CPU on x86) and the online CPUs */
+	cpumask_clear(&dest);
+	cpumask_set_cpu(i->cpu, &dest);
+	cpumask_and(&dest, &dest, &g->k.online);
 	if (hb->protocol_version >= PCI_PROTOCOL_VERSION_1_2) {
-		unsigned bank = i->cpu / 64;
 		p->int_target.flags = HV_DEVICE_INTERRUPT_TARGET_PROCESSOR_SET;
 		p->int_target.vp_set.format = HV_GENERIC_SET_SPARSE_4K;
-		p->int_target.vp_set.valid_bank_mask = 1ULL << bank;
-		page[8] = 1ULL << (i->cpu % 64); /* bank_contents[0] */
-		var_size = 1 + 1;
+		uint64_t valid;
+		var_size =
+		    1 + hv_cpumask_to_vpset(&dest, &valid, &page[HV_RETARGET_FIXED_SIZE / 8]);
+		p->int_target.vp_set.valid_bank_mask = valid;
 	} else {
-		p->int_target.vp_mask = 1ULL << i->cpu;
+		/* Protocol 1.1's target is a 64-bit mask with a bit per VP. The
+		 * kernel shifts 1 left by the VP number with no bound; x86
+		 * takes a 64-bit shift count modulo 64, so VP 64 + n sets the
+		 * bit of VP n. */
+		for (unsigned c = cpumask_first(&dest); c != GK_NO_CPU; c = cpumask_next(c, &dest))
+			p->int_target.vp_mask |= UINT64_C(1) << (c % 64);
 	}
 	res = gabi_hypercall(
 	    g->vm, HVCALL_RETARGET_INTERRUPT | ((uint64_t)var_size << HV_HYPERCALL_VARHEAD_OFFSET),
-	    page, sizeof(page), NULL, 0);
+	    page, sizeof(g->hypercall_page), NULL, 0);
 	task_atomic_exit(g->e);
 
 	if (hv_result(res) == HV_STATUS_SUCCESS)

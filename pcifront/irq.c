@@ -18,13 +18,30 @@
 
 static struct gk_cpumask online_mask(const struct gk *g)
 {
-	struct gk_cpumask m;
+	return g->k.online;
+}
 
-	cpumask_clear(&m);
-	for (unsigned c = 0; c < g->k.ncpus; c++)
-		if (g->k.cpu_online[c])
-			cpumask_set_cpu(c, &m);
-	return m;
+static void set_online(struct gk *g, unsigned cpu, bool on)
+{
+	g->k.cpu_online[cpu] = on;
+	if (on)
+		cpumask_set_cpu(cpu, &g->k.online);
+	else
+		cpumask_clear_cpu(cpu, &g->k.online);
+}
+
+void gk_boot_cpu_online(struct gk *g)
+{
+	set_online(g, 0, true);
+}
+
+/* The flag and the count of irqs that have it, so that bringing a CPU up
+ * walks the irqs only when one may start again. */
+static void set_managed_shutdown(struct gk *g, struct gk_irq *i, bool on)
+{
+	if (i->managed_shutdown != on)
+		g->k.managed_down += on ? 1 : -1;
+	i->managed_shutdown = on;
 }
 
 static unsigned irq_nr(const struct gk *g, const struct gk_irq *irq)
@@ -34,9 +51,11 @@ static unsigned irq_nr(const struct gk *g, const struct gk_irq *irq)
 
 static void free_vector(struct gk *g, struct gk_irq *irq)
 {
-	if (g->k.vector_irq[irq->cpu][irq->vector] == (uint16_t)(irq_nr(g, irq) + 1)) {
+	if (g->k.vector_irq[irq->cpu][irq->vector] == irq_nr(g, irq) + 1) {
 		g->k.vector_irq[irq->cpu][irq->vector] = 0;
 		g->k.vectors_used[irq->cpu]--;
+		if (irq->vector < g->k.vector_hint[irq->cpu])
+			g->k.vector_hint[irq->cpu] = irq->vector;
 	}
 	irq->vector = 0;
 }
@@ -48,9 +67,7 @@ static int assign_vector(struct gk *g, struct gk_irq *irq, const struct gk_cpuma
 	unsigned best_load = ~0u;
 
 	cpumask_and(&mask, want, &online);
-	for (unsigned c = 0; c < g->k.ncpus; c++) {
-		if (!cpumask_test_cpu(c, &mask))
-			continue;
+	for (unsigned c = cpumask_first(&mask); c < g->k.ncpus; c = cpumask_next(c, &mask)) {
 		if (g->k.vectors_used[c] < best_load) {
 			best = (int)c;
 			best_load = g->k.vectors_used[c];
@@ -58,10 +75,12 @@ static int assign_vector(struct gk *g, struct gk_irq *irq, const struct gk_cpuma
 	}
 	if (best < 0)
 		return -EINVAL;
-	for (unsigned v = GK_FIRST_VECTOR; v <= GK_LAST_VECTOR; v++) {
+	/* the lowest free vector, from the hint up: no free one below it */
+	for (unsigned v = MAX(g->k.vector_hint[best], GK_FIRST_VECTOR); v <= GK_LAST_VECTOR; v++) {
 		if (!g->k.vector_irq[best][v]) {
-			g->k.vector_irq[best][v] = (uint16_t)(irq_nr(g, irq) + 1);
+			g->k.vector_irq[best][v] = irq_nr(g, irq) + 1;
 			g->k.vectors_used[best]++;
+			g->k.vector_hint[best] = (uint8_t)(v + 1);
 			irq->cpu = (unsigned)best;
 			irq->vector = (uint8_t)v;
 			return 0;
@@ -92,6 +111,7 @@ int irq_domain_create(struct gk *g, unsigned domain, const struct irq_chip *chip
 		gk_fail(g, -EINVAL, "irq domain %u: no domain or an incomplete chip", domain);
 		return -EINVAL;
 	}
+	gk_note_bus(g, domain);
 	g->k.domain[domain].chip = chip;
 	return 0;
 }
@@ -122,7 +142,7 @@ void irq_create_affinity_masks(unsigned ncpus, unsigned nvec, unsigned pre,
 int irq_domain_alloc_irq(struct gk *g, unsigned domain, unsigned hwirq, unsigned owner,
                          const struct irq_affinity_desc *aff)
 {
-	unsigned irq = domain * GK_MAX_VECS + hwirq;
+	unsigned irq = gk_irq_nr(domain, hwirq);
 	struct gk_irq *i;
 
 	if (domain >= GK_MAX_BUSES || hwirq >= GK_MAX_VECS || !g->k.domain[domain].chip) {
@@ -135,7 +155,12 @@ int irq_domain_alloc_irq(struct gk *g, unsigned domain, unsigned hwirq, unsigned
 		gk_fail(g, -EBUSY, "irq domain %u: hwirq %u is already irq %u", domain, hwirq, irq);
 		return -EBUSY;
 	}
+	set_managed_shutdown(g, i, false);
 	memset(i, 0, sizeof(*i));
+	if (hwirq >= g->k.vec_hi[domain])
+		g->k.vec_hi[domain] = (uint16_t)(hwirq + 1);
+	if (owner < GK_MAX_BUSES && hwirq >= g->k.vec_hi[owner])
+		g->k.vec_hi[owner] = (uint16_t)(hwirq + 1);
 	i->allocated = true;
 	i->dev = owner;
 	i->msi_index = hwirq;
@@ -169,7 +194,7 @@ int irq_domain_activate_irq(struct gk *g, unsigned irq, bool reserve)
 
 	if (i->managed && !cpumask_intersects(&i->affinity, &online)) {
 		/* nothing to run on: shut down until a CPU of it comes up */
-		i->managed_shutdown = true;
+		set_managed_shutdown(g, i, true);
 		return 0;
 	}
 	if (reserve && !i->managed) {
@@ -180,7 +205,7 @@ int irq_domain_activate_irq(struct gk *g, unsigned irq, bool reserve)
 		r = 0;
 	} else if (i->managed && i->vector && !i->reserved && g->k.cpu_online[i->cpu] &&
 	           cpumask_test_cpu(i->cpu, &i->affinity) &&
-	           g->k.vector_irq[i->cpu][i->vector] == (uint16_t)(irq + 1)) {
+	           g->k.vector_irq[i->cpu][i->vector] == irq + 1) {
 		r = 0;
 	} else {
 		free_vector(g, i);
@@ -203,7 +228,7 @@ int irq_domain_activate_irq(struct gk *g, unsigned irq, bool reserve)
 	chip->irq_write_msi_msg(g, irq, &msg);
 	task_atomic_exit(g->e);
 	i->activated = true;
-	i->managed_shutdown = false;
+	set_managed_shutdown(g, i, false);
 	return 0;
 }
 
@@ -235,7 +260,7 @@ static void managed_shutdown(struct gk *g, unsigned irq)
 	mask_irq(g, irq);
 	deactivate(g, i);
 	chip_of(g, irq)->irq_write_msi_msg(g, irq, &zero);
-	i->managed_shutdown = true;
+	set_managed_shutdown(g, i, true);
 	GK_TRACE(g, "managed-shutdown", "\"irq\":%u,\"from\":\"%u/%#x\"", irq, old_cpu, old_vector);
 }
 
@@ -331,7 +356,7 @@ void free_irq(struct gk *g, unsigned irq)
 	task_atomic_exit(g->e);
 	i->requested = false;
 	i->handler = NULL;
-	i->managed_shutdown = false;
+	set_managed_shutdown(g, i, false);
 	deactivate(g, i);
 	GK_TRACE(g, "free-irq", "\"irq\":%u", irq);
 }
@@ -340,7 +365,8 @@ void free_irq(struct gk *g, unsigned irq)
 
 void suspend_device_irqs(struct gk *g)
 {
-	for (unsigned irq = 0; irq < gk_nr_irqs(&g->k); irq++) {
+	gk_for_each_irq(&g->k, irq)
+	{
 		struct gk_irq *i = &g->k.irq[irq];
 		if (!i->allocated || !i->requested || i->suspended)
 			continue;
@@ -352,7 +378,8 @@ void suspend_device_irqs(struct gk *g)
 
 void resume_device_irqs(struct gk *g)
 {
-	for (unsigned irq = 0; irq < gk_nr_irqs(&g->k); irq++) {
+	gk_for_each_irq(&g->k, irq)
+	{
 		struct gk_irq *i = &g->k.irq[irq];
 		if (!i->allocated || !i->suspended)
 			continue;
@@ -474,9 +501,8 @@ static int can_unplug_cpu(struct gk *g, unsigned cpu)
 		    (!i->managed || cpumask_intersects(&i->affinity, &stay)))
 			to_move++;
 	}
-	for (unsigned c = 0; c < g->k.ncpus; c++)
-		if (c != cpu && g->k.cpu_online[c])
-			available += per_cpu - g->k.vectors_used[c];
+	for (unsigned c = cpumask_first(&stay); c < g->k.ncpus; c = cpumask_next(c, &stay))
+		available += per_cpu - g->k.vectors_used[c];
 	if (to_move <= available)
 		return 0;
 	gk_fail(g, -ENOSPC, "CPU %u has %u vectors, %u available. Cannot disable CPU", cpu, to_move,
@@ -498,7 +524,7 @@ int gk_cpu_down(struct gk *g, unsigned cpu)
 		return r;
 	}
 	task_atomic_enter(g->e); /* stop_machine: interrupts off on the dying CPU */
-	g->k.cpu_online[cpu] = false;
+	set_online(g, cpu, false);
 	online = online_mask(g);
 	/* Like fixup_irqs(): walk the dying CPU's vector table. */
 	for (unsigned v = GK_FIRST_VECTOR; v <= GK_LAST_VECTOR && g->k.vectors_used[cpu]; v++) {
@@ -523,12 +549,15 @@ void gk_cpu_up(struct gk *g, unsigned cpu)
 	if (g->k.cpu_online[cpu])
 		return;
 	gabi_vcpu_set_online(g->vm, cpu, true);
-	g->k.cpu_online[cpu] = true;
+	set_online(g, cpu, true);
 	GK_TRACE(g, "cpu-up", "\"cpu\":%u", cpu);
 	/* irq_affinity_online_cpu(): managed irqs of this CPU start again,
 	 * whatever state their device's bridge is in */
-	for (unsigned irq = 0; irq < gk_nr_irqs(&g->k); irq++) {
+	gk_for_each_irq(&g->k, irq)
+	{
 		const struct gk_irq *i = &g->k.irq[irq];
+		if (!g->k.managed_down)
+			break; /* none left to start (the walk stops early) */
 		if (i->allocated && i->requested && i->managed && i->managed_shutdown &&
 		    cpumask_test_cpu(cpu, &i->affinity))
 			managed_startup(g, irq);
@@ -540,7 +569,7 @@ void gk_cpu_up(struct gk *g, unsigned cpu)
 void gk_interrupt(void *ctx, unsigned vcpu, uint8_t vector)
 {
 	struct gk *g = ctx;
-	uint16_t slot = vcpu < GK_MAX_CPUS ? g->k.vector_irq[vcpu][vector] : 0;
+	uint32_t slot = vcpu < GK_MAX_CPUS ? g->k.vector_irq[vcpu][vector] : 0;
 	struct gk_irq *i;
 
 	if (!slot || vcpu >= g->k.ncpus || !g->k.cpu_online[vcpu]) {

@@ -50,6 +50,8 @@ struct irq_affinity_desc {
 void irq_create_affinity_masks(unsigned ncpus, unsigned nvec, unsigned pre,
                                struct irq_affinity_desc *out);
 
+/* At boot: CPU 0 is online (before any irq exists). */
+void gk_boot_cpu_online(struct gk *g);
 /* Creates (or replaces the chip of) MSI domain `domain` (< GK_MAX_BUSES). */
 int irq_domain_create(struct gk *g, unsigned domain, const struct irq_chip *chip);
 /* Allocates the irq for `hwirq` of the domain for device `owner`: masked,

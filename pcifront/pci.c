@@ -40,6 +40,7 @@ int pci_create_root_bus(struct gk *g, unsigned bus, const struct pci_ops *ops, u
 		gk_fail(g, -EINVAL, "pci bus %u: cannot create it without config operations", bus);
 		return -EINVAL;
 	}
+	gk_note_bus(g, bus);
 	g->k.pbus[bus] = (struct gk_pci_bus){.ops = ops, .msi_domain = msi_domain};
 	return 0;
 }
@@ -273,6 +274,18 @@ static unsigned bars_of_header(uint32_t header_type)
 	}
 }
 
+/* The device all zero: its per-entry rows only below its high-water mark
+ * (those above are zero already), not 2048 entries for each scan. */
+static void clear_dev(struct gk *g, struct gk_pci_dev *d)
+{
+	bool row = d >= g->k.dev && d < g->k.dev + GK_MAX_BUSES;
+	unsigned hi = row ? g->k.vec_hi[d - g->k.dev] : GK_MAX_VECS;
+
+	memset(d, 0, offsetof(struct gk_pci_dev, desc));
+	memset(d->desc, 0, hi * sizeof(d->desc[0]));
+	memset(d->handled, 0, hi * sizeof(d->handled[0]));
+}
+
 int pci_scan_device(struct gk *g, unsigned bus, unsigned devfn, struct gk_pci_dev *d)
 {
 	static const uint8_t cap_ids[] = {PCI_CAP_ID_PM, PCI_CAP_ID_MSI, PCI_CAP_ID_MSIX};
@@ -280,7 +293,7 @@ int pci_scan_device(struct gk *g, unsigned bus, unsigned devfn, struct gk_pci_de
 	uint32_t vendor, device, hdr;
 	int r;
 
-	memset(d, 0, sizeof(*d));
+	clear_dev(g, d);
 	d->bus = bus;
 	d->devfn = devfn;
 	if ((r = pci_read_config(g, d, PCI_VENDOR_ID, 2, &vendor)) < 0)
@@ -673,10 +686,11 @@ int pci_alloc_irq_vectors(struct gk *g, struct gk_pci_dev *d, unsigned nvec)
 
 int pci_alloc_irq_vectors_affinity(struct gk *g, struct gk_pci_dev *d, unsigned nvec, unsigned pre)
 {
-	struct irq_affinity_desc aff[GK_MAX_VECS];
+	g_autofree struct irq_affinity_desc *aff = NULL;
 
 	if (nvec == 0 || nvec > GK_MAX_VECS)
 		return alloc_vectors(g, d, nvec, NULL); /* refused there */
+	aff = g_new(struct irq_affinity_desc, nvec);    /* up to 2048: not on a task's stack */
 	irq_create_affinity_masks(g->k.ncpus, nvec, pre, aff);
 	return alloc_vectors(g, d, nvec, aff);
 }

@@ -154,6 +154,7 @@ static void bridge_job_fn(void *arg)
 }
 
 #define ALL_BRIDGES UINT32_MAX
+_Static_assert(GK_MAX_BUSES <= 32, "a set of bridges is a 32-bit mask");
 
 /* Runs the bridges of `which` (a bit per bus); returns the first failure
  * and, in *ok if given, the bridges whose callback succeeded. */
@@ -301,9 +302,9 @@ static int vmbus_bus_resume(struct gk *g)
 
 /* freeze_secondary_cpus(): sets *frozen to the CPUs it took down, for the
  * matching enable; stops at the first CPU that refuses to go. */
-static int secondary_cpus_down(struct gk *g, uint32_t *frozen)
+static int secondary_cpus_down(struct gk *g, struct gk_cpumask *frozen)
 {
-	*frozen = 0;
+	cpumask_clear(frozen);
 	for (unsigned c = 1; c < g->k.ncpus; c++) {
 		int r;
 
@@ -314,15 +315,15 @@ static int secondary_cpus_down(struct gk *g, uint32_t *frozen)
 			      "\"msg\":\"Error taking CPU%u down: %d\"", c, r);
 			return r;
 		}
-		*frozen |= 1u << c;
+		cpumask_set_cpu(c, frozen);
 	}
 	return 0;
 }
 
-static void secondary_cpus_up(struct gk *g, uint32_t frozen)
+static void secondary_cpus_up(struct gk *g, const struct gk_cpumask *frozen)
 {
 	for (unsigned c = 1; c < g->k.ncpus; c++)
-		if (frozen & (1u << c))
+		if (cpumask_test_cpu(c, frozen))
 			gk_cpu_up(g, c);
 }
 
@@ -338,7 +339,7 @@ static int boot_kernel(struct gk *g, bool pci_drivers)
 	gk_kernel_assign(&g->k, NULL);
 	g->powered_off = false;
 	g->k.ncpus = MIN(gabi_vcpu_count(g->vm), GK_MAX_CPUS);
-	g->k.cpu_online[0] = true;
+	gk_boot_cpu_online(g);
 	g->k.pci_drivers_loaded = pci_drivers;
 	gabi_set_interrupt_entry(g->vm, gk_interrupt, g);
 	for (unsigned c = 1; c < g->k.ncpus; c++)
@@ -428,7 +429,8 @@ static int hibernation_abort(struct gk *g, const char *why, uint32_t suspended, 
 
 int gk_hibernate(struct gk *g)
 {
-	uint32_t frozen, suspended = 0;
+	struct gk_cpumask frozen;
+	uint32_t suspended = 0;
 	unsigned done, errors_before;
 	int ret = 0, r;
 
@@ -466,7 +468,7 @@ int gk_hibernate(struct gk *g)
 	if ((r = secondary_cpus_down(g, &frozen)) < 0) {
 		/* create_image() gives up: the CPUs that went come back, then
 		 * every device is brought back as after a failed freeze */
-		secondary_cpus_up(g, frozen);
+		secondary_cpus_up(g, &frozen);
 		(void)hibernation_abort(g, "Non-boot CPUs are not disabled", suspended, true);
 		gk_hibernation_aborted(g, r, errors_before);
 		ret = r;
@@ -477,7 +479,7 @@ int gk_hibernate(struct gk *g)
 	gk_kernel_assign(&g->image, &g->k);
 	g->have_image = true;
 
-	secondary_cpus_up(g, frozen);
+	secondary_cpus_up(g, &frozen);
 	PM_STEP(g, "thaw_noirq");
 	first_error(&ret, vmbus_bus_resume(g));
 	first_error(&ret, bridges_pm(g, true));
@@ -508,7 +510,7 @@ out:
 
 int gk_resume(struct gk *g)
 {
-	uint32_t frozen = 0;
+	struct gk_cpumask frozen;
 	unsigned done;
 	int ret = 0;
 
@@ -541,11 +543,11 @@ int gk_resume(struct gk *g)
 	g->have_image = false; /* the signature is reset once the image is read */
 	gk_kernel_assign(&g->k, &g->image);
 	g->k.is_image_kernel = true;
-	frozen = 0;
+	cpumask_clear(&frozen);
 	for (unsigned c = 1; c < g->k.ncpus; c++)
 		if (!g->k.cpu_online[c])
-			frozen |= 1u << c;
-	secondary_cpus_up(g, frozen);
+			cpumask_set_cpu(c, &frozen);
+	secondary_cpus_up(g, &frozen);
 	PM_STEP(g, "restore_noirq");
 	first_error(&ret, vmbus_bus_resume(g));
 	first_error(&ret, bridges_pm(g, true));

@@ -10,6 +10,7 @@ scenario played with continue (also identical to running the original
 file), and a changed seed. TAP output; every run is bounded in time."""
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -145,7 +146,7 @@ subjects = ["status", "bus", "channels", "irqs", "vectors", "remap", "remapping"
 code, out, err = shell("boot\nfire gpu0\nfault add point=hypercall.retarget mode=nth n=3\n"
                        "break power-off\n" + "".join("show %s\n" % s for s in subjects))
 check("show: every subject answers with an aligned table",
-      code == 0 and not err and "irq  cpu  apic" in out and "entry  address" in out
+      code == 0 and not err and re.search(r"irq +cpu +apic", out) and "entry  address" in out
       and "hypercall.retarget" in out and "power-off" in out, err + out[-500:])
 
 # ---- record and replay ----------------------------------------------------------

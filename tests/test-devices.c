@@ -30,6 +30,12 @@ static struct irte_table *table_new(void)
 	return t;
 }
 
+static void table_free(struct irte_table *t)
+{
+	irte_fini(t);
+	g_free(t);
+}
+
 static void test_irte_init(void)
 {
 	struct irte_table *t = table_new();
@@ -39,7 +45,7 @@ static void test_irte_init(void)
 	g_assert_false(irte_delete(t, 1, IRTE_ADDRESS_BASE, IRTE_DATA_BASE));
 	g_assert_cmpuint(t->cleared_at, ==, UINT64_MAX);
 	g_assert_cmpuint(t->generation, ==, 0);
-	g_free(t);
+	table_free(t);
 }
 
 static void test_irte_create_lookup(void)
@@ -74,7 +80,7 @@ static void test_irte_create_lookup(void)
 	g_assert_null(irte_lookup(t, 0x11, b->address, a->data));
 	g_assert_null(irte_lookup(t, 0x11, a->address, b->data));
 	g_assert_null(irte_lookup(t, 0x11, a->address, a->data + 100));
-	g_free(t);
+	table_free(t);
 }
 
 static void test_irte_block(void)
@@ -114,7 +120,7 @@ static void test_irte_block(void)
 	g_assert_true(irte_delete(t, 5, blk->address, blk->data)); /* the whole block */
 	g_assert_null(irte_lookup(t, 5, blk->address, blk->data + 2));
 	g_assert_cmpuint(irte_count(t), ==, 2);
-	g_free(t);
+	table_free(t);
 }
 
 /* A multi-message MSI function forms vector i's data by replacing the low
@@ -143,7 +149,7 @@ static void test_irte_block_aligned(void)
 	}
 	/* data | i, what an MSI function sends for vector i, reaches the block */
 	g_assert_cmpuint(misaligned, ==, 0);
-	g_free(t);
+	table_free(t);
 }
 
 /* After 2^32 handles the blocks may overlap old ones still in use: every
@@ -174,7 +180,7 @@ static void test_irte_handles_wrap(void)
 	g_assert_true(irte_delete(t, 1, d->address, 0xfffffffcu));
 	g_assert_true(irte_lookup(t, 1, c->address, 1) == c);
 	g_assert_cmpuint(irte_count(t), ==, 1);
-	g_free(t);
+	table_free(t);
 }
 
 /* Many entries created and deleted in a mixed order: each is found exactly
@@ -194,7 +200,7 @@ static void test_irte_many(void)
 			g_assert_nonnull(e[i]);
 			data[i] = e[i]->data;
 			if (i == 0 && round > 0)
-				g_assert_cmpuint((unsigned)(e[i] - t->e), ==, lowest_free);
+				g_assert_true(e[i] == irte_slot(t, lowest_free));
 		}
 		for (unsigned i = round; i < 300; i += 2 + round) {
 			g_assert_true(irte_delete(t, i % 3, e[i]->address, data[i]));
@@ -202,7 +208,7 @@ static void test_irte_many(void)
 		}
 		lowest_free = ~0u;
 		for (unsigned k = 0; k < IRTE_MAX && lowest_free == ~0u; k++)
-			if (!t->e[k].in_use)
+			if (!irte_used(t, k))
 				lowest_free = k;
 		for (unsigned i = 0; i < 300; i++) {
 			uint64_t address = IRTE_ADDRESS_BASE | ((uint64_t)(i % 4) << 12);
@@ -214,7 +220,7 @@ static void test_irte_many(void)
 			}
 		}
 	}
-	g_free(t);
+	table_free(t);
 }
 
 static void test_irte_retarget(void)
@@ -240,7 +246,7 @@ static void test_irte_retarget(void)
 	g_assert_cmpuint(b->vcpu, ==, 0);
 	g_assert_cmpuint(b->vector, ==, 0x31);
 	g_assert_cmpuint(irte_count(t), ==, 2);
-	g_free(t);
+	table_free(t);
 }
 
 static void test_irte_delete(void)
@@ -277,7 +283,7 @@ static void test_irte_delete(void)
 	g_assert_cmpuint(irte_count(t), ==, 0);
 	for (unsigned i = 0; i < 4; i++)
 		g_assert_null(irte_lookup(t, 7, addr[i], data[i]));
-	g_free(t);
+	table_free(t);
 }
 
 /* Entries in holes left by deletes, and the highest slot, stay reachable
@@ -319,12 +325,12 @@ static void test_irte_holes(void)
 	for (unsigned i = 0; i < 6; i++)
 		g_assert_null(irte_lookup(t, 3, addr[i], data[i]));
 	for (unsigned i = 0; i < IRTE_MAX; i++)
-		g_assert_false(t->e[i].in_use);
+		g_assert_null(irte_used(t, i));
 	hole = irte_create(t, 3, 0, 0x30, 1, 60);
-	g_assert_true(hole == &t->e[0]);
+	g_assert_true(hole == irte_slot(t, 0));
 	g_assert_true(irte_lookup(t, 3, hole->address, hole->data) == hole);
 	g_assert_cmpuint(irte_count(t), ==, 1);
-	g_free(t);
+	table_free(t);
 }
 
 static void test_irte_clear(void)
@@ -347,7 +353,7 @@ static void test_irte_clear(void)
 	g_assert_cmpuint(t->cleared_at, ==, 1234);
 	g_assert_cmpuint(t->generation, ==, 1);
 	for (unsigned i = 0; i < IRTE_MAX; i++)
-		g_assert_false(t->e[i].in_use);
+		g_assert_null(irte_used(t, i));
 	for (unsigned i = 0; i < 8; i++) {
 		g_assert_null(irte_lookup(t, i % 2, addr[i], data[i]));
 		g_assert_false(irte_delete(t, i % 2, addr[i], data[i]));
@@ -363,7 +369,7 @@ static void test_irte_clear(void)
 	g_assert_cmpuint(t->generation, ==, 2);
 	g_assert_cmpuint(t->cleared_at, ==, 3000);
 	g_assert_cmpuint(irte_count(t), ==, 0);
-	g_free(t);
+	table_free(t);
 }
 
 static void test_irte_full(void)
@@ -394,11 +400,11 @@ static void test_irte_full(void)
 	g_assert_cmpuint(irte_count(t), ==, 0);
 	g_assert_null(irte_lookup(t, 1, again->address, again->data));
 	for (unsigned i = 0; i < IRTE_MAX; i++)
-		g_assert_false(t->e[i].in_use);
+		g_assert_null(irte_used(t, i));
 	for (unsigned i = 0; i < IRTE_MAX; i++)
 		g_assert_nonnull(irte_create(t, 2, 1, 0x40, 1, 10));
 	g_assert_null(irte_create(t, 2, 1, 0x40, 1, 10));
-	g_free(t);
+	table_free(t);
 }
 
 /* ---- the emulated PCI function ---- */
@@ -614,7 +620,13 @@ static void check_msix_layout(unsigned vectors, unsigned want_n)
 	struct bus b;
 	struct pcidev *d;
 	unsigned msix, ctrl, table, pba, n;
+	/* The default layout: the PBA at the first 8 KiB boundary after the
+	 * table, the BAR the smallest power of two from 16 KiB that holds it. */
+	uint32_t want_pba = MAX(DEF_PBA_OFF, (want_n * PCI_MSIX_ENTRY_SIZE + 0x1fff) & ~0x1fffu);
+	uint32_t want_bar = DEF_BAR_SIZE;
 
+	while (want_bar < want_pba + (want_n + 63) / 64 * 8)
+		want_bar <<= 1;
 	cfg.msix_vectors = vectors;
 	d = dev_new(&cfg, &b);
 	msix = find_cap(d, PCI_CAP_ID_MSIX);
@@ -632,10 +644,11 @@ static void check_msix_layout(unsigned vectors, unsigned want_n)
 	g_assert_cmpuint(table & 7, ==, 0);
 	g_assert_cmpuint(pba & 7, ==, 0);
 	g_assert_cmphex(table & ~7u, ==, DEF_TABLE_OFF);
-	g_assert_cmphex(pba & ~7u, ==, DEF_PBA_OFF);
+	g_assert_cmphex(pba & ~7u, ==, want_pba);
+	g_assert_cmphex(pcidev_bar_size(d, 0), ==, want_bar);
 	/* The table and the PBA fit in the BAR and do not overlap. */
-	g_assert_cmpuint((table & ~7u) + n * PCI_MSIX_ENTRY_SIZE, <=, DEF_BAR_SIZE);
-	g_assert_cmpuint((pba & ~7u) + (n + 63) / 64 * 8, <=, DEF_BAR_SIZE);
+	g_assert_cmpuint((table & ~7u) + n * PCI_MSIX_ENTRY_SIZE, <=, want_bar);
+	g_assert_cmpuint((pba & ~7u) + (n + 63) / 64 * 8, <=, want_bar);
 	g_assert_true((table & ~7u) + n * PCI_MSIX_ENTRY_SIZE <= (pba & ~7u) ||
 	              (pba & ~7u) + (n + 63) / 64 * 8 <= (table & ~7u));
 	/* The table size is read-only. */
@@ -666,9 +679,13 @@ static void test_pcidev_msix_layout(void)
 	check_msix_layout(8, 8);
 	check_msix_layout(33, 33);
 	check_msix_layout(64, 64);
-	/* Out-of-range requests are clamped to 1..64. */
+	check_msix_layout(512, 512);   /* the table fills the first 8 KiB */
+	check_msix_layout(513, 513);   /* the PBA moves up */
+	check_msix_layout(1000, 1000); /* a 32 KiB BAR */
+	check_msix_layout(2048, 2048); /* the capability's limit: a 64 KiB BAR */
+	/* Out-of-range requests are clamped to 1..2048. */
 	check_msix_layout(0, 1);
-	check_msix_layout(1000, 64);
+	check_msix_layout(5000, 2048);
 }
 
 static void test_pcidev_bar_sizing(void)
@@ -1851,7 +1868,7 @@ static void test_layout_cap_names(void)
 		g_assert_false(pcidev_layout_place(&l, 0, &at, &why));
 		g_assert_nonnull(why);
 		g_free(why);
-		g_assert_false(pcidev_layout_place(&l, 65, &at, NULL));
+		g_assert_false(pcidev_layout_place(&l, PCIDEV_MAX_VECTORS + 1, &at, NULL));
 	}
 }
 

@@ -1917,6 +1917,7 @@ static void test_irq_core_uses_chip(void)
 	memset(&chip_calls, 0, sizeof(chip_calls));
 	b.g->k.ncpus = 2;
 	b.g->k.cpu_online[0] = b.g->k.cpu_online[1] = true;
+	cpumask_setall(&b.g->k.online, 2);
 	g_assert_cmpint(irq_domain_create(b.g, 1, &half_chip), ==, -EINVAL);
 	g_assert_cmpint(irq_domain_alloc_irq(b.g, 1, 0, 1, NULL), ==, -ENODEV);
 	g_assert_cmpuint(gk_error_count(b.g), ==, 2);
@@ -1957,10 +1958,47 @@ static void test_kernel_assign_is_whole_copy(void)
 	world_fini(&w);
 }
 
+/* The retarget's sparse VP set: banks 0 up to the highest one holding a
+ * VP, one word each (empty ones zero); an empty mask is one empty bank. */
+static void test_cpumask_to_vpset(void)
+{
+	struct gk_cpumask m;
+	uint64_t valid = 0, banks[GK_CPUMASK_WORDS + 1];
+
+	cpumask_clear(&m);
+	g_assert_cmpuint(hv_cpumask_to_vpset(&m, &valid, banks), ==, 1);
+	g_assert_cmphex(valid, ==, 1);
+	g_assert_cmphex(banks[0], ==, 0);
+	cpumask_set_cpu(5, &m);
+	g_assert_cmpuint(hv_cpumask_to_vpset(&m, &valid, banks), ==, 1);
+	g_assert_cmphex(valid, ==, 1);
+	g_assert_cmphex(banks[0], ==, 1u << 5);
+	cpumask_clear(&m);
+	cpumask_set_cpu(130, &m);
+	g_assert_cmpuint(hv_cpumask_to_vpset(&m, &valid, banks), ==, 3);
+	g_assert_cmphex(valid, ==, 0x7);
+	g_assert_cmphex(banks[0], ==, 0);
+	g_assert_cmphex(banks[1], ==, 0);
+	g_assert_cmphex(banks[2], ==, 1u << 2);
+	cpumask_set_cpu(1, &m);
+	cpumask_set_cpu(239, &m);
+	g_assert_cmpuint(hv_cpumask_to_vpset(&m, &valid, banks), ==, 4);
+	g_assert_cmphex(valid, ==, 0xf);
+	g_assert_cmphex(banks[0], ==, 1u << 1);
+	g_assert_cmphex(banks[3], ==, UINT64_C(1) << (239 - 192));
+	/* cpumask_next walks the set in order across words */
+	g_assert_cmpuint(cpumask_first(&m), ==, 1);
+	g_assert_cmpuint(cpumask_next(1, &m), ==, 130);
+	g_assert_cmpuint(cpumask_next(130, &m), ==, 239);
+	g_assert_cmpuint(cpumask_next(239, &m), ==, GK_NO_CPU);
+	g_assert_cmpuint(cpumask_next(255, &m), ==, GK_NO_CPU);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/guest/cpumask", test_cpumask);
+	g_test_add_func("/guest/cpumask-to-vpset", test_cpumask_to_vpset);
 	g_test_add_func("/guest/kernel-assign-is-whole-copy", test_kernel_assign_is_whole_copy);
 	g_test_add_func("/guest/boot-programs-every-vector", test_boot_programs_every_vector);
 	g_test_add_func("/guest/msi-write-d0-gate", test_msi_write_d0_gate);

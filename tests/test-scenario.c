@@ -60,8 +60,8 @@ static const struct bad bad_files[] = {
     {"duplicate key spelled with an escape", "{\n  \"name\": \"a\",\n  \"n\\u0061me\": \"b\"\n}\n",
      "t.json:3:3:", "duplicate key \"name\"", SCENARIO_ERROR_SYNTAX},
     {"position of a key spelled with an escape",
-     OK_HEAD "  \"vm\": {\"vc\\u0070us\": 40},\n" OK_TAIL,
-     "t.json:3:24:", "vm.vcpus: must be between 1 and 32, got 40", SCENARIO_ERROR_SCHEMA},
+     OK_HEAD "  \"vm\": {\"vc\\u0070us\": 241},\n" OK_TAIL,
+     "t.json:3:24:", "vm.vcpus: must be between 1 and 240, got 241", SCENARIO_ERROR_SCHEMA},
     {"not an object", "[1, 2]\n", "t.json:1:1:", "a scenario is a JSON object",
      SCENARIO_ERROR_SCHEMA},
     {"null document", "\n  null\n", "t.json:2:3:", "a scenario is a JSON object, not null",
@@ -75,7 +75,7 @@ static const struct bad bad_files[] = {
     {"fraction for an integer", OK_HEAD "  \"vm\": {\"vcpus\": 2.5},\n" OK_TAIL,
      "t.json:3:19:", "expected an integer", SCENARIO_ERROR_SCHEMA},
     {"out of range", OK_HEAD "  \"vm\": {\"vcpus\": 0},\n" OK_TAIL,
-     "t.json:3:19:", "vm.vcpus: must be between 1 and 32, got 0", SCENARIO_ERROR_SCHEMA},
+     "t.json:3:19:", "vm.vcpus: must be between 1 and 240, got 0", SCENARIO_ERROR_SCHEMA},
     {"negative", OK_HEAD "  \"seed\": -1,\n" OK_TAIL,
      "t.json:3:11:", "seed: must be a decimal integer from 0 to 18446744073709551615, got -1",
      SCENARIO_ERROR_SCHEMA},
@@ -86,7 +86,7 @@ static const struct bad bad_files[] = {
     {"seed far past 2^64-1", OK_HEAD "  \"seed\": 100000000000000000000000000000,\n" OK_TAIL,
      "t.json:3:11:", "got 100000000000000000000000000000", SCENARIO_ERROR_SCHEMA},
     {"integer far out of range", OK_HEAD "  \"vm\": {\"vcpus\": 99999999999999999999},\n" OK_TAIL,
-     "t.json:3:19:", "vm.vcpus: must be between 1 and 32, got 99999999999999999999",
+     "t.json:3:19:", "vm.vcpus: must be between 1 and 240, got 99999999999999999999",
      SCENARIO_ERROR_SCHEMA},
     /* a bare number is for --set only */
     {"protocol as a number", OK_HEAD "  \"vm\": {\"protocol\": 1.3},\n" OK_TAIL, "t.json:3:22:",
@@ -115,7 +115,7 @@ static const struct bad bad_files[] = {
     {"no devices", "{\n  \"steps\": [{\"op\": \"boot\"}]\n}\n",
      "t.json:1:1:", "missing required field \"devices\"", SCENARIO_ERROR_SCHEMA},
     {"empty devices", "{\n  \"devices\": [],\n" OK_TAIL,
-     "t.json:2:14:", "devices: must hold 1 to 8 devices, has 0", SCENARIO_ERROR_SCHEMA},
+     "t.json:2:14:", "devices: must hold 1 to 32 devices, has 0", SCENARIO_ERROR_SCHEMA},
     {"device without a name", "{\n  \"devices\": [{\"driver\": \"keep-vectors\"}],\n" OK_TAIL,
      "t.json:2:15:", "devices[0]: missing required field \"name\"", SCENARIO_ERROR_SCHEMA},
     {"duplicate device",
@@ -126,8 +126,9 @@ static const struct bad bad_files[] = {
      "t.json:2:39:", "unknown driver model \"nvidia\"", SCENARIO_ERROR_SCHEMA},
     {"too many vectors",
      "{\n  \"devices\": [{\"name\": \"a\", \"driver\": \"keep-vectors\", \"vectors\": "
-     "65}],\n" OK_TAIL,
-     "t.json:2:66:", "devices[0].vectors: must be between 1 and 64", SCENARIO_ERROR_SCHEMA},
+     "2049}],\n" OK_TAIL,
+     "t.json:2:66:", "devices[0].vectors: must be between 1 and 2048, got 2049",
+     SCENARIO_ERROR_SCHEMA},
     {"bad hex id",
      "{\n  \"devices\": [{\"name\": \"a\", \"driver\": \"keep-vectors\", \"vendor\": "
      "\"10de\"}],\n" OK_TAIL,
@@ -617,7 +618,7 @@ static const struct bad_set bad_sets[] = {
     {"name.first=x", "t.json: name: expected a string, got an object (set by --set name.first=x)",
      SCENARIO_ERROR_SCHEMA},
     /* a value that validation rejects names the --set, not a line */
-    {"vm.vcpus=0", "t.json: vm.vcpus: must be between 1 and 32, got 0 (set by --set vm.vcpus=0)",
+    {"vm.vcpus=0", "t.json: vm.vcpus: must be between 1 and 240, got 0 (set by --set vm.vcpus=0)",
      SCENARIO_ERROR_SCHEMA},
     {"vm.cpus=2",
      "t.json: vm.cpus: unknown field \"cpus\" (expected one of: vcpus, protocol) "
@@ -747,7 +748,7 @@ static void test_data_without_nul(void)
 static void test_columns_are_characters(void)
 {
 	g_autoptr(GError) error = NULL;
-	const char *text = "{\"name\": \"\xc3\xa9t\xc3\xa9\", \"vm\": {\"vcpus\": 99}}";
+	const char *text = "{\"name\": \"\xc3\xa9t\xc3\xa9\", \"vm\": {\"vcpus\": 999}}";
 
 	g_assert_null(load(text, NULL, &error));
 	g_assert_true(g_str_has_prefix(error->message, "t.json:1:33:"));
@@ -1254,6 +1255,60 @@ static void test_schema_layout(void)
 	json_object_put(root);
 }
 
+/* The size limits at their edges: the largest VM loads, one more of
+ * anything is refused at the value, with its position. */
+static char *devices_json(unsigned n, unsigned vectors)
+{
+	GString *t = g_string_new("{\n  \"devices\": [");
+
+	for (unsigned i = 0; i < n; i++)
+		g_string_append_printf(
+		    t, "%s{\"name\": \"d%u\", \"driver\": \"keep-vectors\", \"vectors\": %u}",
+		    i ? ", " : "", i, vectors);
+	g_string_append(t, "],\n");
+	return g_string_free(t, FALSE);
+}
+
+static void test_size_edges(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *d32 = devices_json(32, 2048), *d33 = devices_json(33, 1);
+	g_autofree char *ok = g_strconcat(d32, "  \"vm\": {\"vcpus\": 240},\n" OK_TAIL, NULL);
+	g_autofree char *many = g_strconcat(d33, OK_TAIL, NULL);
+	g_autofree char *cpus = g_strconcat(OK_HEAD, "  \"vm\": {\"vcpus\": 241},\n" OK_TAIL, NULL);
+	GString *fire = g_string_new("{\n  \"devices\": [{\"name\": \"a\", \"driver\": "
+	                             "\"keep-vectors\", \"vectors\": 2048}],\n  \"steps\": "
+	                             "[{\"op\": \"boot\"}, {\"op\": \"fire\", \"device\": \"a\", "
+	                             "\"vectors\": [");
+	g_autofree char *fire_text = NULL;
+	struct scenario *s = load(ok, NULL, &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(s->vcpus, ==, 240);
+	g_assert_cmpuint(s->ndevices, ==, 32);
+	g_assert_cmpuint(s->devices[31].vectors, ==, 2048);
+	scenario_free(s);
+	g_assert_null(load(many, NULL, &error));
+	g_assert_true(g_str_has_prefix(error->message, "t.json:2:14:"));
+	g_assert_nonnull(strstr(error->message, "devices: must hold 1 to 32 devices, has 33"));
+	g_clear_error(&error);
+	g_assert_null(load(cpus, NULL, &error));
+	g_assert_cmpstr(error->message, ==,
+	                "t.json:3:19: vm.vcpus: must be between 1 and 240, got 241");
+	g_clear_error(&error);
+	/* A fire step lists up to 2048 vectors, 2047 the highest. */
+	for (unsigned v = 0; v < 2048; v++)
+		g_string_append_printf(fire, "%s%u", v ? ", " : "", 2047 - v);
+	g_string_append(fire, "]}],\n  \"expect\": {\"verdict\": \"pass\"}\n}\n");
+	fire_text = g_string_free(fire, FALSE);
+	s = load(fire_text, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(s->steps[1].nvectors, ==, 2048);
+	g_assert_cmpuint(s->steps[1].vectors[0], ==, 2047);
+	g_assert_cmpuint(s->steps[1].vectors[2047], ==, 0);
+	scenario_free(s);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -1267,6 +1322,7 @@ int main(int argc, char **argv)
 		g_test_add_data_func(name, &bad_sets[i], test_bad_set);
 	}
 	g_test_add_func("/scenario/defaults", test_defaults);
+	g_test_add_func("/scenario/size-edges", test_size_edges);
 	g_test_add_func("/scenario/every-field", test_full);
 	g_test_add_func("/scenario/set", test_set);
 	g_test_add_func("/scenario/null-in-typed-fields", test_null_in_typed_fields);

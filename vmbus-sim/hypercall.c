@@ -15,12 +15,14 @@
 
 #define RETARGET_HEADER_SIZE 56
 
+/* Every retarget names its device: found without walking the buses. Bus i's
+ * instance GUID has byte 4 = 0x10 + i (hv_vm_add_device), which the logical
+ * id carries in bits 16..23; the whole id must still match. */
 struct hv_bus *hv_vm_bus_by_device_id(struct hv_vm *vm, uint64_t device_id)
 {
-	for (unsigned i = 0; i < vm->nbuses; i++)
-		if (vm->bus[i]->device_id == device_id)
-			return vm->bus[i];
-	return NULL;
+	unsigned i = (unsigned)((device_id >> 16) & 0xff) - 0x10;
+
+	return i < vm->nbuses && vm->bus[i]->device_id == device_id ? vm->bus[i] : NULL;
 }
 
 /* Fills targets[] (one flag per VP); returns an HV status. */

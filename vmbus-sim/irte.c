@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "irte.h"
 
+#include <glib.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -11,6 +12,24 @@ void irte_init(struct irte_table *t)
 	t->cleared_at = UINT64_MAX;
 }
 
+void irte_fini(struct irte_table *t)
+{
+	for (unsigned c = 0; c < G_N_ELEMENTS(t->chunk); c++)
+		g_free(t->chunk[c]);
+	g_free(t->by_data);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Slot i, its chunk allocated (zeroed: every slot free) on first use. */
+static struct irte *slot_alloc(struct irte_table *t, unsigned i)
+{
+	struct irte **c = &t->chunk[i / IRTE_CHUNK];
+
+	if (!*c)
+		*c = g_new0(struct irte, IRTE_CHUNK);
+	return &(*c)[i % IRTE_CHUNK];
+}
+
 /* Index in by_data of the first slot whose data is above `data`. */
 static unsigned upper_bound(const struct irte_table *t, uint32_t data)
 {
@@ -18,7 +37,7 @@ static unsigned upper_bound(const struct irte_table *t, uint32_t data)
 
 	while (lo < hi) {
 		unsigned mid = (lo + hi) / 2;
-		if (t->e[t->by_data[mid]].data <= data)
+		if (irte_slot(t, t->by_data[mid])->data <= data)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -31,9 +50,13 @@ static unsigned upper_bound(const struct irte_table *t, uint32_t data)
 static struct irte *slot_new(struct irte_table *t, uint32_t data)
 {
 	for (unsigned i = t->free_hint; i < IRTE_MAX; i++) {
-		struct irte *e = &t->e[i];
+		struct irte *e = slot_alloc(t, i);
 		if (e->in_use)
 			continue;
+		if (t->used == t->by_data_cap) {
+			t->by_data_cap = MIN(MAX(2 * t->by_data_cap, 64u), (unsigned)IRTE_MAX);
+			t->by_data = g_renew(uint32_t, t->by_data, t->by_data_cap);
+		}
 		memset(e, 0, sizeof(*e));
 		e->in_use = true;
 		e->data = data;
@@ -41,8 +64,9 @@ static struct irte *slot_new(struct irte_table *t, uint32_t data)
 		unsigned at = upper_bound(t, data);
 		memmove(&t->by_data[at + 1], &t->by_data[at],
 		        (t->used - at) * sizeof(t->by_data[0]));
-		t->by_data[at] = (uint16_t)i;
+		t->by_data[at] = i;
 		t->used++;
+		t->changes++;
 		t->free_hint = i + 1;
 		if (i >= t->top)
 			t->top = i + 1;
@@ -96,8 +120,8 @@ static int find(const struct irte_table *t, uint64_t device_id, uint64_t address
 {
 	if (t->handles_wrapped) {
 		for (unsigned i = 0; i < t->top; i++) {
-			const struct irte *e = &t->e[i];
-			if (e->in_use && e->device_id == device_id && e->address == address &&
+			const struct irte *e = irte_used(t, i);
+			if (e && e->device_id == device_id && e->address == address &&
 			    (exact ? e->data == data
 			           : data >= e->data && data - e->data < e->count))
 				return (int)i;
@@ -108,7 +132,7 @@ static int find(const struct irte_table *t, uint64_t device_id, uint64_t address
 	if (at == 0)
 		return -1;
 	unsigned i = t->by_data[at - 1];
-	const struct irte *e = &t->e[i];
+	const struct irte *e = irte_slot(t, i);
 	if (e->device_id != device_id || e->address != address ||
 	    (exact ? e->data != data : data - e->data >= e->count))
 		return -1;
@@ -119,7 +143,7 @@ struct irte *irte_lookup(struct irte_table *t, uint64_t device_id, uint64_t addr
 {
 	int i = t->used ? find(t, device_id, address, data, false) : -1;
 
-	return i < 0 ? NULL : &t->e[i];
+	return i < 0 ? NULL : irte_slot(t, (unsigned)i);
 }
 
 static bool delete_one(struct irte_table *t, uint64_t device_id, uint64_t address, uint32_t data)
@@ -130,11 +154,12 @@ static bool delete_one(struct irte_table *t, uint64_t device_id, uint64_t addres
 		return false;
 	/* its place in by_data; only wrapped handles can put it elsewhere */
 	unsigned k = upper_bound(t, data) - 1;
-	while (t->by_data[k] != (uint16_t)i)
+	while (t->by_data[k] != (uint32_t)i)
 		k = (k + 1) % t->used;
 	memmove(&t->by_data[k], &t->by_data[k + 1], (t->used - k - 1) * sizeof(t->by_data[0]));
-	t->e[i].in_use = false;
+	irte_slot(t, (unsigned)i)->in_use = false;
 	t->used--;
+	t->changes++;
 	if ((unsigned)i < t->free_hint)
 		t->free_hint = (unsigned)i;
 	return true;
@@ -147,9 +172,9 @@ bool irte_delete(struct irte_table *t, uint64_t device_id, uint64_t address, uin
 
 	/* DELETE_INTERRUPT names a block by what CREATE_INTERRUPT returned:
 	 * its first message. The others of a multi-message block go too. */
-	if (i < 0 || t->e[i].block == 0)
+	if (i < 0 || irte_slot(t, (unsigned)i)->block == 0)
 		return false;
-	n = t->e[i].block;
+	n = irte_slot(t, (unsigned)i)->block;
 	for (unsigned k = 0; k < n; k++)
 		delete_one(t, device_id, address, data + k);
 	return true;
@@ -168,9 +193,9 @@ unsigned irte_release_device(struct irte_table *t, uint64_t device_id)
 	/* by_data keeps its order: the survivors close up */
 	for (unsigned k = 0; k < t->used; k++) {
 		unsigned i = t->by_data[k];
-		struct irte *e = &t->e[i];
+		struct irte *e = irte_slot(t, i);
 		if (e->device_id != device_id) {
-			t->by_data[kept++] = (uint16_t)i;
+			t->by_data[kept++] = i;
 			continue;
 		}
 		e->in_use = false;
@@ -178,6 +203,8 @@ unsigned irte_release_device(struct irte_table *t, uint64_t device_id)
 			t->free_hint = i;
 		n++;
 	}
+	if (n)
+		t->changes++;
 	t->used = kept;
 	return n;
 }
@@ -185,8 +212,11 @@ unsigned irte_release_device(struct irte_table *t, uint64_t device_id)
 void irte_clear(struct irte_table *t, uint64_t now)
 {
 	/* Only slots below top were ever written since the last clear. */
-	memset(t->e, 0, t->top * sizeof(t->e[0]));
+	for (unsigned c = 0; c * IRTE_CHUNK < t->top; c++)
+		memset(t->chunk[c], 0,
+		       MIN(IRTE_CHUNK, t->top - c * IRTE_CHUNK) * sizeof(struct irte));
 	t->used = 0;
+	t->changes++;
 	t->top = 0;
 	t->free_hint = 0;
 	/* Handles are never reused within a run: a stale message must not

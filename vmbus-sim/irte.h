@@ -9,9 +9,14 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#define IRTE_MAX          1024
+/* Room for every vector of every device: 32 vPCI buses of 2048 MSI-X
+ * vectors each. The table grows in chunks as entries are created, so a
+ * small VM pays for what it uses, and an entry never moves. */
+#define IRTE_MAX          65536
+#define IRTE_CHUNK        256
 #define IRTE_DATA_BASE    0x4000u
 #define IRTE_ADDRESS_BASE 0xfee00000ull
 
@@ -31,7 +36,7 @@ struct irte {
 };
 
 struct irte_table {
-	struct irte e[IRTE_MAX];
+	struct irte *chunk[IRTE_MAX / IRTE_CHUNK]; /* NULL: none of its slots used yet */
 	unsigned used;
 	unsigned top;       /* one past the highest slot used since the last clear */
 	unsigned free_hint; /* no free slot below it */
@@ -39,12 +44,30 @@ struct irte_table {
 	bool handles_wrapped; /* data blocks may overlap: look up slot by slot */
 	uint64_t cleared_at;  /* virtual time of the last power-off, or UINT64_MAX */
 	uint64_t generation;  /* bumped at each power-off */
+	uint64_t changes;     /* bumped whenever a slot comes into or goes out of use */
 	/* The slots in use, by ascending data: lookups are binary searches.
 	 * A handle is never reused, so no two blocks share a data value. */
-	uint16_t by_data[IRTE_MAX];
+	uint32_t *by_data;
+	unsigned by_data_cap;
 };
 
 void irte_init(struct irte_table *t);
+/* Frees what the table allocated; irte_init() makes it usable again. */
+void irte_fini(struct irte_table *t);
+/* Slot i (< IRTE_MAX), or NULL if no slot of its chunk was ever used. */
+static inline struct irte *irte_slot(const struct irte_table *t, unsigned i)
+{
+	struct irte *c = i < IRTE_MAX ? t->chunk[i / IRTE_CHUNK] : NULL;
+
+	return c ? &c[i % IRTE_CHUNK] : NULL;
+}
+/* Slot i's entry if it is in use, else NULL. */
+static inline struct irte *irte_used(const struct irte_table *t, unsigned i)
+{
+	struct irte *e = irte_slot(t, i);
+
+	return e && e->in_use ? e : NULL;
+}
 /* Returns the new entry (the first of count, one per message, with
  * vectors vector..vector+count-1) or NULL if the table is full. address encodes the
  * target vCPU's APIC id as a real x86 MSI address would. */

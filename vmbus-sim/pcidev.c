@@ -419,15 +419,15 @@ bool pcidev_msix_pending(const struct pcidev *d, unsigned i)
 	return i < d->msix_n && (d->msix_pba[i / 8] & (1u << (i % 8)));
 }
 
-_Static_assert(PCIDEV_MAX_VECTORS <= 64, "the pending bits fit in a uint64_t");
+_Static_assert(PCIDEV_MAX_VECTORS % 64 == 0, "the PBA is whole 64-bit words");
 
-/* The pending bits of every vector. */
-static uint64_t pba_bits(const struct pcidev *d)
+/* The pending bits of vectors 64 * w to 64 * w + 63. */
+static uint64_t pba_word(const struct pcidev *d, unsigned w)
 {
 	uint64_t v = 0;
 
-	for (unsigned k = 0; k < (d->msix_n + 7) / 8; k++)
-		v |= (uint64_t)d->msix_pba[k] << (8 * k);
+	for (unsigned k = 0; k < 8 && 8 * w + k < (d->msix_n + 7) / 8; k++)
+		v |= (uint64_t)d->msix_pba[8 * w + k] << (8 * k);
 	return v;
 }
 
@@ -525,16 +525,20 @@ static void deliver_unmasked_pending(struct pcidev *d)
 		return;
 	if (pcidev_msix_enabled(d) && !pcidev_msix_function_masked(d)) {
 		/* Lowest pending vector first, visiting only pending ones: this
-		 * runs after every Vector Control write. */
-		for (uint64_t pend = pba_bits(d); pend;) {
-			unsigned i = (unsigned)__builtin_ctzll(pend);
-			bool masked;
-			pcidev_msix_entry(d, i, NULL, NULL, &masked);
-			if (!masked) {
-				set_pending(d, i, false);
-				send_msix(d, i);
+		 * runs after every Vector Control write. A message sent may
+		 * change the bits (the sender reacts), so each word is read
+		 * again after each send. */
+		for (unsigned w = 0; w < (d->msix_n + 63) / 64; w++) {
+			for (uint64_t pend = pba_word(d, w); pend;) {
+				unsigned b = (unsigned)__builtin_ctzll(pend), i = 64 * w + b;
+				bool masked;
+				pcidev_msix_entry(d, i, NULL, NULL, &masked);
+				if (!masked) {
+					set_pending(d, i, false);
+					send_msix(d, i);
+				}
+				pend = b == 63 ? 0 : pba_word(d, w) & (~UINT64_C(0) << (b + 1));
 			}
-			pend = i == 63 ? 0 : pba_bits(d) & (~UINT64_C(0) << (i + 1));
 		}
 	} else if (pcidev_msi_enabled(d)) {
 		unsigned n = pcidev_msi_enabled_count(d);

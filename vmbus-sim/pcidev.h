@@ -21,7 +21,8 @@
 
 #include "pci-regs.h"
 
-#define PCIDEV_MAX_VECTORS 64
+/* The MSI-X capability's Table Size field holds N - 1 in 11 bits. */
+#define PCIDEV_MAX_VECTORS 2048
 #define PCIDEV_NUM_BARS    6
 /* msix_table_offset must be below this (so a BAR is at most 2 MiB). */
 #define PCIDEV_MAX_TABLE_OFFSET 0x100000u
@@ -81,11 +82,11 @@ enum pcidev_cap pcidev_cap_lookup(const char *name);
 /* False, with *why (g_free it; why may be NULL) saying what is wrong, for a
  * layout no function can have: a capability unknown, listed twice or
  * missing; msix_bar beyond 5; an offset not 8-aligned or not below
- * PCIDEV_MAX_TABLE_OFFSET. It also places the layout for 64 vectors and
+ * PCIDEV_MAX_TABLE_OFFSET. It also places the layout for PCIDEV_MAX_VECTORS vectors and
  * refuses a table or PBA outside the BAR or overlapping each other, which
  * the rules above make impossible today: a backstop, not a field check. */
 bool pcidev_layout_validate(const struct pcidev_layout *l, char **why);
-/* Validates, then computes where everything goes for nvectors (1..64). */
+/* Validates, then computes where everything goes for nvectors (1..PCIDEV_MAX_VECTORS). */
 bool pcidev_layout_place(const struct pcidev_layout *l, unsigned nvectors,
                          struct pcidev_placement *out, char **why);
 
@@ -100,7 +101,7 @@ struct pcidev_config {
 	uint16_t vendor_id;
 	uint16_t device_id;
 	uint8_t class_code[3]; /* prog-if, subclass, base class */
-	unsigned msix_vectors; /* 1..64 */
+	unsigned msix_vectors; /* 1..PCIDEV_MAX_VECTORS */
 	uint32_t serial;
 	struct pcidev_layout layout; /* all zero: the default */
 	/* MSI's Multiple Message Capable: 0 or 1 is one message, else a power

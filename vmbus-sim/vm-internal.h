@@ -34,6 +34,14 @@ struct hv_bus {
 	const char *released_by; /* what released it then */
 };
 
+/* The vectors a bus's function can raise: its MSI-X entries, and at least
+ * the 32 a multi-message MSI capability allows. Per-vector walks stop here,
+ * not at PCIDEV_MAX_VECTORS. */
+static inline unsigned hv_bus_nvec(const struct hv_bus *b)
+{
+	return b->dev.msix_n > 32 ? b->dev.msix_n : 32;
+}
+
 /* One address range the MMIO router decodes: a bus's config window (while
  * the bus is in D0) or one of its function's BARs (while decoded). */
 struct mmio_range {
@@ -88,7 +96,7 @@ struct hv_vm {
 	GArray *fires;     /* of struct fire_slot */
 	GArray *fires_old; /* of struct fire_slot */
 	unsigned fires_base;
-	struct irte_table irte; /* 50 KB */
+	struct irte_table irte; /* 2 KiB of chunk pointers; the entries grow with use */
 };
 
 struct fire_slot {

@@ -58,6 +58,7 @@ void hv_vm_free(struct hv_vm *vm)
 	}
 	g_array_free(vm->fires, TRUE);
 	g_array_free(vm->fires_old, TRUE);
+	irte_fini(&vm->irte);
 	g_free(vm);
 }
 
@@ -86,7 +87,7 @@ int hv_vm_add_device(struct hv_vm *vm, const struct pcidev_config *cfg)
 	vmbus_channel_init(&b->ch, vm->e, vm->faults, b->index, vsp_receive, vsp_channel_closed, b);
 	vsp_init(b);
 	for (unsigned i = 0; i < PCIDEV_MAX_VECTORS; i++)
-		b->pending_fire[i] = -1;
+		b->pending_fire[i] = -1; /* once: later walks stop at hv_bus_nvec() */
 	b->current_fire = -1;
 	b->released_at = UINT64_MAX;
 	vm->bus[vm->nbuses++] = b;
@@ -108,7 +109,7 @@ void hv_vm_power_on(struct hv_vm *vm)
 		vmbus_reset(&b->ch);
 		vsp_reset(b);
 		pcidev_reset(&b->dev);
-		for (unsigned v = 0; v < PCIDEV_MAX_VECTORS; v++)
+		for (unsigned v = 0; v < hv_bus_nvec(b); v++)
 			b->pending_fire[v] = -1;
 		b->released_at = UINT64_MAX;
 		b->ch.id = b->index; /* the first offer's relation id */
@@ -420,7 +421,7 @@ void hv_vm_fire_records_clear(struct hv_vm *vm)
 	g_array_set_size(vm->fires, 0);
 	g_array_set_size(vm->fires_old, 0);
 	for (unsigned i = 0; i < vm->nbuses; i++)
-		for (unsigned v = 0; v < PCIDEV_MAX_VECTORS; v++)
+		for (unsigned v = 0; v < hv_bus_nvec(vm->bus[i]); v++)
 			vm->bus[i]->pending_fire[v] = -1;
 }
 
@@ -863,7 +864,7 @@ void gabi_power_off(struct hv_vm *vm)
 		vmbus_reset(&b->ch);
 		vsp_reset(b);
 		pcidev_reset(&b->dev);
-		for (unsigned v = 0; v < PCIDEV_MAX_VECTORS; v++) {
+		for (unsigned v = 0; v < hv_bus_nvec(b); v++) {
 			struct fire_record *r = record(vm, b->pending_fire[v]);
 			if (r)
 				lose(vm, r, "the VM powered off while vector %u was pending", v);

@@ -16,8 +16,10 @@
 #include "irte.h"
 #include "pcidev.h"
 
-#define HV_VM_MAX_VCPUS 32
-#define HV_VM_MAX_BUSES 8
+/* Hyper-V's largest VMs: 240 virtual processors, and here up to 32 vPCI
+ * buses (one passed-through function each). */
+#define HV_VM_MAX_VCPUS 240
+#define HV_VM_MAX_BUSES 32
 
 struct hv_vm;
 
