@@ -37,7 +37,7 @@ static unsigned upper_bound(const struct irte_table *t, uint32_t data)
 
 	while (lo < hi) {
 		unsigned mid = (lo + hi) / 2;
-		if (irte_slot(t, t->by_data[mid])->data <= data)
+		if (t->by_data[mid].data <= data)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -55,7 +55,7 @@ static struct irte *slot_new(struct irte_table *t, uint32_t data)
 			continue;
 		if (t->used == t->by_data_cap) {
 			t->by_data_cap = MIN(MAX(2 * t->by_data_cap, 64u), (unsigned)IRTE_MAX);
-			t->by_data = g_renew(uint32_t, t->by_data, t->by_data_cap);
+			t->by_data = g_renew(struct irte_key, t->by_data, t->by_data_cap);
 		}
 		memset(e, 0, sizeof(*e));
 		e->in_use = true;
@@ -64,7 +64,7 @@ static struct irte *slot_new(struct irte_table *t, uint32_t data)
 		unsigned at = upper_bound(t, data);
 		memmove(&t->by_data[at + 1], &t->by_data[at],
 		        (t->used - at) * sizeof(t->by_data[0]));
-		t->by_data[at] = i;
+		t->by_data[at] = (struct irte_key){data, i};
 		t->used++;
 		t->changes++;
 		t->free_hint = i + 1;
@@ -131,7 +131,7 @@ static int find(const struct irte_table *t, uint64_t device_id, uint64_t address
 	unsigned at = upper_bound(t, data);
 	if (at == 0)
 		return -1;
-	unsigned i = t->by_data[at - 1];
+	unsigned i = t->by_data[at - 1].slot;
 	const struct irte *e = irte_slot(t, i);
 	if (e->device_id != device_id || e->address != address ||
 	    (exact ? e->data != data : data - e->data >= e->count))
@@ -154,7 +154,7 @@ static bool delete_one(struct irte_table *t, uint64_t device_id, uint64_t addres
 		return false;
 	/* its place in by_data; only wrapped handles can put it elsewhere */
 	unsigned k = upper_bound(t, data) - 1;
-	while (t->by_data[k] != (uint32_t)i)
+	while (t->by_data[k].slot != (uint32_t)i)
 		k = (k + 1) % t->used;
 	memmove(&t->by_data[k], &t->by_data[k + 1], (t->used - k - 1) * sizeof(t->by_data[0]));
 	irte_slot(t, (unsigned)i)->in_use = false;
@@ -192,10 +192,10 @@ unsigned irte_release_device(struct irte_table *t, uint64_t device_id)
 
 	/* by_data keeps its order: the survivors close up */
 	for (unsigned k = 0; k < t->used; k++) {
-		unsigned i = t->by_data[k];
+		unsigned i = t->by_data[k].slot;
 		struct irte *e = irte_slot(t, i);
 		if (e->device_id != device_id) {
-			t->by_data[kept++] = i;
+			t->by_data[kept++] = t->by_data[k];
 			continue;
 		}
 		e->in_use = false;

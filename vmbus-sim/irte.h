@@ -45,9 +45,14 @@ struct irte_table {
 	uint64_t cleared_at;  /* virtual time of the last power-off, or UINT64_MAX */
 	uint64_t generation;  /* bumped at each power-off */
 	uint64_t changes;     /* bumped whenever a slot comes into or goes out of use */
-	/* The slots in use, by ascending data: lookups are binary searches.
-	 * A handle is never reused, so no two blocks share a data value. */
-	uint32_t *by_data;
+	/* The slots in use, by ascending data: lookups are binary searches
+	 * over this array alone (each key carries its data, so a probe does
+	 * not reach into the slots). A handle is never reused, so no two
+	 * blocks share a data value. */
+	struct irte_key {
+		uint32_t data;
+		uint32_t slot;
+	} * by_data;
 	unsigned by_data_cap;
 };
 
