@@ -224,6 +224,7 @@ static void kernel_assign(struct gk_kernel *dst, const struct gk_kernel *src, un
 	 * per-entry rows those below either side's high-water mark. */
 	BETWEEN(ncpus, vector_irq);
 	ROWS(vector_irq, cpus);
+	ROWS(vector_map, cpus);
 	for (unsigned b = 0; b < buses; b++)
 		span(dst, src, OFF(irq) + gk_irq_nr(b, 0) * sizeof(struct gk_irq),
 		     OFF(irq) + gk_irq_nr(b, hi[b]) * sizeof(struct gk_irq));

@@ -232,6 +232,7 @@ struct gk_kernel {
 	uint16_t vec_hi[GK_MAX_BUSES];
 	unsigned managed_down;                 /* irqs with managed_shutdown set */
 	uint32_t vector_irq[GK_MAX_CPUS][256]; /* irq + 1, 0 = free */
+	uint64_t vector_map[GK_MAX_CPUS][4];   /* the same as a bitmap: bit v set iff in use */
 	struct gk_irq irq[GK_MAX_IRQS];
 	struct gk_irq_domain domain[GK_MAX_BUSES];
 	unsigned nbuses; /* VMBus offers a driver claimed: vPCI buses */

@@ -53,6 +53,7 @@ static void free_vector(struct gk *g, struct gk_irq *irq)
 {
 	if (g->k.vector_irq[irq->cpu][irq->vector] == irq_nr(g, irq) + 1) {
 		g->k.vector_irq[irq->cpu][irq->vector] = 0;
+		g->k.vector_map[irq->cpu][irq->vector / 64] &= ~(UINT64_C(1) << (irq->vector % 64));
 		g->k.vectors_used[irq->cpu]--;
 		if (irq->vector < g->k.vector_hint[irq->cpu])
 			g->k.vector_hint[irq->cpu] = irq->vector;
@@ -79,6 +80,7 @@ static int assign_vector(struct gk *g, struct gk_irq *irq, const struct gk_cpuma
 	for (unsigned v = MAX(g->k.vector_hint[best], GK_FIRST_VECTOR); v <= GK_LAST_VECTOR; v++) {
 		if (!g->k.vector_irq[best][v]) {
 			g->k.vector_irq[best][v] = irq_nr(g, irq) + 1;
+			g->k.vector_map[best][v / 64] |= UINT64_C(1) << (v % 64);
 			g->k.vectors_used[best]++;
 			g->k.vector_hint[best] = (uint8_t)(v + 1);
 			irq->cpu = (unsigned)best;
@@ -485,6 +487,19 @@ int gk_irq_set_affinity(struct gk *g, unsigned dev, unsigned vector, const struc
 /* Whether the started irqs whose vectors are on `cpu` fit into the free
  * vectors of the CPUs that stay online: x86 refuses to take a CPU down
  * otherwise, before anything moves (lapic_can_unplug_cpu()). */
+/* The lowest vector of cpu in use at or above v, or 256. */
+static unsigned next_used_vector(const struct gk *g, unsigned cpu, unsigned v)
+{
+	for (unsigned w = v / 64; w < 4; w++) {
+		uint64_t bits = g->k.vector_map[cpu][w];
+		if (w == v / 64)
+			bits &= ~UINT64_C(0) << (v % 64);
+		if (bits)
+			return 64 * w + (unsigned)__builtin_ctzll(bits);
+	}
+	return 256;
+}
+
 static int can_unplug_cpu(struct gk *g, unsigned cpu)
 {
 	const unsigned per_cpu = GK_LAST_VECTOR - GK_FIRST_VECTOR + 1;
@@ -493,7 +508,8 @@ static int can_unplug_cpu(struct gk *g, unsigned cpu)
 	struct gk_cpumask stay = online_mask(g);
 
 	cpumask_clear_cpu(cpu, &stay);
-	for (unsigned v = GK_FIRST_VECTOR; v <= GK_LAST_VECTOR; v++) {
+	for (unsigned v = next_used_vector(g, cpu, 0); v < 256;
+	     v = next_used_vector(g, cpu, v + 1)) {
 		unsigned slot = g->k.vector_irq[cpu][v];
 		const struct gk_irq *i = slot ? &g->k.irq[slot - 1] : NULL;
 		/* a managed irq with no other CPU shuts down instead */
@@ -526,8 +542,10 @@ int gk_cpu_down(struct gk *g, unsigned cpu)
 	task_atomic_enter(g->e); /* stop_machine: interrupts off on the dying CPU */
 	set_online(g, cpu, false);
 	online = online_mask(g);
-	/* Like fixup_irqs(): walk the dying CPU's vector table. */
-	for (unsigned v = GK_FIRST_VECTOR; v <= GK_LAST_VECTOR && g->k.vectors_used[cpu]; v++) {
+	/* Like fixup_irqs(): walk the dying CPU's vector table (its vectors in
+	 * use, in ascending order; a migration frees only the one it moves). */
+	for (unsigned v = next_used_vector(g, cpu, 0); v < 256;
+	     v = next_used_vector(g, cpu, v + 1)) {
 		unsigned slot = g->k.vector_irq[cpu][v];
 		struct gk_irq *i = slot ? &g->k.irq[slot - 1] : NULL;
 		if (!i || !i->allocated || !i->activated || !i->requested || i->cpu != cpu)
