@@ -4,19 +4,52 @@
 #include <glib.h>
 #include <string.h>
 
-static uint32_t rd(const uint8_t *p, unsigned size)
+/* Little-endian registers of 1, 2 or 4 bytes (config space, the MSI-X
+ * table): one load or store each, not a loop over bytes. */
+static inline uint32_t rd(const uint8_t *p, unsigned size)
 {
-	uint32_t v = 0;
+	uint16_t v16;
+	uint32_t v32;
 
-	for (unsigned i = 0; i < size; i++)
-		v |= (uint32_t)p[i] << (8 * i);
-	return v;
+	switch (size) {
+	case 4:
+		memcpy(&v32, p, 4);
+		return GUINT32_FROM_LE(v32);
+	case 2:
+		memcpy(&v16, p, 2);
+		return GUINT16_FROM_LE(v16);
+	case 1:
+		return p[0];
+	default: {
+		uint32_t v = 0;
+		for (unsigned i = 0; i < size; i++)
+			v |= (uint32_t)p[i] << (8 * i);
+		return v;
+	}
+	}
 }
 
-static void wr(uint8_t *p, uint32_t v, unsigned size)
+static inline void wr(uint8_t *p, uint32_t v, unsigned size)
 {
-	for (unsigned i = 0; i < size; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
+	uint16_t v16;
+	uint32_t v32;
+
+	switch (size) {
+	case 4:
+		v32 = GUINT32_TO_LE(v);
+		memcpy(p, &v32, 4);
+		return;
+	case 2:
+		v16 = GUINT16_TO_LE((uint16_t)v);
+		memcpy(p, &v16, 2);
+		return;
+	case 1:
+		p[0] = (uint8_t)v;
+		return;
+	default:
+		for (unsigned i = 0; i < size; i++)
+			p[i] = (uint8_t)(v >> (8 * i));
+	}
 }
 
 static void set_wmask(struct pcidev *d, unsigned off, uint32_t mask, unsigned size)
@@ -564,10 +597,15 @@ void pcidev_cfg_write(struct pcidev *d, unsigned off, uint32_t val, unsigned siz
 
 	if (off >= 256 || size > 256 - off)
 		return;
-	for (unsigned i = 0; i < size; i++) {
-		uint8_t m = d->wmask[off + i];
-		uint8_t v = (uint8_t)(val >> (8 * i));
-		d->config[off + i] = (uint8_t)((d->config[off + i] & ~m) | (v & m));
+	if (size <= 4) {
+		uint32_t m = rd(&d->wmask[off], size);
+		wr(&d->config[off], (rd(&d->config[off], size) & ~m) | (val & m), size);
+	} else {
+		for (unsigned i = 0; i < size; i++) {
+			uint8_t m = d->wmask[off + i];
+			uint8_t v = (uint8_t)(val >> (8 * i));
+			d->config[off + i] = (uint8_t)((d->config[off + i] & ~m) | (v & m));
+		}
 	}
 	/* D1 and D2 are not advertised in PMC: such a write is discarded. */
 	if (pcidev_pm_state(d) == 1 || pcidev_pm_state(d) == 2) {
