@@ -938,6 +938,22 @@ fail:
 
 static bool lv_supports_scenario(const struct scenario *s, char **why)
 {
+	static const struct host_assumptions strictest;
+
+	if (memcmp(&s->host, &strictest, sizeof(strictest)) != 0) {
+		*why = g_strdup("\"host\": host assumptions switch what the simulated host does; a "
+		                "real hypervisor does what it does");
+		return false;
+	}
+	for (unsigned d = 0; d < s->ndevices; d++) {
+		if (s->devices[d].msi) {
+			*why = g_strdup_printf("device \"%s\": \"interrupts\": \"msi\" makes the "
+			                       "simulated function MSI-only; the real VM's devices "
+			                       "are what the domain gives them",
+			                       s->devices[d].name);
+			return false;
+		}
+	}
 	if (s->nfaults) {
 		*why = g_strdup_printf("fault rule \"%s\": fault rules act on the simulated host "
 		                       "(hypercalls, VMBus, the vPCI service provider); a real "

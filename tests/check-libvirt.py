@@ -109,6 +109,13 @@ real = os.path.join(root, "tests", "real-vm", "hibernate.json")
 refused("backend: fault rules", run(*lv, "--domain", "vm-off",
         os.path.join(root, "scenarios", "faults", "lost-d0-entry.json")), 2,
         "unsupported by the libvirt backend", "fault rule")
+refused("backend: host assumptions", run(*lv, "--domain", "vm-off", "--set",
+        "host.irte-lifetime=power-off", real), 2, "unsupported by the libvirt backend",
+        '"host": host assumptions')
+refused("backend: an MSI-only function", run(*lv, "--domain", "vm-off", "--set",
+        'devices.0.interrupts="msi"', "--set", "devices.0.vectors=4", real), 2,
+        "unsupported by the libvirt backend",
+        '"interrupts": "msi"')
 refused("backend: reach events only the simulator sees", run(*lv, "--domain", "vm-off",
         os.path.join(root, "scenarios", "hibernate", "persistent-driver.json")), 2,
         'reach "retarget-failed"')
