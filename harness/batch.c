@@ -352,21 +352,25 @@ struct worker {
 	GByteArray *buf;
 };
 
-static void worker_send(struct worker *w, unsigned first, unsigned count)
+/* Sends items first … first+count-1 to w; false if w did not take them (its
+ * process is gone, though its pipe's EOF may not have been read yet): they
+ * are still the caller's to hand out. */
+static bool worker_send(struct worker *w, unsigned first, unsigned count)
 {
 	uint32_t task[2] = {first, count};
 
 	if (w->tasks < 0)
-		return;
+		return false;
 	if (!write_all(w->tasks, task, sizeof(task))) {
 		close(w->tasks);
 		w->tasks = -1;
-		return;
+		return false;
 	}
 	for (unsigned i = 0; i < count; i++) {
 		unsigned v = first + i;
 		g_array_append_val(w->queue, v);
 	}
+	return true;
 }
 
 static void worker_stop(struct worker *w)
@@ -398,18 +402,20 @@ struct pool {
 	unsigned chunk;
 };
 
-/* Keeps each live worker two chunks ahead. */
+/* Keeps each live worker two chunks ahead. An item leaves the pool only
+ * once its worker has taken it: a worker killed since its last result
+ * still looks alive here, and what it refuses goes to the others. */
 static void pool_feed(struct pool *pl, struct worker *w)
 {
 	while (w->tasks >= 0 && w->queue->len < 2 * pl->chunk) {
 		if (pl->again->len) {
 			unsigned i = g_array_index(pl->again, unsigned, pl->again->len - 1);
-			g_array_set_size(pl->again, pl->again->len - 1);
-			worker_send(w, i, 1);
+			if (worker_send(w, i, 1))
+				g_array_set_size(pl->again, pl->again->len - 1);
 		} else if (pl->next_new < pl->n) {
 			unsigned k = MIN(pl->chunk, pl->n - pl->next_new);
-			worker_send(w, pl->next_new, k);
-			pl->next_new += k;
+			if (worker_send(w, pl->next_new, k))
+				pl->next_new += k;
 		} else {
 			worker_stop(w); /* nothing left: it exits when its queue is done */
 		}
