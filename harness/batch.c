@@ -321,7 +321,7 @@ static size_t read_all(int fd, void *buf, size_t len)
 }
 
 static G_GNUC_NORETURN void worker_main(int tasks, int results, const struct scenario *const *items,
-                                        unsigned n, const struct run_options *opt)
+                                        unsigned n, const struct batch_options *o)
 {
 	GByteArray *b = g_byte_array_new();
 	uint32_t task[2];
@@ -332,7 +332,11 @@ static G_GNUC_NORETURN void worker_main(int tasks, int results, const struct sce
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	while (read_all(tasks, task, sizeof(task)) == sizeof(task)) {
 		for (uint32_t i = task[0]; i < task[0] + task[1] && i < n; i++) {
-			struct run_result *r = run_scenario(items[i], opt);
+			struct run_result *r;
+
+			if (o->worker_before)
+				o->worker_before(o->ctx, i);
+			r = run_scenario(items[i], o->run);
 
 			g_byte_array_set_size(b, 0);
 			encode(b, i, r);
@@ -422,7 +426,7 @@ static void pool_feed(struct pool *pl, struct worker *w)
 	}
 }
 
-static bool pool_start(struct pool *pl, const struct run_options *opt)
+static bool pool_start(struct pool *pl, const struct batch_options *o)
 {
 	fflush(NULL);
 	for (unsigned k = 0; k < pl->nw; k++) {
@@ -453,7 +457,7 @@ static bool pool_start(struct pool *pl, const struct run_options *opt)
 			}
 			close(tp[1]);
 			close(rp[0]);
-			worker_main(tp[0], rp[1], pl->items, pl->n, opt);
+			worker_main(tp[0], rp[1], pl->items, pl->n, o);
 		}
 		close(tp[0]);
 		close(rp[1]);
@@ -516,12 +520,12 @@ static void worker_gone(struct pool *pl, struct worker *w, struct sink *k)
 	}
 }
 
-static void run_pool(struct pool *pl, const struct run_options *opt, struct sink *k)
+static void run_pool(struct pool *pl, const struct batch_options *o, struct sink *k)
 {
 	struct pollfd *fds = g_new0(struct pollfd, pl->nw);
 	bool stopping = false;
 
-	if (!pool_start(pl, opt)) {
+	if (!pool_start(pl, o)) {
 		g_free(fds);
 		for (unsigned j = 0; j < pl->nw; j++)
 			if (pl->w[j].pid > 0)
@@ -619,7 +623,7 @@ void batch_run(const struct scenario *const *items, unsigned n, const struct bat
 		                  .n = n,
 		                  .again = g_array_new(FALSE, FALSE, sizeof(unsigned)),
 		                  .chunk = CLAMP(n / (jobs * 16), 1u, 32u)};
-		run_pool(&pl, o->run, &k);
+		run_pool(&pl, o, &k);
 		for (unsigned j = 0; j < jobs; j++) {
 			if (pl.w[j].queue)
 				g_array_free(pl.w[j].queue, TRUE);
