@@ -321,7 +321,7 @@ static size_t read_all(int fd, void *buf, size_t len)
 }
 
 static G_GNUC_NORETURN void worker_main(int tasks, int results, const struct scenario *const *items,
-                                        unsigned n, const struct run_options *opt)
+                                        unsigned n, const struct batch_options *o)
 {
 	GByteArray *b = g_byte_array_new();
 	uint32_t task[2];
@@ -332,7 +332,11 @@ static G_GNUC_NORETURN void worker_main(int tasks, int results, const struct sce
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	while (read_all(tasks, task, sizeof(task)) == sizeof(task)) {
 		for (uint32_t i = task[0]; i < task[0] + task[1] && i < n; i++) {
-			struct run_result *r = run_scenario(items[i], opt);
+			struct run_result *r;
+
+			if (o->worker_before)
+				o->worker_before(o->ctx, i);
+			r = run_scenario(items[i], o->run);
 
 			g_byte_array_set_size(b, 0);
 			encode(b, i, r);
@@ -352,21 +356,25 @@ struct worker {
 	GByteArray *buf;
 };
 
-static void worker_send(struct worker *w, unsigned first, unsigned count)
+/* Sends items first … first+count-1 to w; false if w did not take them (its
+ * process is gone, though its pipe's EOF may not have been read yet): they
+ * are still the caller's to hand out. */
+static bool worker_send(struct worker *w, unsigned first, unsigned count)
 {
 	uint32_t task[2] = {first, count};
 
 	if (w->tasks < 0)
-		return;
+		return false;
 	if (!write_all(w->tasks, task, sizeof(task))) {
 		close(w->tasks);
 		w->tasks = -1;
-		return;
+		return false;
 	}
 	for (unsigned i = 0; i < count; i++) {
 		unsigned v = first + i;
 		g_array_append_val(w->queue, v);
 	}
+	return true;
 }
 
 static void worker_stop(struct worker *w)
@@ -398,25 +406,27 @@ struct pool {
 	unsigned chunk;
 };
 
-/* Keeps each live worker two chunks ahead. */
+/* Keeps each live worker two chunks ahead. An item leaves the pool only
+ * once its worker has taken it: a worker killed since its last result
+ * still looks alive here, and what it refuses goes to the others. */
 static void pool_feed(struct pool *pl, struct worker *w)
 {
 	while (w->tasks >= 0 && w->queue->len < 2 * pl->chunk) {
 		if (pl->again->len) {
 			unsigned i = g_array_index(pl->again, unsigned, pl->again->len - 1);
-			g_array_set_size(pl->again, pl->again->len - 1);
-			worker_send(w, i, 1);
+			if (worker_send(w, i, 1))
+				g_array_set_size(pl->again, pl->again->len - 1);
 		} else if (pl->next_new < pl->n) {
 			unsigned k = MIN(pl->chunk, pl->n - pl->next_new);
-			worker_send(w, pl->next_new, k);
-			pl->next_new += k;
+			if (worker_send(w, pl->next_new, k))
+				pl->next_new += k;
 		} else {
 			worker_stop(w); /* nothing left: it exits when its queue is done */
 		}
 	}
 }
 
-static bool pool_start(struct pool *pl, const struct run_options *opt)
+static bool pool_start(struct pool *pl, const struct batch_options *o)
 {
 	fflush(NULL);
 	for (unsigned k = 0; k < pl->nw; k++) {
@@ -447,7 +457,7 @@ static bool pool_start(struct pool *pl, const struct run_options *opt)
 			}
 			close(tp[1]);
 			close(rp[0]);
-			worker_main(tp[0], rp[1], pl->items, pl->n, opt);
+			worker_main(tp[0], rp[1], pl->items, pl->n, o);
 		}
 		close(tp[0]);
 		close(rp[1]);
@@ -510,12 +520,12 @@ static void worker_gone(struct pool *pl, struct worker *w, struct sink *k)
 	}
 }
 
-static void run_pool(struct pool *pl, const struct run_options *opt, struct sink *k)
+static void run_pool(struct pool *pl, const struct batch_options *o, struct sink *k)
 {
 	struct pollfd *fds = g_new0(struct pollfd, pl->nw);
 	bool stopping = false;
 
-	if (!pool_start(pl, opt)) {
+	if (!pool_start(pl, o)) {
 		g_free(fds);
 		for (unsigned j = 0; j < pl->nw; j++)
 			if (pl->w[j].pid > 0)
@@ -613,7 +623,7 @@ void batch_run(const struct scenario *const *items, unsigned n, const struct bat
 		                  .n = n,
 		                  .again = g_array_new(FALSE, FALSE, sizeof(unsigned)),
 		                  .chunk = CLAMP(n / (jobs * 16), 1u, 32u)};
-		run_pool(&pl, o->run, &k);
+		run_pool(&pl, o, &k);
 		for (unsigned j = 0; j < jobs; j++) {
 			if (pl.w[j].queue)
 				g_array_free(pl.w[j].queue, TRUE);

@@ -27,6 +27,9 @@ struct batch_options {
 	 * writing to the terminal. */
 	void (*done)(void *ctx, unsigned i, struct run_result *r);
 	void *ctx;
+	/* Tests: called in a worker process (jobs > 1) just before it runs
+	 * item i, e.g. to kill the worker at a chosen moment. */
+	void (*worker_before)(void *ctx, unsigned i);
 };
 
 struct batch_stats {
