@@ -109,6 +109,9 @@ static inline unsigned cpumask_next(unsigned cpu, const struct gk_cpumask *m)
 }
 
 /* The CPU list as /proc/irq/N/effective_affinity_list prints it, "0-2,5". */
+/* Room for any mask as a list: 128 lone CPUs of up to 3 digits and commas. */
+#define GK_CPULIST_MAX 520
+
 static inline void cpumask_format_list(const struct gk_cpumask *m, char *buf, unsigned size)
 {
 	unsigned n = 0;

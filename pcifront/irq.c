@@ -215,7 +215,7 @@ int irq_domain_activate_irq(struct gk *g, unsigned irq, bool reserve)
 		r = assign_vector(g, i, &i->affinity);
 	}
 	if (r < 0) {
-		char cpus[64];
+		char cpus[GK_CPULIST_MAX];
 
 		cpumask_format_list(&i->affinity, cpus, sizeof(cpus));
 		gk_fail(g, r, "irq %u: no vector on CPUs %s", irq, cpus);
@@ -455,7 +455,7 @@ int gk_irq_set_affinity(struct gk *g, unsigned dev, unsigned vector, const struc
 	struct gk_cpumask online, want;
 	struct gk_irq *i;
 	unsigned irq;
-	char cpus[64];
+	char cpus[GK_CPULIST_MAX];
 
 	if (!g || !mask || dev >= g->k.nbuses || vector >= GK_MAX_VECS || !g->k.dev[dev].present ||
 	    !g->k.dev[dev].desc[vector].in_use)

@@ -344,6 +344,16 @@ static void test_cpumask(void)
 	g_assert_false(cpumask_test_cpu(GK_CPUMASK_BITS, &b));
 	c = b;
 	g_assert_true(cpumask_equal(&b, &c));
+	/* the longest list, every other CPU, fits GK_CPULIST_MAX whole */
+	{
+		char list[GK_CPULIST_MAX];
+		cpumask_clear(&a);
+		for (unsigned cpu = 0; cpu < GK_CPUMASK_BITS; cpu += 2)
+			cpumask_set_cpu(cpu, &a);
+		cpumask_format_list(&a, list, sizeof(list));
+		g_assert_cmpuint(strlen(list), ==, 456);
+		g_assert_true(g_str_has_suffix(list, ",252,254"));
+	}
 }
 
 static void test_boot_programs_every_vector(void)
