@@ -526,10 +526,16 @@ static void run_pool(struct pool *pl, const struct batch_options *o, struct sink
 	bool stopping = false;
 
 	if (!pool_start(pl, o)) {
-		g_free(fds);
-		for (unsigned j = 0; j < pl->nw; j++)
-			if (pl->w[j].pid > 0)
-				worker_stop(&pl->w[j]);
+		/* The workers started before the failure have no items yet: their
+		 * task pipe closes, they exit, and they are reaped here. */
+		for (unsigned j = 0; j < pl->nw; j++) {
+			if (pl->w[j].pid <= 0)
+				continue;
+			worker_stop(&pl->w[j]);
+			close(pl->w[j].results);
+			pl->w[j].results = -1;
+			g_free(death_of(pl->w[j].pid));
+		}
 		/* fall back to this process for whatever no worker took */
 		pl->nw = 0;
 	}
