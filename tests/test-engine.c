@@ -1241,6 +1241,127 @@ static void ev_scen(struct engine *e, void *arg)
 	tp_hit(e, TP_INTERRUPT_LOST, NULL);
 }
 
+/* ---- running on without a context switch ---- */
+
+/* A request: the event completes it, as a host's answer would. */
+struct pingpong {
+	struct engine *e;
+	struct completion c;
+	struct log *l;
+	const char *name;
+	unsigned rounds;
+	uint64_t gap_ns;
+};
+
+static void ev_answer(struct engine *e, void *arg)
+{
+	struct pingpong *p = arg;
+
+	g_assert_null(task_current(e));
+	complete(e, &p->c);
+}
+
+static void task_pingpong(void *arg)
+{
+	struct pingpong *p = arg;
+
+	for (unsigned i = 0; i < p->rounds; i++) {
+		completion_init(&p->c, "answer");
+		engine_schedule(p->e, p->gap_ns, ev_answer, p);
+		g_assert_cmpint(completion_wait(p->e, &p->c, 0), ==, 0);
+		/* running again, as itself */
+		g_assert_true(task_current(p->e) != NULL);
+		g_assert_cmpstr(task_name(task_current(p->e)), ==, p->name);
+		log_add(p->l, p->name);
+	}
+}
+
+/* A task alone that waits 100 times for an event's answer is entered once
+ * by engine_run: it runs the loop itself and goes on. engine_step enters it
+ * once per answer, and both give the same log. */
+static void test_task_runs_on_without_switch(void)
+{
+	GString *logs[2];
+
+	for (int stepped = 0; stepped < 2; stepped++) {
+		struct engine *e = engine_new(1);
+		struct log l = {e, g_string_new("")};
+		struct pingpong p = {.e = e, .l = &l, .name = "req", .rounds = 100, .gap_ns = 10};
+		struct task *t = task_spawn(e, "req", task_pingpong, &p);
+
+		if (stepped)
+			while (engine_step(e, ENGINE_NO_LIMIT))
+				;
+		else
+			engine_run(e);
+		g_assert_true(task_done(t));
+		g_assert_cmpuint(engine_now(e), ==, 1000);
+		g_assert_cmpuint(engine_context_switches(e), ==, stepped ? 101 : 1);
+		logs[stepped] = l.s;
+		engine_free(e);
+	}
+	g_assert_cmpstr(logs[0]->str, ==, logs[1]->str);
+	g_string_free(logs[0], TRUE);
+	g_string_free(logs[1], TRUE);
+}
+
+/* Two such tasks at different paces: a waiting task that finds the other
+ * one picked hands it to the main context, which runs it next without a
+ * second choice; the log is engine_step's. */
+static void test_task_hands_over_the_pick(void)
+{
+	GString *logs[2];
+	uint64_t switches[2];
+
+	for (int stepped = 0; stepped < 2; stepped++) {
+		struct engine *e = engine_new(3);
+		struct log l = {e, g_string_new("")};
+		struct pingpong a = {.e = e, .l = &l, .name = "a", .rounds = 30, .gap_ns = 7};
+		struct pingpong b = {.e = e, .l = &l, .name = "b", .rounds = 20, .gap_ns = 11};
+		struct task *ta = task_spawn(e, "a", task_pingpong, &a);
+		struct task *tb = task_spawn(e, "b", task_pingpong, &b);
+
+		if (stepped)
+			while (engine_step(e, ENGINE_NO_LIMIT))
+				;
+		else
+			engine_run(e);
+		g_assert_true(task_done(ta) && task_done(tb));
+		switches[stepped] = engine_context_switches(e);
+		logs[stepped] = l.s;
+		engine_free(e);
+	}
+	g_assert_cmpstr(logs[0]->str, ==, logs[1]->str);
+	g_assert_cmpuint(switches[1], ==, 52); /* each answer and each start */
+	g_assert_cmpuint(switches[0], <, switches[1]);
+	g_assert_cmpuint(switches[0], >, 2); /* they alternate */
+	g_string_free(logs[0], TRUE);
+	g_string_free(logs[1], TRUE);
+}
+
+/* A waiting task that runs the loop stops at engine_run_for's limit as the
+ * main context would: the answer after the limit waits for the next run. */
+static void test_task_runs_on_within_limit(void)
+{
+	struct engine *e = engine_new(1);
+	struct log l = {e, g_string_new("")};
+	struct pingpong p = {.e = e, .l = &l, .name = "req", .rounds = 3, .gap_ns = 100};
+	struct task *t = task_spawn(e, "req", task_pingpong, &p);
+
+	engine_run_for(e, 250);
+	g_assert_cmpstr(l.s->str, ==, "req@100;req@200;");
+	g_assert_cmpuint(engine_now(e), ==, 250);
+	g_assert_false(task_done(t));
+	engine_run_for(e, 49);
+	g_assert_cmpstr(l.s->str, ==, "req@100;req@200;");
+	g_assert_cmpuint(engine_now(e), ==, 299);
+	engine_run_for(e, 1);
+	g_assert_cmpstr(l.s->str, ==, "req@100;req@200;req@300;");
+	g_assert_true(task_done(t));
+	g_string_free(l.s, TRUE);
+	engine_free(e);
+}
+
 /* A small world with choice points, faults, sleeps, completions and
  * violations; returns its trace (or NULL when untraced). */
 static char *run_traced_how(uint64_t seed, bool traced, bool stepped)
@@ -1981,6 +2102,9 @@ int main(int argc, char **argv)
 	g_test_add_func("/engine/trace/deterministic", test_trace_deterministic);
 	g_test_add_func("/engine/step/same-as-run", test_step_same_as_run);
 	g_test_add_func("/engine/step/limit", test_clock_step);
+	g_test_add_func("/engine/task/runs-on-without-switch", test_task_runs_on_without_switch);
+	g_test_add_func("/engine/task/hands-over-the-pick", test_task_hands_over_the_pick);
+	g_test_add_func("/engine/task/runs-on-within-limit", test_task_runs_on_within_limit);
 	g_test_add_func("/engine/trace/fields", test_trace_fields);
 	g_test_add_func("/engine/trace/formats", test_trace_formats);
 	g_test_add_func("/engine/trace/task-and-time", test_trace_task_and_time);

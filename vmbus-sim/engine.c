@@ -69,6 +69,10 @@ struct engine {
 	struct coro *spare_coros[SPARE_COROS]; /* finished, ready for a new task */
 	unsigned nspare_coros;
 	struct task *current;
+	struct task *next;  /* picked by a task that switched away: runs next */
+	uint64_t run_limit; /* the limit of the engine_run_for in progress */
+	bool in_run;        /* inside engine_run_for: tasks may schedule inline */
+	uint64_t switches;  /* times the main context entered a task */
 	struct coro_main main;
 	struct trace *trace;
 	uint64_t tp_counts[TP__COUNT];
@@ -346,6 +350,44 @@ static void task_wake(struct engine *e, struct task *t)
 	ready_add(e, t);
 }
 
+static bool run_due_event(struct engine *e, uint64_t limit);
+
+/*
+ * The current task t has stopped (blocked, or yielded with itself ready).
+ * Inside engine_run_for the main loop would now run the loop body again and
+ * again until it picks a task; t runs that same loop itself, on its own
+ * stack, with no task current, so that every event, choice and trace line
+ * comes in the same order. If the pick is t, t goes on without a context
+ * switch: a request and its completion, the common case, cost none. If it
+ * is another task, or nothing is due, t switches to the main context, which
+ * runs the picked task (e->next) or ends the run. A context switch costs
+ * far more than the loop: the return addresses the CPU predicts belong to
+ * the other stack, so every return after it is mispredicted.
+ */
+static void task_switch_away(struct engine *e, struct task *t)
+{
+	if (e->in_run) {
+		e->current = NULL;
+		for (;;) {
+			if (e->nready) {
+				unsigned i =
+				    e->nready > 1 ? engine_choose(e, e->nready, "ready") : 0;
+				struct task *n = ready_take(e, i);
+				if (n == t) {
+					e->current = t;
+					t->state = TASK_RUNNING;
+					return;
+				}
+				e->next = n;
+				break;
+			}
+			if (!run_due_event(e, e->run_limit))
+				break;
+		}
+	}
+	coro_yield(&e->main, t->co);
+}
+
 static void task_block(struct engine *e, const char *what)
 {
 	struct task *t = e->current;
@@ -354,7 +396,7 @@ static void task_block(struct engine *e, const char *what)
 		g_error("blocking outside task context (%s)", what);
 	t->state = TASK_BLOCKED;
 	t->waiting_on = what;
-	coro_yield(&e->main, t->co);
+	task_switch_away(e, t);
 }
 
 static bool timer_live(void *arg, uint64_t gen)
@@ -411,7 +453,7 @@ void task_yield(struct engine *e)
 	g_assert(t);
 	t->state = TASK_READY;
 	ready_add(e, t);
-	coro_yield(&e->main, t->co);
+	task_switch_away(e, t);
 }
 
 void task_atomic_enter(struct engine *e)
@@ -529,10 +571,16 @@ static void run_task(struct engine *e, struct task *t)
 {
 	e->current = t;
 	t->state = TASK_RUNNING;
+	e->switches++;
 	coro_enter(&e->main, t->co);
 	e->current = NULL;
 	if (t->co->finished)
 		t->state = TASK_DONE;
+}
+
+uint64_t engine_context_switches(const struct engine *e)
+{
+	return e->switches;
 }
 
 uint64_t engine_limit(const struct engine *e, uint64_t ns)
@@ -540,20 +588,12 @@ uint64_t engine_limit(const struct engine *e, uint64_t ns)
 	return ns > UINT64_MAX - e->now ? UINT64_MAX : e->now + ns;
 }
 
-/* The one loop body of engine_step and engine_run_for: runs one ready task
- * or the next live event due no later than limit. A timeout whose wait
+/* Runs the next live event due no later than limit. A timeout whose wait
  * already ended is not an event: it must not move the clock, and is no step.
- * When there is nothing left, moves the clock to limit and returns false. */
-static inline bool engine_step_one(struct engine *e, uint64_t limit)
+ * False when no event is due. */
+static inline bool run_due_event(struct engine *e, uint64_t limit)
 {
-	for (;;) {
-		if (e->nready) {
-			unsigned i = e->nready > 1 ? engine_choose(e, e->nready, "ready") : 0;
-			run_task(e, ready_take(e, i));
-			return true;
-		}
-		if (!e->nheap || e->heap[0].time > limit)
-			break;
+	while (e->nheap && e->heap[0].time <= limit) {
 		struct event ev;
 		heap_pop(e, &ev);
 		if (ev.tfn == wake_timer) {
@@ -569,6 +609,28 @@ static inline bool engine_step_one(struct engine *e, uint64_t limit)
 			ev.fn(e, ev.arg);
 		return true;
 	}
+	return false;
+}
+
+/* The one loop body of engine_step and engine_run_for: runs the task a
+ * task picked as it switched away, or one ready task, or the next live
+ * event due no later than limit. When there is nothing left, moves the
+ * clock to limit and returns false. */
+static inline bool engine_step_one(struct engine *e, uint64_t limit)
+{
+	if (e->next) {
+		struct task *t = e->next;
+		e->next = NULL;
+		run_task(e, t);
+		return true;
+	}
+	if (e->nready) {
+		unsigned i = e->nready > 1 ? engine_choose(e, e->nready, "ready") : 0;
+		run_task(e, ready_take(e, i));
+		return true;
+	}
+	if (run_due_event(e, limit))
+		return true;
 	if (limit != UINT64_MAX && e->now < limit)
 		e->now = limit;
 	return false;
@@ -576,15 +638,26 @@ static inline bool engine_step_one(struct engine *e, uint64_t limit)
 
 bool engine_step(struct engine *e, uint64_t limit)
 {
-	return engine_step_one(e, limit);
+	bool saved_in_run = e->in_run, r;
+
+	/* one step: the caller gets control back after each */
+	e->in_run = false;
+	r = engine_step_one(e, limit);
+	e->in_run = saved_in_run;
+	return r;
 }
 
 void engine_run_for(struct engine *e, uint64_t ns)
 {
-	uint64_t limit = engine_limit(e, ns);
+	uint64_t limit = engine_limit(e, ns), saved_limit = e->run_limit;
+	bool saved_in_run = e->in_run;
 
+	e->run_limit = limit;
+	e->in_run = true;
 	while (engine_step_one(e, limit))
 		;
+	e->run_limit = saved_limit;
+	e->in_run = saved_in_run;
 }
 
 void engine_run(struct engine *e)

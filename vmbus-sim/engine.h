@@ -56,6 +56,11 @@ void engine_run_for(struct engine *e, uint64_t ns);
  * calling it with limit = now + ns until it returns false. */
 #define ENGINE_NO_LIMIT UINT64_MAX
 bool engine_step(struct engine *e, uint64_t limit);
+/* How many times a task was entered from the main context. Inside
+ * engine_run_for a task that blocks runs the scheduler loop itself and goes
+ * on without a switch when it is the one picked next; engine_step always
+ * returns to its caller. Traces are the same either way. */
+uint64_t engine_context_switches(const struct engine *e);
 /* now + ns, saturating: the limit engine_run_for(e, ns) runs to. */
 uint64_t engine_limit(const struct engine *e, uint64_t ns);
 
