@@ -223,7 +223,18 @@ static void kernel_assign(struct gk_kernel *dst, const struct gk_kernel *src, un
 	 * per-CPU and per-bus arrays for the rows in use, and of each bus's
 	 * per-entry rows those below either side's high-water mark. */
 	BETWEEN(ncpus, vector_irq);
-	ROWS(vector_irq, cpus);
+	/* of each CPU's vector table, the entries either side's bitmap marks:
+	 * every other entry is zero on both */
+	for (unsigned c = 0; c < cpus; c++) {
+		for (unsigned w = 0; w < G_N_ELEMENTS(dst->vector_map[c]); w++) {
+			uint64_t bits = dst->vector_map[c][w] | (src ? src->vector_map[c][w] : 0);
+			while (bits) {
+				unsigned v = w * 64 + (unsigned)__builtin_ctzll(bits);
+				dst->vector_irq[c][v] = src ? src->vector_irq[c][v] : 0;
+				bits &= bits - 1;
+			}
+		}
+	}
 	ROWS(vector_map, cpus);
 	for (unsigned b = 0; b < buses; b++)
 		span(dst, src, OFF(irq) + gk_irq_nr(b, 0) * sizeof(struct gk_irq),
@@ -231,7 +242,18 @@ static void kernel_assign(struct gk_kernel *dst, const struct gk_kernel *src, un
 	ROWS(domain, buses);
 	BETWEEN(nbuses, hv_dev);
 	ROWS(hv_dev, buses);
-	ROWS(hbus, buses);
+	for (unsigned b = 0; b < buses; b++) {
+		/* a bridge, and of its request slots those below either side's
+		 * high-water mark */
+		size_t hbus = OFF(hbus) + b * sizeof(struct gk_hbus);
+		unsigned rq = MAX(dst->hbus[b].rqstor_hi, src ? src->hbus[b].rqstor_hi : 0);
+		size_t rq_off = hbus + offsetof(struct gk_hbus, rqstor);
+		size_t rq_end = hbus + offsetof(struct gk_hbus, rqstor) + sizeof(dst->hbus[b].rqstor);
+
+		span(dst, src, hbus, rq_off);
+		span(dst, src, rq_off, rq_off + rq * sizeof(struct gk_request));
+		span(dst, src, rq_end, hbus + sizeof(struct gk_hbus));
+	}
 	ROWS(pbus, buses);
 	for (unsigned b = 0; b < buses; b++) {
 		size_t dev = OFF(dev) + b * sizeof(struct gk_pci_dev);

@@ -209,6 +209,9 @@ struct gk_hbus {
 	bool windows_allocated;
 	unsigned pci_dev; /* index into gk_kernel.dev */
 	struct completion survey;
+	/* One past the highest request slot ever taken (slots are taken
+	 * lowest first): every slot above it is zero. */
+	unsigned rqstor_hi;
 	struct gk_request rqstor[HV_PCI_RQSTOR_SIZE];
 	uint64_t invalid_packets; /* host packets rejected as malformed */
 };
@@ -232,7 +235,7 @@ struct gk_kernel {
 	uint16_t vec_hi[GK_MAX_BUSES];
 	unsigned managed_down;                 /* irqs with managed_shutdown set */
 	uint32_t vector_irq[GK_MAX_CPUS][256]; /* irq + 1, 0 = free */
-	uint64_t vector_map[GK_MAX_CPUS][4];   /* the same as a bitmap: bit v set iff in use */
+	uint64_t vector_map[GK_MAX_CPUS][4];   /* bit v set iff vector_irq[cpu][v] is not 0 */
 	struct gk_irq irq[GK_MAX_IRQS];
 	struct gk_irq_domain domain[GK_MAX_BUSES];
 	unsigned nbuses; /* VMBus offers a driver claimed: vPCI buses */

@@ -127,7 +127,7 @@ static struct gk_request *request_for(struct gk *g, struct gk_hbus *hb, uint64_t
 		}
 		return &hb->rqstor[id - 1];
 	}
-	for (int i = 0; i < HV_PCI_RQSTOR_SIZE; i++)
+	for (unsigned i = 0; i < hb->rqstor_hi; i++)
 		if (hb->rqstor[i].trans_id == id && hb->rqstor[i].in_use)
 			return &hb->rqstor[i];
 	/* The address is dereferenced anyway: a request that gave up (its
@@ -214,6 +214,8 @@ static int send_request(struct gk *g, struct gk_hbus *hb, const void *msg, size_
 		return -EAGAIN;
 	}
 	completion_init(&done, vpci_message_name(*(const uint32_t *)msg));
+	if ((unsigned)slot >= hb->rqstor_hi)
+		hb->rqstor_hi = (unsigned)slot + 1;
 	hb->rqstor[slot] = (struct gk_request){
 	    .in_use = true,
 	    .done = &done,
@@ -665,7 +667,7 @@ static void close_channel(struct gk *g, struct gk_hbus *hb)
 {
 	gabi_vmbus_close(g->vm, hb->channel);
 	hb->channel_open = false;
-	for (int i = 0; i < HV_PCI_RQSTOR_SIZE; i++)
+	for (unsigned i = 0; i < hb->rqstor_hi; i++)
 		hb->rqstor[i].in_use = false;
 }
 

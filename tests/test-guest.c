@@ -1958,6 +1958,11 @@ static void test_kernel_assign_is_whole_copy(void)
 	memset(b, 0, sizeof(*b));
 	b->ncpus = 2; /* a smaller kernel's rows are overwritten too */
 	b->vector_irq[1][0x40] = 7;
+	b->vector_map[1][1] = 1;
+	b->nbuses = 1; /* and request slots above the source's high-water mark */
+	b->hbus[0].rqstor_hi = 3;
+	b->hbus[0].rqstor[2].in_use = true;
+	b->hbus[0].rqstor[2].trans_id = 3;
 	gk_kernel_assign(b, a);
 	g_assert_cmpmem(b, sizeof(*b), a, sizeof(*a));
 	gk_kernel_assign(a, NULL);

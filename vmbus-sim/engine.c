@@ -130,7 +130,9 @@ static struct task *ready_take(struct engine *e, unsigned i)
 {
 	struct task *t = e->ready[i];
 
-	memmove(&e->ready[i], &e->ready[i + 1], (e->nready - i - 1) * sizeof(e->ready[0]));
+	/* most often the only one: no call for nothing */
+	if (i + 1 < e->nready)
+		memmove(&e->ready[i], &e->ready[i + 1], (e->nready - i - 1) * sizeof(e->ready[0]));
 	e->nready--;
 	return t;
 }
