@@ -220,6 +220,23 @@ static bool need_running(struct loader *ld, const char *p, const struct step_sta
 	return state->running || loader_error(ld, p, false, "the VM is off; \"resume\" it first");
 }
 
+/* The step's "device", which a running VM must have: its index in step. */
+static bool load_device(LOAD_ARGS)
+{
+	const char *dev = NULL;
+	int d;
+
+	if (!need_running(ld, p, state) || !loader_string(ld, p, st, "device", true, &dev))
+		return false;
+	d = scenario_device_index(s, dev);
+	if (d < 0) {
+		g_autofree char *dp = loader_child_path(p, "device");
+		return loader_error(ld, dp, false, "no device named \"%s\"", dev);
+	}
+	step->device = (unsigned)d;
+	return true;
+}
+
 static bool load_boot(LOAD_ARGS)
 {
 	(void)st, (void)s, (void)step;
@@ -257,19 +274,13 @@ static bool load_resume(LOAD_ARGS)
 static bool load_fire(LOAD_ARGS)
 {
 	g_autofree char *vp = loader_child_path(p, "vectors");
-	const char *dev = NULL;
 	json_object *vecs;
-	int d;
+	unsigned d;
 	size_t n;
 
-	if (!need_running(ld, p, state) || !loader_string(ld, p, st, "device", true, &dev))
+	if (!load_device(ld, p, st, s, step, state))
 		return false;
-	d = scenario_device_index(s, dev);
-	if (d < 0) {
-		g_autofree char *dp = loader_child_path(p, "device");
-		return loader_error(ld, dp, false, "no device named \"%s\"", dev);
-	}
-	step->device = (unsigned)d;
+	d = step->device;
 	if (!loader_has(st, "vectors")) {
 		step->all_vectors = true;
 		return true;
@@ -294,7 +305,7 @@ static bool load_fire(LOAD_ARGS)
 			return loader_error(ld, ep, false,
 			                    "vector %" G_GINT64_FORMAT
 			                    " does not exist: \"%s\" has vectors 0 to %u",
-			                    x, dev, s->devices[d].vectors - 1);
+			                    x, s->devices[d].name, s->devices[d].vectors - 1);
 		list[k] = (unsigned)x;
 	}
 	step->vectors = scn_intern_vectors(list, (unsigned)n);
@@ -358,21 +369,15 @@ static bool load_advance(LOAD_ARGS)
 static bool load_set_affinity(LOAD_ARGS)
 {
 	g_autofree char *cp = loader_child_path(p, "cpus");
-	const char *dev = NULL;
 	json_object *cpus;
 	bool any_online = false;
 	uint64_t v;
-	int d;
+	unsigned d;
 	size_t n;
 
-	if (!need_running(ld, p, state) || !loader_string(ld, p, st, "device", true, &dev))
+	if (!load_device(ld, p, st, s, step, state))
 		return false;
-	d = scenario_device_index(s, dev);
-	if (d < 0) {
-		g_autofree char *dp = loader_child_path(p, "device");
-		return loader_error(ld, dp, false, "no device named \"%s\"", dev);
-	}
-	step->device = (unsigned)d;
+	d = step->device;
 	if (!loader_uint(ld, p, st, "vector", true, 0, s->devices[d].vectors - 1, &v))
 		return false;
 	step->vector = (unsigned)v;
