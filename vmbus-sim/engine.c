@@ -141,6 +141,12 @@ static struct task *ready_take(struct engine *e, unsigned i)
 	return t;
 }
 
+/* Takes the ready task to run next: a choice point when there are several. */
+static struct task *ready_pick(struct engine *e)
+{
+	return ready_take(e, e->nready > 1 ? engine_choose(e, e->nready, "ready") : 0);
+}
+
 struct engine *engine_new(uint64_t seed)
 {
 	struct engine *e = g_new0(struct engine, 1);
@@ -376,9 +382,7 @@ static void task_switch_away(struct engine *e, struct task *t)
 		e->current = NULL;
 		for (;;) {
 			if (e->nready) {
-				unsigned i =
-				    e->nready > 1 ? engine_choose(e, e->nready, "ready") : 0;
-				struct task *n = ready_take(e, i);
+				struct task *n = ready_pick(e);
 				if (n == t) {
 					e->current = t;
 					t->state = TASK_RUNNING;
@@ -631,8 +635,7 @@ static inline bool engine_step_one(struct engine *e, uint64_t limit)
 		return true;
 	}
 	if (e->nready) {
-		unsigned i = e->nready > 1 ? engine_choose(e, e->nready, "ready") : 0;
-		run_task(e, ready_take(e, i));
+		run_task(e, ready_pick(e));
 		return true;
 	}
 	if (run_due_event(e, limit))
